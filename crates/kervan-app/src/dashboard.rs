@@ -1,0 +1,40 @@
+//! The landing page's numbers: the signed-in user's own.
+
+use kervan_core::permissions::{Action, Module};
+use kervan_core::time::now_ms;
+use kervan_store::leads::{self as store, LeadQuery, SourceCount};
+
+use crate::leads::{self, Lead};
+use crate::{Actor, App, Result};
+
+pub struct MyNumbers {
+    pub open_leads: i64,
+    pub new_this_week: Vec<SourceCount>,
+    pub new_this_week_total: i64,
+    pub recent: Vec<Lead>,
+}
+
+pub async fn my_numbers(app: &App, actor: &Actor) -> Result<Option<MyNumbers>> {
+    if !actor.can(Module::Leads, Action::View) {
+        return Ok(None);
+    }
+    let c = &app.db.conn;
+    let week_ago = now_ms() - 7 * 86_400_000;
+    let open_leads = store::count_open_owned(c, actor.user_id).await?;
+    let new_this_week = store::new_by_source(c, actor.user_id, week_ago).await?;
+    let new_this_week_total = new_this_week.iter().map(|s| s.n).sum();
+    let q = LeadQuery {
+        owner_id: Some(actor.user_id),
+        open_only: true,
+        desc: true,
+        limit: 5,
+        ..Default::default()
+    };
+    let recent = leads::list(app, actor, &q).await?.leads;
+    Ok(Some(MyNumbers {
+        open_leads,
+        new_this_week,
+        new_this_week_total,
+        recent,
+    }))
+}

@@ -1,0 +1,461 @@
+//! Lead use cases: create, edit, status, archive, delete, read, list, history.
+
+use kervan_core::leads::{LeadDraft, LeadFields, LeadStatus, display_name};
+use kervan_core::permissions::{Action, Module, Scope};
+use kervan_core::text::fold;
+use kervan_core::time::{now_ms, rfc3339};
+use kervan_core::{Email, Phone};
+use kervan_store::audit::{self, AuditRow, Change};
+use kervan_store::leads::{self as store, LeadQuery, LeadRow, LeadValues, Page, Visibility};
+use kervan_store::{ConnectionTrait, StoreError, TransactionTrait, users};
+
+use crate::error::{AppError, Duplicate, Result};
+use crate::{Actor, App};
+
+pub const ENTITY: &str = "lead";
+
+/// A lead with its tags, as read.
+#[derive(Debug, Clone)]
+pub struct Lead {
+    pub row: LeadRow,
+    pub tags: Vec<String>,
+}
+
+impl Lead {
+    pub fn name(&self) -> String {
+        display_name(
+            self.row.first_name.as_deref(),
+            self.row.last_name.as_deref(),
+            self.row.company.as_deref(),
+        )
+    }
+
+    pub fn status(&self) -> LeadStatus {
+        LeadStatus::parse(&self.row.status).unwrap_or(LeadStatus::New)
+    }
+
+    /// The lead as an editable draft (what the edit form starts from, what a PATCH merges into).
+    pub fn draft(&self) -> LeadDraft {
+        let r = &self.row;
+        LeadDraft {
+            first_name: r.first_name.clone(),
+            last_name: r.last_name.clone(),
+            company: r.company.clone(),
+            title: r.title.clone(),
+            email: r.email.clone(),
+            phone: r.phone.clone(),
+            source: Some(r.source.clone()),
+            source_detail: r.source_detail.clone(),
+            campaign: r.campaign.clone(),
+            product_interest: r.product_interest.clone(),
+            status: Some(r.status.clone()),
+            lost_reason: r.lost_reason.clone(),
+            owner_id: r.owner_id,
+            city: r.city.clone(),
+            sector: r.sector.clone(),
+            tags: self.tags.clone(),
+            notes: r.notes.clone(),
+        }
+    }
+}
+
+fn values_of(f: &LeadFields, owner_id: Option<i64>) -> LeadValues {
+    LeadValues {
+        first_name: f.first_name.clone(),
+        last_name: f.last_name.clone(),
+        company: f.company.clone(),
+        title: f.title.clone(),
+        email: f.email.as_ref().map(|e| e.to_string()),
+        phone: f.phone.as_ref().map(|p| p.to_string()),
+        source: f.source.as_str().into(),
+        source_detail: f.source_detail.clone(),
+        campaign: f.campaign.clone(),
+        product_interest: f.product_interest.clone(),
+        status: f.status.as_str().into(),
+        lost_reason: f.lost_reason.clone(),
+        owner_id,
+        city: f.city.clone(),
+        sector: f.sector.clone(),
+        notes: f.notes.clone(),
+        sort_name: fold(&f.display_name()),
+        search_key: f.search_key(),
+    }
+}
+
+fn tag_pairs(tags: &[String]) -> Vec<(String, String)> {
+    tags.iter().map(|t| (t.clone(), fold(t))).collect()
+}
+
+/// Whether `row` is inside `vis`.
+async fn visible<C: ConnectionTrait>(c: &C, vis: Visibility, row: &LeadRow) -> Result<bool> {
+    Ok(match vis {
+        Visibility::All => true,
+        Visibility::Nothing => false,
+        Visibility::Own { user_id } => row.owner_id == Some(user_id),
+        Visibility::Team { team_id } => match row.owner_id {
+            Some(o) => users::by_id(c, o).await?.is_some_and(|u| u.team_id == Some(team_id)),
+            None => false,
+        },
+    })
+}
+
+/// Checks that the actor may give a lead to `owner_id` under `scope`.
+async fn check_owner<C: ConnectionTrait>(c: &C, actor: &Actor, scope: Scope, owner_id: i64) -> Result<()> {
+    if owner_id == actor.user_id && actor.author().is_some() {
+        return Ok(());
+    }
+    let Some(owner) = users::by_id(c, owner_id).await? else {
+        return Err(AppError::field("owner_id", "invalid_choice"));
+    };
+    if owner.deactivated_at.is_some() {
+        return Err(AppError::field("owner_id", "owner_inactive"));
+    }
+    let ok = match scope {
+        Scope::All => true,
+        Scope::Team => actor.team_id.is_some() && owner.team_id == actor.team_id,
+        Scope::Own => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::field("owner_id", "owner_not_allowed"))
+    }
+}
+
+async fn check_duplicates<C: ConnectionTrait>(c: &C, f: &LeadFields, except: Option<i64>) -> Result<()> {
+    let phone = f.phone.as_ref().map(Phone::as_str);
+    let email = f.email.as_ref().map(Email::as_str);
+    let rows = store::duplicates(c, phone, email, except).await?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    Err(AppError::Duplicate(
+        rows.into_iter()
+            .map(|d| {
+                let field = if phone.is_some() && d.phone.as_deref() == phone {
+                    "phone"
+                } else {
+                    "email"
+                };
+                Duplicate {
+                    id: d.id,
+                    name: display_name(d.first_name.as_deref(), d.last_name.as_deref(), d.company.as_deref()),
+                    owner_name: d.owner_name,
+                    field: field.into(),
+                }
+            })
+            .collect(),
+    ))
+}
+
+/// Field-by-field differences between two versions, as audit changes.
+fn diff(old: Option<(&LeadValues, &[String])>, new: Option<(&LeadValues, &[String])>) -> Vec<Change> {
+    fn s(v: &Option<String>) -> Option<String> {
+        v.clone()
+    }
+    let pick = |v: Option<(&LeadValues, &[String])>| -> Vec<(&'static str, Option<String>)> {
+        match v {
+            None => vec![],
+            Some((v, tags)) => vec![
+                ("first_name", s(&v.first_name)),
+                ("last_name", s(&v.last_name)),
+                ("company", s(&v.company)),
+                ("title", s(&v.title)),
+                ("email", s(&v.email)),
+                ("phone", s(&v.phone)),
+                ("source", Some(v.source.clone())),
+                ("source_detail", s(&v.source_detail)),
+                ("campaign", s(&v.campaign)),
+                ("product_interest", s(&v.product_interest)),
+                ("status", Some(v.status.clone())),
+                ("lost_reason", s(&v.lost_reason)),
+                ("owner_id", v.owner_id.map(|o| o.to_string())),
+                ("city", s(&v.city)),
+                ("sector", s(&v.sector)),
+                ("tags", if tags.is_empty() { None } else { Some(tags.join(", ")) }),
+                ("notes", s(&v.notes)),
+            ],
+        }
+    };
+    let a = pick(old);
+    let b = pick(new);
+    let n = a.len().max(b.len());
+    let mut out = Vec::new();
+    for i in 0..n {
+        let field = a.get(i).or(b.get(i)).map(|x| x.0).unwrap_or("");
+        let o = a.get(i).and_then(|x| x.1.clone());
+        let nw = b.get(i).and_then(|x| x.1.clone());
+        if o != nw {
+            out.push(Change { field, old: o, new: nw });
+        }
+    }
+    out
+}
+
+fn row_values(r: &LeadRow) -> LeadValues {
+    LeadValues {
+        first_name: r.first_name.clone(),
+        last_name: r.last_name.clone(),
+        company: r.company.clone(),
+        title: r.title.clone(),
+        email: r.email.clone(),
+        phone: r.phone.clone(),
+        source: r.source.clone(),
+        source_detail: r.source_detail.clone(),
+        campaign: r.campaign.clone(),
+        product_interest: r.product_interest.clone(),
+        status: r.status.clone(),
+        lost_reason: r.lost_reason.clone(),
+        owner_id: r.owner_id,
+        city: r.city.clone(),
+        sector: r.sector.clone(),
+        notes: r.notes.clone(),
+        sort_name: r.sort_name.clone(),
+        search_key: String::new(),
+    }
+}
+
+/// Creates a lead. The owner defaults to the actor. A lead sharing a phone or e-mail with an
+/// existing one is refused with `Duplicate` unless `allow_duplicate`.
+pub async fn create(app: &App, actor: &Actor, draft: &LeadDraft, allow_duplicate: bool) -> Result<i64> {
+    let scope = actor.require(Module::Leads, Action::Create)?;
+    let fields = draft.validate()?;
+    if fields.status == LeadStatus::Converted {
+        return Err(AppError::field("status", "status_not_allowed"));
+    }
+    let c = &app.db.conn;
+    let owner_id = fields.owner_id.or(actor.author());
+    if let Some(o) = owner_id {
+        check_owner(c, actor, scope, o).await?;
+    }
+    if !allow_duplicate {
+        check_duplicates(c, &fields, None).await?;
+    }
+    let values = values_of(&fields, owner_id);
+    let now = now_ms();
+    let txn = c.begin().await?;
+    let id = store::insert(&txn, &values, actor.author(), now).await?;
+    store::set_tags(&txn, id, &tag_pairs(&fields.tags)).await?;
+    audit::write(
+        &txn,
+        ENTITY,
+        id,
+        actor.author(),
+        now,
+        &diff(None, Some((&values, &fields.tags))),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+/// Reads a lead the actor may see for `action`; otherwise `NotFound` (never tell whether
+/// somebody else's record exists).
+async fn load_for<C: ConnectionTrait>(c: &C, actor: &Actor, id: i64, action: Action) -> Result<Lead> {
+    let row = store::get(c, id).await?.ok_or(AppError::NotFound)?;
+    if !visible(c, actor.visibility(Module::Leads, Action::View), &row).await? {
+        return Err(AppError::NotFound);
+    }
+    if action != Action::View {
+        let scope = actor.require(Module::Leads, action)?;
+        let _ = scope;
+        if !visible(c, actor.visibility(Module::Leads, action), &row).await? {
+            return Err(AppError::Forbidden {
+                module: Module::Leads,
+                action,
+            });
+        }
+    }
+    let tags = store::tags_of(c, &[id]).await?.into_iter().map(|(_, t)| t).collect();
+    Ok(Lead { row, tags })
+}
+
+pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<Lead> {
+    actor
+        .require(Module::Leads, Action::View)
+        .map_err(|_| AppError::NotFound)?;
+    load_for(&app.db.conn, actor, id, Action::View).await
+}
+
+/// Replaces the lead's fields with `draft` if the lead is still at `version`.
+pub async fn update(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    version: i64,
+    draft: &LeadDraft,
+    allow_duplicate: bool,
+) -> Result<()> {
+    let c = &app.db.conn;
+    let scope = actor.require(Module::Leads, Action::Edit)?;
+    let lead = load_for(c, actor, id, Action::Edit).await?;
+    if lead.row.version != version {
+        return Err(AppError::Conflict {
+            current_version: lead.row.version,
+        });
+    }
+    let fields = draft.validate()?;
+    if !lead.status().can_move_to(fields.status) {
+        return Err(AppError::field("status", "status_not_allowed"));
+    }
+    let owner_id = fields.owner_id;
+    if owner_id != lead.row.owner_id {
+        match owner_id {
+            Some(o) => check_owner(c, actor, scope, o).await?,
+            None => return Err(AppError::field("owner_id", "required")),
+        }
+    }
+    let contact_changed = fields.phone.as_ref().map(|p| p.to_string()) != lead.row.phone
+        || fields.email.as_ref().map(|e| e.to_string()) != lead.row.email;
+    if !allow_duplicate && contact_changed {
+        check_duplicates(c, &fields, Some(id)).await?;
+    }
+    let values = values_of(&fields, owner_id);
+    let old = row_values(&lead.row);
+    let changes = diff(Some((&old, &lead.tags)), Some((&values, &fields.tags)));
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let now = now_ms();
+    let txn = c.begin().await?;
+    match store::update(&txn, id, version, &values, now).await {
+        Err(StoreError::Conflict) => {
+            return Err(AppError::Conflict {
+                current_version: store::get(c, id).await?.map(|r| r.version).unwrap_or(0),
+            });
+        }
+        other => other?,
+    }
+    if changes.iter().any(|ch| ch.field == "tags") {
+        store::set_tags(&txn, id, &tag_pairs(&fields.tags)).await?;
+    }
+    audit::write(&txn, ENTITY, id, actor.author(), now, &changes).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Moves a lead to another status (the status menu on the card and the list).
+pub async fn set_status(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    version: i64,
+    status: &str,
+    lost_reason: Option<&str>,
+) -> Result<()> {
+    let lead = load_for(&app.db.conn, actor, id, Action::Edit).await?;
+    let mut d = lead.draft();
+    d.status = Some(status.to_string());
+    if let Some(r) = lost_reason {
+        d.lost_reason = Some(r.to_string());
+    }
+    update(app, actor, id, version, &d, true).await
+}
+
+/// Archives (`archive = true`) or restores a lead.
+pub async fn set_archived(app: &App, actor: &Actor, id: i64, version: i64, archive: bool) -> Result<()> {
+    let c = &app.db.conn;
+    let lead = load_for(c, actor, id, Action::Delete).await?;
+    if lead.row.version != version {
+        return Err(AppError::Conflict {
+            current_version: lead.row.version,
+        });
+    }
+    if lead.row.archived_at.is_some() == archive {
+        return Ok(());
+    }
+    let now = now_ms();
+    let at = if archive { Some(now) } else { None };
+    let txn = c.begin().await?;
+    store::set_archived(&txn, id, version, at, now)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict => AppError::Conflict {
+                current_version: lead.row.version,
+            },
+            other => other.into(),
+        })?;
+    let change = Change {
+        field: "archived_at",
+        old: lead.row.archived_at.map(rfc3339),
+        new: at.map(rfc3339),
+    };
+    audit::write(&txn, ENTITY, id, actor.author(), now, &[change]).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Deletes a lead for good. Admins only; the deletion itself stays in the audit log.
+pub async fn delete_hard(app: &App, actor: &Actor, id: i64) -> Result<()> {
+    let c = &app.db.conn;
+    let lead = load_for(c, actor, id, Action::View).await?;
+    if !actor.is_admin() {
+        return Err(AppError::Forbidden {
+            module: Module::Leads,
+            action: Action::Delete,
+        });
+    }
+    let now = now_ms();
+    let txn = c.begin().await?;
+    store::delete(&txn, id).await?;
+    let change = Change {
+        field: "deleted",
+        old: Some(lead.name()),
+        new: None,
+    };
+    audit::write(&txn, ENTITY, id, actor.author(), now, &[change]).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+pub async fn history(app: &App, actor: &Actor, id: i64, limit: u64) -> Result<Vec<AuditRow>> {
+    get(app, actor, id).await?;
+    Ok(audit::for_entity(&app.db.conn, ENTITY, id, limit).await?)
+}
+
+pub struct LeadPage {
+    pub leads: Vec<Lead>,
+    pub has_next: bool,
+    pub has_prev: bool,
+}
+
+/// A page of the leads the actor may see.
+pub async fn list(app: &App, actor: &Actor, q: &LeadQuery) -> Result<LeadPage> {
+    let vis = actor.visibility(Module::Leads, Action::View);
+    if vis == Visibility::Nothing {
+        return Err(AppError::Forbidden {
+            module: Module::Leads,
+            action: Action::View,
+        });
+    }
+    let c = &app.db.conn;
+    let Page {
+        rows,
+        has_next,
+        has_prev,
+    } = store::list(c, q, vis).await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut tags = store::tags_of(c, &ids).await?;
+    let leads = rows
+        .into_iter()
+        .map(|row| {
+            let mine: Vec<String> = tags
+                .iter()
+                .filter(|(id, _)| *id == row.id)
+                .map(|(_, t)| t.clone())
+                .collect();
+            tags.retain(|(id, _)| *id != row.id);
+            Lead { row, tags: mine }
+        })
+        .collect();
+    Ok(LeadPage {
+        leads,
+        has_next,
+        has_prev,
+    })
+}
+
+/// Cities and sectors seen recently, for the filter menus.
+pub async fn filter_values(app: &App, column: &str) -> Result<Vec<String>> {
+    Ok(store::recent_values(&app.db.conn, column, 200).await?)
+}

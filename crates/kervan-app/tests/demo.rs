@@ -1,0 +1,230 @@
+//! Demo data end to end: the bulk loader on a real SQLite file and, when `KERVAN_TEST_PG` names a
+//! server, on a fresh PostgreSQL database. Under `CI=true` a missing server fails the test.
+
+use std::path::PathBuf;
+
+use kervan_app::{Actor, App, demo, leads, search};
+use kervan_core::leads::LeadDraft;
+use kervan_core::text::{fold, upper_tr};
+use kervan_store::db::scalar_i64;
+use kervan_store::leads::LeadQuery;
+use kervan_store::{ConnectionTrait, Db, migrations};
+
+const N: u64 = 2_000;
+
+/// A fresh directory under the system temp dir, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> TempDir {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let dir = std::env::temp_dir().join(format!("kervan-demo-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+async fn count(db: &Db, sql: &str) -> i64 {
+    scalar_i64(&db.conn, sql, vec![]).await.unwrap().unwrap_or(0)
+}
+
+async fn search_ids(app: &App, text: &str) -> Vec<i64> {
+    let mut q = LeadQuery {
+        limit: 500,
+        desc: true,
+        ..Default::default()
+    };
+    search::apply_query(&mut q, text);
+    leads::list(app, &Actor::system(), &q)
+        .await
+        .unwrap()
+        .leads
+        .into_iter()
+        .map(|l| l.row.id)
+        .collect()
+}
+
+/// What must hold on either backend after generating `N` leads into an empty database.
+async fn check(app: &App) {
+    let seen = std::sync::Mutex::new(Vec::new());
+    let report = demo::generate(app, N, |done| seen.lock().unwrap().push(done))
+        .await
+        .unwrap();
+    assert_eq!(report.leads, N);
+    assert_eq!(report.users, 8);
+    let seen = seen.into_inner().unwrap();
+    assert_eq!(seen.last(), Some(&N));
+    assert!(seen.windows(2).all(|w| w[0] < w[1]), "{seen:?}");
+
+    let db = &app.db;
+    assert_eq!(count(db, "SELECT COUNT(*) FROM leads").await, N as i64);
+    assert_eq!(
+        count(db, "SELECT COUNT(*) FROM users WHERE email LIKE '%@demo.kervan.local'").await,
+        8
+    );
+    assert_eq!(count(db, "SELECT COUNT(DISTINCT owner_id) FROM leads").await, 8);
+    assert_eq!(
+        count(db, "SELECT COUNT(*) FROM leads WHERE status = 'converted'").await,
+        0
+    );
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM leads WHERE created_by IS NULL OR created_by <> owner_id"
+        )
+        .await,
+        0
+    );
+    assert_eq!(count(db, "SELECT COUNT(*) FROM audit_log").await, 0);
+    let tagged = count(db, "SELECT COUNT(DISTINCT lead_id) FROM lead_tags").await;
+    assert!((N as i64 / 5..N as i64 * 2 / 5).contains(&tagged), "{tagged}");
+
+    // A demo user signs in with the documented password.
+    let user = kervan_store::users::by_email(&db.conn, "satis1@demo.kervan.local")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.team_name.as_deref(), Some("Satış Ekibi 1"));
+    assert!(kervan_app::auth::verify_password(demo::DEMO_PASSWORD, &user.password_hash).await);
+
+    // Search finds a lead by a fragment of its folded name, and by its name in Turkish capitals.
+    let id = count(
+        db,
+        "SELECT MIN(id) FROM leads WHERE first_name IS NOT NULL AND last_name IS NOT NULL",
+    )
+    .await;
+    let lead = leads::get(app, &Actor::system(), id).await.unwrap();
+    let folded = lead.row.sort_name.clone();
+    let fragment: String = folded.chars().skip(1).take(folded.chars().count() - 2).collect();
+    assert!(search_ids(app, &fragment).await.contains(&id), "{fragment}");
+    assert!(
+        search_ids(app, &upper_tr(&lead.name())).await.contains(&id),
+        "{}",
+        lead.name()
+    );
+    if let Some(phone) = &lead.row.phone {
+        assert!(search_ids(app, phone).await.contains(&id), "{phone}");
+    }
+    assert_eq!(fold(&lead.name()), folded);
+
+    // Running again adds more after the first run's ids, and the normal write path still works.
+    demo::generate(app, 10, |_| {}).await.unwrap();
+    assert_eq!(count(db, "SELECT COUNT(*) FROM leads").await, N as i64 + 10);
+    assert_eq!(
+        count(db, "SELECT COUNT(*) FROM users WHERE email LIKE '%@demo.kervan.local'").await,
+        8
+    );
+    let draft = LeadDraft {
+        first_name: Some("Şükrü".into()),
+        last_name: Some("Işıkoğlu".into()),
+        phone: Some("0212 444 12 34".into()),
+        source: Some("fair".into()),
+        ..Default::default()
+    };
+    let new_id = leads::create(app, &Actor::system(), &draft, true).await.unwrap();
+    assert!(new_id > N as i64 + 10, "{new_id}");
+    assert_eq!(search_ids(app, "SUKRU ışıkoğ").await, vec![new_id]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_data_on_sqlite() {
+    let dir = TempDir::new();
+    let db = Db::connect(&format!("sqlite://{}/t.db?mode=rwc", dir.0.display()))
+        .await
+        .unwrap();
+    migrations::run(&db).await.unwrap();
+    let trigger = "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'leads_fts_ai'";
+    let before = db
+        .conn
+        .query_one_raw(kervan_store::db::stmt(&db.conn, trigger, vec![]))
+        .await
+        .unwrap()
+        .unwrap();
+    let before: String = before.try_get_by_index(0).unwrap();
+    let app = App::new(db.clone(), Default::default());
+
+    check(&app).await;
+
+    // The FTS trigger dropped for the bulk load is back exactly as the migration made it, and the
+    // full-text index agrees with the table.
+    let after = db
+        .conn
+        .query_one_raw(kervan_store::db::stmt(&db.conn, trigger, vec![]))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.try_get_by_index::<String>(0).unwrap(), before);
+    db.conn
+        .execute_unprepared("INSERT INTO leads_fts(leads_fts, rank) VALUES ('integrity-check', 1)")
+        .await
+        .unwrap();
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM leads_fts").await, N as i64 + 11);
+}
+
+/// `postgres://user@host:port` of `KERVAN_TEST_PG`, without a database path.
+fn pg_server() -> Option<String> {
+    match std::env::var("KERVAN_TEST_PG").ok().filter(|s| !s.trim().is_empty()) {
+        Some(url) => {
+            let url = url.trim().trim_end_matches('/');
+            let scheme_end = url.find("://").map(|i| i + 3).unwrap_or(0);
+            Some(match url[scheme_end..].find('/') {
+                Some(slash) => url[..scheme_end + slash].to_string(),
+                None => url.to_string(),
+            })
+        }
+        None => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "CI=true but KERVAN_TEST_PG is not set"
+            );
+            eprintln!("note: KERVAN_TEST_PG not set; skipping the PostgreSQL demo test");
+            None
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_data_on_postgres() {
+    let Some(server) = pg_server() else { return };
+    let admin = Db::connect(&format!("{server}/postgres")).await.unwrap();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let name = format!("kervan_demo_test_{}_{nanos}", std::process::id());
+    admin
+        .conn
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+
+    let db = Db::connect(&format!("{server}/{name}")).await.unwrap();
+    migrations::run(&db).await.unwrap();
+    let app = App::new(db.clone(), Default::default());
+    // Run the checks in their own task so the database is dropped even when they fail.
+    let outcome = tokio::spawn(async move { check(&app).await }).await;
+    let indexes = count(
+        &db,
+        "SELECT COUNT(*) FROM pg_indexes WHERE tablename = 'leads' AND indexname = 'leads_search_trgm'",
+    )
+    .await;
+    db.conn.close_by_ref().await.unwrap();
+    admin
+        .conn
+        .execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .await
+        .unwrap();
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+    assert_eq!(indexes, 1, "the trigram index must survive the bulk load");
+}

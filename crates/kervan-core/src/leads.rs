@@ -1,0 +1,394 @@
+//! Leads (Aday): the statuses, the sources and the rules of a valid lead.
+
+use crate::permissions::str_enum;
+use crate::text::fold;
+use crate::validation::{FieldErrors, clean_text};
+use crate::{Email, Phone};
+
+str_enum!(LeadStatus {
+    New => "new",
+    Contacted => "contacted",
+    InfoSent => "info_sent",
+    Quoted => "quoted",
+    Converted => "converted",
+    Lost => "lost",
+});
+
+str_enum!(LeadSource {
+    GoogleAds => "google_ads",
+    Meta => "meta",
+    WebForm => "web_form",
+    Whatsapp => "whatsapp",
+    Fair => "fair",
+    Referral => "referral",
+    Organic => "organic",
+    Phone => "phone",
+    Email => "email",
+    Other => "other",
+});
+
+impl LeadStatus {
+    /// Statuses a person may pick by hand. `converted` is reached only by converting the lead.
+    pub const MANUAL: &'static [LeadStatus] = &[
+        LeadStatus::New,
+        LeadStatus::Contacted,
+        LeadStatus::InfoSent,
+        LeadStatus::Quoted,
+        LeadStatus::Lost,
+    ];
+
+    /// Open statuses: the lead is still being worked.
+    pub fn is_open(self) -> bool {
+        !matches!(self, LeadStatus::Converted | LeadStatus::Lost)
+    }
+
+    /// Whether a lead in `self` may be moved to `to` by an edit. Going back is allowed (people fix
+    /// mistakes, a lost lead comes back), but a converted lead has become a customer and stays so.
+    pub fn can_move_to(self, to: LeadStatus) -> bool {
+        if self == to {
+            return true;
+        }
+        self != LeadStatus::Converted && to != LeadStatus::Converted
+    }
+}
+
+pub const MAX_NAME: usize = 100;
+pub const MAX_COMPANY: usize = 200;
+pub const MAX_SHORT: usize = 200;
+pub const MAX_NOTES: usize = 10_000;
+pub const MAX_TAGS: usize = 20;
+pub const MAX_TAG: usize = 40;
+
+/// A lead as typed: every field raw, from a form or from JSON.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LeadDraft {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub company: Option<String>,
+    pub title: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub source: Option<String>,
+    pub source_detail: Option<String>,
+    pub campaign: Option<String>,
+    pub product_interest: Option<String>,
+    pub status: Option<String>,
+    pub lost_reason: Option<String>,
+    pub owner_id: Option<i64>,
+    pub city: Option<String>,
+    pub sector: Option<String>,
+    pub tags: Vec<String>,
+    pub notes: Option<String>,
+}
+
+/// A lead that obeys every rule: only this can be written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeadFields {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub company: Option<String>,
+    pub title: Option<String>,
+    pub email: Option<Email>,
+    pub phone: Option<Phone>,
+    pub source: LeadSource,
+    pub source_detail: Option<String>,
+    pub campaign: Option<String>,
+    pub product_interest: Option<String>,
+    pub status: LeadStatus,
+    pub lost_reason: Option<String>,
+    pub owner_id: Option<i64>,
+    pub city: Option<String>,
+    pub sector: Option<String>,
+    pub tags: Vec<String>,
+    pub notes: Option<String>,
+}
+
+impl LeadDraft {
+    pub fn validate(&self) -> Result<LeadFields, FieldErrors> {
+        let mut e = FieldErrors::new();
+        let first_name = clean_text(&mut e, "first_name", self.first_name.as_deref(), MAX_NAME, false);
+        let last_name = clean_text(&mut e, "last_name", self.last_name.as_deref(), MAX_NAME, false);
+        let company = clean_text(&mut e, "company", self.company.as_deref(), MAX_COMPANY, false);
+        let title = clean_text(&mut e, "title", self.title.as_deref(), MAX_SHORT, false);
+        let source_detail = clean_text(&mut e, "source_detail", self.source_detail.as_deref(), MAX_SHORT, false);
+        let campaign = clean_text(&mut e, "campaign", self.campaign.as_deref(), MAX_SHORT, false);
+        let product_interest = clean_text(
+            &mut e,
+            "product_interest",
+            self.product_interest.as_deref(),
+            MAX_SHORT,
+            false,
+        );
+        let lost_reason = clean_text(&mut e, "lost_reason", self.lost_reason.as_deref(), MAX_SHORT, true);
+        let city = clean_text(&mut e, "city", self.city.as_deref(), MAX_NAME, false);
+        let sector = clean_text(&mut e, "sector", self.sector.as_deref(), MAX_NAME, false);
+        let notes = clean_text(&mut e, "notes", self.notes.as_deref(), MAX_NOTES, true);
+
+        let email = match self.email.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(s) => match Email::parse(s) {
+                Ok(v) => Some(v),
+                Err(_) => {
+                    e.add("email", "invalid_email");
+                    None
+                }
+            },
+        };
+        let phone = match self.phone.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(s) => match Phone::parse(s) {
+                Ok(v) => Some(v),
+                Err(_) => {
+                    e.add("phone", "invalid_phone");
+                    None
+                }
+            },
+        };
+        let source = match self.source.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => {
+                e.add("source", "required");
+                None
+            }
+            Some(s) => {
+                let v = LeadSource::parse(s);
+                if v.is_none() {
+                    e.add("source", "invalid_choice");
+                }
+                v
+            }
+        };
+        let status = match self.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => Some(LeadStatus::New),
+            Some(s) => {
+                let v = LeadStatus::parse(s);
+                if v.is_none() {
+                    e.add("status", "invalid_choice");
+                }
+                v
+            }
+        };
+
+        let has_person = first_name.is_some() && last_name.is_some();
+        if !has_person && company.is_none() && !e.has("first_name") && !e.has("last_name") && !e.has("company") {
+            // Point at whichever half of the name is missing, so the form marks the right box.
+            let field = if first_name.is_some() {
+                "last_name"
+            } else {
+                "first_name"
+            };
+            e.add(field, "name_or_company");
+        }
+        if email.is_none() && phone.is_none() && !e.has("email") && !e.has("phone") {
+            e.add("phone", "phone_or_email");
+        }
+        if status == Some(LeadStatus::Lost) && lost_reason.is_none() && !e.has("lost_reason") {
+            e.add("lost_reason", "required");
+        }
+
+        let mut tags: Vec<String> = Vec::new();
+        for raw in &self.tags {
+            let t = raw.trim();
+            if t.is_empty() {
+                continue;
+            }
+            if t.chars().count() > MAX_TAG || t.chars().any(|c| c.is_control() || c == ',') {
+                e.add_with("tags", "invalid_tag", MAX_TAG);
+                break;
+            }
+            if !tags.iter().any(|x| fold(x) == fold(t)) {
+                tags.push(t.to_string());
+            }
+        }
+        if tags.len() > MAX_TAGS {
+            e.add_with("tags", "too_many", MAX_TAGS);
+        }
+
+        if !e.is_empty() {
+            return Err(e);
+        }
+        let (Some(source), Some(status)) = (source, status) else {
+            return Err(e);
+        };
+        Ok(LeadFields {
+            first_name,
+            last_name,
+            company,
+            title,
+            email,
+            phone,
+            source,
+            source_detail,
+            campaign,
+            product_interest,
+            // a lost reason only makes sense on a lost lead
+            lost_reason: if status == LeadStatus::Lost { lost_reason } else { None },
+            status,
+            owner_id: self.owner_id,
+            city,
+            sector,
+            tags,
+            notes,
+        })
+    }
+}
+
+impl LeadFields {
+    /// `Ayşe Yılmaz`, else the company.
+    pub fn display_name(&self) -> String {
+        display_name(
+            self.first_name.as_deref(),
+            self.last_name.as_deref(),
+            self.company.as_deref(),
+        )
+    }
+
+    /// What search matches: names, company, e-mail, the phone's digits, city.
+    pub fn search_key(&self) -> String {
+        let phone = self
+            .phone
+            .as_ref()
+            .map(|p| format!("{} 0{}", p.as_str(), p.national_digits()));
+        search_key(&[
+            self.first_name.as_deref(),
+            self.last_name.as_deref(),
+            self.company.as_deref(),
+            self.email.as_ref().map(|e| e.as_str()),
+            phone.as_deref(),
+            self.city.as_deref(),
+        ])
+    }
+
+    /// Back to a draft, for editing.
+    pub fn to_draft(&self) -> LeadDraft {
+        LeadDraft {
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            company: self.company.clone(),
+            title: self.title.clone(),
+            email: self.email.as_ref().map(|e| e.to_string()),
+            phone: self.phone.as_ref().map(|p| p.to_string()),
+            source: Some(self.source.as_str().into()),
+            source_detail: self.source_detail.clone(),
+            campaign: self.campaign.clone(),
+            product_interest: self.product_interest.clone(),
+            status: Some(self.status.as_str().into()),
+            lost_reason: self.lost_reason.clone(),
+            owner_id: self.owner_id,
+            city: self.city.clone(),
+            sector: self.sector.clone(),
+            tags: self.tags.clone(),
+            notes: self.notes.clone(),
+        }
+    }
+}
+
+pub fn display_name(first: Option<&str>, last: Option<&str>, company: Option<&str>) -> String {
+    let person = [first, last].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    if !person.is_empty() {
+        person
+    } else {
+        company.unwrap_or("").to_string()
+    }
+}
+
+pub fn search_key(parts: &[Option<&str>]) -> String {
+    let joined = parts.iter().flatten().copied().collect::<Vec<_>>().join(" ");
+    fold(&joined)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft() -> LeadDraft {
+        LeadDraft {
+            first_name: Some("Şükrü".into()),
+            last_name: Some("Işık".into()),
+            phone: Some("0532 123 45 67".into()),
+            source: Some("fair".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_complete_draft_validates() {
+        let f = draft().validate().unwrap();
+        assert_eq!(f.status, LeadStatus::New);
+        assert_eq!(f.phone.unwrap().as_str(), "+905321234567");
+    }
+
+    #[test]
+    fn company_alone_is_a_name() {
+        let d = LeadDraft {
+            first_name: None,
+            last_name: None,
+            company: Some("Anadolu Metal A.Ş.".into()),
+            ..draft()
+        };
+        assert!(d.validate().is_ok());
+    }
+
+    #[test]
+    fn missing_parts_are_named() {
+        let d = LeadDraft {
+            first_name: None,
+            last_name: None,
+            phone: None,
+            source: None,
+            ..Default::default()
+        };
+        let e = d.validate().unwrap_err();
+        let codes: Vec<_> = e.0.iter().map(|x| (x.field.as_str(), x.code.as_str())).collect();
+        assert!(codes.contains(&("first_name", "name_or_company")));
+        assert!(codes.contains(&("phone", "phone_or_email")));
+        assert!(codes.contains(&("source", "required")));
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let d = LeadDraft {
+            email: Some("not-an-email".into()),
+            phone: Some("12".into()),
+            source: Some("tv".into()),
+            status: Some("lost".into()),
+            ..draft()
+        };
+        let e = d.validate().unwrap_err();
+        for (f, c) in [
+            ("email", "invalid_email"),
+            ("phone", "invalid_phone"),
+            ("source", "invalid_choice"),
+            ("lost_reason", "required"),
+        ] {
+            assert!(e.0.iter().any(|x| x.field == f && x.code == c), "{f} {c}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn tags_are_deduplicated_turkish_insensitively() {
+        let d = LeadDraft {
+            tags: vec!["İhracat".into(), "ihracat".into(), " ".into(), "Fuar".into()],
+            ..draft()
+        };
+        assert_eq!(
+            d.validate().unwrap().tags,
+            vec!["İhracat".to_string(), "Fuar".to_string()]
+        );
+    }
+
+    #[test]
+    fn search_key_contains_phone_forms() {
+        let f = draft().validate().unwrap();
+        let k = f.search_key();
+        assert!(k.contains("sukru isik"));
+        assert!(k.contains("05321234567"));
+        assert!(k.contains("+905321234567"));
+    }
+
+    #[test]
+    fn converted_is_terminal() {
+        assert!(!LeadStatus::Converted.can_move_to(LeadStatus::New));
+        assert!(!LeadStatus::New.can_move_to(LeadStatus::Converted));
+        assert!(LeadStatus::Lost.can_move_to(LeadStatus::Contacted));
+    }
+}

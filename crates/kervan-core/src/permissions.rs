@@ -1,0 +1,101 @@
+//! The permission model: a role grants, per module and action, a scope (own, team, all).
+//! The grants themselves live in the database (`role_permissions`) so an admin can change them;
+//! `default_grants` seeds them.
+
+macro_rules! str_enum {
+    ($name:ident { $($variant:ident => $s:literal),+ $(,)? }) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $s),+ }
+            }
+            pub fn parse(s: &str) -> Option<$name> {
+                match s { $($s => Some($name::$variant),)+ _ => None }
+            }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+pub(crate) use str_enum;
+
+str_enum!(Role {
+    Admin => "admin",
+    Manager => "manager",
+    Sales => "sales",
+    Operations => "operations",
+    Finance => "finance",
+    Viewer => "viewer",
+});
+
+str_enum!(Module {
+    Leads => "leads",
+    Users => "users",
+});
+
+str_enum!(Action {
+    View => "view",
+    Create => "create",
+    Edit => "edit",
+    Delete => "delete",
+    Export => "export",
+});
+
+// How far a grant reaches. Ordered: `Own < Team < All`.
+str_enum!(Scope {
+    Own => "own",
+    Team => "team",
+    All => "all",
+});
+
+/// The grants a fresh database starts with.
+pub fn default_grants() -> Vec<(Role, Module, Action, Scope)> {
+    use Action::*;
+    let mut g = Vec::new();
+    for m in Module::ALL {
+        for a in Action::ALL {
+            g.push((Role::Admin, *m, *a, Scope::All));
+        }
+    }
+    for a in [View, Create, Edit, Delete, Export] {
+        g.push((Role::Manager, Module::Leads, a, Scope::Team));
+    }
+    for a in [View, Create, Edit, Delete] {
+        g.push((Role::Sales, Module::Leads, a, Scope::Own));
+    }
+    // Operations and finance look leads up (a customer calls) but do not work them.
+    g.push((Role::Operations, Module::Leads, View, Scope::All));
+    g.push((Role::Finance, Module::Leads, View, Scope::All));
+    g.push((Role::Viewer, Module::Leads, View, Scope::All));
+    g
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enums_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(*r));
+        }
+        assert_eq!(Role::parse("root"), None);
+        assert!(Scope::Own < Scope::Team && Scope::Team < Scope::All);
+    }
+
+    #[test]
+    fn sales_cannot_export_or_touch_users() {
+        let g = default_grants();
+        assert!(
+            !g.iter()
+                .any(|(r, m, a, _)| *r == Role::Sales && *m == Module::Leads && *a == Action::Export)
+        );
+        assert!(!g.iter().any(|(r, m, _, _)| *r == Role::Sales && *m == Module::Users));
+    }
+}

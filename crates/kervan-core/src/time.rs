@@ -1,0 +1,99 @@
+//! Time is stored as UTC epoch milliseconds (one comparable integer on both databases,
+//! which keeps keyset pagination identical on SQLite and PostgreSQL) and shown in
+//! Europe/Istanbul as `31.01.2026 14:30`.
+
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use chrono_tz::Europe::Istanbul;
+
+pub fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+fn local(ms: i64) -> Option<DateTime<chrono_tz::Tz>> {
+    Utc.timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.with_timezone(&Istanbul))
+}
+
+/// `31.01.2026`
+pub fn date(ms: i64) -> String {
+    local(ms).map(|t| t.format("%d.%m.%Y").to_string()).unwrap_or_default()
+}
+
+/// `31.01.2026 14:30`
+pub fn datetime(ms: i64) -> String {
+    local(ms)
+        .map(|t| t.format("%d.%m.%Y %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// RFC 3339 in UTC, for the API.
+pub fn rfc3339(ms: i64) -> String {
+    Utc.timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        .unwrap_or_default()
+}
+
+/// Start of the given local (Istanbul) day, as epoch ms.
+pub fn day_start_ms(d: NaiveDate) -> i64 {
+    let naive = d.and_hms_opt(0, 0, 0).unwrap_or_default();
+    Istanbul
+        .from_local_datetime(&naive)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc).timestamp_millis())
+        .unwrap_or(0)
+}
+
+pub fn today_local(now_ms: i64) -> NaiveDate {
+    local(now_ms).map(|t| t.date_naive()).unwrap_or_default()
+}
+
+/// First day of the local month containing `now_ms`.
+pub fn month_start_local(now_ms: i64) -> NaiveDate {
+    let d = today_local(now_ms);
+    d.with_day(1).unwrap_or(d)
+}
+
+/// Parses `2026-01-31` (HTML date input) or `31.01.2026` (typed by a person).
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    let s = s.trim();
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(s, "%d.%m.%Y"))
+        .ok()
+}
+
+/// Relative time in whole units, for "2 gün önce" style labels: (amount, unit).
+pub fn ago(now_ms: i64, then_ms: i64) -> (i64, &'static str) {
+    let secs = (now_ms - then_ms).max(0) / 1000;
+    match secs {
+        s if s < 60 => (0, "now"),
+        s if s < 3600 => (s / 60, "minutes"),
+        s if s < 86_400 => (s / 3600, "hours"),
+        s if s < 86_400 * 30 => (s / 86_400, "days"),
+        s => (s / (86_400 * 30), "months"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_in_istanbul() {
+        // 2026-01-31 11:30 UTC is 14:30 in Istanbul (UTC+3 all year).
+        let ms = Utc.with_ymd_and_hms(2026, 1, 31, 11, 30, 0).unwrap().timestamp_millis();
+        assert_eq!(date(ms), "31.01.2026");
+        assert_eq!(datetime(ms), "31.01.2026 14:30");
+        assert_eq!(rfc3339(ms), "2026-01-31T11:30:00.000Z");
+    }
+
+    #[test]
+    fn parses_both_date_forms() {
+        assert_eq!(parse_date("2026-01-31"), NaiveDate::from_ymd_opt(2026, 1, 31));
+        assert_eq!(parse_date("31.01.2026"), NaiveDate::from_ymd_opt(2026, 1, 31));
+        assert_eq!(parse_date("31/31/2026"), None);
+        let start = day_start_ms(NaiveDate::from_ymd_opt(2026, 1, 31).unwrap());
+        assert_eq!(datetime(start), "31.01.2026 00:00");
+    }
+}

@@ -1,0 +1,60 @@
+//! Field-level history: one row per changed field, written in the same transaction as the change.
+
+use sea_orm::{ConnectionTrait, FromQueryResult};
+
+use crate::db::{self, Result};
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct AuditRow {
+    pub id: i64,
+    pub field: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+    pub user_id: Option<i64>,
+    pub user_name: Option<String>,
+    pub at: i64,
+}
+
+pub struct Change {
+    pub field: &'static str,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+pub async fn write<C: ConnectionTrait>(
+    c: &C,
+    entity: &str,
+    entity_id: i64,
+    user_id: Option<i64>,
+    at: i64,
+    changes: &[Change],
+) -> Result<()> {
+    for ch in changes {
+        db::exec(
+            c,
+            "INSERT INTO audit_log (entity, entity_id, field, old, new, user_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            vec![
+                entity.into(),
+                entity_id.into(),
+                ch.field.into(),
+                ch.old.clone().into(),
+                ch.new.clone().into(),
+                user_id.into(),
+                at.into(),
+            ],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Newest first.
+pub async fn for_entity<C: ConnectionTrait>(c: &C, entity: &str, entity_id: i64, limit: u64) -> Result<Vec<AuditRow>> {
+    db::all(
+        c,
+        "SELECT a.id, a.field, a.old, a.new, a.user_id, u.name AS user_name, a.at FROM audit_log a
+         LEFT JOIN users u ON u.id = a.user_id WHERE a.entity = ? AND a.entity_id = ? ORDER BY a.id DESC LIMIT ?",
+        vec![entity.into(), entity_id.into(), (limit as i64).into()],
+    )
+    .await
+}

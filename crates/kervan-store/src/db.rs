@@ -1,0 +1,160 @@
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, FromQueryResult, QueryResult,
+    SqlErr, Statement, Value,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+    #[error("unique constraint violated: {0}")]
+    Duplicate(String),
+    #[error("stale version")]
+    Conflict,
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl StoreError {
+    /// Sorts a database error into a duplicate (a unique index said no) or a plain failure.
+    pub fn from_db(e: DbErr) -> StoreError {
+        match e.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(m)) => StoreError::Duplicate(m),
+            _ => StoreError::Db(e),
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// The application's handle on its database.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub conn: DatabaseConnection,
+}
+
+impl Db {
+    /// Connects to `url` (`sqlite://path` or `postgres://…`). SQLite gets WAL, a busy timeout and
+    /// foreign keys, so several readers and one writer work together without "database is locked".
+    pub async fn connect(url: &str) -> Result<Db> {
+        let mut opts = ConnectOptions::new(url.to_string());
+        opts.sqlx_logging(false)
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(15));
+        if url.starts_with("sqlite:") {
+            // Few connections: SQLite has one writer anyway, and every connection costs memory.
+            opts.max_connections(4).min_connections(1);
+            opts.map_sqlx_sqlite_opts(|o| {
+                o.create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+                    .pragma("cache_size", "-16000")
+                    .pragma("temp_store", "memory")
+            });
+        } else {
+            opts.max_connections(10).min_connections(1);
+        }
+        let conn = Database::connect(opts).await?;
+        Ok(Db { conn })
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.conn.get_database_backend()
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.backend() == DbBackend::Postgres
+    }
+
+    pub async fn ping(&self) -> Result<()> {
+        self.conn.ping().await?;
+        Ok(())
+    }
+}
+
+/// Rewrites `?` placeholders to `$1, $2, …` for PostgreSQL. Our SQL never holds a literal `?`.
+pub fn placeholders(backend: DbBackend, sql: &str) -> String {
+    if backend != DbBackend::Postgres {
+        return sql.to_string();
+    }
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' {
+            n += 1;
+            out.push('$');
+            out.push_str(&n.to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+pub fn stmt<C: ConnectionTrait>(c: &C, sql: &str, values: Vec<Value>) -> Statement {
+    let backend = c.get_database_backend();
+    Statement::from_sql_and_values(backend, placeholders(backend, sql), values)
+}
+
+pub async fn exec<C: ConnectionTrait>(c: &C, sql: &str, values: Vec<Value>) -> Result<u64> {
+    let r = c.execute_raw(stmt(c, sql, values)).await.map_err(StoreError::from_db)?;
+    Ok(r.rows_affected())
+}
+
+pub async fn all<T: FromQueryResult, C: ConnectionTrait>(c: &C, sql: &str, values: Vec<Value>) -> Result<Vec<T>> {
+    let rows = c.query_all_raw(stmt(c, sql, values)).await?;
+    rows.iter()
+        .map(|r| T::from_query_result(r, "").map_err(StoreError::from))
+        .collect()
+}
+
+pub async fn one<T: FromQueryResult, C: ConnectionTrait>(c: &C, sql: &str, values: Vec<Value>) -> Result<Option<T>> {
+    match c.query_one_raw(stmt(c, sql, values)).await? {
+        Some(r) => Ok(Some(T::from_query_result(&r, "")?)),
+        None => Ok(None),
+    }
+}
+
+pub async fn raw_one<C: ConnectionTrait>(c: &C, sql: &str, values: Vec<Value>) -> Result<Option<QueryResult>> {
+    Ok(c.query_one_raw(stmt(c, sql, values)).await?)
+}
+
+/// A single integer from the first column of the first row (counts, ids).
+pub async fn scalar_i64<C: ConnectionTrait>(c: &C, sql: &str, values: Vec<Value>) -> Result<Option<i64>> {
+    match raw_one(c, sql, values).await? {
+        Some(r) => Ok(r.try_get_by_index::<Option<i64>>(0)?),
+        None => Ok(None),
+    }
+}
+
+/// Inserts and returns the new row's id (`RETURNING id` works on both backends).
+pub async fn insert_id<C: ConnectionTrait>(c: &C, sql: &str, values: Vec<Value>) -> Result<i64> {
+    let sql = format!("{sql} RETURNING id");
+    let row = c
+        .query_one_raw(stmt(c, &sql, values))
+        .await
+        .map_err(StoreError::from_db)?;
+    let row = row.ok_or_else(|| StoreError::Invalid("insert returned no id".into()))?;
+    Ok(row.try_get_by_index::<i64>(0)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_for_postgres() {
+        assert_eq!(
+            placeholders(DbBackend::Postgres, "a = ? AND b IN (?, ?)"),
+            "a = $1 AND b IN ($2, $3)"
+        );
+        assert_eq!(placeholders(DbBackend::Sqlite, "a = ?"), "a = ?");
+    }
+}

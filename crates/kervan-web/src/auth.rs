@@ -1,0 +1,510 @@
+//! Sessions, CSRF, signing in and out, and the account pages (own password, language).
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequestParts, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use rand::RngCore;
+use serde::Deserialize;
+
+use kervan_app::{Actor, AppError, auth as app_auth, users as app_users};
+
+use crate::AppState;
+use crate::error::{PageError, html, render_error};
+use crate::i18n::{I18n, Lang};
+use crate::layout::Shell;
+
+/// What the session middleware learned about a request, for the handlers.
+#[derive(Clone)]
+pub struct Ctx {
+    pub session: Option<SessionInfo>,
+    pub i18n: I18n,
+    pub path: String,
+    pub query: String,
+}
+
+#[derive(Clone)]
+pub struct SessionInfo {
+    pub actor: Actor,
+    pub csrf: String,
+    pub secret: String,
+}
+
+/// A signed-in person on a page. Without a session the request is sent to the sign-in page.
+pub struct Session {
+    pub actor: Actor,
+    pub csrf: String,
+    pub secret: String,
+    pub t: I18n,
+    pub path: String,
+}
+
+impl Session {
+    pub fn shell(&self, title: String) -> Shell {
+        Shell::new(self.t, &self.actor, &self.csrf, &self.path, title)
+    }
+}
+
+pub struct NeedLogin(String);
+
+impl IntoResponse for NeedLogin {
+    fn into_response(self) -> Response {
+        let next = if self.0.is_empty() || self.0 == "/" {
+            String::new()
+        } else {
+            format!("?next={}", urlencode(&self.0))
+        };
+        Redirect::to(&format!("/login{next}")).into_response()
+    }
+}
+
+impl FromRequestParts<AppState> for Session {
+    type Rejection = NeedLogin;
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        let ctx = parts.extensions.get::<Ctx>().cloned();
+        match ctx {
+            Some(Ctx {
+                session: Some(s),
+                i18n,
+                path,
+                query,
+            }) => Ok(Session {
+                actor: s.actor,
+                csrf: s.csrf,
+                secret: s.secret,
+                t: i18n,
+                path: if query.is_empty() {
+                    path
+                } else {
+                    format!("{path}?{query}")
+                },
+            }),
+            Some(c) => {
+                let full = if c.query.is_empty() {
+                    c.path
+                } else {
+                    format!("{}?{}", c.path, c.query)
+                };
+                Err(NeedLogin(full))
+            }
+            None => Err(NeedLogin(String::new())),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = PageError;
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<Ctx>().cloned().ok_or(PageError::Internal)
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)])
+        .map(|x| x.trim_start_matches('=').to_string())
+        .unwrap_or_default()
+}
+
+pub fn cookie_name(state: &AppState) -> &'static str {
+    if state.web.secure_cookies {
+        "__Host-kervan_session"
+    } else {
+        "kervan_session"
+    }
+}
+
+const LOGIN_CSRF: &str = "kervan_login_csrf";
+const LANG_COOKIE: &str = "kervan_lang";
+
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| {
+            v.split(';').find_map(|kv| {
+                let (k, val) = kv.trim().split_once('=')?;
+                (k == name).then(|| val.to_string())
+            })
+        })
+}
+
+fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
+    let secure = if state.web.secure_cookies { "; Secure" } else { "" };
+    let age = max_age.map(|a| format!("; Max-Age={a}")).unwrap_or_default();
+    HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax{secure}{age}"))
+        .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// The client's address: the socket peer, or the first `X-Forwarded-For` hop behind a trusted proxy.
+pub fn client_ip(state: &AppState, headers: &HeaderMap, peer: Option<SocketAddr>) -> String {
+    if state.web.trust_proxy
+        && let Some(f) = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok())
+        && let Some(first) = f.split(',').next()
+    {
+        return first.trim().to_string();
+    }
+    peer.map(|p| p.ip().to_string()).unwrap_or_else(|| "unknown".into())
+}
+
+fn query_lang(query: &str) -> Option<Lang> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == "lang")
+        .and_then(|(_, v)| Lang::parse(&v))
+}
+
+fn constant_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Resolves the session and language of every page request, enforces CSRF on every unsafe
+/// method, and renders error markers left by handlers as friendly pages.
+pub async fn session_layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let path = parts.uri.path().to_string();
+    let query = parts.uri.query().unwrap_or("").to_string();
+    let headers = parts.headers.clone();
+
+    let mut session = None;
+    if let Some(secret) = cookie(&headers, cookie_name(&state)) {
+        match app_auth::session_actor(&state.app, &secret).await {
+            Ok((actor, csrf)) => session = Some(SessionInfo { actor, csrf, secret }),
+            Err(AppError::Unauthorized) => {}
+            Err(e) => tracing::error!(error = %e, "session lookup failed"),
+        }
+    }
+    let asked = query_lang(&query);
+    let lang = asked
+        .or_else(|| session.as_ref().and_then(|s| Lang::parse(&s.actor.language)))
+        .or_else(|| cookie(&headers, LANG_COOKIE).and_then(|c| Lang::parse(&c)))
+        .unwrap_or_else(|| {
+            Lang::from_accept(
+                headers
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or(""),
+            )
+        });
+    if let (Some(l), Some(s)) = (asked, session.as_mut())
+        && s.actor.language != l.code()
+        && app_users::set_language(&state.app, &s.actor, l.code()).await.is_ok()
+    {
+        s.actor.language = l.code().into();
+    }
+    let i18n = I18n::new(lang);
+    let shell_for = |session: &Option<SessionInfo>| match session {
+        Some(s) => Shell::new(i18n, &s.actor, &s.csrf, &path, String::new()),
+        None => Shell::anonymous(i18n, String::new()),
+    };
+
+    // CSRF: every state-changing request carries the token, in a form field or a header.
+    let mut body = body;
+    if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        let bytes = match axum::body::to_bytes(body, state.web.max_body).await {
+            Ok(b) => b,
+            Err(_) => {
+                return render_error(&PageError::BadRequest, shell_for(&session))
+                    .into_response_with(StatusCode::PAYLOAD_TOO_LARGE);
+            }
+        };
+        let sent = headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+            .or_else(|| {
+                serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+                    .ok()
+                    .and_then(|v| v.into_iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v))
+            });
+        let expected = if path == "/login" {
+            cookie(&headers, LOGIN_CSRF)
+        } else {
+            session.as_ref().map(|s| s.csrf.clone())
+        };
+        let ok = matches!((&sent, &expected), (Some(a), Some(b)) if !b.is_empty() && constant_eq(a, b));
+        if !ok {
+            if session.is_none() && path != "/login" {
+                return NeedLogin(String::new()).into_response();
+            }
+            return render_error(&PageError::Csrf, shell_for(&session));
+        }
+        body = Body::from(bytes);
+    }
+
+    parts.extensions.insert(Ctx {
+        session: session.clone(),
+        i18n,
+        path: path.clone(),
+        query,
+    });
+    let req = Request::from_parts(parts, body);
+    let mut resp = next.run(req).await;
+    if let Some(e) = resp.extensions_mut().remove::<PageError>() {
+        let retry = resp.headers().get(header::RETRY_AFTER).cloned();
+        let mut r = render_error(&e, shell_for(&session));
+        if let Some(v) = retry {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        resp = r;
+    }
+    if let Some(l) = asked
+        && let Ok(v) = HeaderValue::from_str(&format!(
+            "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
+            l.code()
+        ))
+    {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+trait WithStatus {
+    fn into_response_with(self, s: StatusCode) -> Response;
+}
+impl WithStatus for Response {
+    fn into_response_with(mut self, s: StatusCode) -> Response {
+        *self.status_mut() = s;
+        self
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(login_submit))
+        .route("/logout", post(logout))
+        .route("/account/password", get(password_page).post(password_submit))
+        .route("/account/language", post(language_submit))
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    shell: Shell,
+    csrf: String,
+    email: String,
+    next: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+/// Only a local path may be a redirect target after sign-in (no open redirects).
+fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") && !next.contains("://") {
+        next.to_string()
+    } else {
+        "/".into()
+    }
+}
+
+fn random_token() -> String {
+    let mut b = [0u8; 32];
+    rand::rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+fn login_form(
+    state: &AppState,
+    ctx: &Ctx,
+    email: &str,
+    next: &str,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let csrf = random_token();
+    let page = LoginPage {
+        shell: Shell::anonymous(ctx.i18n, ctx.i18n.t("login-title")),
+        csrf: csrf.clone(),
+        email: email.to_string(),
+        next: next.to_string(),
+        error,
+    };
+    match html(&page) {
+        Ok(h) => {
+            let mut r = (status, h).into_response();
+            r.headers_mut()
+                .append(header::SET_COOKIE, set_cookie(state, LOGIN_CSRF, &csrf, Some(3600)));
+            r
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn login_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<NextQuery>) -> Response {
+    if ctx.session.is_some() {
+        return Redirect::to(&safe_next(&q.next)).into_response();
+    }
+    login_form(&state, &ctx, "", &q.next, None, StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn login_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    axum::Form(f): axum::Form<LoginForm>,
+) -> Response {
+    let ip = client_ip(&state, &headers, Some(peer));
+    let ua = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    match app_auth::login(&state.app, &f.email, &f.password, &ip, ua).await {
+        Ok((s, _)) => {
+            // A new session id on every sign-in: nothing from before survives (no fixation).
+            if let Some(old) = ctx.session.as_ref() {
+                let _ = app_auth::logout(&state.app, &old.secret).await;
+            }
+            let mut r = Redirect::to(&safe_next(&f.next)).into_response();
+            r.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(&state, cookie_name(&state), &s.secret, None),
+            );
+            r.headers_mut()
+                .append(header::SET_COOKIE, set_cookie(&state, LOGIN_CSRF, "", Some(0)));
+            r
+        }
+        Err(AppError::BadCredentials) => login_form(
+            &state,
+            &ctx,
+            &f.email,
+            &f.next,
+            Some(ctx.i18n.t("login-failed")),
+            StatusCode::UNAUTHORIZED,
+        ),
+        Err(e) => PageError::from(e).into_response(),
+    }
+}
+
+async fn logout(State(state): State<AppState>, session: Session) -> Response {
+    let _ = app_auth::logout(&state.app, &session.secret).await;
+    let mut r = Redirect::to("/login").into_response();
+    r.headers_mut()
+        .append(header::SET_COOKIE, set_cookie(&state, cookie_name(&state), "", Some(0)));
+    r
+}
+
+#[derive(Template)]
+#[template(path = "account/password.html")]
+struct PasswordPage {
+    shell: Shell,
+    errors: Vec<(String, String)>,
+}
+
+impl PasswordPage {
+    fn error_for(&self, field: &str) -> String {
+        self.errors
+            .iter()
+            .filter(|(f, _)| f == field)
+            .map(|(_, m)| m.clone())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+#[derive(Deserialize)]
+struct ToastQuery {
+    ok: Option<String>,
+}
+
+async fn password_page(session: Session, Query(q): Query<ToastQuery>) -> Result<Response, PageError> {
+    let shell = session.shell(session.t.t("password-title")).with_toast(q.ok.as_deref());
+    Ok(html(&PasswordPage { shell, errors: vec![] })?.into_response())
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    repeat_password: String,
+}
+
+async fn password_submit(
+    State(state): State<AppState>,
+    session: Session,
+    axum::Form(f): axum::Form<PasswordForm>,
+) -> Result<Response, PageError> {
+    match app_auth::change_password(
+        &state.app,
+        &session.actor,
+        &f.current_password,
+        &f.new_password,
+        &f.repeat_password,
+        &session.secret,
+    )
+    .await
+    {
+        Ok(()) => Ok(Redirect::to("/account/password?ok=password").into_response()),
+        Err(AppError::Validation(e)) => {
+            let page = PasswordPage {
+                shell: session.shell(session.t.t("password-title")),
+                errors: crate::error::field_messages(&session.t, &e),
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct LanguageForm {
+    language: String,
+    #[serde(default)]
+    back: String,
+}
+
+async fn language_submit(
+    State(state): State<AppState>,
+    session: Session,
+    axum::Form(f): axum::Form<LanguageForm>,
+) -> Result<Response, PageError> {
+    app_users::set_language(&state.app, &session.actor, &f.language).await?;
+    Ok(Redirect::to(&safe_next(&f.back)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(safe_next("/leads?status=new"), "/leads?status=new");
+        for bad in ["//evil.example", "https://evil.example", "/\\evil", "", "leads"] {
+            assert_eq!(safe_next(bad), "/", "{bad}");
+        }
+    }
+
+    #[test]
+    fn reads_cookies() {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, HeaderValue::from_static("a=1; kervan_session=abc; b=2"));
+        assert_eq!(cookie(&h, "kervan_session").as_deref(), Some("abc"));
+        assert_eq!(cookie(&h, "x"), None);
+    }
+}

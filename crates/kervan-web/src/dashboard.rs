@@ -1,0 +1,75 @@
+//! The landing page: the signed-in user's own numbers.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use kervan_app::dashboard;
+
+use crate::AppState;
+use crate::auth::Session;
+use crate::error::{PageError, html};
+use crate::layout::Shell;
+use crate::leads::LeadItem;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/", get(page))
+}
+
+pub struct Bar {
+    pub label: String,
+    pub code: String,
+    pub n: i64,
+    /// Width of the bar in percent of the largest.
+    pub pct: i64,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct Dashboard {
+    shell: Shell,
+    has_leads: bool,
+    open_leads: String,
+    new_week: String,
+    bars: Vec<Bar>,
+    recent: Vec<LeadItem>,
+}
+
+async fn page(State(state): State<AppState>, session: Session) -> Result<Response, PageError> {
+    let t = session.t;
+    let nums = dashboard::my_numbers(&state.app, &session.actor).await?;
+    let (has_leads, open_leads, new_week, bars, recent) = match nums {
+        None => (false, String::new(), String::new(), vec![], vec![]),
+        Some(n) => {
+            let max = n.new_this_week.iter().map(|s| s.n).max().unwrap_or(1).max(1);
+            let bars = n
+                .new_this_week
+                .iter()
+                .map(|s| Bar {
+                    label: t.source(&s.source),
+                    code: s.source.clone(),
+                    n: s.n,
+                    pct: (s.n * 100 / max).max(2),
+                })
+                .collect();
+            (
+                true,
+                t.num(n.open_leads),
+                t.num(n.new_this_week_total),
+                bars,
+                n.recent.iter().map(|l| LeadItem::from(&t, l)).collect(),
+            )
+        }
+    };
+    let page = Dashboard {
+        shell: session.shell(t.t("dashboard-title")),
+        has_leads,
+        open_leads,
+        new_week,
+        bars,
+        recent,
+    };
+    Ok(html(&page)?.into_response())
+}

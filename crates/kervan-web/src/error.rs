@@ -1,0 +1,141 @@
+//! Errors as people and programs see them. Page handlers and API handlers both return errors
+//! built from `AppError`; because the language and the signed-in user are known only to the
+//! middleware around them, the handler leaves a marker in the response and the middleware
+//! renders it (a friendly page, or RFC 9457 problem+json).
+
+use askama::Template;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+
+use kervan_app::AppError;
+use kervan_core::permissions::{Action, Module};
+
+use crate::i18n::I18n;
+use crate::layout::Shell;
+
+/// What went wrong on a page.
+#[derive(Debug, Clone)]
+pub enum PageError {
+    NotFound,
+    Forbidden {
+        module: Module,
+        action: Action,
+    },
+    BadRequest,
+    /// The form's security token did not match.
+    Csrf,
+    RateLimited {
+        retry_after_secs: u64,
+    },
+    Internal,
+}
+
+impl From<AppError> for PageError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::NotFound => PageError::NotFound,
+            AppError::Forbidden { module, action } => PageError::Forbidden { module, action },
+            AppError::RateLimited { retry_after_secs } => PageError::RateLimited { retry_after_secs },
+            AppError::Validation(_) | AppError::Duplicate(_) | AppError::Conflict { .. } | AppError::BadCredentials => {
+                PageError::BadRequest
+            }
+            AppError::Unauthorized => PageError::Forbidden {
+                module: Module::Leads,
+                action: Action::View,
+            },
+            AppError::Internal(m) => {
+                tracing::error!(error = %m, "internal error on a page");
+                PageError::Internal
+            }
+        }
+    }
+}
+
+impl PageError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            PageError::NotFound => StatusCode::NOT_FOUND,
+            PageError::Forbidden { .. } | PageError::Csrf => StatusCode::FORBIDDEN,
+            PageError::BadRequest => StatusCode::BAD_REQUEST,
+            PageError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            PageError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let mut r = self.status().into_response();
+        if let PageError::RateLimited { retry_after_secs } = &self
+            && let Ok(v) = retry_after_secs.to_string().parse()
+        {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        r.extensions_mut().insert(self);
+        r
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub shell: Shell,
+    pub heading: String,
+    pub message: String,
+    pub hint: String,
+}
+
+/// Renders the page for an error, in the request's language, inside the shell when signed in.
+pub fn render_error(e: &PageError, mut shell: Shell) -> Response {
+    let t = shell.t;
+    let (heading, message, hint) = match e {
+        PageError::NotFound => (t.t("error-404-title"), t.t("error-404-text"), String::new()),
+        PageError::Forbidden { module, action } => (
+            t.t("error-403-title"),
+            t.t1(
+                "error-403-text",
+                "permission",
+                format!(
+                    "{} · {}",
+                    t.t(&format!("module-{module}")),
+                    t.t(&format!("perm-{action}"))
+                ),
+            ),
+            t.t("error-403-hint"),
+        ),
+        PageError::Csrf => (t.t("error-csrf-title"), t.t("error-csrf-text"), String::new()),
+        PageError::BadRequest => (t.t("error-400-title"), t.t("error-400-text"), String::new()),
+        PageError::RateLimited { retry_after_secs } => (
+            t.t("error-429-title"),
+            t.tn("error-429-text", (*retry_after_secs / 60).max(1) as i64),
+            String::new(),
+        ),
+        PageError::Internal => (t.t("error-500-title"), t.t("error-500-text"), String::new()),
+    };
+    shell.title = heading.clone();
+    let page = ErrorPage {
+        shell,
+        heading,
+        message,
+        hint,
+    };
+    let body = page.render().unwrap_or_else(|_| "error".into());
+    (e.status(), Html(body)).into_response()
+}
+
+pub async fn not_found_page() -> PageError {
+    PageError::NotFound
+}
+
+/// Renders a template, turning a template failure into an error page.
+pub fn html<T: Template>(t: &T) -> Result<Html<String>, PageError> {
+    t.render().map(Html).map_err(|e| {
+        tracing::error!(error = %e, "template failed");
+        PageError::Internal
+    })
+}
+
+/// A validation message in the request language, for forms.
+pub fn field_messages(t: &I18n, e: &kervan_core::FieldErrors) -> Vec<(String, String)> {
+    e.0.iter().map(|x| (x.field.clone(), t.err(x))).collect()
+}

@@ -1,0 +1,189 @@
+//! Every word a person reads comes from `locales/<lang>/*.ftl` through here.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{Loader, static_loader};
+use kervan_core::FieldError;
+use kervan_core::time;
+
+static_loader! {
+    static LOCALES = {
+        locales: "./locales",
+        fallback_language: "tr",
+        // Unicode isolation marks around arguments confuse copy-paste and tests; our arguments are plain.
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Tr,
+    En,
+}
+
+impl Lang {
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "tr" => Some(Lang::Tr),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Tr => "tr",
+            Lang::En => "en",
+        }
+    }
+    /// The first supported language in an `Accept-Language` header, Turkish otherwise.
+    pub fn from_accept(header: &str) -> Lang {
+        for part in header.split(',') {
+            let tag = part.split(';').next().unwrap_or("").trim();
+            let primary = tag.split('-').next().unwrap_or("");
+            if let Some(l) = Lang::parse(primary) {
+                return l;
+            }
+        }
+        Lang::Tr
+    }
+    fn id(self) -> fluent_templates::LanguageIdentifier {
+        match self {
+            Lang::Tr => fluent_templates::langid!("tr"),
+            Lang::En => fluent_templates::langid!("en"),
+        }
+    }
+}
+
+/// The translator handed to every template.
+#[derive(Debug, Clone, Copy)]
+pub struct I18n {
+    pub lang: Lang,
+}
+
+impl I18n {
+    pub fn new(lang: Lang) -> I18n {
+        I18n { lang }
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.lang.code()
+    }
+
+    pub fn t(&self, key: &str) -> String {
+        LOCALES
+            .try_lookup(&self.lang.id(), key)
+            .unwrap_or_else(|| key.to_string())
+    }
+
+    pub fn t1(&self, key: &str, name: &'static str, value: impl ToString) -> String {
+        let mut args: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
+        args.insert(Cow::Borrowed(name), FluentValue::from(value.to_string()));
+        LOCALES
+            .try_lookup_with_args(&self.lang.id(), key, &args)
+            .unwrap_or_else(|| key.to_string())
+    }
+
+    pub fn tn(&self, key: &str, n: i64) -> String {
+        let mut args: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
+        args.insert(Cow::Borrowed("n"), FluentValue::from(n));
+        args.insert(Cow::Borrowed("count"), FluentValue::from(self.num(n)));
+        LOCALES
+            .try_lookup_with_args(&self.lang.id(), key, &args)
+            .unwrap_or_else(|| key.to_string())
+    }
+
+    pub fn status(&self, code: &str) -> String {
+        self.t(&format!("lead-status-{code}"))
+    }
+
+    pub fn source(&self, code: &str) -> String {
+        self.t(&format!("lead-source-{code}"))
+    }
+
+    pub fn role(&self, code: &str) -> String {
+        self.t(&format!("role-{code}"))
+    }
+
+    pub fn field(&self, name: &str) -> String {
+        self.t(&format!("lead-field-{name}"))
+    }
+
+    /// The sentence for a validation error.
+    pub fn err(&self, e: &FieldError) -> String {
+        let key = format!("err-{}", e.code);
+        match &e.arg {
+            Some(a) => self.t1(&key, "arg", a),
+            None => self.t(&key),
+        }
+    }
+
+    /// `1.234.567` in Turkish, `1,234,567` in English.
+    pub fn num(&self, n: i64) -> String {
+        let sep = if self.lang == Lang::Tr { '.' } else { ',' };
+        let s = n.unsigned_abs().to_string();
+        let mut out = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i) % 3 == 0 {
+                out.push(sep);
+            }
+            out.push(c);
+        }
+        if n < 0 { format!("-{out}") } else { out }
+    }
+
+    pub fn date(&self, ms: i64) -> String {
+        time::date(ms)
+    }
+
+    pub fn datetime(&self, ms: i64) -> String {
+        time::datetime(ms)
+    }
+
+    /// "2 gün önce"
+    pub fn ago(&self, ms: i64) -> String {
+        let (n, unit) = time::ago(time::now_ms(), ms);
+        if unit == "now" {
+            self.t("ago-now")
+        } else {
+            self.tn(&format!("ago-{unit}"), n)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picks_language_from_header() {
+        assert_eq!(Lang::from_accept("en-US,en;q=0.9"), Lang::En);
+        assert_eq!(Lang::from_accept("de-DE,tr;q=0.8"), Lang::Tr);
+        assert_eq!(Lang::from_accept(""), Lang::Tr);
+    }
+
+    #[test]
+    fn numbers_and_messages() {
+        let tr = I18n::new(Lang::Tr);
+        assert_eq!(tr.num(1234567), "1.234.567");
+        assert_eq!(I18n::new(Lang::En).num(1234), "1,234");
+        assert_eq!(tr.t("nav-leads"), "Adaylar");
+        assert_eq!(I18n::new(Lang::En).t("nav-leads"), "Leads");
+    }
+
+    #[test]
+    fn every_turkish_key_exists_in_english() {
+        let tr = include_str!("../locales/tr/main.ftl");
+        let en = include_str!("../locales/en/main.ftl");
+        let keys = |s: &str| -> Vec<String> {
+            s.lines()
+                .filter(|l| !l.starts_with('#') && !l.starts_with(' ') && l.contains(" ="))
+                .filter_map(|l| l.split(" =").next().map(|k| k.trim().to_string()))
+                .collect()
+        };
+        let en_keys = keys(en);
+        let missing: Vec<_> = keys(tr).into_iter().filter(|k| !en_keys.contains(k)).collect();
+        assert!(missing.is_empty(), "missing in en: {missing:?}");
+    }
+}

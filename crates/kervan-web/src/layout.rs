@@ -1,0 +1,105 @@
+//! The app shell every signed-in page sits in: navigation, top bar, user menu.
+
+use kervan_app::Actor;
+use kervan_core::permissions::{Action, Module};
+use kervan_core::text::initials;
+
+use crate::i18n::I18n;
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: String,
+    pub icon: &'static str,
+    pub active: bool,
+}
+
+/// What the base template needs.
+pub struct Shell {
+    pub t: I18n,
+    pub signed_in: bool,
+    pub user_name: String,
+    pub user_initials: String,
+    pub role: String,
+    pub csrf: String,
+    pub nav: Vec<NavItem>,
+    pub path: String,
+    pub toast: Option<String>,
+    pub can_create_lead: bool,
+    pub title: String,
+}
+
+impl Shell {
+    pub fn new(t: I18n, actor: &Actor, csrf: &str, path: &str, title: String) -> Shell {
+        let mut nav = vec![NavItem {
+            href: "/",
+            label: t.t("nav-dashboard"),
+            icon: crate::icons::HOME,
+            active: path == "/",
+        }];
+        if actor.can(Module::Leads, Action::View) {
+            nav.push(NavItem {
+                href: "/leads",
+                label: t.t("nav-leads"),
+                icon: crate::icons::LEADS,
+                active: path.starts_with("/leads"),
+            });
+        }
+        if actor.can(Module::Users, Action::View) {
+            nav.push(NavItem {
+                href: "/users",
+                label: t.t("nav-users"),
+                icon: crate::icons::SETTINGS,
+                active: path.starts_with("/users"),
+            });
+        }
+        Shell {
+            t,
+            signed_in: true,
+            user_name: actor.name.clone(),
+            user_initials: initials(&actor.name),
+            role: t.role(actor.role.as_str()),
+            csrf: csrf.to_string(),
+            nav,
+            path: path.to_string(),
+            toast: None,
+            can_create_lead: actor.can(Module::Leads, Action::Create),
+            title,
+        }
+    }
+
+    /// A shell for pages seen before signing in (login, errors).
+    pub fn anonymous(t: I18n, title: String) -> Shell {
+        Shell {
+            t,
+            signed_in: false,
+            user_name: String::new(),
+            user_initials: String::new(),
+            role: String::new(),
+            csrf: String::new(),
+            nav: vec![],
+            path: String::new(),
+            toast: None,
+            can_create_lead: false,
+            title,
+        }
+    }
+
+    pub fn with_toast(mut self, key: Option<&str>) -> Shell {
+        // Only known toast keys are shown; the query string is not a place to inject text.
+        self.toast = key
+            .filter(|k| TOASTS.contains(k))
+            .map(|k| self.t.t(&format!("toast-{k}")));
+        self
+    }
+}
+
+const TOASTS: &[&str] = &[
+    "saved",
+    "created",
+    "archived",
+    "restored",
+    "deleted",
+    "password",
+    "user-saved",
+    "status",
+];

@@ -1,0 +1,385 @@
+//! The `kervan` command: serve the CRM, migrate, manage users and tokens, demo data, benchmarks.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use kervan_app::{Actor, App, Config, auth, users};
+use kervan_store::{Db, migrations};
+use kervan_web::{AppState, WebConfig};
+
+mod bench;
+
+#[derive(Parser)]
+#[command(name = "kervan", version, about = "Kervan — CRM for Turkish SMEs and B2B sales teams", long_about = None)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Args, Clone)]
+struct Global {
+    /// Data folder (SQLite database, files).
+    #[arg(long, env = "KERVAN_DATA", default_value = "./kervan-data", global = true)]
+    data: PathBuf,
+    /// Database URL: `postgres://user@host/db` or `sqlite://path`. Default: SQLite in the data folder.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web app, API and background work (the default).
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Fill the database with realistic Turkish demo data.
+    Demo {
+        /// How many leads to create.
+        #[arg(long, default_value_t = 1000)]
+        leads: u64,
+    },
+    /// Measure list and search speed on the current database (run `kervan demo` first).
+    Bench(bench::BenchArgs),
+}
+
+#[derive(Args, Default)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "KERVAN_ADDR", default_value = "127.0.0.1:8080")]
+    addr: String,
+    /// Mark cookies Secure (serve behind HTTPS).
+    #[arg(long, env = "KERVAN_SECURE_COOKIES")]
+    secure_cookies: bool,
+    /// Trust X-Forwarded-For for the client address (only behind your own reverse proxy).
+    #[arg(long, env = "KERVAN_TRUST_PROXY")]
+    trust_proxy: bool,
+    /// Minutes of inactivity after which a session ends.
+    #[arg(long, env = "KERVAN_SESSION_IDLE_MINUTES", default_value_t = 480)]
+    session_idle_minutes: i64,
+    /// Failed sign-ins from one address (per 15 minutes) before further tries are refused with 429.
+    #[arg(long, env = "KERVAN_LOGIN_MAX_FAILURES", default_value_t = 10)]
+    login_max_failures: i64,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user. The password is read from standard input with --password-stdin, else generated and printed.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, manager, sales, operations, finance or viewer
+        #[arg(long)]
+        role: String,
+        /// Team name (created when new).
+        #[arg(long)]
+        team: Option<String>,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Print a new API token for a user (shown once; only its hash is stored).
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        label: Option<String>,
+    },
+}
+
+fn database_url(g: &Global) -> Result<String, String> {
+    if let Some(u) = &g.database_url {
+        return Ok(u.clone());
+    }
+    std::fs::create_dir_all(&g.data).map_err(|e| format!("cannot create data folder {}: {e}", g.data.display()))?;
+    Ok(format!("sqlite://{}/kervan.db?mode=rwc", g.data.display()))
+}
+
+async fn open(g: &Global) -> Result<App, String> {
+    let url = database_url(g)?;
+    let db = Db::connect(&url)
+        .await
+        .map_err(|e| format!("cannot open the database: {e}"))?;
+    migrations::run(&db)
+        .await
+        .map_err(|e| format!("migration failed: {e}"))?;
+    Ok(App::new(db, Config::default()))
+}
+
+fn message(e: &kervan_app::AppError) -> String {
+    match e {
+        kervan_app::AppError::Validation(errs) => errs
+            .0
+            .iter()
+            .map(|x| {
+                format!(
+                    "{}: {}{}",
+                    x.field,
+                    x.code,
+                    x.arg.as_ref().map(|a| format!(" ({a})")).unwrap_or_default()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let g = cli.global.clone();
+    match cli.command.unwrap_or(Command::Serve(ServeArgs::parse_default())) {
+        Command::Serve(a) => serve(&g, a).await,
+        Command::Migrate => {
+            let url = database_url(&g)?;
+            let db = Db::connect(&url)
+                .await
+                .map_err(|e| format!("cannot open the database: {e}"))?;
+            let n = migrations::run(&db)
+                .await
+                .map_err(|e| format!("migration failed: {e}"))?;
+            println!("migrations applied: {n}");
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    email,
+                    name,
+                    role,
+                    team,
+                    password_stdin,
+                },
+        } => {
+            let app = open(&g).await?;
+            let password = if password_stdin {
+                let mut s = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut s)
+                    .map_err(|e| format!("cannot read the password: {e}"))?;
+                s.trim_end_matches(['\n', '\r']).to_string()
+            } else {
+                generated_password()
+            };
+            let d = users::UserDraft {
+                email: email.clone(),
+                name,
+                role,
+                team,
+                password: password.clone(),
+            };
+            users::create(&app, &Actor::system(), &d)
+                .await
+                .map_err(|e| format!("cannot add the user: {}", message(&e)))?;
+            if password_stdin {
+                println!("user added: {email}");
+            } else {
+                println!("user added: {email}\npassword: {password}");
+            }
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::Create { email, label },
+        } => {
+            let app = open(&g).await?;
+            let user = kervan_store::users::by_email(&app.db.conn, &email.trim().to_ascii_lowercase())
+                .await
+                .map_err(|e| e.to_string())?
+                .filter(|u| u.deactivated_at.is_none())
+                .ok_or_else(|| format!("no active user with e-mail {email}"))?;
+            let token = auth::create_token(&app, user.id, label.as_deref())
+                .await
+                .map_err(|e| message(&e))?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::Demo { leads } => {
+            let app = open(&g).await?;
+            let started = std::time::Instant::now();
+            let report = kervan_app::demo::generate(&app, leads, |done| {
+                if done % 100_000 == 0 {
+                    eprintln!("  {done} leads…");
+                }
+            })
+            .await
+            .map_err(|e| format!("demo data failed: {}", message(&e)))?;
+            println!(
+                "demo data: {} users, {} leads in {:.1} s (demo users' password: {})",
+                report.users,
+                report.leads,
+                started.elapsed().as_secs_f64(),
+                kervan_app::demo::DEMO_PASSWORD
+            );
+            Ok(())
+        }
+        Command::Bench(a) => {
+            let app = open(&g).await?;
+            bench::run(&app, a).await
+        }
+    }
+}
+
+fn generated_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut r = rand::rng();
+    (0..16)
+        .map(|_| ALPHABET[r.random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+impl ServeArgs {
+    /// `kervan` with no subcommand serves, reading the same environment variables.
+    fn parse_default() -> ServeArgs {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            s: ServeFlat,
+        }
+        #[derive(Args)]
+        struct ServeFlat {
+            #[arg(long, env = "KERVAN_ADDR", default_value = "127.0.0.1:8080")]
+            addr: String,
+            #[arg(long, env = "KERVAN_SECURE_COOKIES")]
+            secure_cookies: bool,
+            #[arg(long, env = "KERVAN_TRUST_PROXY")]
+            trust_proxy: bool,
+            #[arg(long, env = "KERVAN_SESSION_IDLE_MINUTES", default_value_t = 480)]
+            session_idle_minutes: i64,
+            #[arg(long, env = "KERVAN_LOGIN_MAX_FAILURES", default_value_t = 10)]
+            login_max_failures: i64,
+        }
+        let o = Only::parse_from(["kervan"]);
+        ServeArgs {
+            addr: o.s.addr,
+            secure_cookies: o.s.secure_cookies,
+            trust_proxy: o.s.trust_proxy,
+            session_idle_minutes: o.s.session_idle_minutes,
+            login_max_failures: o.s.login_max_failures,
+        }
+    }
+}
+
+async fn serve(g: &Global, a: ServeArgs) -> Result<(), String> {
+    let mut app = open(g).await?;
+    app.config.session_idle_ms = a.session_idle_minutes.max(1) * 60_000;
+    app.config.login_max_failures = a.login_max_failures.max(1);
+    let admin_email = std::env::var("KERVAN_ADMIN_EMAIL").ok();
+    let admin_password = std::env::var("KERVAN_ADMIN_PASSWORD").ok();
+    if let Some((email, password)) = users::ensure_first_admin(&app, admin_email.as_deref(), admin_password.as_deref())
+        .await
+        .map_err(|e| format!("cannot create the first admin: {}", message(&e)))?
+    {
+        println!("Kervan'a ilk kez hoş geldiniz. İlk yönetici hesabı oluşturuldu:");
+        println!("  e-posta: {email}");
+        if admin_password.is_none() {
+            println!("  parola:  {password}   (yalnızca şimdi gösteriliyor; girişten sonra değiştirin)");
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(&a.addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", a.addr))?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("Kervan çalışıyor: http://{local}/");
+    let housekeeping = tokio::spawn(housekeeping(app.clone()));
+    let state = AppState::new(
+        app,
+        WebConfig {
+            secure_cookies: a.secure_cookies,
+            trust_proxy: a.trust_proxy,
+            ..Default::default()
+        },
+    );
+    let result = kervan_web::serve(listener, state, shutdown_signal())
+        .await
+        .map_err(|e| format!("server failed: {e}"));
+    housekeeping.abort();
+    result
+}
+
+/// Ends idle sessions and forgets old failed sign-ins, every ten minutes.
+async fn housekeeping(app: App) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        let now = kervan_core::time::now_ms();
+        if let Err(e) = kervan_store::sessions::delete_idle(&app.db.conn, now - app.config.session_idle_ms).await {
+            tracing::warn!(error = %e, "could not prune sessions");
+        }
+        if let Err(e) = kervan_store::login_failures::prune(&app.db.conn, now - app.config.login_window_ms).await {
+            tracing::warn!(error = %e, "could not prune failed sign-ins");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("KERVAN_LOG").unwrap_or_else(|_| "warn,kervan=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    // Two worker threads: the machine this targets is small, and idle memory matters.
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("kervan: cannot start: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("kervan: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
