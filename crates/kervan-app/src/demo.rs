@@ -168,7 +168,15 @@ async fn write_all(
     let mut done = 0u64;
     // The open transaction and the id of its first lead.
     let mut open: Option<(DatabaseTransaction, i64)> = None;
+    let (mut t_wait, mut t_ins, mut t_fin) = (
+        std::time::Duration::ZERO,
+        std::time::Duration::ZERO,
+        std::time::Duration::ZERO,
+    );
+    let mut t0 = Instant::now();
     while let Some(batch) = rx.recv().await {
+        t_wait += t0.elapsed();
+        t0 = Instant::now();
         let (t, _) = match open.take() {
             Some(o) => open.insert(o),
             None => {
@@ -182,12 +190,17 @@ async fn write_all(
             }
         };
         done += insert_batch(t, batch).await?;
+        t_ins += t0.elapsed();
+        t0 = Instant::now();
         progress(done);
         if done % CHUNK == 0
             && let Some((t, chunk_first)) = open.take()
         {
             finish_chunk(t, postgres, chunk_first).await?;
+            t_fin += t0.elapsed();
+            eprintln!("TIMING done={done} wait={t_wait:?} insert={t_ins:?} finish={t_fin:?}");
         }
+        t0 = Instant::now();
     }
     if let Some((t, chunk_first)) = open.take() {
         finish_chunk(t, postgres, chunk_first).await?;

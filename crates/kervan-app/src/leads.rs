@@ -2,7 +2,7 @@
 
 use kervan_core::leads::{LeadDraft, LeadFields, LeadStatus, display_name};
 use kervan_core::permissions::{Action, Module, Scope};
-use kervan_core::text::fold;
+use kervan_core::text::{collation_key, fold};
 use kervan_core::time::{now_ms, rfc3339};
 use kervan_core::{Email, Phone};
 use kervan_store::audit::{self, AuditRow, Change};
@@ -266,7 +266,8 @@ async fn load_for<C: ConnectionTrait>(c: &C, actor: &Actor, id: i64, action: Act
             });
         }
     }
-    let tags = store::tags_of(c, &[id]).await?.into_iter().map(|(_, t)| t).collect();
+    let mut tags: Vec<String> = store::tags_of(c, &[id]).await?.into_iter().map(|(_, t)| t).collect();
+    tags.sort_by_key(|t| collation_key(t));
     Ok(Lead { row, tags })
 }
 

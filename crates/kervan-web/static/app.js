@@ -1,0 +1,287 @@
+/* Kervan — our own small script. Every page works without it; this only enhances:
+   live search, keyboard shortcuts, confirm dialog, lost-reason toggle, auto-submit
+   filters, focus after a validation error, toasts, closing the user menu. */
+(() => {
+  'use strict';
+
+  const doc = document;
+  const root = doc.documentElement;
+  root.classList.add('js');
+
+  const isEnglish = () => root.lang === 'en';
+  const isTyping = (el) =>
+    !!el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
+  const submitForm = (form, submitter) => {
+    if (typeof form.requestSubmit === 'function') form.requestSubmit(submitter || undefined);
+    else form.submit();
+  };
+
+  /* ---------- 1. Global search ---------- */
+  const searchInput = doc.getElementById('global-search');
+  const searchBox = doc.getElementById('search-results');
+  let closeSearch = () => {};
+
+  if (searchInput && searchBox) {
+    const searchForm = searchInput.form || searchInput.closest('form');
+    let seq = 0;
+    let timer = 0;
+    let shownFor = '';
+    let quietFocus = false; // focus given back by Escape must not reopen the list
+
+    const links = () => Array.from(searchBox.querySelectorAll('a[href]'));
+    const isOpen = () => !searchBox.hidden;
+    const open = () => {
+      searchBox.hidden = false;
+      searchInput.setAttribute('aria-expanded', 'true');
+    };
+    closeSearch = () => {
+      searchBox.hidden = true;
+      searchInput.setAttribute('aria-expanded', 'false');
+    };
+    const clear = () => {
+      seq += 1; // anything still in flight is now stale
+      shownFor = '';
+      searchBox.replaceChildren();
+      closeSearch();
+    };
+
+    const run = async (q) => {
+      const mine = ++seq;
+      try {
+        const res = await fetch('/search?partial=1&q=' + encodeURIComponent(q), {
+          credentials: 'same-origin',
+          headers: { Accept: 'text/html' },
+        });
+        if (mine !== seq) return;
+        if (!res.ok || res.redirected) { clear(); return; }
+        const html = await res.text();
+        if (mine !== seq) return;
+        // Take only the fragment we expect (a signed-out redirect would bring a whole page).
+        const parsed = new DOMParser().parseFromString(html, 'text/html');
+        const inner = parsed.querySelector('.results-inner');
+        if (!inner) { clear(); return; }
+        searchBox.replaceChildren(doc.importNode(inner, true));
+        shownFor = q;
+        if (doc.activeElement === searchInput || searchBox.contains(doc.activeElement)) open();
+      } catch (_) {
+        if (mine === seq) clear();
+      }
+    };
+
+    searchInput.addEventListener('input', () => {
+      clearTimeout(timer);
+      const q = searchInput.value.trim();
+      if (q.length < 2) { clear(); return; }
+      timer = setTimeout(() => run(q), 150);
+    });
+
+    searchInput.addEventListener('focus', () => {
+      if (quietFocus) { quietFocus = false; return; }
+      if (shownFor && shownFor === searchInput.value.trim() && searchBox.firstChild) open();
+    });
+
+    searchInput.addEventListener('keydown', (e) => {
+      if (e.isComposing) return;
+      if (e.key === 'Enter') {
+        const first = searchBox.querySelector('a.result');
+        if (isOpen() && first && shownFor === searchInput.value.trim()) {
+          e.preventDefault();
+          window.location.assign(first.href);
+        }
+        // otherwise the form submits normally to /search
+      } else if (e.key === 'Escape') {
+        e.preventDefault();
+        closeSearch();
+        searchInput.blur();
+      } else if (e.key === 'ArrowDown') {
+        if (!isOpen() && shownFor && shownFor === searchInput.value.trim()) open();
+        const l = links();
+        if (isOpen() && l.length) { e.preventDefault(); l[0].focus(); }
+      }
+    });
+
+    searchBox.addEventListener('keydown', (e) => {
+      const l = links();
+      const i = l.indexOf(doc.activeElement);
+      if (e.key === 'ArrowDown') {
+        e.preventDefault();
+        if (i < l.length - 1) l[i + 1].focus();
+      } else if (e.key === 'ArrowUp') {
+        e.preventDefault();
+        if (i > 0) l[i - 1].focus();
+        else searchInput.focus();
+      } else if (e.key === 'Home' && l.length) {
+        e.preventDefault(); l[0].focus();
+      } else if (e.key === 'End' && l.length) {
+        e.preventDefault(); l[l.length - 1].focus();
+      } else if (e.key === 'Escape') {
+        e.preventDefault();
+        closeSearch();
+        quietFocus = true;
+        searchInput.focus();
+        quietFocus = false;
+      }
+    });
+
+    // Close when focus or a click goes elsewhere.
+    if (searchForm) {
+      searchForm.addEventListener('focusout', (e) => {
+        if (!e.relatedTarget || !searchForm.contains(e.relatedTarget)) closeSearch();
+      });
+      // Keep focus where it is while pressing on a result, so the click lands (Safari
+      // does not focus links on click, and the focusout above would close the list first).
+      searchBox.addEventListener('mousedown', (e) => e.preventDefault());
+      doc.addEventListener('click', (e) => {
+        if (isOpen() && !searchForm.contains(e.target)) closeSearch();
+      });
+    }
+  }
+
+  /* ---------- 3. Confirm dialog for destructive forms ---------- */
+  let dialog = null;
+  const hasDialog = typeof HTMLDialogElement === 'function' &&
+    typeof HTMLDialogElement.prototype.showModal === 'function';
+
+  const buildDialog = () => {
+    const d = doc.createElement('dialog');
+    d.className = 'confirm-dialog';
+    d.setAttribute('aria-labelledby', 'confirm-msg');
+    const f = doc.createElement('form');
+    f.method = 'dialog';
+    const p = doc.createElement('p');
+    p.className = 'confirm-msg';
+    p.id = 'confirm-msg';
+    const actions = doc.createElement('div');
+    actions.className = 'confirm-actions';
+    const cancel = doc.createElement('button');
+    cancel.type = 'submit';
+    cancel.value = 'cancel';
+    cancel.className = 'btn btn-ghost confirm-cancel';
+    const ok = doc.createElement('button');
+    ok.type = 'submit';
+    ok.value = 'ok';
+    ok.className = 'btn btn-danger confirm-ok';
+    actions.append(cancel, ok);
+    f.append(p, actions);
+    d.append(f);
+    // A click on the backdrop (the dialog box itself, outside its content) cancels.
+    d.addEventListener('click', (e) => { if (e.target === d) d.close('cancel'); });
+    doc.body.append(d);
+    return d;
+  };
+
+  const askConfirm = (message) => {
+    if (!hasDialog) return Promise.resolve(window.confirm(message));
+    if (!dialog) dialog = buildDialog();
+    const en = isEnglish();
+    dialog.querySelector('.confirm-msg').textContent = message;
+    dialog.querySelector('.confirm-ok').textContent = en ? 'Yes' : 'Evet';
+    const cancel = dialog.querySelector('.confirm-cancel');
+    cancel.textContent = en ? 'Cancel' : 'Vazgeç';
+    dialog.returnValue = '';
+    return new Promise((resolve) => {
+      dialog.addEventListener('close', () => resolve(dialog.returnValue === 'ok'), { once: true });
+      dialog.showModal();
+      cancel.focus(); // the safe choice has focus
+    });
+  };
+
+  doc.addEventListener('submit', (e) => {
+    const form = e.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute('data-confirm')) return;
+    if (form.dataset.confirmed === '1') { delete form.dataset.confirmed; return; }
+    e.preventDefault();
+    const submitter = e.submitter || null;
+    askConfirm(form.getAttribute('data-confirm') || '').then((yes) => {
+      if (!yes) { if (submitter) submitter.focus(); return; }
+      form.dataset.confirmed = '1';
+      submitForm(form, submitter);
+      delete form.dataset.confirmed; // form.submit() fallback fires no submit event
+    });
+  });
+
+  /* ---------- 2 & 8. Keyboard shortcuts, closing the user menu ---------- */
+  const closeMenus = (except) => {
+    doc.querySelectorAll('details.usermenu[open]').forEach((d) => {
+      if (d !== except) d.removeAttribute('open');
+    });
+  };
+
+  doc.addEventListener('keydown', (e) => {
+    if (e.defaultPrevented || e.isComposing || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (dialog && dialog.open) return;
+    if (e.key === 'Escape') {
+      const open = doc.querySelector('details.usermenu[open]');
+      if (open) {
+        open.removeAttribute('open');
+        const s = open.querySelector('summary');
+        if (s && open.contains(doc.activeElement)) s.focus();
+      }
+      return;
+    }
+    if (isTyping(e.target)) return;
+    if (e.key === '/' && searchInput) {
+      e.preventDefault();
+      searchInput.focus();
+      searchInput.select();
+    } else if (e.key === 'n' || e.key === 'e') {
+      const target = doc.querySelector('[data-key="' + e.key + '"]');
+      if (target) { e.preventDefault(); target.click(); }
+    }
+  });
+
+  doc.addEventListener('click', (e) => {
+    const inside = e.target instanceof Element ? e.target.closest('details.usermenu') : null;
+    closeMenus(inside);
+  });
+
+  /* ---------- 4. Lost reason shown only for status "lost" ---------- */
+  const syncLost = (select, focus) => {
+    const form = select.form || select.closest('form');
+    if (!form) return;
+    const field = form.querySelector('#lost-reason-field') || form.querySelector('.lost-reason');
+    if (!field) return;
+    const lost = select.value === 'lost';
+    field.classList.toggle('is-hidden', !lost);
+    if (lost && focus) {
+      const input = field.querySelector('input, textarea');
+      if (input) input.focus();
+    }
+  };
+  doc.querySelectorAll('select[data-lost-toggle]').forEach((s) => syncLost(s, false));
+
+  /* ---------- 5. Auto-submitting filter selects (and 4 on change) ---------- */
+  doc.addEventListener('change', (e) => {
+    const el = e.target;
+    if (!(el instanceof HTMLSelectElement)) return;
+    if (el.hasAttribute('data-lost-toggle')) syncLost(el, true);
+    if (el.hasAttribute('data-autosubmit') && el.form) {
+      // Keep the active date chip (a named submit button) as part of the query.
+      const chip = el.form.querySelector('button[name].chip.on');
+      submitForm(el.form, chip);
+    }
+  });
+
+  /* ---------- 6. Focus the first invalid field after a validation error ---------- */
+  const focusForm = doc.querySelector('form[data-focus]');
+  if (focusForm) {
+    const id = focusForm.getAttribute('data-focus');
+    const summary = doc.getElementById('error-summary');
+    if (summary) summary.scrollIntoView({ block: 'start' });
+    const target = id ? doc.getElementById(id) : null;
+    if (target && typeof target.focus === 'function') {
+      target.focus({ preventScroll: !!summary });
+    }
+  }
+
+  /* ---------- 7. Toasts fade out after 4 s ---------- */
+  doc.querySelectorAll('.toast').forEach((t) => {
+    setTimeout(() => {
+      t.classList.add('toast-hide');
+      let gone = false;
+      const remove = () => { if (!gone) { gone = true; t.remove(); } };
+      t.addEventListener('transitionend', remove, { once: true });
+      setTimeout(remove, 600); // in case no transition runs (reduced motion)
+    }, 4000);
+  });
+})();

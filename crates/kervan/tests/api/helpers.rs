@@ -1,0 +1,243 @@
+//! Test harness: every test gets its own fresh database (a temp SQLite file, or a new uniquely
+//! named PostgreSQL database when `KERVAN_TEST_PG` is set) and its own server on port 0.
+
+use std::net::SocketAddr;
+
+use kervan_app::users::UserDraft;
+use kervan_app::{Actor, App, Config, auth, users};
+use kervan_store::{ConnectionTrait, Db, migrations};
+use kervan_web::{AppState, WebConfig};
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub app: App,
+    pub admin_token: String,
+    /// Sales rep A (team "Ekip 1").
+    pub a_id: i64,
+    pub a_token: String,
+    /// Sales rep B (team "Ekip 2").
+    pub b_id: i64,
+    pub b_token: String,
+    /// Manager of team "Ekip 1".
+    pub m_token: String,
+    pub http: reqwest::Client,
+    pg: Option<(String, String)>,
+}
+
+pub const PASSWORD: &str = "gizli-parola-123";
+
+/// Starts an app on the backend, or `None` when PostgreSQL is not configured (outside CI).
+pub async fn spawn(backend: Backend) -> Option<TestApp> {
+    let suffix = format!("{:016x}", rand::random::<u64>());
+    let (url, pg) = match backend {
+        Backend::Sqlite => {
+            let dir = std::env::temp_dir().join(format!("kervan-test-{suffix}"));
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            (format!("sqlite://{}/t.db?mode=rwc", dir.display()), None)
+        }
+        Backend::Postgres => {
+            let Ok(base) = std::env::var("KERVAN_TEST_PG") else {
+                if std::env::var("CI").as_deref() == Ok("true") {
+                    panic!("CI=true but KERVAN_TEST_PG is not set: PostgreSQL tests cannot be skipped in CI");
+                }
+                eprintln!("skipping PostgreSQL test: set KERVAN_TEST_PG=postgres://postgres@127.0.0.1:5432");
+                return None;
+            };
+            let base = base.trim_end_matches('/').to_string();
+            let name = format!("kervan_test_{suffix}");
+            let admin = Db::connect(&format!("{base}/postgres"))
+                .await
+                .expect("connect to PostgreSQL");
+            admin
+                .conn
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
+            (format!("{base}/{name}"), Some((base, name)))
+        }
+    };
+    let db = Db::connect(&url).await.expect("connect");
+    migrations::run(&db).await.expect("migrate");
+    let config = Config {
+        login_delay_ms: 20,
+        ..Config::default()
+    };
+    let app = App::new(db, config);
+    let sys = Actor::system();
+    let mk = |email: &str, name: &str, role: &str, team: Option<&str>| UserDraft {
+        email: email.into(),
+        name: name.into(),
+        role: role.into(),
+        team: team.map(str::to_string),
+        password: PASSWORD.into(),
+    };
+    let admin_id = users::create(&app, &sys, &mk("admin@ornek.com.tr", "Yönetici Kişi", "admin", None))
+        .await
+        .expect("admin");
+    let a_id = users::create(
+        &app,
+        &sys,
+        &mk("ali@ornek.com.tr", "Ali Çelik", "sales", Some("Ekip 1")),
+    )
+    .await
+    .expect("a");
+    let b_id = users::create(
+        &app,
+        &sys,
+        &mk("berna@ornek.com.tr", "Berna Öz", "sales", Some("Ekip 2")),
+    )
+    .await
+    .expect("b");
+    let m_id = users::create(
+        &app,
+        &sys,
+        &mk("mehmet@ornek.com.tr", "Mehmet Şahin", "manager", Some("Ekip 1")),
+    )
+    .await
+    .expect("m");
+    let admin_token = auth::create_token(&app, admin_id, None).await.expect("token");
+    let a_token = auth::create_token(&app, a_id, None).await.expect("token");
+    let b_token = auth::create_token(&app, b_id, None).await.expect("token");
+    let m_token = auth::create_token(&app, m_id, None).await.expect("token");
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr: SocketAddr = listener.local_addr().expect("addr");
+    let state = AppState::new(app.clone(), WebConfig::default());
+    tokio::spawn(kervan_web::serve(listener, state, std::future::pending()));
+    Some(TestApp {
+        base: format!("http://{addr}"),
+        app,
+        admin_token,
+        a_id,
+        a_token,
+        b_id,
+        b_token,
+        m_token,
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        pg,
+    })
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn get(&self, token: &str, path: &str) -> reqwest::RequestBuilder {
+        self.http.get(self.url(path)).bearer_auth(token)
+    }
+
+    pub fn post(&self, token: &str, path: &str, body: serde_json::Value) -> reqwest::RequestBuilder {
+        self.http.post(self.url(path)).bearer_auth(token).json(&body)
+    }
+
+    pub fn patch(&self, token: &str, path: &str, body: serde_json::Value) -> reqwest::RequestBuilder {
+        self.http.patch(self.url(path)).bearer_auth(token).json(&body)
+    }
+
+    /// Creates a lead through the API and returns its JSON.
+    pub async fn lead(&self, token: &str, body: serde_json::Value) -> serde_json::Value {
+        let r = self.post(token, "/api/v1/leads", body).send().await.expect("send");
+        let status = r.status();
+        let v: serde_json::Value = r.json().await.expect("json");
+        assert_eq!(status, 201, "create failed: {v}");
+        v
+    }
+
+    pub async fn lead_count(&self) -> i64 {
+        kervan_store::leads::count_all(&self.app.db.conn).await.expect("count")
+    }
+
+    /// A browser-like client signed in through the login form. Returns it with the CSRF token
+    /// of its session, read from a page.
+    pub async fn browser(&self, email: &str) -> (reqwest::Client, String) {
+        let c = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let page = c
+            .get(self.url("/login"))
+            .send()
+            .await
+            .expect("login page")
+            .text()
+            .await
+            .expect("text");
+        let csrf = hidden(&page, "_csrf");
+        let r = c
+            .post(self.url("/login"))
+            .form(&[("email", email), ("password", PASSWORD), ("_csrf", &csrf), ("next", "")])
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(r.status(), 303, "sign-in failed");
+        let page = c
+            .get(self.url("/leads/new"))
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("text");
+        let csrf = hidden(&page, "_csrf");
+        (c, csrf)
+    }
+
+    /// Drops the PostgreSQL database of this test.
+    pub async fn finish(self) {
+        if let Some((base, name)) = self.pg {
+            self.app.db.conn.clone().close().await.ok();
+            if let Ok(admin) = Db::connect(&format!("{base}/postgres")).await {
+                let _ = admin
+                    .conn
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await;
+            }
+        }
+    }
+}
+
+/// The value of the first hidden input with this name in an HTML page.
+pub fn hidden(html: &str, name: &str) -> String {
+    let needle = format!("name=\"{name}\" value=\"");
+    html.split(&needle)
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Declares a test that runs on SQLite and, with `KERVAN_TEST_PG`, on PostgreSQL.
+#[macro_export]
+macro_rules! db_test {
+    ($name:ident, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            async fn run($app: &$crate::helpers::TestApp) $body
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::helpers::spawn($crate::helpers::Backend::Sqlite).await.expect("sqlite");
+                run(&app).await;
+                app.finish().await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = $crate::helpers::spawn($crate::helpers::Backend::Postgres).await {
+                    run(&app).await;
+                    app.finish().await;
+                }
+            }
+        }
+    };
+}

@@ -1,0 +1,784 @@
+//! End-to-end test in headless Chromium: sign in, create a lead with Turkish text, find it with the
+//! live global search (typed without Turkish letters, and by phone), edit it, read its history, hit
+//! the validation path, and see it in the list. Screenshots of every page at 1280 px and 390 px wide
+//! go to `target/screenshots/`.
+//!
+//! Run: `cargo test -p kervan --test browser -- --nocapture`
+//!
+//! Needs `chromedriver` and Chromium (`apt-get install chromium chromium-driver`; override the paths
+//! with `KERVAN_CHROMEDRIVER` / `KERVAN_CHROMIUM`). `browser_postgres` also needs
+//! `KERVAN_TEST_PG=postgres://postgres@127.0.0.1:5432`. Outside CI a missing piece skips the test
+//! with a note; with `CI=true` it fails.
+
+use std::net::{SocketAddr, TcpListener as StdTcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use kervan_store::ConnectionTrait;
+use serde_json::{Value, json};
+
+const EMAIL: &str = "ayse@ornek.com.tr";
+const PASSWORD: &str = "gizli-parola-123";
+const USER_NAME: &str = "Ayşe Yılmaz";
+const LEAD_NAME: &str = "Şükrü Işık";
+
+/// Both tests start a Chromium; on two cores they run one after the other.
+static BROWSER_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_sqlite() {
+    let Some(tools) = find_tools() else { return };
+    let _serial = BROWSER_LOCK.lock().await;
+    let dir = std::env::temp_dir().join(format!("kervan-browser-{}", rand::random::<u64>()));
+    std::fs::create_dir_all(&dir).expect("create the temp folder for the SQLite database");
+    let url = format!("sqlite://{}/t.db?mode=rwc", dir.display());
+    run_scenario("sqlite", &tools, &url).await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_postgres() {
+    let Ok(base) = std::env::var("KERVAN_TEST_PG") else {
+        skip("KERVAN_TEST_PG is not set (e.g. KERVAN_TEST_PG=postgres://postgres@127.0.0.1:5432)");
+        return;
+    };
+    let Some(tools) = find_tools() else { return };
+    let _serial = BROWSER_LOCK.lock().await;
+    let base = base.trim_end_matches('/').to_string();
+    let name = format!("kervan_browser_{:016x}", rand::random::<u64>());
+    let admin = kervan_store::Db::connect(&format!("{base}/postgres"))
+        .await
+        .expect("connect to PostgreSQL at KERVAN_TEST_PG (database `postgres`)");
+    admin
+        .conn
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create the test database");
+    run_scenario("postgres", &tools, &format!("{base}/{name}")).await;
+    // Only reached when the scenario passed; a failed run keeps its database for a look.
+    if let Err(e) = admin
+        .conn
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await
+    {
+        eprintln!("note: could not drop test database {name}: {e}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Environment: tools, skipping, CI
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
+}
+
+/// Outside CI a missing prerequisite skips the test with a note; in CI it fails the test.
+fn skip(why: &str) {
+    if in_ci() {
+        panic!("CI=true and the browser test cannot run: {why}");
+    }
+    eprintln!("SKIPPING browser test: {why}");
+}
+
+struct Tools {
+    chromedriver: PathBuf,
+    chromium: PathBuf,
+}
+
+fn which(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for dir in std::env::split_paths(&path).chain([PathBuf::from("/usr/bin"), PathBuf::from("/usr/local/bin")]) {
+        for n in names {
+            let p = dir.join(n);
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+fn find_tools() -> Option<Tools> {
+    let from_env = |var: &str| std::env::var_os(var).map(PathBuf::from).filter(|p| p.is_file());
+    let Some(chromedriver) = from_env("KERVAN_CHROMEDRIVER").or_else(|| which(&["chromedriver"])) else {
+        skip("chromedriver not found (apt-get install chromium-driver, or set KERVAN_CHROMEDRIVER)");
+        return None;
+    };
+    let Some(chromium) = from_env("KERVAN_CHROMIUM")
+        .or_else(|| which(&["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"]))
+    else {
+        skip("Chromium not found (apt-get install chromium, or set KERVAN_CHROMIUM)");
+        return None;
+    };
+    Some(Tools { chromedriver, chromium })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chromedriver process guard
+
+/// A running chromedriver; dropping it shuts chromedriver (and any browser it still runs) down,
+/// also when the test panics.
+struct ChromeDriver {
+    child: Child,
+    port: u16,
+    tmp: PathBuf,
+}
+
+impl ChromeDriver {
+    async fn start(tools: &Tools) -> ChromeDriver {
+        let tmp = std::env::temp_dir().join(format!("kervan-chrome-{:016x}", rand::random::<u64>()));
+        std::fs::create_dir_all(tmp.join("profile")).expect("create the temp Chrome profile folder");
+        let port = StdTcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("find a free port for chromedriver")
+            .port();
+        let log = std::fs::File::create(tmp.join("chromedriver.log")).expect("create the chromedriver log file");
+        let child = Command::new(&tools.chromedriver)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("clone the chromedriver log handle"))
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", tools.chromedriver.display()));
+        let mut driver = ChromeDriver { child, port, tmp };
+        driver.wait_ready().await;
+        driver
+    }
+
+    async fn wait_ready(&mut self) {
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(2))
+            .build()
+            .expect("build the HTTP client for the chromedriver status check");
+        let url = format!("http://127.0.0.1:{}/status", self.port);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("chromedriver exited early ({status}); log: {}", self.log_tail());
+            }
+            if let Ok(r) = http.get(&url).send().await
+                && let Ok(v) = r.json::<Value>().await
+                && v["value"]["ready"].as_bool() == Some(true)
+            {
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "chromedriver did not answer on {url} within 20 s; log: {}",
+                    self.log_tail()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn log_tail(&self) -> String {
+        let s = std::fs::read_to_string(self.tmp.join("chromedriver.log")).unwrap_or_default();
+        let start = s.len().saturating_sub(2000);
+        s.get(start..).unwrap_or(&s).to_string()
+    }
+
+    async fn connect(&self, tools: &Tools) -> Client {
+        let profile = self.tmp.join("profile");
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": tools.chromium.display().to_string(),
+                "args": [
+                    "--headless=new",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-dev-shm-usage",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                    "--window-size=1280,900",
+                    format!("--user-data-dir={}", profile.display()),
+                    "--lang=tr-TR",
+                ],
+                "prefs": { "intl.accept_languages": "tr-TR,tr" },
+            }),
+        );
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        ClientBuilder::new(connector)
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot open a Chromium session via chromedriver: {e}; log: {}",
+                    self.log_tail()
+                )
+            })
+    }
+}
+
+impl Drop for ChromeDriver {
+    fn drop(&mut self) {
+        // `/shutdown` makes chromedriver quit every browser it started and exit.
+        if let Ok(mut s) =
+            TcpStream::connect_timeout(&SocketAddr::from(([127, 0, 0, 1], self.port)), Duration::from_secs(1))
+        {
+            use std::io::{Read, Write};
+            let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+            let _ = write!(
+                s,
+                "GET /shutdown HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
+                self.port
+            );
+            let _ = s.read_to_end(&mut Vec::new());
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.tmp);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The app under test
+
+async fn start_server(db_url: &str) -> String {
+    let db = kervan_store::Db::connect(db_url)
+        .await
+        .expect("connect to the test database");
+    kervan_store::migrations::run(&db).await.expect("run migrations");
+    let app = kervan_app::App::new(db, kervan_app::Config::default());
+    kervan_app::users::create(
+        &app,
+        &kervan_app::Actor::system(),
+        &kervan_app::users::UserDraft {
+            email: EMAIL.into(),
+            name: USER_NAME.into(),
+            role: "admin".into(),
+            team: Some("İstanbul Satış".into()),
+            password: PASSWORD.into(),
+        },
+    )
+    .await
+    .expect("create the test user");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind the app to a free port");
+    let addr = listener.local_addr().expect("read the app's address");
+    let state = kervan_web::AppState::new(app.clone(), kervan_web::WebConfig::default());
+    tokio::spawn(kervan_web::serve(listener, state, std::future::pending()));
+    format!("http://{addr}")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenario
+
+/// Prints how long each step took.
+struct Clock {
+    label: &'static str,
+    start: Instant,
+    last: Instant,
+}
+
+impl Clock {
+    fn new(label: &'static str) -> Clock {
+        let now = Instant::now();
+        Clock {
+            label,
+            start: now,
+            last: now,
+        }
+    }
+    fn step(&mut self, what: &str) {
+        let now = Instant::now();
+        eprintln!(
+            "[{}] {what}: {} ms (total {:.1} s)",
+            self.label,
+            (now - self.last).as_millis(),
+            (now - self.start).as_secs_f64()
+        );
+        self.last = now;
+    }
+}
+
+async fn run_scenario(label: &'static str, tools: &Tools, db_url: &str) {
+    let mut clock = Clock::new(label);
+    let base = start_server(db_url).await;
+    clock.step("database, migrations and server ready");
+    let driver = ChromeDriver::start(tools).await;
+    clock.step("chromedriver ready");
+    let client = driver.connect(tools).await;
+    clock.step("Chromium session open");
+
+    // The steps run in their own task so that a failed assertion still lets us take a picture of the
+    // page and close the browser properly.
+    let steps = tokio::spawn(steps(client.clone(), base, label, clock));
+    let outcome = steps.await;
+    if outcome.is_err() {
+        let url = client.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+        eprintln!("[{label}] FAILED on page {url}");
+        if let Ok(png) = client.screenshot().await {
+            let p = screenshot_dir().join(format!("{label}-FAILED.png"));
+            let _ = std::fs::write(&p, png);
+            eprintln!("[{label}] screenshot of the failure: {}", p.display());
+        }
+    }
+    if let Err(e) = client.close().await {
+        eprintln!("[{label}] note: closing the browser session failed: {e}");
+    }
+    drop(driver);
+    match outcome {
+        Ok(()) => {}
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => panic!("browser steps did not finish: {e}"),
+    }
+}
+
+async fn steps(c: Client, base: String, label: &'static str, mut clock: Clock) {
+    resize(&c, 1280, 900).await;
+
+    // --- Sign in ----------------------------------------------------------------------------
+    goto(&c, &base, "/login").await;
+    let inner = js(&c, "return [window.innerWidth, window.innerHeight]", vec![]).await;
+    eprintln!("[{label}] viewport: {inner}");
+    shots(&c, label, "login").await;
+    fill(&c, "#email", EMAIL).await;
+    fill(&c, "#password", PASSWORD).await;
+    find(&c, "form[action='/login'] button[type=submit]")
+        .await
+        .click()
+        .await
+        .expect("click the sign-in button");
+    wait_path(&c, "dashboard after sign-in", |p| p == "/").await;
+    clock.step("signed in");
+    shots(&c, label, "dashboard").await;
+
+    // --- Validation path: empty form, typed values kept --------------------------------------
+    goto(&c, &base, "/leads/new").await;
+    shots(&c, label, "lead-form").await;
+    fill(&c, "#title", "Genel Müdür").await;
+    find(&c, "#save")
+        .await
+        .click()
+        .await
+        .expect("click Kaydet on the empty form");
+    wait_path(&c, "the form again after the failed save", |p| p == "/leads").await;
+    find(&c, "#lead-form").await;
+    let status = js(
+        &c,
+        "const n = performance.getEntriesByType('navigation')[0]; return n ? n.responseStatus : null",
+        vec![],
+    )
+    .await;
+    assert_eq!(status, json!(422), "the failed save should answer HTTP 422");
+    let main = text(&c, "main").await;
+    assert!(
+        main.contains("Ad ve soyad ya da firma adı yazın."),
+        "the Turkish error text is missing on the form; page says:\n{main}"
+    );
+    assert_eq!(
+        value(&c, "#title").await,
+        "Genel Müdür",
+        "the typed title was lost on the error page"
+    );
+    let focused = js(
+        &c,
+        "return document.activeElement ? document.activeElement.id : ''",
+        vec![],
+    )
+    .await;
+    eprintln!("[{label}] focused field after the failed save: {focused} (expected first_name when the script runs)");
+    clock.step("validation path checked");
+    shots(&c, label, "lead-form-errors").await;
+
+    // --- Create the lead ----------------------------------------------------------------------
+    goto(&c, &base, "/leads/new").await;
+    fill(&c, "#first_name", "Şükrü").await;
+    fill(&c, "#last_name", "Işık").await;
+    fill(&c, "#company", "Çağlayan Makine San. Tic. A.Ş.").await;
+    fill(&c, "#phone", "0532 111 22 33").await;
+    fill(&c, "#city", "İSTANBUL").await;
+    find(&c, "#source")
+        .await
+        .select_by_value("fair")
+        .await
+        .expect("choose the source `fair`");
+    fill(&c, "#source_detail", "Metal Expo 2025").await;
+    fill(&c, "#tags", "İhracat, Sıcak").await;
+    find(&c, "#save").await.click().await.expect("click Kaydet");
+    let path = wait_path(&c, "the new lead's page", is_lead_detail).await;
+    let lead_path = path.clone();
+    let heading = text(&c, "#lead-name").await;
+    assert!(
+        heading.contains(LEAD_NAME),
+        "lead heading is {heading:?}, expected it to contain {LEAD_NAME:?}"
+    );
+    clock.step("lead created");
+    eprintln!("[{label}] lead page: {lead_path}");
+
+    // --- Search without JavaScript: the /search page -----------------------------------------
+    for q in ["sukru isik", "05321112233"] {
+        goto(&c, &base, &format!("/search?q={}", q.replace(' ', "+"))).await;
+        let found = text(&c, "main").await;
+        assert!(
+            found.contains(LEAD_NAME),
+            "the /search page for {q:?} does not list {LEAD_NAME}:\n{found}"
+        );
+    }
+    clock.step("/search page finds the lead by folded name and by phone");
+
+    // --- Live search in the top bar ----------------------------------------------------------
+    goto(&c, &base, "/").await;
+    let js_worked = live_search(&c, "sukru isik").await;
+    if js_worked {
+        shots_viewport(&c, label, "search-dropdown").await;
+        let live_phone = live_search(&c, "05321112233").await;
+        assert!(
+            live_phone,
+            "the live search finds the lead by name but not by the phone 05321112233"
+        );
+        click_result(&c).await;
+    } else {
+        eprintln!(
+            "[{label}] WARNING: the live search dropdown #search-results did not show a result within 8 s \
+             (app.js not working?) — falling back to submitting the search form"
+        );
+        set_search(&c, "sukru isik").await;
+        js(&c, "document.getElementById('global-search').form.submit()", vec![]).await;
+        wait_path(&c, "the /search page", |p| p == "/search").await;
+        let main = text(&c, "#search-page-results").await;
+        assert!(
+            main.contains(LEAD_NAME),
+            "the submitted search does not list {LEAD_NAME}: {main}"
+        );
+        find_link(&c, "#search-page-results a", LEAD_NAME)
+            .await
+            .click()
+            .await
+            .expect("click the search result");
+    }
+    wait_path(&c, "the lead page from the search result", |p| p == lead_path).await;
+    clock.step(if js_worked {
+        "live search (JS) found the lead and opened it"
+    } else {
+        "search (no JS) opened the lead"
+    });
+
+    // --- Detail, edit, history ----------------------------------------------------------------
+    shots(&c, label, "lead-detail").await;
+    find(&c, "#edit").await.click().await.expect("click Düzenle");
+    wait_path(&c, "the edit form", |p| p.ends_with("/edit")).await;
+    assert_eq!(
+        value(&c, "#city").await,
+        "İSTANBUL",
+        "the edit form does not show the saved city"
+    );
+    set_field(&c, "#city", "Ankara").await;
+    set_field(&c, "#title", "Satın Alma Müdürü").await;
+    find(&c, "#save")
+        .await
+        .click()
+        .await
+        .expect("click Kaydet on the edit form");
+    wait_path(&c, "the lead page after editing", |p| p == lead_path).await;
+    let panel = text(&c, "main").await;
+    assert!(
+        panel.contains("Ankara"),
+        "the lead page does not show the new city Ankara:\n{panel}"
+    );
+    assert!(
+        panel.contains("Satın Alma Müdürü"),
+        "the lead page does not show the new title:\n{panel}"
+    );
+    clock.step("lead edited");
+
+    find(&c, "#tab-history")
+        .await
+        .click()
+        .await
+        .expect("click the Geçmiş tab");
+    wait_until(
+        &c,
+        "the history tab",
+        "return location.search.includes('tab=history') && !!document.getElementById('history')",
+        vec![],
+    )
+    .await;
+    let rows = js(
+        &c,
+        "return [...document.querySelectorAll('#history tbody tr')].map(tr => ({
+            text: tr.innerText,
+            old: (tr.querySelector('.old') || {}).textContent || '',
+            new: (tr.querySelector('.new') || {}).textContent || '',
+        }))",
+        vec![],
+    )
+    .await;
+    let rows = rows.as_array().cloned().unwrap_or_default();
+    let city_row = rows
+        .iter()
+        .find(|r| r["old"].as_str() == Some("İSTANBUL") && r["new"].as_str() == Some("Ankara"));
+    let Some(city_row) = city_row else {
+        panic!("the history has no row İSTANBUL → Ankara; rows: {rows:#?}");
+    };
+    let row_text = city_row["text"].as_str().unwrap_or_default();
+    assert!(
+        row_text.contains(USER_NAME),
+        "the city change row does not name {USER_NAME}: {row_text:?}"
+    );
+    clock.step("history shows İSTANBUL → Ankara by Ayşe Yılmaz");
+    shots(&c, label, "lead-history").await;
+
+    // --- List ---------------------------------------------------------------------------------
+    goto(&c, &base, "/leads").await;
+    let table = text(&c, "#lead-table").await;
+    assert!(
+        table.contains(LEAD_NAME),
+        "the lead list does not show {LEAD_NAME}:\n{table}"
+    );
+    shots(&c, label, "leads-list").await;
+    clock.step("list shows the lead; screenshots taken");
+
+    eprintln!(
+        "[{label}] PASSED. live search via JavaScript: {}. Screenshots in {}",
+        if js_worked {
+            "worked"
+        } else {
+            "DID NOT WORK (fell back to the /search page)"
+        },
+        screenshot_dir().display()
+    );
+}
+
+fn is_lead_detail(p: &str) -> bool {
+    p.strip_prefix("/leads/")
+        .is_some_and(|rest| !rest.is_empty() && rest != "new" && !rest.contains('/'))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Browser helpers
+
+const WAIT: Duration = Duration::from_secs(10);
+
+async fn goto(c: &Client, base: &str, path: &str) {
+    c.goto(&format!("{base}{path}"))
+        .await
+        .unwrap_or_else(|e| panic!("open {path}: {e}"));
+}
+
+async fn find(c: &Client, css: &str) -> fantoccini::elements::Element {
+    match c.wait().at_most(WAIT).for_element(Locator::Css(css)).await {
+        Ok(el) => el,
+        Err(e) => panic!("element {css} not found on {}: {e}", url_of(c).await),
+    }
+}
+
+async fn url_of(c: &Client) -> String {
+    c.current_url()
+        .await
+        .map(|u| u.to_string())
+        .unwrap_or_else(|e| format!("<no url: {e}>"))
+}
+
+async fn fill(c: &Client, css: &str, text: &str) {
+    find(c, css)
+        .await
+        .send_keys(text)
+        .await
+        .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+}
+
+/// Replaces a field's value by typing (so input events fire).
+async fn set_field(c: &Client, css: &str, text: &str) {
+    let el = find(c, css).await;
+    el.clear().await.unwrap_or_else(|e| panic!("clear {css}: {e}"));
+    el.send_keys(text)
+        .await
+        .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+}
+
+async fn value(c: &Client, css: &str) -> String {
+    find(c, css)
+        .await
+        .prop("value")
+        .await
+        .unwrap_or_else(|e| panic!("read the value of {css}: {e}"))
+        .unwrap_or_default()
+}
+
+async fn text(c: &Client, css: &str) -> String {
+    find(c, css)
+        .await
+        .text()
+        .await
+        .unwrap_or_else(|e| panic!("read the text of {css}: {e}"))
+}
+
+async fn js(c: &Client, script: &str, args: Vec<Value>) -> Value {
+    c.execute(script, args)
+        .await
+        .unwrap_or_else(|e| panic!("run script {script:?}: {e}"))
+}
+
+/// Polls a script until it returns true; panics after [`WAIT`].
+async fn wait_until(c: &Client, what: &str, script: &str, args: Vec<Value>) {
+    if !poll(c, script, args, WAIT).await {
+        panic!("timed out waiting for {what} on {}", url_of(c).await);
+    }
+}
+
+async fn poll(c: &Client, script: &str, args: Vec<Value>, within: Duration) -> bool {
+    let deadline = Instant::now() + within;
+    loop {
+        // A navigation in progress can make a script fail; just try again.
+        if let Ok(Value::Bool(true)) = c.execute(script, args.clone()).await {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until the page's path satisfies `ok` and the document has loaded; returns the path.
+async fn wait_path(c: &Client, what: &str, ok: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Ok(u) = c.current_url().await
+            && ok(u.path())
+            && let Ok(Value::String(state)) = c.execute("return document.readyState", vec![]).await
+            && state == "complete"
+        {
+            return u.path().to_string();
+        }
+        if Instant::now() > deadline {
+            panic!("timed out waiting for {what}; still on {}", url_of(c).await);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Puts `q` into the global search box by typing, replacing what was there.
+async fn set_search(c: &Client, q: &str) {
+    let el = find(c, "#global-search").await;
+    el.click().await.expect("focus the global search box");
+    el.clear().await.expect("clear the global search box");
+    el.send_keys(q).await.expect("type into the global search box");
+}
+
+/// Types into the global search and waits up to 8 s for the live dropdown to list the lead.
+async fn live_search(c: &Client, q: &str) -> bool {
+    set_search(c, q).await;
+    poll(
+        c,
+        "const box = document.getElementById('search-results');
+         if (!box || box.hidden || box.offsetParent === null) return false;
+         return [...box.querySelectorAll('.result')].some(a => a.textContent.includes(arguments[0]));",
+        vec![json!(LEAD_NAME)],
+        Duration::from_secs(8),
+    )
+    .await
+}
+
+async fn click_result(c: &Client) {
+    find_link(c, "#search-results .result", LEAD_NAME)
+        .await
+        .click()
+        .await
+        .expect("click the live search result");
+}
+
+async fn find_link(c: &Client, css: &str, containing: &str) -> fantoccini::elements::Element {
+    let all = c
+        .find_all(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("find {css}: {e}"));
+    for el in all {
+        if el.text().await.is_ok_and(|t| t.contains(containing)) {
+            return el;
+        }
+    }
+    panic!("no {css} containing {containing:?} on {}", url_of(c).await);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Screenshots
+
+fn screenshot_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    let dir = target.join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
+    dir.canonicalize().unwrap_or(dir)
+}
+
+const SIZES: [(u32, u32); 2] = [(1280, 900), (390, 844)];
+
+/// Saves the current page at 1280 and 390 px wide: what the screen shows (`…-1280.png`) and, when the
+/// page is longer than the screen, the whole page (`…-1280-full.png`). Leaves the window at 1280 px.
+async fn shots(c: &Client, label: &str, name: &str) {
+    let dir = screenshot_dir();
+    for (w, h) in SIZES {
+        resize(c, w, h).await;
+        save(c, &dir.join(format!("{label}-{name}-{w}.png"))).await;
+        let full = js(c, "return Math.ceil(document.documentElement.scrollHeight)", vec![]).await;
+        let full = full.as_u64().unwrap_or(0) as u32;
+        if full > h + 8 {
+            resize(c, w, full.min(5000)).await;
+            save(c, &dir.join(format!("{label}-{name}-{w}-full.png"))).await;
+        }
+    }
+    resize(c, 1280, 900).await;
+}
+
+/// Saves only what the screen shows, at both widths (for transient states such as an open dropdown).
+async fn shots_viewport(c: &Client, label: &str, name: &str) {
+    let dir = screenshot_dir();
+    for (w, h) in SIZES {
+        resize(c, w, h).await;
+        save(c, &dir.join(format!("{label}-{name}-{w}.png"))).await;
+    }
+    resize(c, 1280, 900).await;
+}
+
+/// Sizes the window so that the page area (the viewport) is `w` × `h` CSS pixels: headless Chromium
+/// counts some window decoration in the window size.
+async fn resize(c: &Client, w: u32, h: u32) {
+    let mut window_h = h;
+    for _ in 0..2 {
+        c.set_window_size(w, window_h)
+            .await
+            .unwrap_or_else(|e| panic!("resize the window to {w}x{window_h}: {e}"));
+        // Let layout settle (media queries, sticky bars), then measure the viewport.
+        let inner = c
+            .execute(
+                "return new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(window.innerHeight))))",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_u64())
+            .unwrap_or(h as u64) as u32;
+        if inner == h {
+            return;
+        }
+        window_h = (window_h + h).saturating_sub(inner);
+    }
+}
+
+async fn save(c: &Client, path: &Path) {
+    let png = c
+        .screenshot()
+        .await
+        .unwrap_or_else(|e| panic!("take a screenshot: {e}"));
+    std::fs::write(path, png).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+}
