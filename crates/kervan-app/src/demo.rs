@@ -193,7 +193,7 @@ async fn write_all(
         t_ins += t0.elapsed();
         t0 = Instant::now();
         progress(done);
-        if done % CHUNK == 0
+        if done.is_multiple_of(CHUNK)
             && let Some((t, chunk_first)) = open.take()
         {
             finish_chunk(t, postgres, chunk_first).await?;

@@ -52,6 +52,27 @@ impl LeadStatus {
     }
 }
 
+/// The fields in the order the lead form shows them.
+const FORM_ORDER: &[&str] = &[
+    "first_name",
+    "last_name",
+    "company",
+    "title",
+    "phone",
+    "email",
+    "city",
+    "sector",
+    "source",
+    "source_detail",
+    "campaign",
+    "product_interest",
+    "status",
+    "lost_reason",
+    "owner_id",
+    "tags",
+    "notes",
+];
+
 pub const MAX_NAME: usize = 100;
 pub const MAX_COMPANY: usize = 200;
 pub const MAX_SHORT: usize = 200;
@@ -204,6 +225,8 @@ impl LeadDraft {
         }
 
         if !e.is_empty() {
+            // Report in the order the form shows the fields, so focus lands on the first one.
+            e.0.sort_by_key(|x| FORM_ORDER.iter().position(|f| *f == x.field).unwrap_or(usize::MAX));
             return Err(e);
         }
         let (Some(source), Some(status)) = (source, status) else {

@@ -188,10 +188,12 @@ impl LeadListParams {
             }
         }
         // A cursor made under one sort means nothing under another.
-        let check = |p: &Option<Position>| match (p.as_ref().map(|p| &p.value), q.sort) {
-            (Some(SortValue::Text(_)), SortKey::Created | SortKey::Updated)
-            | (Some(SortValue::Int(_)), SortKey::Name) => false,
-            _ => true,
+        let check = |p: &Option<Position>| {
+            !matches!(
+                (p.as_ref().map(|p| &p.value), q.sort),
+                (Some(SortValue::Text(_)), SortKey::Created | SortKey::Updated)
+                    | (Some(SortValue::Int(_)), SortKey::Name)
+            )
         };
         if !check(&q.after) || !check(&q.before) {
             e.add("cursor", "invalid_cursor");

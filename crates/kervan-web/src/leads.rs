@@ -411,6 +411,7 @@ struct ToastQuery {
     tab: Option<String>,
 }
 
+#[allow(clippy::too_many_arguments)] // one call per page state; a struct would only rename them
 async fn form_page(
     state: &AppState,
     session: &Session,

@@ -215,7 +215,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             let app = open(&g).await?;
             let started = std::time::Instant::now();
             let report = kervan_app::demo::generate(&app, leads, |done| {
-                if done % 100_000 == 0 {
+                if done.is_multiple_of(100_000) {
                     eprintln!("  {done} leads…");
                 }
             })

@@ -394,7 +394,9 @@ async fn steps(c: Client, base: String, label: &'static str, mut clock: Clock) {
         vec![],
     )
     .await;
-    eprintln!("[{label}] focused field after the failed save: {focused} (expected first_name when the script runs)");
+    eprintln!(
+        "[{label}] focused field after the failed save: {focused} (the script focuses the first error in the list)"
+    );
     clock.step("validation path checked");
     shots(&c, label, "lead-form-errors").await;
 
@@ -413,8 +415,7 @@ async fn steps(c: Client, base: String, label: &'static str, mut clock: Clock) {
     fill(&c, "#source_detail", "Metal Expo 2025").await;
     fill(&c, "#tags", "İhracat, Sıcak").await;
     find(&c, "#save").await.click().await.expect("click Kaydet");
-    let path = wait_path(&c, "the new lead's page", is_lead_detail).await;
-    let lead_path = path.clone();
+    let lead_path = wait_path(&c, "the new lead's page", is_lead_detail).await;
     let heading = text(&c, "#lead-name").await;
     assert!(
         heading.contains(LEAD_NAME),
