@@ -198,7 +198,7 @@ async fn write_all(
         {
             finish_chunk(t, postgres, chunk_first).await?;
             t_fin += t0.elapsed();
-            eprintln!("TIMING done={done} wait={t_wait:?} insert={t_ins:?} finish={t_fin:?}");
+            tracing::debug!("demo timing: done={done} wait={t_wait:?} insert={t_ins:?} finish={t_fin:?}");
         }
         t0 = Instant::now();
     }
