@@ -136,6 +136,17 @@ impl TestApp {
         self.http.get(self.url(path)).bearer_auth(token)
     }
 
+    /// GET with a token, the body read as JSON.
+    pub async fn get_json(&self, token: &str, path: &str) -> serde_json::Value {
+        self.get(token, path)
+            .send()
+            .await
+            .expect("send")
+            .json()
+            .await
+            .expect("json")
+    }
+
     pub fn post(&self, token: &str, path: &str, body: serde_json::Value) -> reqwest::RequestBuilder {
         self.http.post(self.url(path)).bearer_auth(token).json(&body)
     }

@@ -48,14 +48,7 @@ db_test!(lead_lifecycle_through_the_api, |t| {
     assert_eq!(v["version"], 1);
     let id = v["id"].as_i64().unwrap();
 
-    let got: Value = t
-        .get(&t.a_token, &format!("/api/v1/leads/{id}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let got: Value = t.get_json(&t.a_token, &format!("/api/v1/leads/{id}")).await;
     assert_eq!(got["name"], "Ayşe Yılmaz");
 
     let r = t
@@ -85,14 +78,7 @@ db_test!(lead_lifecycle_through_the_api, |t| {
     assert_eq!(r.status(), 409);
     let p: Value = r.json().await.unwrap();
     assert_eq!(p["current_version"], 2);
-    let got: Value = t
-        .get(&t.a_token, &format!("/api/v1/leads/{id}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let got: Value = t.get_json(&t.a_token, &format!("/api/v1/leads/{id}")).await;
     assert_eq!(got["city"], "Ankara");
 
     // Lost needs a reason.
@@ -120,14 +106,7 @@ db_test!(lead_lifecycle_through_the_api, |t| {
         .unwrap();
     assert_eq!(r.status(), 422);
 
-    let h: Value = t
-        .get(&t.a_token, &format!("/api/v1/leads/{id}/history"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let h: Value = t.get_json(&t.a_token, &format!("/api/v1/leads/{id}/history")).await;
     let items = h["items"].as_array().unwrap();
     let city = items
         .iter()
@@ -339,14 +318,7 @@ db_test!(sales_reps_see_only_their_own_managers_their_team, |t| {
             .status(),
         404
     );
-    let list: Value = t
-        .get(&t.b_token, "/api/v1/leads")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = t.get_json(&t.b_token, "/api/v1/leads").await;
     let ids: Vec<i64> = list["items"]
         .as_array()
         .unwrap()
@@ -354,25 +326,11 @@ db_test!(sales_reps_see_only_their_own_managers_their_team, |t| {
         .map(|l| l["id"].as_i64().unwrap())
         .collect();
     assert_eq!(ids, vec![b["id"].as_i64().unwrap()]);
-    let s: Value = t
-        .get(&t.b_token, "/api/v1/search?q=ayse")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let s: Value = t.get_json(&t.b_token, "/api/v1/search?q=ayse").await;
     assert!(s["items"].as_array().unwrap().is_empty());
 
     // The manager of A's team sees A's lead but not B's; the admin sees both.
-    let m: Value = t
-        .get(&t.m_token, "/api/v1/leads")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let m: Value = t.get_json(&t.m_token, "/api/v1/leads").await;
     let ids: Vec<i64> = m["items"]
         .as_array()
         .unwrap()
@@ -380,14 +338,7 @@ db_test!(sales_reps_see_only_their_own_managers_their_team, |t| {
         .map(|l| l["id"].as_i64().unwrap())
         .collect();
     assert_eq!(ids, vec![id]);
-    let all: Value = t
-        .get(&t.admin_token, "/api/v1/leads")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let all: Value = t.get_json(&t.admin_token, "/api/v1/leads").await;
     assert_eq!(all["items"].as_array().unwrap().len(), 2);
 
     // Nobody but an admin deletes for good.
@@ -449,14 +400,7 @@ db_test!(search_is_turkish_insensitive_and_reads_phones, |t| {
     assert_eq!(hits("bursa").await, vec!["Mehmet Kaya".to_string()]);
     assert!(hits("yok böyle biri").await.is_empty());
     // The list's quick search uses the same rules.
-    let v: Value = t
-        .get(&t.a_token, "/api/v1/leads?q=sukru%20isik")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: Value = t.get_json(&t.a_token, "/api/v1/leads?q=sukru%20isik").await;
     assert_eq!(v["items"].as_array().unwrap().len(), 1);
 });
 
@@ -472,7 +416,7 @@ db_test!(keyset_pages_cover_everything_once, |t| {
             if let Some(c) = &cursor {
                 url.push_str(&format!("&cursor={c}"));
             }
-            let v: Value = t.get(&t.a_token, &url).send().await.unwrap().json().await.unwrap();
+            let v: Value = t.get_json(&t.a_token, &url).await;
             seen.extend(
                 v["items"]
                     .as_array()
@@ -494,23 +438,9 @@ db_test!(keyset_pages_cover_everything_once, |t| {
             assert_eq!(seen.first().map(String::as_str), Some("Firma 0"));
         }
     }
-    let v: Value = t
-        .get(&t.a_token, "/api/v1/leads?city=Konya&source=organic")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: Value = t.get_json(&t.a_token, "/api/v1/leads?city=Konya&source=organic").await;
     assert_eq!(v["items"].as_array().unwrap().len(), 4);
-    let v: Value = t
-        .get(&t.a_token, "/api/v1/leads?created=today&status=new")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: Value = t.get_json(&t.a_token, "/api/v1/leads?created=today&status=new").await;
     assert_eq!(v["items"].as_array().unwrap().len(), 7);
 });
 
@@ -526,23 +456,9 @@ db_test!(archive_restore_and_admin_delete, |t| {
             .status(),
         204
     );
-    let v: Value = t
-        .get(&t.a_token, "/api/v1/leads")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: Value = t.get_json(&t.a_token, "/api/v1/leads").await;
     assert!(v["items"].as_array().unwrap().is_empty());
-    let v: Value = t
-        .get(&t.a_token, "/api/v1/leads?archived=true")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: Value = t.get_json(&t.a_token, "/api/v1/leads?archived=true").await;
     assert_eq!(v["items"].as_array().unwrap().len(), 1);
     let r = t
         .http
@@ -636,14 +552,7 @@ db_test!(the_lead_form_keeps_input_and_explains_errors, |t| {
     assert!(html.contains(">Ege Tekstil</a>"));
 
     // An edit on a stale version is a friendly conflict that keeps the typed values.
-    let list: Value = t
-        .get(&t.a_token, "/api/v1/leads")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = t.get_json(&t.a_token, "/api/v1/leads").await;
     let id = list["items"][0]["id"].as_i64().unwrap();
     t.patch(
         &t.a_token,
