@@ -173,6 +173,9 @@ pub async fn generate(app: &App, leads: u64, progress: impl Fn(u64)) -> Result<D
             "demo generator stopped after {written} of {leads} leads"
         )));
     }
+    // The planner's picture of the table changed completely; refresh it now rather than at the
+    // next housekeeping round, so the first lists are fast.
+    app.db.analyze().await?;
     Ok(DemoReport {
         users,
         leads: written,

@@ -47,7 +47,9 @@ async fn schema(db: &Db) -> Vec<String> {
          WHERE conrelid IN ('leads'::regclass, 'lead_tags'::regclass)
          ORDER BY 1"
     } else {
-        "SELECT type || ' ' || name || ': ' || COALESCE(sql, '') AS d FROM sqlite_master ORDER BY 1"
+        // The planner statistics tables appear when the load ends with ANALYZE; they are not schema.
+        "SELECT type || ' ' || name || ': ' || COALESCE(sql, '') AS d FROM sqlite_master
+         WHERE name NOT LIKE 'sqlite_stat%' ORDER BY 1"
     };
     let rows = db
         .conn

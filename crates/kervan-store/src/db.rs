@@ -60,6 +60,11 @@ impl Db {
             });
         } else {
             opts.max_connections(10).min_connections(1);
+            // The planner's default assumes spinning disks, where reading scattered rows is four
+            // times dearer than reading in order; on SSDs and a cached working set it is not, and the
+            // default made PostgreSQL walk the id index through tens of thousands of rows for a
+            // search a trigram index answers at once (measured: 30–100 ms instead of 2–6 ms).
+            opts.map_sqlx_postgres_opts(|o| o.options([("random_page_cost", "1.1")]));
         }
         let conn = Database::connect(opts).await?;
         Ok(Db { conn })
@@ -75,6 +80,25 @@ impl Db {
 
     pub async fn ping(&self) -> Result<()> {
         self.conn.ping().await?;
+        Ok(())
+    }
+
+    /// Gathers the planner's statistics now, for every table. Without them the planners guess
+    /// that any equality filter is selective (SQLite) or misjudge a freshly loaded table
+    /// (PostgreSQL), and pick a plan that sorts a large part of the table.
+    pub async fn analyze(&self) -> Result<()> {
+        // Full statistics: SQLite's sampled ones (`analysis_limit`) misjudge low-cardinality
+        // columns by a factor of a hundred, and a full pass is under a second at a million rows.
+        self.conn.execute_unprepared("ANALYZE").await?;
+        Ok(())
+    }
+
+    /// Keeps statistics current while serving: SQLite re-analyzes only tables that changed a
+    /// lot (its own `PRAGMA optimize` rules); PostgreSQL's autovacuum does this by itself.
+    pub async fn optimize(&self) -> Result<()> {
+        if !self.is_postgres() {
+            self.conn.execute_unprepared("PRAGMA optimize = 0x10002").await?;
+        }
         Ok(())
     }
 }

@@ -4,6 +4,8 @@
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Value};
 
 use crate::db::{self, Result, StoreError};
+use crate::listing::{self, PageQuery, Where};
+pub use crate::listing::{Position, SortValue, Visibility};
 
 #[derive(Debug, Clone, FromQueryResult, PartialEq)]
 pub struct LeadRow {
@@ -143,60 +145,12 @@ pub async fn get<C: ConnectionTrait>(c: &C, id: i64) -> Result<Option<LeadRow>> 
 }
 
 pub async fn set_tags<C: ConnectionTrait>(c: &C, id: i64, tags: &[(String, String)]) -> Result<()> {
-    db::exec(c, "DELETE FROM lead_tags WHERE lead_id = ?", vec![id.into()]).await?;
-    for (tag, key) in tags {
-        db::exec(
-            c,
-            "INSERT INTO lead_tags (lead_id, tag, tag_key) VALUES (?, ?, ?)",
-            vec![id.into(), tag.clone().into(), key.clone().into()],
-        )
-        .await?;
-    }
-    Ok(())
-}
-
-#[derive(Debug, Clone, FromQueryResult)]
-struct TagRow {
-    lead_id: i64,
-    tag: String,
+    listing::set_tags(c, "lead_tags", "lead_id", id, tags).await
 }
 
 /// Tags of several leads at once, in one query: `(lead_id, tag)` sorted by lead then tag.
 pub async fn tags_of<C: ConnectionTrait>(c: &C, ids: &[i64]) -> Result<Vec<(i64, String)>> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    let marks = vec!["?"; ids.len()].join(", ");
-    let rows: Vec<TagRow> = db::all(
-        c,
-        &format!("SELECT lead_id, tag FROM lead_tags WHERE lead_id IN ({marks}) ORDER BY lead_id, tag"),
-        ids.iter().map(|i| (*i).into()).collect(),
-    )
-    .await?;
-    Ok(rows.into_iter().map(|r| (r.lead_id, r.tag)).collect())
-}
-
-/// Who may be seen: the visibility filter every read goes through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Visibility {
-    All,
-    Team { team_id: i64 },
-    Own { user_id: i64 },
-    Nothing,
-}
-
-impl Visibility {
-    fn clause(&self, w: &mut Where) {
-        match *self {
-            Visibility::All => {}
-            Visibility::Team { team_id } => w.push(
-                "l.owner_id IN (SELECT id FROM users WHERE team_id = ?)",
-                vec![team_id.into()],
-            ),
-            Visibility::Own { user_id } => w.push("l.owner_id = ?", vec![user_id.into()]),
-            Visibility::Nothing => w.push("1 = 0", vec![]),
-        }
-    }
+    listing::tags_of(c, "lead_tags", "lead_id", ids).await
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -208,26 +162,17 @@ pub enum SortKey {
 }
 
 impl SortKey {
-    fn column(self) -> &'static str {
+    /// The sort column; `None` is the order of entry. Newest first is the order of entry: ids are
+    /// handed out as leads are created and `created_at` is never written afterwards, so the two
+    /// orders agree, and the id is in every index (and drives the full-text index), which keeps
+    /// filtered lists and searches at a few index steps however many rows match.
+    fn column(self) -> Option<&'static str> {
         match self {
-            SortKey::Created => "l.created_at",
-            SortKey::Updated => "l.updated_at",
-            SortKey::Name => "l.sort_name",
+            SortKey::Created => None,
+            SortKey::Updated => Some("l.updated_at"),
+            SortKey::Name => Some("l.sort_name"),
         }
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SortValue {
-    Int(i64),
-    Text(String),
-}
-
-/// A position in a sorted list: the sort value and id of a row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Position {
-    pub value: SortValue,
-    pub id: i64,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -254,53 +199,17 @@ pub struct LeadQuery {
     pub limit: u64,
 }
 
-#[derive(Default)]
-struct Where {
-    parts: Vec<String>,
-    values: Vec<Value>,
-}
-
-impl Where {
-    fn push(&mut self, sql: &str, values: Vec<Value>) {
-        self.parts.push(sql.to_string());
-        self.values.extend(values);
-    }
-    fn sql(&self) -> String {
-        if self.parts.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", self.parts.join(" AND "))
-        }
-    }
-}
-
 fn search_clause(backend: DbBackend, q: &LeadQuery, w: &mut Where) {
     if let Some(phone) = &q.phone {
         w.push("l.phone = ?", vec![phone.clone().into()]);
         return;
     }
-    let (long, short): (Vec<&String>, Vec<&String>) = q.terms.iter().partition(|t| t.chars().count() >= 3);
-    if backend == DbBackend::Sqlite && !long.is_empty() {
-        // FTS5 trigram: each quoted term matches as a substring; terms are folded to
-        // letters, digits and `@.+-`, so a double quote can never reach the MATCH syntax.
-        let expr = long.iter().map(|t| format!("\"{t}\"")).collect::<Vec<_>>().join(" ");
-        w.push(
-            "l.id IN (SELECT rowid FROM leads_fts WHERE leads_fts MATCH ?)",
-            vec![expr.into()],
-        );
-    } else {
-        for t in &long {
-            w.push("l.search_key LIKE ?", vec![format!("%{t}%").into()]);
-        }
-    }
-    for t in short {
-        w.push("l.search_key LIKE ?", vec![format!("%{t}%").into()]);
-    }
+    listing::search_terms(w, backend == DbBackend::Sqlite, "l", "leads_fts", &q.terms);
 }
 
 fn where_for(backend: DbBackend, q: &LeadQuery, vis: Visibility) -> Where {
     let mut w = Where::default();
-    vis.clause(&mut w);
+    vis.clause(&mut w, "l.owner_id");
     if q.archived {
         w.push("l.archived_at IS NOT NULL", vec![]);
     } else {
@@ -339,62 +248,30 @@ fn where_for(backend: DbBackend, q: &LeadQuery, vis: Visibility) -> Where {
     w
 }
 
-pub struct Page {
-    pub rows: Vec<LeadRow>,
-    /// More rows after the last one (in the requested order).
-    pub has_next: bool,
-    /// More rows before the first one.
-    pub has_prev: bool,
-}
+pub type Page = listing::Page<LeadRow>;
 
 /// One page of leads. Keyset pagination: `after`/`before` a position, never OFFSET, never COUNT.
 pub async fn list<C: ConnectionTrait>(c: &C, q: &LeadQuery, vis: Visibility) -> Result<Page> {
-    let backend = c.get_database_backend();
-    let mut w = where_for(backend, q, vis);
-    let col = q.sort.column();
-    let backward = q.before.is_some() && q.after.is_none();
-    // Walking backward means reading the opposite order and flipping the page afterwards.
-    let desc = q.desc != backward;
-    let anchor = if backward { q.before.as_ref() } else { q.after.as_ref() };
-    if let Some(p) = anchor {
-        let v: Value = match &p.value {
-            SortValue::Int(i) => (*i).into(),
-            SortValue::Text(s) => s.clone().into(),
-        };
-        let op = if desc { "<" } else { ">" };
-        w.push(&format!("({col}, l.id) {op} (?, ?)"), vec![v, p.id.into()]);
-    }
-    let dir = if desc { "DESC" } else { "ASC" };
-    let limit = q.limit.clamp(1, 500);
-    let mut values = w.values.clone();
-    values.push(((limit + 1) as i64).into());
-    let sql = format!(
-        "SELECT {COLUMNS} FROM leads l LEFT JOIN users u ON u.id = l.owner_id {} ORDER BY {col} {dir}, l.id {dir} LIMIT ?",
-        w.sql()
-    );
-    let mut rows: Vec<LeadRow> = db::all(c, &sql, values).await?;
-    let more = rows.len() as u64 > limit;
-    rows.truncate(limit as usize);
-    if backward {
-        rows.reverse();
-        Ok(Page {
-            rows,
-            has_next: true,
-            has_prev: more,
-        })
-    } else {
-        Ok(Page {
-            rows,
-            has_next: more,
-            has_prev: anchor.is_some(),
-        })
-    }
+    let w = where_for(c.get_database_backend(), q, vis);
+    let pq = PageQuery {
+        columns: COLUMNS,
+        table: "leads l",
+        alias: "l",
+        joins: "LEFT JOIN users u ON u.id = l.owner_id",
+        fts_table: "leads_fts",
+        sort_col: q.sort.column(),
+        desc: q.desc,
+        after: q.after.as_ref(),
+        before: q.before.as_ref(),
+        limit: q.limit,
+    };
+    listing::page(c, pq, w).await
 }
 
 impl LeadRow {
     pub fn position(&self, sort: SortKey) -> Position {
         let value = match sort {
-            SortKey::Created => SortValue::Int(self.created_at),
+            SortKey::Created => SortValue::Int(self.id),
             SortKey::Updated => SortValue::Int(self.updated_at),
             SortKey::Name => SortValue::Text(self.sort_name.clone()),
         };
@@ -491,7 +368,7 @@ pub async fn recent_values<C: ConnectionTrait>(c: &C, column: &str, limit: u64) 
     let rows: Vec<V> = db::all(
         c,
         &format!(
-            "SELECT DISTINCT v FROM (SELECT {col} AS v FROM leads WHERE {col} IS NOT NULL ORDER BY created_at DESC LIMIT 5000) s
+            "SELECT DISTINCT v FROM (SELECT {col} AS v FROM leads WHERE {col} IS NOT NULL ORDER BY id DESC LIMIT 5000) s
              ORDER BY v LIMIT ?"
         ),
         vec![(limit as i64).into()],

@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod db;
 pub mod leads;
+pub mod listing;
 pub mod login_failures;
 pub mod migrations;
 pub mod permissions;

@@ -166,6 +166,16 @@ pub async fn run(app: &App, a: BenchArgs) -> Result<(), String> {
         time_queries(app, s, "list: status filter, newest first (sales rep)", &first_pages)
             .await?
             .print();
+        let own_by_name: Vec<LeadQuery> = by_name
+            .iter()
+            .map(|q| LeadQuery {
+                source: None,
+                ..q.clone()
+            })
+            .collect();
+        time_queries(app, s, "list: own leads by name (sales rep)", &own_by_name)
+            .await?
+            .print();
     }
 
     let name_q: Vec<LeadQuery> = (0..runs).map(|i| q_text(&pick(&names, i * 7))).collect();

@@ -315,7 +315,8 @@ async fn serve(g: &Global, a: ServeArgs) -> Result<(), String> {
     result
 }
 
-/// Ends idle sessions and forgets old failed sign-ins, every ten minutes.
+/// Ends idle sessions, forgets old failed sign-ins and keeps planner statistics fresh, every ten
+/// minutes (the first run is at start-up).
 async fn housekeeping(app: App) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
@@ -326,6 +327,9 @@ async fn housekeeping(app: App) {
         }
         if let Err(e) = kervan_store::login_failures::prune(&app.db.conn, now - app.config.login_window_ms).await {
             tracing::warn!(error = %e, "could not prune failed sign-ins");
+        }
+        if let Err(e) = app.db.optimize().await {
+            tracing::warn!(error = %e, "could not refresh the database statistics");
         }
     }
 }

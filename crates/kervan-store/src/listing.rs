@@ -1,0 +1,233 @@
+//! What every list shares: the visibility filter, a WHERE builder, keyset positions and the one
+//! keyset page query (after/before a position, never OFFSET, never COUNT).
+
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+
+use crate::db::{self, Result};
+
+/// Who may be seen: the visibility filter every read goes through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    All,
+    Team { team_id: i64 },
+    Own { user_id: i64 },
+    Nothing,
+}
+
+impl Visibility {
+    /// Restricts `w` to rows whose `owner_col` (e.g. `l.owner_id`) is visible.
+    pub(crate) fn clause(&self, w: &mut Where, owner_col: &str) {
+        match *self {
+            Visibility::All => {}
+            Visibility::Team { team_id } => w.push(
+                &format!("{owner_col} IN (SELECT id FROM users WHERE team_id = ?)"),
+                vec![team_id.into()],
+            ),
+            Visibility::Own { user_id } => w.push(&format!("{owner_col} = ?"), vec![user_id.into()]),
+            Visibility::Nothing => w.push("1 = 0", vec![]),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SortValue {
+    Int(i64),
+    Text(String),
+}
+
+/// A position in a sorted list: the sort value and id of a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Position {
+    pub value: SortValue,
+    pub id: i64,
+}
+
+#[derive(Default)]
+pub(crate) struct Where {
+    parts: Vec<String>,
+    pub(crate) values: Vec<Value>,
+    /// The full-text index is joined as `f` (SQLite search).
+    pub(crate) fts: bool,
+}
+
+impl Where {
+    pub(crate) fn push(&mut self, sql: &str, values: Vec<Value>) {
+        self.parts.push(sql.to_string());
+        self.values.extend(values);
+    }
+    pub(crate) fn sql(&self) -> String {
+        if self.parts.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.parts.join(" AND "))
+        }
+    }
+}
+
+/// Adds a text search over `{alias}.search_key` to `w`: on SQLite terms of three letters or more
+/// go to the trigram index `{fts_table}` (joined as `f`, see [`page`]); shorter terms and
+/// PostgreSQL use `LIKE`, which PostgreSQL answers from its trigram index.
+pub(crate) fn search_terms(w: &mut Where, sqlite: bool, alias: &str, fts_table: &str, terms: &[String]) {
+    let (long, short): (Vec<&String>, Vec<&String>) = terms.iter().partition(|t| t.chars().count() >= 3);
+    if sqlite && !long.is_empty() {
+        // FTS5 trigram: each quoted term matches as a substring; terms are folded to
+        // letters, digits and `@.+-`, so a double quote can never reach the MATCH syntax.
+        // Joined (not `IN (…)`) so that, newest first, the index hands out matches in id order
+        // and the query stops at the page's end instead of collecting every match.
+        let expr = long.iter().map(|t| format!("\"{t}\"")).collect::<Vec<_>>().join(" ");
+        w.push(&format!("{fts_table} MATCH ?"), vec![expr.into()]);
+        w.fts = true;
+    } else {
+        for t in &long {
+            w.push(&format!("{alias}.search_key LIKE ?"), vec![format!("%{t}%").into()]);
+        }
+    }
+    for t in short {
+        w.push(&format!("{alias}.search_key LIKE ?"), vec![format!("%{t}%").into()]);
+    }
+}
+
+/// One page of rows.
+pub struct Page<T> {
+    pub rows: Vec<T>,
+    /// More rows after the last one (in the requested order).
+    pub has_next: bool,
+    /// More rows before the first one.
+    pub has_prev: bool,
+}
+
+/// How to read one keyset page.
+pub(crate) struct PageQuery<'a> {
+    /// `SELECT` list.
+    pub columns: &'a str,
+    /// `FROM` table with its alias, e.g. `accounts a`.
+    pub table: &'a str,
+    /// The alias of the table (`a`).
+    pub alias: &'a str,
+    /// Joins after the table (owner name …).
+    pub joins: &'a str,
+    /// The full-text table joined as `f` when `w.fts`.
+    pub fts_table: &'a str,
+    /// Sort column (qualified); `None` means the id (order of entry).
+    pub sort_col: Option<&'a str>,
+    pub desc: bool,
+    pub after: Option<&'a Position>,
+    pub before: Option<&'a Position>,
+    pub limit: u64,
+}
+
+/// Reads one page. Walking backward reads the opposite order and flips the page afterwards.
+pub(crate) async fn page<T: FromQueryResult, C: ConnectionTrait>(
+    c: &C,
+    q: PageQuery<'_>,
+    mut w: Where,
+) -> Result<Page<T>> {
+    let a = q.alias;
+    let id_col = format!("{a}.id");
+    // With the full-text index joined, order by its rowid (the row id) so the index itself
+    // delivers the order.
+    let (col, by_id) = match q.sort_col {
+        Some(c) => (c.to_string(), false),
+        None if w.fts => ("f.rowid".to_string(), true),
+        None => (id_col.clone(), true),
+    };
+    let backward = q.before.is_some() && q.after.is_none();
+    let desc = q.desc != backward;
+    let anchor = if backward { q.before } else { q.after };
+    if let Some(p) = anchor {
+        let op = if desc { "<" } else { ">" };
+        if by_id {
+            w.push(&format!("{col} {op} ?"), vec![p.id.into()]);
+        } else {
+            let v: Value = match &p.value {
+                SortValue::Int(i) => (*i).into(),
+                SortValue::Text(s) => s.clone().into(),
+            };
+            w.push(&format!("({col}, {id_col}) {op} (?, ?)"), vec![v, p.id.into()]);
+        }
+    }
+    let dir = if desc { "DESC" } else { "ASC" };
+    let order = if by_id {
+        format!("{col} {dir}")
+    } else {
+        format!("{col} {dir}, {id_col} {dir}")
+    };
+    let fts_join = if w.fts {
+        format!("JOIN {} f ON f.rowid = {id_col}", q.fts_table)
+    } else {
+        String::new()
+    };
+    let limit = q.limit.clamp(1, 500);
+    let mut values = w.values.clone();
+    values.push(((limit + 1) as i64).into());
+    let sql = format!(
+        "SELECT {} FROM {} {fts_join} {} {} ORDER BY {order} LIMIT ?",
+        q.columns,
+        q.table,
+        q.joins,
+        w.sql()
+    );
+    let mut rows: Vec<T> = db::all(c, &sql, values).await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    if backward {
+        rows.reverse();
+        Ok(Page {
+            rows,
+            has_next: true,
+            has_prev: more,
+        })
+    } else {
+        Ok(Page {
+            rows,
+            has_next: more,
+            has_prev: anchor.is_some(),
+        })
+    }
+}
+
+/// Replaces the tags of one row: `table` is e.g. `account_tags`, `key_col` `account_id`.
+pub(crate) async fn set_tags<C: ConnectionTrait>(
+    c: &C,
+    table: &str,
+    key_col: &str,
+    id: i64,
+    tags: &[(String, String)],
+) -> Result<()> {
+    db::exec(c, &format!("DELETE FROM {table} WHERE {key_col} = ?"), vec![id.into()]).await?;
+    for (tag, key) in tags {
+        db::exec(
+            c,
+            &format!("INSERT INTO {table} ({key_col}, tag, tag_key) VALUES (?, ?, ?)"),
+            vec![id.into(), tag.clone().into(), key.clone().into()],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, FromQueryResult)]
+struct TagRow {
+    owner: i64,
+    tag: String,
+}
+
+/// Tags of several rows at once, in one query: `(id, tag)` sorted by id then tag.
+pub(crate) async fn tags_of<C: ConnectionTrait>(
+    c: &C,
+    table: &str,
+    key_col: &str,
+    ids: &[i64],
+) -> Result<Vec<(i64, String)>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let marks = vec!["?"; ids.len()].join(", ");
+    let rows: Vec<TagRow> = db::all(
+        c,
+        &format!("SELECT {key_col} AS owner, tag FROM {table} WHERE {key_col} IN ({marks}) ORDER BY {key_col}, tag"),
+        ids.iter().map(|i| (*i).into()).collect(),
+    )
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.owner, r.tag)).collect())
+}
