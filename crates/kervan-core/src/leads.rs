@@ -1,9 +1,12 @@
 //! Leads (Aday): the statuses, the sources and the rules of a valid lead.
 
 use crate::permissions::str_enum;
-use crate::text::fold;
-use crate::validation::{FieldErrors, clean_text};
+use crate::text::person_name;
+use crate::validation::{FieldErrors, choice, clean_tags, clean_text, parse_opt};
 use crate::{Email, Phone};
+
+pub use crate::text::search_key;
+pub use crate::validation::{MAX_TAG, MAX_TAGS};
 
 str_enum!(LeadStatus {
     New => "new",
@@ -77,8 +80,6 @@ pub const MAX_NAME: usize = 100;
 pub const MAX_COMPANY: usize = 200;
 pub const MAX_SHORT: usize = 200;
 pub const MAX_NOTES: usize = 10_000;
-pub const MAX_TAGS: usize = 20;
-pub const MAX_TAG: usize = 40;
 
 /// A lead as typed: every field raw, from a form or from JSON.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -145,48 +146,27 @@ impl LeadDraft {
         let sector = clean_text(&mut e, "sector", self.sector.as_deref(), MAX_NAME, false);
         let notes = clean_text(&mut e, "notes", self.notes.as_deref(), MAX_NOTES, true);
 
-        let email = match self.email.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => None,
-            Some(s) => match Email::parse(s) {
-                Ok(v) => Some(v),
-                Err(_) => {
-                    e.add("email", "invalid_email");
-                    None
-                }
-            },
-        };
-        let phone = match self.phone.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => None,
-            Some(s) => match Phone::parse(s) {
-                Ok(v) => Some(v),
-                Err(_) => {
-                    e.add("phone", "invalid_phone");
-                    None
-                }
-            },
-        };
-        let source = match self.source.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => {
-                e.add("source", "required");
-                None
-            }
-            Some(s) => {
-                let v = LeadSource::parse(s);
-                if v.is_none() {
-                    e.add("source", "invalid_choice");
-                }
-                v
-            }
-        };
-        let status = match self.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => Some(LeadStatus::New),
-            Some(s) => {
-                let v = LeadStatus::parse(s);
-                if v.is_none() {
-                    e.add("status", "invalid_choice");
-                }
-                v
-            }
+        let email = parse_opt(
+            &mut e,
+            "email",
+            self.email.as_deref(),
+            Email::parse,
+            |_| "invalid_email",
+        );
+        let phone = parse_opt(
+            &mut e,
+            "phone",
+            self.phone.as_deref(),
+            Phone::parse,
+            |_| "invalid_phone",
+        );
+        let source = choice(&mut e, "source", self.source.as_deref(), LeadSource::parse);
+        if source.is_none() && !e.has("source") {
+            e.add("source", "required");
+        }
+        let status = match choice(&mut e, "status", self.status.as_deref(), LeadStatus::parse) {
+            None if !e.has("status") => Some(LeadStatus::New),
+            other => other,
         };
 
         let has_person = first_name.is_some() && last_name.is_some();
@@ -206,27 +186,10 @@ impl LeadDraft {
             e.add("lost_reason", "required");
         }
 
-        let mut tags: Vec<String> = Vec::new();
-        for raw in &self.tags {
-            let t = raw.trim();
-            if t.is_empty() {
-                continue;
-            }
-            if t.chars().count() > MAX_TAG || t.chars().any(|c| c.is_control() || c == ',') {
-                e.add_with("tags", "invalid_tag", MAX_TAG);
-                break;
-            }
-            if !tags.iter().any(|x| fold(x) == fold(t)) {
-                tags.push(t.to_string());
-            }
-        }
-        if tags.len() > MAX_TAGS {
-            e.add_with("tags", "too_many", MAX_TAGS);
-        }
+        let tags = clean_tags(&mut e, "tags", &self.tags);
 
         if !e.is_empty() {
-            // Report in the order the form shows the fields, so focus lands on the first one.
-            e.0.sort_by_key(|x| FORM_ORDER.iter().position(|f| *f == x.field).unwrap_or(usize::MAX));
+            e.sort_by_form(FORM_ORDER);
             return Err(e);
         }
         let (Some(source), Some(status)) = (source, status) else {
@@ -267,10 +230,7 @@ impl LeadFields {
 
     /// What search matches: names, company, e-mail, the phone's digits, city.
     pub fn search_key(&self) -> String {
-        let phone = self
-            .phone
-            .as_ref()
-            .map(|p| format!("{} 0{}", p.as_str(), p.national_digits()));
+        let phone = self.phone.as_ref().map(Phone::search_forms);
         search_key(&[
             self.first_name.as_deref(),
             self.last_name.as_deref(),
@@ -305,18 +265,14 @@ impl LeadFields {
     }
 }
 
+/// The person's name if there is one, else the company.
 pub fn display_name(first: Option<&str>, last: Option<&str>, company: Option<&str>) -> String {
-    let person = [first, last].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    let person = person_name(first, last);
     if !person.is_empty() {
         person
     } else {
         company.unwrap_or("").to_string()
     }
-}
-
-pub fn search_key(parts: &[Option<&str>]) -> String {
-    let joined = parts.iter().flatten().copied().collect::<Vec<_>>().join(" ");
-    fold(&joined)
 }
 
 #[cfg(test)]

@@ -2,8 +2,10 @@
 //! The grants themselves live in the database (`role_permissions`) so an admin can change them;
 //! `default_grants` seeds them.
 
+/// A closed list of values stored and sent as snake_case text. Doc comments before the name go onto the enum.
 macro_rules! str_enum {
-    ($name:ident { $($variant:ident => $s:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $s:literal),+ $(,)? }) => {
+        $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
@@ -36,6 +38,8 @@ str_enum!(Role {
 
 str_enum!(Module {
     Leads => "leads",
+    Accounts => "accounts",
+    Contacts => "contacts",
     Users => "users",
 });
 
@@ -63,16 +67,19 @@ pub fn default_grants() -> Vec<(Role, Module, Action, Scope)> {
             g.push((Role::Admin, *m, *a, Scope::All));
         }
     }
-    for a in [View, Create, Edit, Delete, Export] {
-        g.push((Role::Manager, Module::Leads, a, Scope::Team));
+    // Customers and their people are worked by the same hands as leads, so they start with the same grants.
+    for m in [Module::Leads, Module::Accounts, Module::Contacts] {
+        for a in [View, Create, Edit, Delete, Export] {
+            g.push((Role::Manager, m, a, Scope::Team));
+        }
+        for a in [View, Create, Edit, Delete] {
+            g.push((Role::Sales, m, a, Scope::Own));
+        }
+        // Operations and finance look records up (a customer calls) but do not work them.
+        g.push((Role::Operations, m, View, Scope::All));
+        g.push((Role::Finance, m, View, Scope::All));
+        g.push((Role::Viewer, m, View, Scope::All));
     }
-    for a in [View, Create, Edit, Delete] {
-        g.push((Role::Sales, Module::Leads, a, Scope::Own));
-    }
-    // Operations and finance look leads up (a customer calls) but do not work them.
-    g.push((Role::Operations, Module::Leads, View, Scope::All));
-    g.push((Role::Finance, Module::Leads, View, Scope::All));
-    g.push((Role::Viewer, Module::Leads, View, Scope::All));
     g
 }
 
@@ -97,5 +104,33 @@ mod tests {
                 .any(|(r, m, a, _)| *r == Role::Sales && *m == Module::Leads && *a == Action::Export)
         );
         assert!(!g.iter().any(|(r, m, _, _)| *r == Role::Sales && *m == Module::Users));
+    }
+
+    #[test]
+    fn accounts_and_contacts_get_the_grants_of_leads() {
+        let g = default_grants();
+        let of = |module: Module| {
+            let mut v: Vec<(Role, Action, Scope)> = g
+                .iter()
+                .filter(|x| x.1 == module)
+                .map(|(r, _, a, s)| (*r, *a, *s))
+                .collect();
+            v.sort();
+            v
+        };
+        assert!(!of(Module::Leads).is_empty());
+        assert_eq!(of(Module::Accounts), of(Module::Leads));
+        assert_eq!(of(Module::Contacts), of(Module::Leads));
+        assert!(g.contains(&(Role::Sales, Module::Accounts, Action::Delete, Scope::Own)));
+        assert!(g.contains(&(Role::Finance, Module::Contacts, Action::View, Scope::All)));
+        assert!(!g.contains(&(Role::Finance, Module::Contacts, Action::Edit, Scope::All)));
+        // one grant per role, module and action: the table's key
+        let mut keys: Vec<_> = g.iter().map(|(r, m, a, _)| (*r, *m, *a)).collect();
+        let n = keys.len();
+        keys.sort();
+        keys.dedup();
+        assert_eq!(keys.len(), n);
+        assert_eq!(Module::parse("accounts"), Some(Module::Accounts));
+        assert_eq!(Module::parse("contacts"), Some(Module::Contacts));
     }
 }

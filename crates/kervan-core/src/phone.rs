@@ -61,6 +61,12 @@ impl Phone {
             None => self.0.trim_start_matches('+').to_string(),
         }
     }
+
+    /// The forms search should find the number by: E.164 and the national form with a leading 0
+    /// (`+905321234567 05321234567`).
+    pub fn search_forms(&self) -> String {
+        format!("{} 0{}", self.0, self.national_digits())
+    }
 }
 
 impl fmt::Display for Phone {
@@ -110,5 +116,6 @@ mod tests {
         let p = Phone::parse("05321234567").unwrap();
         assert_eq!(p.display(), "+90 532 123 45 67");
         assert_eq!(p.national_digits(), "5321234567");
+        assert_eq!(p.search_forms(), "+905321234567 05321234567");
     }
 }

@@ -3,6 +3,13 @@
 
 use serde::Serialize;
 
+use crate::text::fold;
+
+/// At most this many tags on a record.
+pub const MAX_TAGS: usize = 20;
+/// At most this many characters in one tag.
+pub const MAX_TAG: usize = 40;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
     pub field: String,
@@ -42,6 +49,73 @@ impl FieldErrors {
     pub fn into_result<T>(self, ok: T) -> Result<T, FieldErrors> {
         if self.0.is_empty() { Ok(ok) } else { Err(self) }
     }
+    /// Puts the errors in the order a form shows its fields, so focus lands on the first one. Fields not in
+    /// `order` go last; errors of one field keep the order they were found in.
+    pub fn sort_by_form(&mut self, order: &[&str]) {
+        self.0
+            .sort_by_key(|x| order.iter().position(|f| *f == x.field).unwrap_or(usize::MAX));
+    }
+}
+
+/// A raw value trimmed, with blank meaning "not given".
+pub fn given(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Parses an optional value with `parse`: blank is `None`; a failure records the code `code(error)` on `field`.
+pub fn parse_opt<T, E>(
+    errs: &mut FieldErrors,
+    field: &str,
+    value: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+    code: impl FnOnce(E) -> &'static str,
+) -> Option<T> {
+    match parse(given(value)?) {
+        Ok(v) => Some(v),
+        Err(err) => {
+            errs.add(field, code(err));
+            None
+        }
+    }
+}
+
+/// One value of a fixed list (`str_enum!`): blank is `None`; anything not on the list records `invalid_choice`.
+pub fn choice<T>(
+    errs: &mut FieldErrors,
+    field: &str,
+    value: Option<&str>,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Option<T> {
+    let v = given(value)?;
+    let parsed = parse(v);
+    if parsed.is_none() {
+        errs.add(field, "invalid_choice");
+    }
+    parsed
+}
+
+/// Tags as typed: trimmed, blanks dropped, duplicates removed Turkish-insensitively (`İhracat` = `ihracat`, the
+/// first spelling wins). A tag that is too long or holds a comma (the form's separator) records `invalid_tag`;
+/// more than [`MAX_TAGS`] records `too_many`.
+pub fn clean_tags(errs: &mut FieldErrors, field: &str, raw: &[String]) -> Vec<String> {
+    let mut tags: Vec<String> = Vec::new();
+    for raw in raw {
+        let t = raw.trim();
+        if t.is_empty() {
+            continue;
+        }
+        if t.chars().count() > MAX_TAG || t.chars().any(|c| c.is_control() || c == ',') {
+            errs.add_with(field, "invalid_tag", MAX_TAG);
+            break;
+        }
+        if !tags.iter().any(|x| fold(x) == fold(t)) {
+            tags.push(t.to_string());
+        }
+    }
+    if tags.len() > MAX_TAGS {
+        errs.add_with(field, "too_many", MAX_TAGS);
+    }
+    tags
 }
 
 /// Trims a free-text value, rejects control characters and over-long input, and turns an
@@ -92,5 +166,54 @@ mod tests {
             clean_text(&mut e, "d", Some("satır\nsatır"), 20, true),
             Some("satır\nsatır".into())
         );
+    }
+
+    #[test]
+    fn helpers_for_optional_values() {
+        let mut e = FieldErrors::new();
+        assert_eq!(given(Some("  ")), None);
+        assert_eq!(given(Some(" x ")), Some("x"));
+        let n: Option<u8> = parse_opt(&mut e, "n", Some(" 7 "), |s| s.parse(), |_| "invalid_number");
+        assert_eq!(n, Some(7));
+        let n: Option<u8> = parse_opt(&mut e, "n", Some(""), |s| s.parse(), |_| "invalid_number");
+        assert_eq!(n, None);
+        assert!(e.is_empty());
+        let n: Option<u8> = parse_opt(&mut e, "n", Some("yedi"), |s| s.parse(), |_| "invalid_number");
+        assert_eq!(n, None);
+        assert_eq!(e.0[0].code, "invalid_number");
+        assert_eq!(choice(&mut e, "c", Some(" a "), |s| (s == "a").then_some(1)), Some(1));
+        assert_eq!(choice(&mut e, "c", Some("b"), |s| (s == "a").then_some(1)), None);
+        assert_eq!(e.0[1].code, "invalid_choice");
+    }
+
+    #[test]
+    fn errors_sort_in_form_order() {
+        let mut e = FieldErrors::new();
+        e.add("z", "x");
+        e.add("b", "first");
+        e.add("a", "y");
+        e.add("b", "second");
+        e.sort_by_form(&["a", "b"]);
+        let got: Vec<_> = e.0.iter().map(|x| (x.field.as_str(), x.code.as_str())).collect();
+        assert_eq!(got, vec![("a", "y"), ("b", "first"), ("b", "second"), ("z", "x")]);
+    }
+
+    #[test]
+    fn tags_are_cleaned() {
+        let mut e = FieldErrors::new();
+        let raw: Vec<String> = vec!["İhracat".into(), "ihracat".into(), " ".into(), " Fuar ".into()];
+        assert_eq!(
+            clean_tags(&mut e, "tags", &raw),
+            vec!["İhracat".to_string(), "Fuar".to_string()]
+        );
+        assert!(e.is_empty());
+        clean_tags(&mut e, "tags", &["a,b".to_string()]);
+        assert_eq!(
+            (e.0[0].code.as_str(), e.0[0].arg.as_deref()),
+            ("invalid_tag", Some("40"))
+        );
+        let many: Vec<String> = (0..=MAX_TAGS).map(|i| format!("t{i}")).collect();
+        clean_tags(&mut e, "tags", &many);
+        assert_eq!(e.0[1].code, "too_many");
     }
 }
