@@ -97,7 +97,11 @@ impl Db {
     /// lot (its own `PRAGMA optimize` rules); PostgreSQL's autovacuum does this by itself.
     pub async fn optimize(&self) -> Result<()> {
         if !self.is_postgres() {
-            self.conn.execute_unprepared("PRAGMA optimize = 0x10002").await?;
+            // An analysis reads whole indexes into this connection's page cache; give that memory
+            // back so an idle server stays small.
+            self.conn
+                .execute_unprepared("PRAGMA optimize = 0x10002; PRAGMA shrink_memory")
+                .await?;
         }
         Ok(())
     }
