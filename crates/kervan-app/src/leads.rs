@@ -1,14 +1,15 @@
 //! Lead use cases: create, edit, status, archive, delete, read, list, history.
 
 use kervan_core::leads::{LeadDraft, LeadFields, LeadStatus, display_name};
-use kervan_core::permissions::{Action, Module, Scope};
+use kervan_core::permissions::{Action, Module};
 use kervan_core::text::{collation_key, fold};
 use kervan_core::time::{now_ms, rfc3339};
 use kervan_core::{Email, Phone};
 use kervan_store::audit::{self, AuditRow, Change};
 use kervan_store::leads::{self as store, LeadQuery, LeadRow, LeadValues, Page, Visibility};
-use kervan_store::{ConnectionTrait, StoreError, TransactionTrait, users};
+use kervan_store::{ConnectionTrait, StoreError, TransactionTrait};
 
+use crate::access::{self, Snapshot, check_owner, tag_pairs, tags_text};
 use crate::error::{AppError, Duplicate, Result};
 use crate::{Actor, App};
 
@@ -82,44 +83,8 @@ fn values_of(f: &LeadFields, owner_id: Option<i64>) -> LeadValues {
     }
 }
 
-fn tag_pairs(tags: &[String]) -> Vec<(String, String)> {
-    tags.iter().map(|t| (t.clone(), fold(t))).collect()
-}
-
-/// Whether `row` is inside `vis`.
 async fn visible<C: ConnectionTrait>(c: &C, vis: Visibility, row: &LeadRow) -> Result<bool> {
-    Ok(match vis {
-        Visibility::All => true,
-        Visibility::Nothing => false,
-        Visibility::Own { user_id } => row.owner_id == Some(user_id),
-        Visibility::Team { team_id } => match row.owner_id {
-            Some(o) => users::by_id(c, o).await?.is_some_and(|u| u.team_id == Some(team_id)),
-            None => false,
-        },
-    })
-}
-
-/// Checks that the actor may give a lead to `owner_id` under `scope`.
-async fn check_owner<C: ConnectionTrait>(c: &C, actor: &Actor, scope: Scope, owner_id: i64) -> Result<()> {
-    if owner_id == actor.user_id && actor.author().is_some() {
-        return Ok(());
-    }
-    let Some(owner) = users::by_id(c, owner_id).await? else {
-        return Err(AppError::field("owner_id", "invalid_choice"));
-    };
-    if owner.deactivated_at.is_some() {
-        return Err(AppError::field("owner_id", "owner_inactive"));
-    }
-    let ok = match scope {
-        Scope::All => true,
-        Scope::Team => actor.team_id.is_some() && owner.team_id == actor.team_id,
-        Scope::Own => false,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(AppError::field("owner_id", "owner_not_allowed"))
-    }
+    access::visible(c, vis, row.owner_id).await
 }
 
 async fn check_duplicates<C: ConnectionTrait>(c: &C, f: &LeadFields, except: Option<i64>) -> Result<()> {
@@ -148,48 +113,32 @@ async fn check_duplicates<C: ConnectionTrait>(c: &C, f: &LeadFields, except: Opt
     ))
 }
 
-/// Field-by-field differences between two versions, as audit changes.
+/// A lead in form order, for the history.
+fn snapshot(v: &LeadValues, tags: &[String]) -> Snapshot {
+    vec![
+        ("first_name", v.first_name.clone()),
+        ("last_name", v.last_name.clone()),
+        ("company", v.company.clone()),
+        ("title", v.title.clone()),
+        ("email", v.email.clone()),
+        ("phone", v.phone.clone()),
+        ("source", Some(v.source.clone())),
+        ("source_detail", v.source_detail.clone()),
+        ("campaign", v.campaign.clone()),
+        ("product_interest", v.product_interest.clone()),
+        ("status", Some(v.status.clone())),
+        ("lost_reason", v.lost_reason.clone()),
+        ("owner_id", v.owner_id.map(|o| o.to_string())),
+        ("city", v.city.clone()),
+        ("sector", v.sector.clone()),
+        ("tags", tags_text(tags)),
+        ("notes", v.notes.clone()),
+    ]
+}
+
 fn diff(old: Option<(&LeadValues, &[String])>, new: Option<(&LeadValues, &[String])>) -> Vec<Change> {
-    fn s(v: &Option<String>) -> Option<String> {
-        v.clone()
-    }
-    let pick = |v: Option<(&LeadValues, &[String])>| -> Vec<(&'static str, Option<String>)> {
-        match v {
-            None => vec![],
-            Some((v, tags)) => vec![
-                ("first_name", s(&v.first_name)),
-                ("last_name", s(&v.last_name)),
-                ("company", s(&v.company)),
-                ("title", s(&v.title)),
-                ("email", s(&v.email)),
-                ("phone", s(&v.phone)),
-                ("source", Some(v.source.clone())),
-                ("source_detail", s(&v.source_detail)),
-                ("campaign", s(&v.campaign)),
-                ("product_interest", s(&v.product_interest)),
-                ("status", Some(v.status.clone())),
-                ("lost_reason", s(&v.lost_reason)),
-                ("owner_id", v.owner_id.map(|o| o.to_string())),
-                ("city", s(&v.city)),
-                ("sector", s(&v.sector)),
-                ("tags", if tags.is_empty() { None } else { Some(tags.join(", ")) }),
-                ("notes", s(&v.notes)),
-            ],
-        }
-    };
-    let a = pick(old);
-    let b = pick(new);
-    let n = a.len().max(b.len());
-    let mut out = Vec::new();
-    for i in 0..n {
-        let field = a.get(i).or(b.get(i)).map(|x| x.0).unwrap_or("");
-        let o = a.get(i).and_then(|x| x.1.clone());
-        let nw = b.get(i).and_then(|x| x.1.clone());
-        if o != nw {
-            out.push(Change { field, old: o, new: nw });
-        }
-    }
-    out
+    let snap = |x: Option<(&LeadValues, &[String])>| x.map(|(v, t)| snapshot(v, t)).unwrap_or_default();
+    access::diff(&snap(old), &snap(new))
 }
 
 fn row_values(r: &LeadRow) -> LeadValues {
@@ -251,7 +200,7 @@ pub async fn create(app: &App, actor: &Actor, draft: &LeadDraft, allow_duplicate
 
 /// Reads a lead the actor may see for `action`; otherwise `NotFound` (never tell whether
 /// somebody else's record exists).
-async fn load_for<C: ConnectionTrait>(c: &C, actor: &Actor, id: i64, action: Action) -> Result<Lead> {
+pub(crate) async fn load_for<C: ConnectionTrait>(c: &C, actor: &Actor, id: i64, action: Action) -> Result<Lead> {
     let row = store::get(c, id).await?.ok_or(AppError::NotFound)?;
     if !visible(c, actor.visibility(Module::Leads, Action::View), &row).await? {
         return Err(AppError::NotFound);

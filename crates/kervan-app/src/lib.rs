@@ -1,8 +1,12 @@
 //! Kervan's use cases. Each takes an [`Actor`], checks permission, runs in one transaction,
 //! and writes the audit trail. The web layer and the CLI call only this crate.
 
+pub mod access;
+pub mod accounts;
 pub mod actor;
 pub mod auth;
+pub mod contacts;
+pub mod conversion;
 pub mod dashboard;
 pub mod demo;
 pub mod error;

@@ -4,6 +4,12 @@ use kervan_core::Phone;
 use kervan_core::text::{digits, fold};
 use kervan_store::leads::LeadQuery;
 
+use kervan_core::permissions::{Action, Module};
+use kervan_store::accounts::{AccountQuery, SortKey as AccountSort};
+use kervan_store::contacts::{ContactQuery, SortKey as ContactSort};
+
+use crate::accounts::{self, Account};
+use crate::contacts::{self, Contact};
 use crate::leads::{self, Lead};
 use crate::{Actor, App, Result};
 
@@ -38,9 +44,47 @@ pub fn apply_query(q: &mut LeadQuery, text: &str) {
 
 pub struct Results {
     pub leads: Vec<Lead>,
+    pub accounts: Vec<Account>,
+    pub contacts: Vec<Contact>,
 }
 
-/// The global search: every module the actor can see, a few hits each.
+impl Results {
+    pub fn is_empty(&self) -> bool {
+        self.leads.is_empty() && self.accounts.is_empty() && self.contacts.is_empty()
+    }
+}
+
+/// Puts a typed query into an account query (same reading as for leads).
+pub fn account_query(text: &str, limit: u64) -> AccountQuery {
+    let mut lq = LeadQuery::default();
+    apply_query(&mut lq, text);
+    AccountQuery {
+        terms: lq.terms,
+        phone: lq.phone,
+        // A search looks for a customer by name, passive or not.
+        include_passive: true,
+        sort: AccountSort::Created,
+        desc: true,
+        limit,
+        ..Default::default()
+    }
+}
+
+/// Puts a typed query into a contact query (same reading as for leads).
+pub fn contact_query(text: &str, limit: u64) -> ContactQuery {
+    let mut lq = LeadQuery::default();
+    apply_query(&mut lq, text);
+    ContactQuery {
+        terms: lq.terms,
+        phone: lq.phone,
+        sort: ContactSort::Created,
+        desc: true,
+        limit,
+        ..Default::default()
+    }
+}
+
+/// The global search: every module the actor can see, a few hits each, newest first.
 pub async fn global(app: &App, actor: &Actor, text: &str, per_kind: u64) -> Result<Results> {
     let mut q = LeadQuery {
         limit: per_kind,
@@ -48,18 +92,28 @@ pub async fn global(app: &App, actor: &Actor, text: &str, per_kind: u64) -> Resu
         ..Default::default()
     };
     apply_query(&mut q, text);
-    if q.terms.is_empty() && q.phone.is_none() {
-        return Ok(Results { leads: vec![] });
-    }
-    let leads = if actor.can(
-        kervan_core::permissions::Module::Leads,
-        kervan_core::permissions::Action::View,
-    ) {
-        leads::list(app, actor, &q).await?.leads
-    } else {
-        vec![]
+    let mut out = Results {
+        leads: vec![],
+        accounts: vec![],
+        contacts: vec![],
     };
-    Ok(Results { leads })
+    if q.terms.is_empty() && q.phone.is_none() {
+        return Ok(out);
+    }
+    if actor.can(Module::Leads, Action::View) {
+        out.leads = leads::list(app, actor, &q).await?.leads;
+    }
+    if actor.can(Module::Accounts, Action::View) {
+        out.accounts = accounts::list(app, actor, &account_query(text, per_kind))
+            .await?
+            .accounts;
+    }
+    if actor.can(Module::Contacts, Action::View) {
+        out.contacts = contacts::list(app, actor, &contact_query(text, per_kind))
+            .await?
+            .contacts;
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

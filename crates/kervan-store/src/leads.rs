@@ -33,12 +33,17 @@ pub struct LeadRow {
     pub updated_at: i64,
     pub created_by: Option<i64>,
     pub version: i64,
+    /// What the lead became (set by conversion).
+    pub account_id: Option<i64>,
+    pub contact_id: Option<i64>,
+    pub converted_at: Option<i64>,
 }
 
 const COLUMNS: &str =
     "l.id, l.first_name, l.last_name, l.company, l.title, l.email, l.phone, l.source, l.source_detail,
     l.campaign, l.product_interest, l.status, l.lost_reason, l.owner_id, u.name AS owner_name, l.city, l.sector,
-    l.notes, l.sort_name, l.archived_at, l.created_at, l.updated_at, l.created_by, l.version";
+    l.notes, l.sort_name, l.archived_at, l.created_at, l.updated_at, l.created_by, l.version, l.account_id, l.contact_id,
+    l.converted_at";
 
 /// The values written for a lead (already validated by the domain layer).
 #[derive(Debug, Clone, PartialEq)]
@@ -129,8 +134,65 @@ pub async fn set_archived<C: ConnectionTrait>(c: &C, id: i64, version: i64, at: 
     if n == 0 { Err(StoreError::Conflict) } else { Ok(()) }
 }
 
+/// Marks the lead converted into `account_id` / `contact_id` if still at `version`.
+pub async fn mark_converted<C: ConnectionTrait>(
+    c: &C,
+    id: i64,
+    version: i64,
+    account_id: i64,
+    contact_id: Option<i64>,
+    now: i64,
+) -> Result<()> {
+    let n = db::exec(
+        c,
+        "UPDATE leads SET status = 'converted', account_id = ?, contact_id = ?, converted_at = ?, updated_at = ?,
+            version = version + 1 WHERE id = ? AND version = ?",
+        vec![
+            account_id.into(),
+            contact_id.into(),
+            now.into(),
+            now.into(),
+            id.into(),
+            version.into(),
+        ],
+    )
+    .await?;
+    if n == 0 { Err(StoreError::Conflict) } else { Ok(()) }
+}
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct ConversionRow {
+    pub source: String,
+    pub leads: i64,
+    pub converted: i64,
+}
+
+/// Leads created in `[from, to)` by source, and how many of them became customers.
+pub async fn conversion_by_source<C: ConnectionTrait>(c: &C, from: i64, to: i64) -> Result<Vec<ConversionRow>> {
+    db::all(
+        c,
+        "SELECT source, COUNT(*) AS leads, SUM(CASE WHEN converted_at IS NOT NULL THEN 1 ELSE 0 END) AS converted
+         FROM leads WHERE created_at >= ? AND created_at < ? GROUP BY source ORDER BY leads DESC, source",
+        vec![from.into(), to.into()],
+    )
+    .await
+}
+
 pub async fn delete<C: ConnectionTrait>(c: &C, id: i64) -> Result<()> {
     db::exec(c, "DELETE FROM lead_tags WHERE lead_id = ?", vec![id.into()]).await?;
+    // The customer a lead became outlives the lead; only the back link goes.
+    db::exec(
+        c,
+        "UPDATE accounts SET lead_id = NULL WHERE lead_id = ?",
+        vec![id.into()],
+    )
+    .await?;
+    db::exec(
+        c,
+        "UPDATE contacts SET lead_id = NULL WHERE lead_id = ?",
+        vec![id.into()],
+    )
+    .await?;
     db::exec(c, "DELETE FROM leads WHERE id = ?", vec![id.into()]).await?;
     Ok(())
 }

@@ -5,7 +5,9 @@
 //! migration carries both variants. Every function takes any `ConnectionTrait`, so the use-case
 //! layer decides what runs inside one transaction.
 
+pub mod accounts;
 pub mod audit;
+pub mod contacts;
 pub mod db;
 pub mod leads;
 pub mod listing;

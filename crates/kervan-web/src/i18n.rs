@@ -170,20 +170,44 @@ mod tests {
         assert_eq!(I18n::new(Lang::En).num(1234), "1,234");
         assert_eq!(tr.t("nav-leads"), "Adaylar");
         assert_eq!(I18n::new(Lang::En).t("nav-leads"), "Leads");
+        // Messages come from every file of the language, not only main.ftl.
+        assert_eq!(tr.t("err-merge_same"), "Bir kayıt kendisiyle birleştirilemez.");
+    }
+
+    /// Every `.ftl` file of a language (one per business area), concatenated.
+    fn locale_text(lang: &str) -> String {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("locales")
+            .join(lang);
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "ftl"))
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .map(|f| std::fs::read_to_string(f).unwrap())
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     #[test]
-    fn every_turkish_key_exists_in_english() {
-        let tr = include_str!("../locales/tr/main.ftl");
-        let en = include_str!("../locales/en/main.ftl");
+    fn every_key_exists_in_both_languages_once() {
         let keys = |s: &str| -> Vec<String> {
             s.lines()
                 .filter(|l| !l.starts_with('#') && !l.starts_with(' ') && l.contains(" ="))
                 .filter_map(|l| l.split(" =").next().map(|k| k.trim().to_string()))
                 .collect()
         };
-        let en_keys = keys(en);
-        let missing: Vec<_> = keys(tr).into_iter().filter(|k| !en_keys.contains(k)).collect();
+        let tr_keys = keys(&locale_text("tr"));
+        let en_keys = keys(&locale_text("en"));
+        let missing: Vec<_> = tr_keys.iter().filter(|k| !en_keys.contains(k)).collect();
         assert!(missing.is_empty(), "missing in en: {missing:?}");
+        let extra: Vec<_> = en_keys.iter().filter(|k| !tr_keys.contains(k)).collect();
+        assert!(extra.is_empty(), "missing in tr: {extra:?}");
+        let mut seen = std::collections::HashSet::new();
+        let dup: Vec<_> = tr_keys.iter().filter(|k| !seen.insert(k.as_str())).collect();
+        assert!(dup.is_empty(), "defined twice: {dup:?}");
     }
 }

@@ -1,0 +1,95 @@
+//! Rules every module shares: who may see a record (by its owner), to whom a record may be
+//! given, and the field-by-field history of a write.
+
+use kervan_core::permissions::Scope;
+use kervan_core::text::fold;
+use kervan_store::audit::Change;
+use kervan_store::leads::Visibility;
+use kervan_store::{ConnectionTrait, users};
+
+use crate::Actor;
+use crate::error::{AppError, Result};
+
+/// Whether a record owned by `owner_id` is inside `vis`.
+pub async fn visible<C: ConnectionTrait>(c: &C, vis: Visibility, owner_id: Option<i64>) -> Result<bool> {
+    Ok(match vis {
+        Visibility::All => true,
+        Visibility::Nothing => false,
+        Visibility::Own { user_id } => owner_id == Some(user_id),
+        Visibility::Team { team_id } => match owner_id {
+            Some(o) => users::by_id(c, o).await?.is_some_and(|u| u.team_id == Some(team_id)),
+            None => false,
+        },
+    })
+}
+
+/// Checks that the actor may give a record to `owner_id` under `scope`.
+pub async fn check_owner<C: ConnectionTrait>(c: &C, actor: &Actor, scope: Scope, owner_id: i64) -> Result<()> {
+    if owner_id == actor.user_id && actor.author().is_some() {
+        return Ok(());
+    }
+    let Some(owner) = users::by_id(c, owner_id).await? else {
+        return Err(AppError::field("owner_id", "invalid_choice"));
+    };
+    if owner.deactivated_at.is_some() {
+        return Err(AppError::field("owner_id", "owner_inactive"));
+    }
+    let ok = match scope {
+        Scope::All => true,
+        Scope::Team => actor.team_id.is_some() && owner.team_id == actor.team_id,
+        Scope::Own => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::field("owner_id", "owner_not_allowed"))
+    }
+}
+
+/// A record as `(field, value)` pairs in form order, for [`diff`].
+pub type Snapshot = Vec<(&'static str, Option<String>)>;
+
+/// Field-by-field differences between two snapshots of one record (either may be empty: a
+/// create or a delete), as audit changes.
+pub fn diff(old: &Snapshot, new: &Snapshot) -> Vec<Change> {
+    let n = old.len().max(new.len());
+    let mut out = Vec::new();
+    for i in 0..n {
+        let field = old.get(i).or(new.get(i)).map(|x| x.0).unwrap_or("");
+        let o = old.get(i).and_then(|x| x.1.clone());
+        let nw = new.get(i).and_then(|x| x.1.clone());
+        if o != nw {
+            out.push(Change { field, old: o, new: nw });
+        }
+    }
+    out
+}
+
+/// Tags with their folded keys, as stored.
+pub fn tag_pairs(tags: &[String]) -> Vec<(String, String)> {
+    tags.iter().map(|t| (t.clone(), fold(t))).collect()
+}
+
+/// Tags joined for the history (`None` when there are none).
+pub fn tags_text(tags: &[String]) -> Option<String> {
+    if tags.is_empty() { None } else { Some(tags.join(", ")) }
+}
+
+/// Groups `(id, tag)` pairs under the rows they belong to, keeping the rows' order.
+pub fn attach_tags<R, T>(
+    rows: Vec<R>,
+    id_of: impl Fn(&R) -> i64,
+    tags: Vec<(i64, String)>,
+    make: impl Fn(R, Vec<String>) -> T,
+) -> Vec<T> {
+    let mut by_id: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+    for (id, t) in tags {
+        by_id.entry(id).or_default().push(t);
+    }
+    rows.into_iter()
+        .map(|r| {
+            let mine = by_id.remove(&id_of(&r)).unwrap_or_default();
+            make(r, mine)
+        })
+        .collect()
+}

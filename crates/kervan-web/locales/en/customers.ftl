@@ -1,0 +1,6 @@
+# Customers (accounts, contacts), conversion and merge: shared error messages.
+err-parent_loop = A company cannot be a subsidiary of itself or of its own subsidiary.
+err-merge_same = A record cannot be merged with itself.
+err-reports_to_loop = This would make a loop: a person cannot report to themselves or to someone in their own team.
+err-reports_to_other_account = The manager must work at the same customer.
+err-already_converted = This lead has already been converted into a customer.
