@@ -1,0 +1,385 @@
+//! The JSON API under `/api/v1`: bearer tokens, RFC 9457 problems, OpenAPI 3.1 from the code.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use utoipa::{OpenApi, ToSchema};
+
+use kervan_app::{Actor, AppError, auth as app_auth, search};
+use kervan_core::FieldErrors;
+use kervan_core::time::rfc3339;
+use kervan_store::audit::AuditRow;
+
+use crate::AppState;
+use crate::i18n::{I18n, Lang};
+
+mod leads;
+
+pub use leads::{LeadIn, LeadList, LeadOut};
+
+pub fn router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/me", get(me))
+        .merge(leads::routes())
+        .route("/api/v1/search", get(search_all))
+        .route("/api/v1/{*rest}", axum::routing::any(api_not_found))
+        .layer(axum::middleware::from_fn(problem_layer))
+        .with_state(state)
+}
+
+/// An API failure, rendered as problem+json by [`problem_layer`] in the caller's language.
+#[derive(Debug, Clone)]
+pub enum ApiError {
+    App(AppError),
+    Malformed(String),
+    Unprocessable(String),
+    TooLarge,
+    UnsupportedType,
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        ApiError::App(e)
+    }
+}
+
+impl From<FieldErrors> for ApiError {
+    fn from(e: FieldErrors) -> Self {
+        ApiError::App(AppError::Validation(e))
+    }
+}
+
+impl ApiError {
+    fn status(&self) -> StatusCode {
+        match self {
+            ApiError::App(e) => match e {
+                AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                AppError::NotFound => StatusCode::NOT_FOUND,
+                AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
+                AppError::Conflict { .. } | AppError::Duplicate(_) => StatusCode::CONFLICT,
+                AppError::Unauthorized | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
+                AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+                AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            },
+            ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        }
+    }
+
+    fn problem(&self, t: &I18n) -> Value {
+        let status = self.status().as_u16();
+        let (kind, detail, extra): (&str, String, Value) = match self {
+            ApiError::App(AppError::Validation(e)) => {
+                let errors: Vec<Value> =
+                    e.0.iter()
+                        .map(|x| json!({"field": x.field, "code": x.code, "message": t.err(x)}))
+                        .collect();
+                ("validation", t.t("problem-validation"), json!({"errors": errors}))
+            }
+            ApiError::App(AppError::NotFound) => ("not-found", t.t("problem-not-found"), Value::Null),
+            ApiError::App(AppError::Forbidden { module, action }) => (
+                "forbidden",
+                t.t1(
+                    "error-403-text",
+                    "permission",
+                    format!(
+                        "{} · {}",
+                        t.t(&format!("module-{module}")),
+                        t.t(&format!("perm-{action}"))
+                    ),
+                ),
+                json!({"module": module, "action": action}),
+            ),
+            ApiError::App(AppError::Conflict { current_version }) => (
+                "conflict",
+                t.t("problem-conflict"),
+                json!({"current_version": current_version}),
+            ),
+            ApiError::App(AppError::Duplicate(d)) => (
+                "duplicate",
+                t.t1(
+                    "problem-duplicate",
+                    "name",
+                    d.first().map(|x| x.name.clone()).unwrap_or_default(),
+                ),
+                json!({"duplicates": d}),
+            ),
+            ApiError::App(AppError::Unauthorized) | ApiError::App(AppError::BadCredentials) => {
+                ("unauthorized", t.t("problem-unauthorized"), Value::Null)
+            }
+            ApiError::App(AppError::RateLimited { .. }) => ("rate-limited", t.tn("error-429-text", 15), Value::Null),
+            ApiError::App(AppError::Internal(m)) => {
+                tracing::error!(error = %m, "internal error in API");
+                ("internal", t.t("error-500-text"), Value::Null)
+            }
+            ApiError::Malformed(m) => ("malformed", format!("{} {m}", t.t("problem-malformed")), Value::Null),
+            ApiError::Unprocessable(m) => (
+                "invalid-body",
+                format!("{} {m}", t.t("problem-invalid-body")),
+                Value::Null,
+            ),
+            ApiError::TooLarge => ("too-large", t.t("problem-too-large"), Value::Null),
+            ApiError::UnsupportedType => ("unsupported-media-type", t.t("problem-content-type"), Value::Null),
+        };
+        let mut v = json!({
+            "type": format!("/problems/{kind}"),
+            "title": t.t(&format!("problem-title-{kind}")),
+            "status": status,
+            "detail": detail,
+        });
+        if let (Some(obj), Value::Object(more)) = (v.as_object_mut(), extra) {
+            obj.extend(more);
+        }
+        if let Some(obj) = v.as_object_mut()
+            && !obj.contains_key("errors")
+        {
+            obj.insert("errors".into(), json!([]));
+        }
+        v
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut r = self.status().into_response();
+        r.extensions_mut().insert(self);
+        r
+    }
+}
+
+/// Renders [`ApiError`] markers as `application/problem+json` in the `Accept-Language` language.
+async fn problem_layer(req: Request, next: Next) -> Response {
+    let lang = Lang::from_accept(
+        req.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or(""),
+    );
+    let mut resp = next.run(req).await;
+    if let Some(e) = resp.extensions_mut().remove::<ApiError>() {
+        let body = e.problem(&I18n::new(lang));
+        let mut r = (e.status(), Json(body)).into_response();
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if e.status() == StatusCode::UNAUTHORIZED {
+            r.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        return r;
+    }
+    // A body over the limit is refused by the limit layer before any handler runs.
+    if resp.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return ApiError::TooLarge.problem_response(lang);
+    }
+    resp
+}
+
+impl ApiError {
+    fn problem_response(self, lang: Lang) -> Response {
+        let mut r = (self.status(), Json(self.problem(&I18n::new(lang)))).into_response();
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        r
+    }
+}
+
+async fn api_not_found() -> ApiError {
+    ApiError::App(AppError::NotFound)
+}
+
+/// The caller of an API request, from `Authorization: Bearer kvn_…`.
+pub struct ApiUser(pub Actor);
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim)
+            .ok_or(ApiError::App(AppError::Unauthorized))?;
+        Ok(ApiUser(app_auth::token_actor(&state.app, token).await?))
+    }
+}
+
+/// JSON body whose failures are problems: malformed → 400, wrong shape → 422, too big → 413.
+pub struct ApiJson<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(JsonRejection::JsonSyntaxError(e)) => Err(ApiError::Malformed(e.body_text())),
+            Err(JsonRejection::JsonDataError(e)) => Err(ApiError::Unprocessable(e.body_text())),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::UnsupportedType),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::TooLarge),
+            Err(e) => Err(ApiError::Malformed(e.body_text())),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HistoryEntry {
+    pub at: String,
+    pub user_id: Option<i64>,
+    pub user_name: Option<String>,
+    pub field: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HistoryList {
+    pub items: Vec<HistoryEntry>,
+}
+
+impl HistoryList {
+    fn from_rows(rows: Vec<AuditRow>) -> HistoryList {
+        HistoryList {
+            items: rows
+                .into_iter()
+                .map(|h| HistoryEntry {
+                    at: rfc3339(h.at),
+                    user_id: h.user_id,
+                    user_name: h.user_name,
+                    field: h.field,
+                    old: h.old,
+                    new: h.new,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub(crate) struct DeleteParams {
+    /// `true`: delete for good (admins only); otherwise archive.
+    #[serde(default)]
+    pub(crate) hard: Option<String>,
+    /// The version read last; defaults to the current one.
+    #[serde(default)]
+    pub(crate) version: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SearchHit {
+    /// `lead` (more kinds as modules arrive)
+    pub kind: String,
+    pub id: i64,
+    pub name: String,
+    pub detail: String,
+    pub url: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SearchList {
+    pub items: Vec<SearchHit>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = Me), (status = 401)), security(("bearer" = [])))]
+async fn me(ApiUser(a): ApiUser) -> Json<Me> {
+    Json(Me {
+        id: a.user_id,
+        name: a.name,
+        email: a.email,
+        role: a.role.as_str().into(),
+    })
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+struct SearchParams {
+    /// Turkish-insensitive text, or a phone number in any form.
+    #[serde(default)]
+    q: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/search", params(SearchParams),
+    responses((status = 200, body = SearchList)), security(("bearer" = [])))]
+async fn search_all(
+    State(s): State<AppState>,
+    ApiUser(a): ApiUser,
+    Query(p): Query<SearchParams>,
+) -> Result<Json<SearchList>, ApiError> {
+    if p.q.chars().count() > 200 {
+        let mut e = FieldErrors::new();
+        e.add_with("q", "too_long", 200);
+        return Err(e.into());
+    }
+    let res = search::global(&s.app, &a, &p.q, 20).await?;
+    let items = res
+        .leads
+        .iter()
+        .map(|l| SearchHit {
+            kind: "lead".into(),
+            id: l.row.id,
+            name: l.name(),
+            detail: [l.row.company.clone(), l.row.phone.clone(), l.row.city.clone()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" · "),
+            url: format!("/leads/{}", l.row.id),
+        })
+        .collect();
+    Ok(Json(SearchList { items }))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Kervan API", description = "Kervan CRM JSON API. Authenticate with `Authorization: Bearer <token>` (`kervan token create`). Errors are RFC 9457 problem+json."),
+    paths(me, leads::list_leads, leads::create_lead, leads::get_lead, leads::patch_lead, leads::delete_lead, leads::restore_lead, leads::lead_history, search_all),
+    components(schemas(LeadOut, LeadIn, LeadList, HistoryEntry, HistoryList, SearchHit, SearchList, Me)),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn openapi_is_3_1_and_lists_leads() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+        assert!(doc["paths"]["/api/v1/leads"]["get"].is_object());
+    }
+}
