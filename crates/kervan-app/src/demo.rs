@@ -1399,6 +1399,392 @@ const CITIES: &[(&str, u32)] = &[
     ("Siirt", 1), ("Şırnak", 1), ("Tunceli", 1),
 ];
 
+// ---- customers ----
+
+/// What [`generate_customers`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerReport {
+    pub accounts: u64,
+    pub contacts: u64,
+    pub millis: u128,
+}
+
+#[derive(Debug, Clone, sea_orm::FromQueryResult)]
+struct SourceLead {
+    id: i64,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    company: Option<String>,
+    title: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    city: Option<String>,
+    sector: Option<String>,
+    owner_id: Option<i64>,
+    notes: Option<String>,
+    created_at: i64,
+}
+
+const TAX_OFFICES: &[&str] = &[
+    "Büyük Mükellefler",
+    "Kozyatağı",
+    "Maslak",
+    "Mecidiyeköy",
+    "Beyoğlu",
+    "İkitelli",
+    "Kavaklıdere",
+    "Ulus",
+    "Yenimahalle",
+    "Konak",
+    "Karşıyaka",
+    "Bornova",
+    "Nilüfer",
+    "Osmangazi",
+    "Gebze",
+    "Selçuk",
+    "Meram",
+    "Muratpaşa",
+    "Seyhan",
+    "Şehitkamil",
+];
+
+const DEPARTMENTS: &[&str] = &[
+    "Satın Alma",
+    "Üretim",
+    "Kalite",
+    "Finans",
+    "Yönetim",
+    "Bakım",
+    "Ar-Ge",
+    "Lojistik",
+];
+
+const REGIONS: &[(&str, &[&str])] = &[
+    (
+        "Marmara",
+        &[
+            "İstanbul",
+            "Bursa",
+            "Kocaeli",
+            "Sakarya",
+            "Tekirdağ",
+            "Balıkesir",
+            "Çanakkale",
+            "Edirne",
+            "Yalova",
+        ],
+    ),
+    (
+        "Ege",
+        &[
+            "İzmir",
+            "Manisa",
+            "Denizli",
+            "Aydın",
+            "Muğla",
+            "Uşak",
+            "Kütahya",
+            "Afyonkarahisar",
+        ],
+    ),
+    (
+        "İç Anadolu",
+        &[
+            "Ankara",
+            "Konya",
+            "Kayseri",
+            "Eskişehir",
+            "Sivas",
+            "Yozgat",
+            "Kırıkkale",
+            "Aksaray",
+        ],
+    ),
+    (
+        "Akdeniz",
+        &[
+            "Antalya",
+            "Adana",
+            "Mersin",
+            "Hatay",
+            "Kahramanmaraş",
+            "Isparta",
+            "Osmaniye",
+        ],
+    ),
+];
+
+/// Turns a share of the demo leads with a company into customers, as the sales team would
+/// have: an account per lead (valid VKN, segment, potential, lifecycle, revenue), the lead's
+/// person as the first contact and colleagues reporting to them (about `contacts / accounts`
+/// people per account), the lead marked converted and linked both ways. Oldest leads first, spread
+/// evenly over the table. Written in multi-row batches; no audit rows (nobody typed it).
+pub async fn generate_customers(
+    app: &App,
+    accounts: u64,
+    contacts: u64,
+    progress: impl Fn(u64),
+) -> Result<CustomerReport> {
+    use kervan_core::Vkn;
+    use kervan_core::accounts::AccountDraft;
+    use kervan_core::contacts::ContactDraft;
+    use kervan_store::accounts::WRITE_COLUMNS as ACCOUNT_COLUMNS;
+    use kervan_store::contacts::WRITE_COLUMNS as CONTACT_COLUMNS;
+    use kervan_store::db::{all, exec};
+    use sea_orm::{TransactionTrait, Value};
+
+    let started = Instant::now();
+    let c = &app.db.conn;
+    let candidates = scalar_i64(
+        c,
+        "SELECT COUNT(*) FROM leads WHERE company IS NOT NULL AND account_id IS NULL AND status <> 'converted'",
+        vec![],
+    )
+    .await?
+    .unwrap_or(0) as u64;
+    if accounts == 0 || candidates == 0 {
+        return Ok(CustomerReport {
+            accounts: 0,
+            contacts: 0,
+            millis: started.elapsed().as_millis(),
+        });
+    }
+    // Every `step`-th candidate lead becomes a customer.
+    let step = (candidates / accounts).max(1) as usize;
+    let per_account = (contacts as f64 / accounts as f64).max(1.0);
+    let mut next_account = scalar_i64(c, "SELECT COALESCE(MAX(id), 0) + 1 FROM accounts", vec![])
+        .await?
+        .unwrap_or(1);
+    let mut next_contact = scalar_i64(c, "SELECT COALESCE(MAX(id), 0) + 1 FROM contacts", vec![])
+        .await?
+        .unwrap_or(1);
+    let mut rng = SmallRng::seed_from_u64(0x4b45_5256_414e ^ next_account as u64);
+    let now = now_ms();
+    let (mut made_accounts, mut made_contacts) = (0u64, 0u64);
+    let mut after = 0i64;
+    let mut seen = 0usize;
+    let txn = c.begin().await?;
+    while made_accounts < accounts {
+        let batch: Vec<SourceLead> = all(
+            &txn,
+            "SELECT id, first_name, last_name, company, title, email, phone, city, sector, owner_id, notes, created_at
+             FROM leads WHERE company IS NOT NULL AND account_id IS NULL AND status <> 'converted' AND id > ?
+             ORDER BY id LIMIT 5000",
+            vec![after.into()],
+        )
+        .await?;
+        let Some(last) = batch.last() else { break };
+        after = last.id;
+        let mut account_rows: Vec<Value> = Vec::new();
+        let mut contact_rows: Vec<Value> = Vec::new();
+        let mut lead_rows: Vec<Value> = Vec::new();
+        let (mut n_acc, mut n_con) = (0usize, 0usize);
+        for lead in batch {
+            seen += 1;
+            if !(seen - 1).is_multiple_of(step) || made_accounts + n_acc as u64 >= accounts {
+                continue;
+            }
+            let account_id = next_account;
+            next_account += 1;
+            let converted_at = (lead.created_at + rng.random_range(1..=30) * DAY_MS).min(now);
+            let city = lead.city.clone();
+            let region = city.as_deref().and_then(|ct| {
+                REGIONS
+                    .iter()
+                    .find(|(_, cities)| cities.contains(&ct))
+                    .map(|(r, _)| (*r).to_string())
+            });
+            let lifecycle = match rng.random_range(0..100) {
+                0..=64 => "active",
+                65..=79 => "loyal",
+                80..=91 => "at_risk",
+                _ => "passive",
+            };
+            let domain = lead.email.as_deref().and_then(kervan_core::accounts::email_domain);
+            let draft = AccountDraft {
+                kind: Some("company".into()),
+                name: lead.company.clone(),
+                tax_office: Some(one(&mut rng, TAX_OFFICES).into()),
+                tax_number: Some(Vkn::from_number(100_000_000 + (account_id as u64 * 7_919) % 900_000_000).to_string()),
+                sector: lead.sector.clone(),
+                customer_class: Some(one(&mut rng, &["a", "b", "b", "c", "c", "c"]).into()),
+                segment: Some(one(&mut rng, &["corporate", "sme", "sme", "sme"]).into()),
+                potential: Some(one(&mut rng, &["high", "medium", "medium", "low"]).into()),
+                annual_revenue: Some(format!("{}", rng.random_range(1..=500u64) * 1_000_000)),
+                lifecycle: Some(lifecycle.into()),
+                owner_id: lead.owner_id,
+                region,
+                country: Some("Türkiye".into()),
+                city: city.clone(),
+                website: domain.as_ref().map(|d| format!("https://www.{d}")),
+                phone: lead.phone.clone(),
+                email: lead.email.clone(),
+                notes: lead.notes.clone(),
+                ..Default::default()
+            };
+            let (values, _) = crate::accounts::values_for(&draft, lead.owner_id)?;
+            account_rows.push(account_id.into());
+            account_rows.extend(values.values());
+            account_rows.extend([
+                Value::from(lead.id),
+                converted_at.into(),
+                converted_at.into(),
+                converted_at.into(),
+            ]);
+            n_acc += 1;
+
+            // The lead's person first; colleagues report to them.
+            let mut people = Vec::new();
+            if let (Some(f), Some(l)) = (&lead.first_name, &lead.last_name) {
+                people.push((
+                    f.clone(),
+                    l.clone(),
+                    lead.title.clone(),
+                    lead.email.clone(),
+                    lead.phone.clone(),
+                ));
+            }
+            let extra = {
+                let want = per_account - people.len() as f64;
+                let whole = want.floor().max(0.0) as usize;
+                whole + usize::from(rng.random_bool((want - want.floor()).clamp(0.0, 1.0)))
+            };
+            for _ in 0..extra {
+                let f = one(&mut rng, FIRST_NAMES).to_string();
+                let l = one(&mut rng, LAST_NAMES).to_string();
+                let email = domain
+                    .as_ref()
+                    .map(|d| format!("{}.{}@{d}", fold(&f), fold(&l)).replace(' ', ""));
+                people.push((f, l, Some(one(&mut rng, TITLES).into()), email, None));
+            }
+            let first_contact = next_contact;
+            for (i, (f, l, title, email, phone)) in people.into_iter().enumerate() {
+                let contact_id = next_contact;
+                next_contact += 1;
+                let mobile = phone.or_else(|| Some(mobile(contact_id + 7_000_000)));
+                let draft = ContactDraft {
+                    account_id: Some(account_id),
+                    first_name: Some(f),
+                    last_name: Some(l),
+                    title,
+                    department: Some(one(&mut rng, DEPARTMENTS).into()),
+                    email,
+                    mobile,
+                    buying_role: Some(
+                        if i == 0 {
+                            "decision_maker"
+                        } else {
+                            one(
+                                &mut rng,
+                                &[
+                                    "economic_buyer",
+                                    "technical_evaluator",
+                                    "user",
+                                    "influencer",
+                                    "champion",
+                                    "blocker",
+                                ],
+                            )
+                        }
+                        .into(),
+                    ),
+                    influence: Some(one(&mut rng, &["high", "medium", "low"]).into()),
+                    relationship: Some(one(&mut rng, &["new", "warm", "strong", "cold"]).into()),
+                    reports_to_id: (i > 0).then_some(first_contact),
+                    owner_id: lead.owner_id,
+                    ..Default::default()
+                };
+                // A generated e-mail or number that the rules refuse is dropped, never the person.
+                let (values, _) = match crate::contacts::values_for(&draft, lead.owner_id) {
+                    Ok(v) => v,
+                    Err(_) => crate::contacts::values_for(
+                        &ContactDraft {
+                            email: None,
+                            mobile: None,
+                            ..draft
+                        },
+                        lead.owner_id,
+                    )?,
+                };
+                contact_rows.push(contact_id.into());
+                contact_rows.extend(values.values());
+                contact_rows.extend([
+                    Value::from(if i == 0 { Some(lead.id) } else { None }),
+                    converted_at.into(),
+                    converted_at.into(),
+                    converted_at.into(),
+                ]);
+                n_con += 1;
+            }
+            let contact = (next_contact > first_contact).then_some(first_contact);
+            lead_rows.extend([lead.id.into(), account_id.into(), contact.into(), converted_at.into()]);
+        }
+        if n_acc == 0 {
+            continue;
+        }
+        // Parameters per statement stay under both databases' limits (SQLite 32,766).
+        let acc_cols: Vec<&str> = ["id"]
+            .iter()
+            .chain(ACCOUNT_COLUMNS)
+            .chain(&["lead_id", "created_at", "updated_at", "last_contact_at"])
+            .copied()
+            .collect();
+        for (rows, cols, table) in [
+            (account_rows, acc_cols, "accounts"),
+            (
+                contact_rows,
+                ["id"]
+                    .iter()
+                    .chain(CONTACT_COLUMNS)
+                    .chain(&["lead_id", "created_at", "updated_at", "last_contact_at"])
+                    .copied()
+                    .collect(),
+                "contacts",
+            ),
+        ] {
+            let width = cols.len();
+            for chunk in rows.chunks(500 * width) {
+                exec(&txn, &insert_sql(table, &cols, chunk.len() / width), chunk.to_vec()).await?;
+            }
+        }
+        for chunk in lead_rows.chunks(500 * 4) {
+            let marks = vec!["(?, ?, ?, ?)"; chunk.len() / 4].join(", ");
+            exec(
+                &txn,
+                &format!(
+                    "UPDATE leads SET status = 'converted', account_id = v.column2, contact_id = v.column3,
+                        converted_at = v.column4 FROM (VALUES {marks}) AS v WHERE leads.id = v.column1"
+                ),
+                chunk.to_vec(),
+            )
+            .await?;
+        }
+        made_accounts += n_acc as u64;
+        made_contacts += n_con as u64;
+        progress(made_accounts);
+    }
+    if app.db.is_postgres() {
+        // Ids were chosen here; move the identity sequences past them.
+        for table in ["accounts", "contacts"] {
+            scalar_i64(
+                &txn,
+                &format!(
+                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST(1, (SELECT COALESCE(MAX(id), 0) FROM {table})))"
+                ),
+                vec![],
+            )
+            .await?;
+        }
+    }
+    txn.commit().await?;
+    app.db.analyze().await?;
+    Ok(CustomerReport {
+        accounts: made_accounts,
+        contacts: made_contacts,
+        millis: started.elapsed().as_millis(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

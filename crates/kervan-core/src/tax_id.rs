@@ -88,6 +88,14 @@ impl Vkn {
         Vkn(digits)
     }
 
+    /// The valid VKN whose first nine digits are `n` (zero-padded; only the last nine digits of
+    /// `n` count). For demo and test data.
+    pub fn from_number(n: u64) -> Vkn {
+        let mut d: Vec<u8> = format!("{:09}", n % 1_000_000_000).bytes().map(|b| b - b'0').collect();
+        d.push(vkn_check_digit(&d));
+        Vkn(to_string(&d))
+    }
+
     /// The 10 bare digits.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -189,6 +197,14 @@ mod tests {
         ] {
             assert!(Vkn::parse(v).is_ok(), "{v}");
             assert_eq!(make_vkn(&v[..9]), v);
+        }
+    }
+
+    #[test]
+    fn generated_vkns_are_valid() {
+        for n in [0, 1, 42, 123_456_789, 999_999_999, 7_000_000_001] {
+            let v = Vkn::from_number(n);
+            assert_eq!(Vkn::parse(v.as_str()), Ok(v.clone()), "{n}");
         }
     }
 

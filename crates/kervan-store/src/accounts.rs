@@ -80,7 +80,8 @@ pub struct AccountValues {
     pub search_key: String,
 }
 
-const WRITE_COLUMNS: &[&str] = &[
+/// The written columns, in the order of `values()`.
+pub const WRITE_COLUMNS: &[&str] = &[
     "kind",
     "name",
     "tax_office",
@@ -110,7 +111,8 @@ const WRITE_COLUMNS: &[&str] = &[
 ];
 
 impl AccountValues {
-    fn values(&self) -> Vec<Value> {
+    /// The values in the order of [`WRITE_COLUMNS`].
+    pub fn values(&self) -> Vec<Value> {
         vec![
             self.kind.clone().into(),
             self.name.clone().into(),
@@ -613,4 +615,21 @@ pub async fn move_children<C: ConnectionTrait>(c: &C, from: i64, to: i64) -> Res
     .await?;
     db::exec(c, "DELETE FROM account_tags WHERE account_id = ?", vec![from.into()]).await?;
     Ok((contacts, addresses))
+}
+
+/// Deletes an account for good. What hung off it stays, unlinked: its contacts (then without a
+/// company), its subsidiaries (without a parent), the leads converted into it. Its addresses and
+/// tags go with it.
+pub async fn delete<C: ConnectionTrait>(c: &C, id: i64) -> Result<()> {
+    for sql in [
+        "UPDATE contacts SET account_id = NULL WHERE account_id = ?",
+        "UPDATE accounts SET parent_id = NULL WHERE parent_id = ?",
+        "UPDATE leads SET account_id = NULL WHERE account_id = ?",
+        "DELETE FROM addresses WHERE account_id = ?",
+        "DELETE FROM account_tags WHERE account_id = ?",
+        "DELETE FROM accounts WHERE id = ?",
+    ] {
+        db::exec(c, sql, vec![id.into()]).await?;
+    }
+    Ok(())
 }

@@ -67,7 +67,8 @@ pub struct ContactValues {
     pub search_key: String,
 }
 
-const WRITE_COLUMNS: &[&str] = &[
+/// The written columns, in the order of `values()`.
+pub const WRITE_COLUMNS: &[&str] = &[
     "account_id",
     "first_name",
     "last_name",
@@ -89,7 +90,8 @@ const WRITE_COLUMNS: &[&str] = &[
 ];
 
 impl ContactValues {
-    fn values(&self) -> Vec<Value> {
+    /// The values in the order of [`WRITE_COLUMNS`].
+    pub fn values(&self) -> Vec<Value> {
         vec![
             self.account_id.into(),
             self.first_name.clone().into(),
@@ -400,4 +402,18 @@ pub async fn count_all<C: ConnectionTrait>(c: &C) -> Result<i64> {
     Ok(db::scalar_i64(c, "SELECT COUNT(*) FROM contacts", vec![])
         .await?
         .unwrap_or(0))
+}
+
+/// Deletes a contact for good. The people who reported to them and the leads converted into
+/// them stay, unlinked.
+pub async fn delete<C: ConnectionTrait>(c: &C, id: i64) -> Result<()> {
+    for sql in [
+        "UPDATE contacts SET reports_to_id = NULL WHERE reports_to_id = ?",
+        "UPDATE leads SET contact_id = NULL WHERE contact_id = ?",
+        "DELETE FROM contact_tags WHERE contact_id = ?",
+        "DELETE FROM contacts WHERE id = ?",
+    ] {
+        db::exec(c, sql, vec![id.into()]).await?;
+    }
+    Ok(())
 }

@@ -102,4 +102,6 @@ const TOASTS: &[&str] = &[
     "password",
     "user-saved",
     "status",
+    "converted",
+    "merged",
 ];

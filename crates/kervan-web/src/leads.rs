@@ -614,6 +614,10 @@ struct DetailPage {
     can_edit: bool,
     can_archive: bool,
     can_delete: bool,
+    /// The lead may be turned into a customer by this user.
+    can_convert: bool,
+    converted_account: String,
+    converted_contact: String,
     facts: Vec<(String, String)>,
 }
 
@@ -684,6 +688,25 @@ async fn detail_page(
     fact("created_at", Some(t.datetime(r.created_at)));
     fact("updated_at", Some(t.datetime(r.updated_at)));
     let vis_edit = session.actor.can(Module::Leads, Action::Edit);
+    // Names of what the lead became, when the user may see them (ids alone say nothing).
+    let converted_account = match r.account_id {
+        Some(a) => kervan_app::accounts::get(app, &session.actor, a)
+            .await
+            .map(|x| x.row.name)
+            .unwrap_or_else(|_| format!("#{a}")),
+        None => String::new(),
+    };
+    let converted_contact = match r.contact_id {
+        Some(c) => kervan_app::contacts::get(app, &session.actor, c)
+            .await
+            .map(|x| x.name())
+            .unwrap_or_else(|_| format!("#{c}")),
+        None => String::new(),
+    };
+    let can_convert = vis_edit
+        && r.status != "converted"
+        && r.archived_at.is_none()
+        && session.actor.can(Module::Contacts, Action::Create);
     let page = DetailPage {
         shell: session.shell(lead.name()).with_toast(q.ok.as_deref()),
         l: LeadItem::from(&t, &lead),
@@ -691,6 +714,9 @@ async fn detail_page(
         can_edit: vis_edit && r.status != "converted" && r.archived_at.is_none(),
         can_archive: session.actor.can(Module::Leads, Action::Delete),
         can_delete: session.actor.is_admin(),
+        can_convert,
+        converted_account,
+        converted_contact,
         tab,
         history,
         facts,

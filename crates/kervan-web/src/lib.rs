@@ -16,6 +16,7 @@ use tower_http::trace::TraceLayer;
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod conversion;
 pub mod dashboard;
 pub mod error;
 pub mod forms;
@@ -72,6 +73,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .merge(dashboard::router())
         .merge(leads::router())
+        .merge(conversion::router())
         .merge(users::router())
         .merge(search::router())
         .merge(assets::router())

@@ -221,5 +221,160 @@ pub async fn run(app: &App, a: BenchArgs) -> Result<(), String> {
         ms,
     }
     .print();
+    customers(app, &admin, sales.as_ref(), &names, &phones, runs).await
+}
+
+/// Issue 3's scenarios: global search across leads, accounts and contacts; a customer card with
+/// 50 contacts and 1,000 history entries; a lead conversion. The card and conversions write
+/// records named "Bench …" (made once, reused by later runs).
+async fn customers(
+    app: &App,
+    admin: &Actor,
+    sales: Option<&Actor>,
+    names: &[String],
+    phones: &[String],
+    runs: usize,
+) -> Result<(), String> {
+    use kervan_app::{accounts, contacts, conversion};
+    use kervan_core::accounts::AccountDraft;
+    use kervan_core::contacts::ContactDraft;
+    use kervan_core::leads::LeadDraft;
+
+    let c = &app.db.conn;
+    let err = |e: kervan_app::AppError| e.to_string();
+    let n_acc = kervan_store::accounts::count_all(c).await.map_err(|e| e.to_string())?;
+    let n_con = kervan_store::contacts::count_all(c).await.map_err(|e| e.to_string())?;
+    println!("customers: {n_acc} accounts, {n_con} contacts");
+    if n_acc == 0 {
+        println!("(no accounts: run `kervan demo` with --accounts to measure the customer scenarios)");
+        return Ok(());
+    }
+    let pick = |v: &[String], i: usize| v.get(i % v.len().max(1)).cloned().unwrap_or_default();
+    for (label, actor) in [("admin", Some(admin)), ("sales rep", sales)] {
+        let Some(actor) = actor else { continue };
+        let mut ms = vec![];
+        for i in 0..runs {
+            // Alternate name fragments and phone numbers, as people type them.
+            let text = if i % 4 == 3 {
+                pick(phones, i)
+            } else {
+                pick(names, i * 13)
+            };
+            let t = Instant::now();
+            search::global(app, actor, &text, 8).await.map_err(err)?;
+            ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        Stats {
+            name: format!("global search, leads+accounts+contacts ({label})"),
+            ms,
+        }
+        .print();
+    }
+
+    // The card: one account with 50 people (an org chart) and 1,000 history entries.
+    let q = kervan_store::accounts::AccountQuery {
+        terms: vec!["bench holding".into()],
+        include_passive: true,
+        limit: 1,
+        ..Default::default()
+    };
+    let existing = accounts::list(app, admin, &q).await.map_err(err)?.accounts;
+    let id = match existing.first() {
+        Some(a) => a.row.id,
+        None => {
+            let d = AccountDraft {
+                kind: Some("company".into()),
+                name: Some("Bench Holding A.Ş.".into()),
+                city: Some("İstanbul".into()),
+                ..Default::default()
+            };
+            let id = accounts::create(app, admin, &d, true).await.map_err(err)?;
+            let mut boss = None;
+            for i in 0..50 {
+                let d = ContactDraft {
+                    account_id: Some(id),
+                    first_name: Some(format!("Kişi{i}")),
+                    last_name: Some("Bench".into()),
+                    title: Some("Müdür".into()),
+                    buying_role: Some(if i == 0 { "decision_maker" } else { "user" }.into()),
+                    reports_to_id: boss,
+                    ..Default::default()
+                };
+                let cid = contacts::create(app, admin, &d, true).await.map_err(err)?;
+                if i == 0 {
+                    boss = Some(cid);
+                }
+            }
+            for i in 0..1000 {
+                let a = accounts::get(app, admin, id).await.map_err(err)?;
+                let mut d = a.draft();
+                d.notes = Some(format!("Görüşme notu {i}"));
+                accounts::update(app, admin, id, a.row.version, &d, true)
+                    .await
+                    .map_err(err)?;
+            }
+            id
+        }
+    };
+    let mut ms = vec![];
+    for _ in 0..runs {
+        let t = Instant::now();
+        let a = accounts::get(app, admin, id).await.map_err(err)?;
+        let people = contacts::of_account(app, admin, id).await.map_err(err)?;
+        let chart = contacts::org_chart(&people);
+        let addresses = accounts::addresses(app, admin, id).await.map_err(err)?;
+        let subs = accounts::subsidiaries(app, admin, id).await.map_err(err)?;
+        let history = accounts::history(app, admin, id, 1000).await.map_err(err)?;
+        ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        std::hint::black_box((a, chart, addresses, subs, history.len()));
+    }
+    Stats {
+        name: "customer card: 50 contacts, 1,000 history entries".into(),
+        ms,
+    }
+    .print();
+
+    // Conversion: fresh leads with their own company, converted one by one (duplicate search included).
+    let stamp = kervan_core::time::now_ms();
+    let mut ms = vec![];
+    for i in 0..runs {
+        let d = LeadDraft {
+            first_name: Some("Dönüşüm".into()),
+            last_name: Some(format!("Bench{i}")),
+            company: Some(format!("Bench Dönüşüm {stamp}-{i} Ltd. Şti.")),
+            phone: Some(format!(
+                "0555 {:03} {:02} {:02}",
+                i % 1000,
+                (stamp / 100) % 100,
+                stamp % 100
+            )),
+            source: Some("fair".into()),
+            ..Default::default()
+        };
+        let lead_id = kervan_app::leads::create(app, admin, &d, true).await.map_err(err)?;
+        let req = conversion::ConvertRequest {
+            version: 1,
+            ..Default::default()
+        };
+        let t = Instant::now();
+        match conversion::convert(app, admin, lead_id, &req).await {
+            Ok(_) => {}
+            // A bench company that looks like an earlier one: attach is the user's answer.
+            Err(kervan_app::AppError::Duplicate(_)) => {
+                let req = conversion::ConvertRequest {
+                    allow_duplicate: true,
+                    ..req
+                };
+                conversion::convert(app, admin, lead_id, &req).await.map_err(err)?;
+            }
+            Err(e) => return Err(e.to_string()),
+        }
+        ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    Stats {
+        name: "convert a lead (with duplicate search)".into(),
+        ms,
+    }
+    .print();
     Ok(())
 }

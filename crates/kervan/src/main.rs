@@ -52,6 +52,12 @@ enum Command {
         /// How many leads to create.
         #[arg(long, default_value_t = 1000)]
         leads: u64,
+        /// How many of them become customers (accounts); default: a fifth of the leads.
+        #[arg(long)]
+        accounts: Option<u64>,
+        /// How many contacts those customers have in all; default: two and a half per account.
+        #[arg(long)]
+        contacts: Option<u64>,
     },
     /// Measure list and search speed on the current database (run `kervan demo` first).
     Bench(bench::BenchArgs),
@@ -211,7 +217,11 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("{token}");
             Ok(())
         }
-        Command::Demo { leads } => {
+        Command::Demo {
+            leads,
+            accounts,
+            contacts,
+        } => {
             let app = open(&g).await?;
             let started = std::time::Instant::now();
             let report = kervan_app::demo::generate(&app, leads, |done| {
@@ -228,6 +238,23 @@ async fn run(cli: Cli) -> Result<(), String> {
                 started.elapsed().as_secs_f64(),
                 kervan_app::demo::DEMO_PASSWORD
             );
+            let accounts = accounts.unwrap_or(leads / 5);
+            let contacts = contacts.unwrap_or(accounts * 5 / 2);
+            if accounts > 0 {
+                let c = kervan_app::demo::generate_customers(&app, accounts, contacts, |done| {
+                    if done.is_multiple_of(50_000) {
+                        eprintln!("  {done} customers…");
+                    }
+                })
+                .await
+                .map_err(|e| format!("demo customers failed: {}", message(&e)))?;
+                println!(
+                    "demo customers: {} accounts, {} contacts from converted leads in {:.1} s",
+                    c.accounts,
+                    c.contacts,
+                    c.millis as f64 / 1000.0
+                );
+            }
             Ok(())
         }
         Command::Bench(a) => {
