@@ -399,6 +399,29 @@ pub async fn set_archived(app: &App, actor: &Actor, id: i64, version: i64, archi
     Ok(())
 }
 
+/// Deletes an account for good. Admins only; the deletion itself stays in the audit log.
+pub async fn delete_hard(app: &App, actor: &Actor, id: i64) -> Result<()> {
+    let c = &app.db.conn;
+    let acc = load_for(c, actor, id, Action::View).await?;
+    if !actor.is_admin() {
+        return Err(AppError::Forbidden {
+            module: Module::Accounts,
+            action: Action::Delete,
+        });
+    }
+    let now = now_ms();
+    let txn = c.begin().await?;
+    store::delete(&txn, id).await?;
+    let change = Change {
+        field: "deleted",
+        old: Some(acc.row.name.clone()),
+        new: None,
+    };
+    audit::write(&txn, ENTITY, id, actor.author(), now, &[change]).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 pub async fn history(app: &App, actor: &Actor, id: i64, limit: u64) -> Result<Vec<AuditRow>> {
     get(app, actor, id).await?;
     Ok(audit::for_entity(&app.db.conn, ENTITY, id, limit).await?)

@@ -190,8 +190,9 @@ async fn prepare<C: ConnectionTrait>(
             .await
             .map_err(|_| AppError::field("account_id", "invalid_choice"))?;
     }
+    // Checked again when the person moves to another account: the manager must follow.
     if let Some(m) = fields.reports_to_id
-        && Some(m) != current.and_then(|r| r.reports_to_id)
+        && (Some(m) != current.and_then(|r| r.reports_to_id) || fields.account_id != current.and_then(|r| r.account_id))
     {
         let Some(manager) = store::get(c, m).await? else {
             return Err(AppError::field("reports_to_id", "invalid_choice"));
@@ -346,6 +347,29 @@ pub async fn set_archived(app: &App, actor: &Actor, id: i64, version: i64, archi
         field: "archived_at",
         old: contact.row.archived_at.map(rfc3339),
         new: at.map(rfc3339),
+    };
+    audit::write(&txn, ENTITY, id, actor.author(), now, &[change]).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Deletes a contact for good. Admins only; the deletion itself stays in the audit log.
+pub async fn delete_hard(app: &App, actor: &Actor, id: i64) -> Result<()> {
+    let c = &app.db.conn;
+    let contact = load_for(c, actor, id, Action::View).await?;
+    if !actor.is_admin() {
+        return Err(AppError::Forbidden {
+            module: Module::Contacts,
+            action: Action::Delete,
+        });
+    }
+    let now = now_ms();
+    let txn = c.begin().await?;
+    store::delete(&txn, id).await?;
+    let change = Change {
+        field: "deleted",
+        old: Some(contact.name()),
+        new: None,
     };
     audit::write(&txn, ENTITY, id, actor.author(), now, &[change]).await?;
     txn.commit().await?;

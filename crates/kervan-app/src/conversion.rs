@@ -1,7 +1,6 @@
 //! Lead → customer: one step that turns a lead into an account and a contact, links the three
 //! both ways and closes the lead, in one transaction.
 
-use kervan_core::Phone;
 use kervan_core::accounts::{AccountDraft, AccountKind};
 use kervan_core::contacts::ContactDraft;
 use kervan_core::leads::LeadStatus;
@@ -62,11 +61,9 @@ pub fn account_draft(lead: &Lead) -> AccountDraft {
 pub fn contact_draft(lead: &Lead, account_id: i64) -> Option<ContactDraft> {
     let r = &lead.row;
     let (first, last) = (r.first_name.clone()?, r.last_name.clone()?);
-    // Turkish mobile numbers start with 5 after the country code; a landline goes to "phone".
-    let is_mobile = r
-        .phone
-        .as_ref()
-        .is_some_and(|p| Phone::from_stored(p.clone()).national_digits().starts_with('5'));
+    // Turkish mobile numbers start with 5 after the country code; a landline goes to "phone",
+    // and so does any foreign number (+55…, +52… are not Turkish mobiles).
+    let is_mobile = r.phone.as_ref().is_some_and(|p| p.starts_with("+905"));
     Some(ContactDraft {
         account_id: Some(account_id),
         first_name: Some(first),
@@ -118,9 +115,13 @@ pub async fn convert(app: &App, actor: &Actor, lead_id: i64, req: &ConvertReques
     // Decide the account before opening the transaction (reads only).
     let new_account = match req.account_id {
         Some(id) => {
-            accounts::load_for(c, actor, id, Action::View)
+            let acc = accounts::load_for(c, actor, id, Action::View)
                 .await
                 .map_err(|_| AppError::field("account_id", "invalid_choice"))?;
+            // An archived account is out of business with us: restore it first.
+            if acc.row.archived_at.is_some() {
+                return Err(AppError::field("account_id", "invalid_choice"));
+            }
             None
         }
         None => {

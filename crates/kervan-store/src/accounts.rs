@@ -444,7 +444,9 @@ pub struct RollupRow {
 pub async fn rollup<C: ConnectionTrait>(c: &C, parent_id: i64) -> Result<RollupRow> {
     let r: Option<RollupRow> = db::one(
         c,
-        "SELECT COUNT(*) AS n, SUM(annual_revenue) AS revenue FROM accounts WHERE parent_id = ? AND archived_at IS NULL",
+        // PostgreSQL sums BIGINT into NUMERIC, which does not read back as i64: cast it.
+        "SELECT COUNT(*) AS n, CAST(SUM(annual_revenue) AS BIGINT) AS revenue FROM accounts
+         WHERE parent_id = ? AND archived_at IS NULL",
         vec![parent_id.into()],
     )
     .await?;

@@ -53,6 +53,11 @@ pub struct LeadOut {
     pub sector: Option<String>,
     pub tags: Vec<String>,
     pub notes: Option<String>,
+    /// The account the lead was converted into.
+    pub account_id: Option<i64>,
+    /// The contact the lead was converted into (`null` when it named only a company).
+    pub contact_id: Option<i64>,
+    pub converted_at: Option<String>,
     pub archived_at: Option<String>,
     pub created_at: String,
     pub updated_at: String,
@@ -83,6 +88,9 @@ impl From<&Lead> for LeadOut {
             sector: r.sector,
             tags: l.tags.clone(),
             notes: r.notes,
+            account_id: r.account_id,
+            contact_id: r.contact_id,
+            converted_at: r.converted_at.map(rfc3339),
             archived_at: r.archived_at.map(rfc3339),
             created_at: rfc3339(r.created_at),
             updated_at: rfc3339(r.updated_at),
@@ -253,7 +261,8 @@ fn apply_patch(d: &mut LeadDraft, body: &Map<String, Value>) -> Result<(i64, boo
             },
             "allow_duplicate" => allow_duplicate = v.as_bool().unwrap_or(false),
             // Read-only fields a client may echo back unchanged.
-            "id" | "name" | "owner_name" | "created_at" | "updated_at" | "archived_at" => {}
+            "id" | "name" | "owner_name" | "created_at" | "updated_at" | "archived_at" | "account_id"
+            | "contact_id" | "converted_at" => {}
             _ => e.add(k, "unknown_field"),
         }
     }

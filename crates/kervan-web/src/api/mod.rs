@@ -9,9 +9,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use utoipa::{OpenApi, ToSchema};
 
+use kervan_app::error::Duplicate;
 use kervan_app::{Actor, AppError, auth as app_auth, search};
 use kervan_core::FieldErrors;
 use kervan_core::time::rfc3339;
@@ -20,8 +21,13 @@ use kervan_store::audit::AuditRow;
 use crate::AppState;
 use crate::i18n::{I18n, Lang};
 
+mod accounts;
+mod contacts;
+mod conversion;
 mod leads;
 
+pub use accounts::{AccountIn, AccountOut};
+pub use contacts::{ContactIn, ContactOut};
 pub use leads::{LeadIn, LeadList, LeadOut};
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -29,6 +35,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/me", get(me))
         .merge(leads::routes())
+        .merge(conversion::routes())
+        .merge(accounts::routes())
+        .merge(contacts::routes())
         .route("/api/v1/search", get(search_all))
         .route("/api/v1/{*rest}", axum::routing::any(api_not_found))
         .layer(axum::middleware::from_fn(problem_layer))
@@ -43,6 +52,12 @@ pub enum ApiError {
     Unprocessable(String),
     TooLarge,
     UnsupportedType,
+    /// Records that look like the one being written, named for what they are (`account`,
+    /// `contact`): the lead wording ("same phone or e-mail") would mislead for a customer.
+    Similar {
+        kind: &'static str,
+        items: Vec<Duplicate>,
+    },
 }
 
 impl From<AppError> for ApiError {
@@ -58,8 +73,17 @@ impl From<FieldErrors> for ApiError {
 }
 
 impl ApiError {
+    /// Maps a use-case error, naming duplicates as records of `kind` (`account`, `contact`).
+    pub(crate) fn similar(kind: &'static str) -> impl Fn(AppError) -> ApiError {
+        move |e| match e {
+            AppError::Duplicate(items) => ApiError::Similar { kind, items },
+            other => ApiError::App(other),
+        }
+    }
+
     fn status(&self) -> StatusCode {
         match self {
+            ApiError::Similar { .. } => StatusCode::CONFLICT,
             ApiError::App(e) => match e {
                 AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 AppError::NotFound => StatusCode::NOT_FOUND,
@@ -127,6 +151,15 @@ impl ApiError {
                 "invalid-body",
                 format!("{} {m}", t.t("problem-invalid-body")),
                 Value::Null,
+            ),
+            ApiError::Similar { kind, items } => (
+                "duplicate",
+                t.t1(
+                    &format!("problem-duplicate-{kind}"),
+                    "name",
+                    items.first().map(|x| x.name.clone()).unwrap_or_default(),
+                ),
+                json!({"duplicates": items}),
             ),
             ApiError::TooLarge => ("too-large", t.t("problem-too-large"), Value::Null),
             ApiError::UnsupportedType => ("unsupported-media-type", t.t("problem-content-type"), Value::Null),
@@ -268,6 +301,99 @@ impl HistoryList {
     }
 }
 
+/// A duplicate candidate in a 409 problem's `duplicates`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DuplicateOut {
+    pub id: i64,
+    pub name: String,
+    pub owner_name: Option<String>,
+    /// What matched: `phone`, `email`, `tax_number`, `national_id`, `domain`, `name`.
+    pub field: String,
+}
+
+// ---- reading JSON merge patches: a present key replaces, `null` clears ----
+
+/// A text field of a patch: a string sets it, `null` clears it, anything else is `invalid_type`.
+pub(crate) fn patch_text(e: &mut FieldErrors, key: &str, v: &Value) -> Option<Option<String>> {
+    match v {
+        Value::Null => Some(None),
+        Value::String(s) => Some(Some(s.clone())),
+        _ => {
+            e.add(key, "invalid_type");
+            None
+        }
+    }
+}
+
+/// An id field of a patch (`owner_id`, `parent_id` …): an integer or `null`.
+pub(crate) fn patch_id(e: &mut FieldErrors, key: &str, v: &Value) -> Option<Option<i64>> {
+    match v {
+        Value::Null => Some(None),
+        _ => match v.as_i64() {
+            Some(n) => Some(Some(n)),
+            None => {
+                e.add(key, "invalid_type");
+                None
+            }
+        },
+    }
+}
+
+/// The tags of a patch: an array of strings; `null` clears them.
+pub(crate) fn patch_tags(e: &mut FieldErrors, key: &str, v: &Value) -> Option<Vec<String>> {
+    match v {
+        Value::Null => Some(vec![]),
+        Value::Array(items) => {
+            let tags: Option<Vec<String>> = items.iter().map(|x| x.as_str().map(str::to_string)).collect();
+            if tags.is_none() {
+                e.add(key, "invalid_type");
+            }
+            tags
+        }
+        _ => {
+            e.add(key, "invalid_type");
+            None
+        }
+    }
+}
+
+/// An amount of lira as the API takes it: a JSON number (`1250000.5`) or a string, either
+/// Turkish (`"1.250.000,50"`) or with a decimal point (`"1250000.50"`); `null` clears it.
+/// Returns the text the domain parser reads. A number becomes `1250000,5`, so its dot is never
+/// mistaken for a Turkish thousands separator (`12.345` stays 12,345 lira-and-kuruş, which
+/// is refused for its three decimals, instead of becoming twelve thousand).
+pub(crate) fn patch_amount(e: &mut FieldErrors, key: &str, v: &Value) -> Option<Option<String>> {
+    match v {
+        Value::Null => Some(None),
+        Value::String(s) => Some(Some(s.clone())),
+        Value::Number(n) => Some(Some(n.to_string().replacen('.', ",", 1))),
+        _ => {
+            e.add(key, "invalid_type");
+            None
+        }
+    }
+}
+
+/// An amount in kuruş as the API writes it: `"1250000.50"` (lira, a decimal point, two digits).
+pub(crate) fn amount_out(kurus: i64) -> String {
+    let sign = if kurus < 0 { "-" } else { "" };
+    let abs = kurus.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+}
+
+/// Whether a query-string flag is on (`1`, `true`, `on`, `yes`).
+pub(crate) fn truthy(s: &str) -> bool {
+    matches!(s.trim(), "1" | "true" | "on" | "yes")
+}
+
+/// Reads the body of a PATCH as a JSON object.
+pub(crate) fn object(body: Value) -> Result<Map<String, Value>, ApiError> {
+    match body {
+        Value::Object(map) => Ok(map),
+        _ => Err(ApiError::Unprocessable("expected a JSON object".into())),
+    }
+}
+
 #[derive(Deserialize, utoipa::IntoParams)]
 pub(crate) struct DeleteParams {
     /// `true`: delete for good (admins only); otherwise archive.
@@ -280,17 +406,23 @@ pub(crate) struct DeleteParams {
 
 #[derive(Serialize, ToSchema)]
 pub struct SearchHit {
-    /// `lead` (more kinds as modules arrive)
+    /// `lead`, `account` or `contact`
     pub kind: String,
     pub id: i64,
     pub name: String,
     pub detail: String,
+    /// The record's page in the web UI.
     pub url: String,
 }
 
+/// Hits per kind, newest first, at most 20 each. `items` holds the leads (as before accounts and
+/// contacts existed, so older clients keep working).
 #[derive(Serialize, ToSchema)]
 pub struct SearchList {
+    /// Leads.
     pub items: Vec<SearchHit>,
+    pub accounts: Vec<SearchHit>,
+    pub contacts: Vec<SearchHit>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -331,6 +463,7 @@ async fn search_all(
         return Err(e.into());
     }
     let res = search::global(&s.app, &a, &p.q, 20).await?;
+    let detail = |parts: Vec<Option<String>>| parts.into_iter().flatten().collect::<Vec<_>>().join(" · ");
     let items = res
         .leads
         .iter()
@@ -338,22 +471,48 @@ async fn search_all(
             kind: "lead".into(),
             id: l.row.id,
             name: l.name(),
-            detail: [l.row.company.clone(), l.row.phone.clone(), l.row.city.clone()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" · "),
+            detail: detail(vec![l.row.company.clone(), l.row.phone.clone(), l.row.city.clone()]),
             url: format!("/leads/{}", l.row.id),
         })
         .collect();
-    Ok(Json(SearchList { items }))
+    let accounts = res
+        .accounts
+        .iter()
+        .map(|x| SearchHit {
+            kind: "account".into(),
+            id: x.row.id,
+            name: x.row.name.clone(),
+            detail: detail(vec![x.row.phone.clone(), x.row.email.clone(), x.row.city.clone()]),
+            url: format!("/accounts/{}", x.row.id),
+        })
+        .collect();
+    let contacts = res
+        .contacts
+        .iter()
+        .map(|x| SearchHit {
+            kind: "contact".into(),
+            id: x.row.id,
+            name: x.name(),
+            detail: detail(vec![
+                x.row.account_name.clone(),
+                x.row.mobile.clone().or(x.row.phone.clone()),
+                x.row.email.clone(),
+            ]),
+            url: format!("/contacts/{}", x.row.id),
+        })
+        .collect();
+    Ok(Json(SearchList {
+        items,
+        accounts,
+        contacts,
+    }))
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Kervan API", description = "Kervan CRM JSON API. Authenticate with `Authorization: Bearer <token>` (`kervan token create`). Errors are RFC 9457 problem+json."),
     paths(me, leads::list_leads, leads::create_lead, leads::get_lead, leads::patch_lead, leads::delete_lead, leads::restore_lead, leads::lead_history, search_all),
-    components(schemas(LeadOut, LeadIn, LeadList, HistoryEntry, HistoryList, SearchHit, SearchList, Me)),
+    components(schemas(LeadOut, LeadIn, LeadList, HistoryEntry, HistoryList, SearchHit, SearchList, Me, DuplicateOut)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -368,8 +527,17 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// The whole OpenAPI document: the shared part and leads, plus each module's own paths.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(accounts::Doc::openapi());
+    doc.merge(contacts::Doc::openapi());
+    doc.merge(conversion::Doc::openapi());
+    doc
+}
+
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+    Json(document())
 }
 
 #[cfg(test)]
@@ -378,7 +546,7 @@ mod tests {
 
     #[test]
     fn openapi_is_3_1_and_lists_leads() {
-        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let doc = serde_json::to_value(document()).unwrap();
         assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
         assert!(doc["paths"]["/api/v1/leads"]["get"].is_object());
     }

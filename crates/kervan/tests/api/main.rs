@@ -1,5 +1,9 @@
 //! API and page tests, each on SQLite and PostgreSQL.
 
+mod api_accounts;
+mod api_contacts;
+mod api_conversion;
+mod api_support;
 mod helpers;
 
 use serde_json::{Value, json};
