@@ -11,6 +11,7 @@ pub mod dashboard;
 pub mod demo;
 pub mod error;
 pub mod leads;
+pub mod merge;
 pub mod search;
 pub mod users;
 

@@ -29,11 +29,12 @@ pub async fn write<C: ConnectionTrait>(
     at: i64,
     changes: &[Change],
 ) -> Result<()> {
-    for ch in changes {
-        db::exec(
-            c,
-            "INSERT INTO audit_log (entity, entity_id, field, old, new, user_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            vec![
+    // One multi-row INSERT per 100 changes: a created record writes a row per field, and one
+    // statement instead of twenty keeps a conversion (two records and a lead) in a few ms.
+    for chunk in changes.chunks(100) {
+        let mut values = Vec::with_capacity(chunk.len() * 7);
+        for ch in chunk {
+            values.extend([
                 entity.into(),
                 entity_id.into(),
                 ch.field.into(),
@@ -41,7 +42,13 @@ pub async fn write<C: ConnectionTrait>(
                 ch.new.clone().into(),
                 user_id.into(),
                 at.into(),
-            ],
+            ]);
+        }
+        let rows = vec!["(?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+        db::exec(
+            c,
+            &format!("INSERT INTO audit_log (entity, entity_id, field, old, new, user_id, at) VALUES {rows}"),
+            values,
         )
         .await?;
     }

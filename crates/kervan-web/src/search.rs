@@ -7,7 +7,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
+use kervan_app::accounts::Account;
+use kervan_app::contacts::Contact;
 use kervan_app::search;
+use kervan_core::Phone;
 
 use crate::AppState;
 use crate::auth::Session;
@@ -28,12 +31,61 @@ struct SearchQuery {
     partial: String,
 }
 
+/// An account or contact hit: where it links, its name and a line of detail.
+pub struct Hit {
+    pub href: String,
+    pub name: String,
+    pub detail: String,
+}
+
+fn account_hit(a: &Account) -> Hit {
+    let r = &a.row;
+    let phone = r.phone.clone().map(|p| Phone::from_stored(p).display());
+    let detail = [r.city.clone(), phone, r.tax_number.clone()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ");
+    Hit {
+        href: format!("/accounts/{}", r.id),
+        name: r.name.clone(),
+        detail,
+    }
+}
+
+fn contact_hit(c: &Contact) -> Hit {
+    let r = &c.row;
+    let phone = r
+        .mobile
+        .clone()
+        .or(r.phone.clone())
+        .map(|p| Phone::from_stored(p).display());
+    let detail = [r.account_name.clone(), r.title.clone(), phone]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ");
+    Hit {
+        href: format!("/contacts/{}", r.id),
+        name: c.name(),
+        detail,
+    }
+}
+
 #[derive(Template)]
 #[template(path = "search/page.html")]
 struct SearchPage {
     shell: Shell,
     q: String,
     leads: Vec<LeadItem>,
+    accounts: Vec<Hit>,
+    contacts: Vec<Hit>,
+}
+
+impl SearchPage {
+    fn nothing(&self) -> bool {
+        self.leads.is_empty() && self.accounts.is_empty() && self.contacts.is_empty()
+    }
 }
 
 #[derive(Template)]
@@ -42,6 +94,14 @@ struct SearchResults {
     t: crate::i18n::I18n,
     q: String,
     leads: Vec<LeadItem>,
+    accounts: Vec<Hit>,
+    contacts: Vec<Hit>,
+}
+
+impl SearchResults {
+    fn nothing(&self) -> bool {
+        self.leads.is_empty() && self.accounts.is_empty() && self.contacts.is_empty()
+    }
 }
 
 async fn page(
@@ -54,9 +114,26 @@ async fn page(
     let partial = sq.partial == "1";
     let res = search::global(&state.app, &session.actor, &q, if partial { 8 } else { 50 }).await?;
     let leads = res.leads.iter().map(|l| LeadItem::from(&t, l)).collect();
+    // Customers first in the results: a caller is more often an existing customer than a lead.
+    let accounts = res.accounts.iter().map(account_hit).collect();
+    let contacts = res.contacts.iter().map(contact_hit).collect();
     if partial {
-        return Ok(html(&SearchResults { t, q, leads })?.into_response());
+        return Ok(html(&SearchResults {
+            t,
+            q,
+            leads,
+            accounts,
+            contacts,
+        })?
+        .into_response());
     }
     let shell = session.shell(t.t("search-title"));
-    Ok(html(&SearchPage { shell, q, leads })?.into_response())
+    Ok(html(&SearchPage {
+        shell,
+        q,
+        leads,
+        accounts,
+        contacts,
+    })?
+    .into_response())
 }
