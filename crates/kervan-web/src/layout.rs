@@ -44,6 +44,22 @@ impl Shell {
                 active: path.starts_with("/leads"),
             });
         }
+        if actor.can(Module::Accounts, Action::View) {
+            nav.push(NavItem {
+                href: "/accounts",
+                label: t.t("module-accounts"),
+                icon: crate::icons::ACCOUNTS,
+                active: path.starts_with("/accounts"),
+            });
+        }
+        if actor.can(Module::Contacts, Action::View) {
+            nav.push(NavItem {
+                href: "/contacts",
+                label: t.t("module-contacts"),
+                icon: crate::icons::CONTACTS,
+                active: path.starts_with("/contacts"),
+            });
+        }
         if actor.can(Module::Users, Action::View) {
             nav.push(NavItem {
                 href: "/users",

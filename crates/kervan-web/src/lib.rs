@@ -13,9 +13,11 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+pub mod accounts;
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod contacts;
 pub mod conversion;
 pub mod dashboard;
 pub mod error;
@@ -26,6 +28,7 @@ pub mod icons;
 pub mod layout;
 pub mod leads;
 pub mod search;
+pub mod tabs;
 pub mod users;
 
 pub use kervan_app::{App, Config};
@@ -73,6 +76,8 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .merge(dashboard::router())
         .merge(leads::router())
+        .merge(accounts::router())
+        .merge(contacts::router())
         .merge(conversion::router())
         .merge(users::router())
         .merge(search::router())

@@ -1,6 +1,7 @@
 /* Kervan — our own small script. Every page works without it; this only enhances:
    live search, keyboard shortcuts, confirm dialog, lost-reason toggle, auto-submit
-   filters, focus after a validation error, toasts, closing the user menu. */
+   filters, focus after a validation error, toasts, closing the user menu, the company/individual
+   boxes of the customer form. */
 (() => {
   'use strict';
 
@@ -283,5 +284,35 @@
       t.addEventListener('transitionend', remove, { once: true });
       setTimeout(remove, 600); // in case no transition runs (reduced motion)
     }, 4000);
+  });
+
+  /* ---------- 9. Customer form: company or individual ---------- */
+  // Without JavaScript the form shows every box, each with a hint saying whom it is for. Here the
+  // boxes that do not apply to the chosen kind are hidden and disabled (so nothing left in them
+  // is sent), and the name label and the TCKN hint follow the kind.
+  doc.querySelectorAll('form[data-kind-form]').forEach((form) => {
+    const sync = () => {
+      const checked = form.querySelector('input[data-kind-choice]:checked');
+      const kind = checked ? checked.value : 'company';
+      form.querySelectorAll('[data-kind-only]').forEach((el) => {
+        const on = el.getAttribute('data-kind-only') === kind;
+        el.classList.toggle('is-hidden', !on);
+        el.querySelectorAll('input, select, textarea').forEach((i) => { i.disabled = !on; });
+      });
+      form.querySelectorAll('[data-label-' + kind + ']').forEach((el) => {
+        // Only the leading text changes; the required mark after it stays.
+        const text = el.firstChild;
+        if (text && text.nodeType === Node.TEXT_NODE) {
+          text.nodeValue = el.getAttribute('data-label-' + kind) + ' ';
+        }
+      });
+      form.querySelectorAll('[data-hint-' + kind + ']').forEach((el) => {
+        el.textContent = el.getAttribute('data-hint-' + kind);
+      });
+    };
+    form.addEventListener('change', (e) => {
+      if (e.target instanceof HTMLInputElement && e.target.hasAttribute('data-kind-choice')) sync();
+    });
+    sync();
   });
 })();
