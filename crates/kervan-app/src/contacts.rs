@@ -500,6 +500,13 @@ pub async fn merge(
         draft.reports_to_id = merged.row.reports_to_id.filter(|m| *m != survivor_id);
     }
     let (values, tags) = prepare(c, actor, &draft, Some(&survivor.row)).await?;
+    // The people who reported to the merged contact will report to the survivor: a manager
+    // below the merged contact would make a loop.
+    if let Some(m) = values.reports_to_id
+        && (m == merged_id || store::managers(c, m).await?.contains(&merged_id))
+    {
+        return Err(AppError::field("reports_to_id", "reports_to_loop"));
+    }
     let mut all_tags = tags.clone();
     for t in &merged.tags {
         if !all_tags.iter().any(|x| collation_key(x) == collation_key(t)) {

@@ -370,6 +370,8 @@ pub struct Probe {
     pub email: Option<String>,
     /// A company domain (from the e-mail or the website).
     pub domain: Option<String>,
+    /// The whole name key: equal names are found however many share their first letters.
+    pub name_key: Option<String>,
     /// Leading part of the name key, to fetch close names by prefix.
     pub name_prefix: Option<String>,
 }
@@ -377,6 +379,10 @@ pub struct Probe {
 /// Accounts (not archived) that share an identifier, a company domain or the start of the name
 /// key, other than `except`. The caller decides which are close enough.
 pub async fn candidates<C: ConnectionTrait>(c: &C, p: &Probe, except: Option<i64>) -> Result<Vec<CandidateRow>> {
+    const SELECT: &str = "SELECT a.id, a.name, a.city, a.owner_id, u.name AS owner_name, a.tax_number, a.national_id,
+        a.phone, a.email, a.email_domain, a.website_domain, a.name_key
+        FROM accounts a LEFT JOIN users u ON u.id = a.owner_id";
+    let except = except.unwrap_or(0);
     let mut ors = Vec::new();
     let mut values: Vec<Value> = Vec::new();
     for (col, v) in [
@@ -386,34 +392,51 @@ pub async fn candidates<C: ConnectionTrait>(c: &C, p: &Probe, except: Option<i64
         ("email", &p.email),
         ("email_domain", &p.domain),
         ("website_domain", &p.domain),
+        ("name_key", &p.name_key),
     ] {
         if let Some(v) = v {
             ors.push(format!("a.{col} = ?"));
             values.push(v.clone().into());
         }
     }
+    // Exact matches in a query of their own: in one shared LIMIT, hundreds of names starting
+    // like this one ("Anadolu …") would crowd out the account with the same tax number.
+    let mut out: Vec<CandidateRow> = Vec::new();
+    if !ors.is_empty() {
+        values.push(except.into());
+        out = db::all(
+            c,
+            &format!(
+                "{SELECT} WHERE ({}) AND a.id <> ? AND a.archived_at IS NULL ORDER BY a.id LIMIT 100",
+                ors.join(" OR ")
+            ),
+            values,
+        )
+        .await?;
+    }
     if let Some(prefix) = &p.name_prefix {
-        // A range on the name key index: the same first letters (close names share them).
-        ors.push("(a.name_key >= ? AND a.name_key < ?)".into());
-        values.push(prefix.clone().into());
-        values.push(format!("{prefix}\u{10FFFF}").into());
+        // A range on the name key index: the same first letters (close names share them), read
+        // in index order so no sort of every match is needed.
+        let close: Vec<CandidateRow> = db::all(
+            c,
+            &format!(
+                "{SELECT} WHERE a.name_key >= ? AND a.name_key < ? AND a.id <> ? AND a.archived_at IS NULL
+                 ORDER BY a.name_key, a.id LIMIT 200"
+            ),
+            vec![
+                prefix.clone().into(),
+                format!("{prefix}\u{10FFFF}").into(),
+                except.into(),
+            ],
+        )
+        .await?;
+        for r in close {
+            if !out.iter().any(|x| x.id == r.id) {
+                out.push(r);
+            }
+        }
     }
-    if ors.is_empty() {
-        return Ok(vec![]);
-    }
-    values.push(except.unwrap_or(0).into());
-    db::all(
-        c,
-        &format!(
-            "SELECT a.id, a.name, a.city, a.owner_id, u.name AS owner_name, a.tax_number, a.national_id, a.phone,
-                    a.email, a.email_domain, a.website_domain, a.name_key
-             FROM accounts a LEFT JOIN users u ON u.id = a.owner_id
-             WHERE ({}) AND a.id <> ? AND a.archived_at IS NULL ORDER BY a.id LIMIT 200",
-            ors.join(" OR ")
-        ),
-        values,
-    )
-    .await
+    Ok(out)
 }
 
 /// The chain of parents above `id` (nearest first), to refuse a parent that would make a loop.

