@@ -585,6 +585,8 @@ pub struct AccountItem {
     pub created: String,
     pub created_ago: String,
     pub archived: bool,
+    /// The line under the name in lists: city, "Bireysel" for a person, the parent company.
+    pub sub: String,
 }
 
 impl AccountItem {
@@ -617,6 +619,15 @@ impl AccountItem {
             created: t.date(r.created_at),
             created_ago: t.ago(r.created_at),
             archived: r.archived_at.is_some(),
+            sub: [
+                r.city.clone(),
+                (r.kind == AccountKind::Individual.as_str()).then(|| code_label(t, "account-kind", Some(&r.kind))),
+                r.parent_name.as_ref().map(|p| t.t1("account-sub-of", "parent", p)),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" · "),
         }
     }
 }
@@ -1335,7 +1346,8 @@ fn own_tabs() -> Vec<TabSpec<AccountCard>> {
             key: "subsidiaries",
             label: "account-tab-subsidiaries",
             order: 40,
-            visible: |_| true,
+            // A group of companies has subsidiaries; a private person does not.
+            visible: |c| c.account.row.kind == AccountKind::Company.as_str(),
             render: |c| Box::pin(subsidiaries_tab(c)),
         },
         TabSpec {
