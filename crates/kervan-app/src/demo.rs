@@ -1401,6 +1401,60 @@ const CITIES: &[(&str, u32)] = &[
 
 // ---- customers ----
 
+#[derive(Debug, sea_orm::FromQueryResult)]
+struct SchemaItem {
+    drop_sql: String,
+    create_sql: String,
+}
+
+/// Drops the secondary indexes (and on SQLite the full-text triggers) of `tables` inside the
+/// caller's transaction; returns the statements that put them back, full-text contents included.
+/// Constraints (primary keys, foreign keys, uniques) stay.
+async fn suspend_indexes<C: sea_orm::ConnectionTrait>(c: &C, postgres: bool, tables: &[&str]) -> Result<Vec<String>> {
+    use kervan_store::db::{all, exec};
+    let list = tables.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(", ");
+    let items: Vec<SchemaItem> = if postgres {
+        let regs = tables
+            .iter()
+            .map(|t| format!("'{t}'::regclass"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        all(
+            c,
+            &format!(
+                "SELECT format('DROP INDEX %s', x.indexrelid::regclass) AS drop_sql, pg_get_indexdef(x.indexrelid) AS create_sql
+                 FROM pg_index x WHERE x.indrelid IN ({regs})
+                   AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid)"
+            ),
+            vec![],
+        )
+        .await?
+    } else {
+        all(
+            c,
+            &format!(
+                "SELECT 'DROP ' || upper(type) || ' ' || name AS drop_sql, sql AS create_sql FROM sqlite_master
+                 WHERE tbl_name IN ({list}) AND type IN ('index', 'trigger') AND sql IS NOT NULL
+                 ORDER BY type"
+            ),
+            vec![],
+        )
+        .await?
+    };
+    let mut back = Vec::new();
+    for it in &items {
+        exec(c, &it.drop_sql, vec![]).await?;
+        back.push(it.create_sql.clone());
+    }
+    if !postgres {
+        // External-content full-text tables refill themselves from their table.
+        for t in tables {
+            back.push(format!("INSERT INTO {t}_fts({t}_fts) VALUES ('rebuild')"));
+        }
+    }
+    Ok(back)
+}
+
 /// What [`generate_customers`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CustomerReport {
@@ -1564,6 +1618,17 @@ pub async fn generate_customers(
     let mut after = 0i64;
     let mut seen = 0usize;
     let txn = c.begin().await?;
+    // Into empty tables, a large load writes faster without the secondary indexes and full-text
+    // triggers, rebuilt once at the end (as for leads).
+    let empty = scalar_i64(&txn, "SELECT COUNT(*) FROM accounts", vec![])
+        .await?
+        .unwrap_or(0)
+        == 0;
+    let rebuild = if empty && accounts >= 10_000 {
+        suspend_indexes(&txn, app.db.is_postgres(), &["accounts", "contacts"]).await?
+    } else {
+        vec![]
+    };
     while made_accounts < accounts {
         let batch: Vec<SourceLead> = all(
             &txn,
@@ -1775,6 +1840,9 @@ pub async fn generate_customers(
             )
             .await?;
         }
+    }
+    for sql in &rebuild {
+        exec(&txn, sql, vec![]).await?;
     }
     txn.commit().await?;
     app.db.analyze().await?;

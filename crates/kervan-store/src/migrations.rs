@@ -204,6 +204,16 @@ Migration {
     common: &["CREATE INDEX contacts_whatsapp ON contacts (whatsapp)"],
     sqlite: &[],
     postgres: &[],
+},
+Migration {
+    version: 5,
+    name: "accounts_name_key_bytewise",
+    common: &[],
+    sqlite: &[],
+    // The duplicate check reads close names by prefix (`name_key >= p AND name_key < p || U+10FFFF`);
+    // that range is only a prefix in byte order, which a database with a linguistic default
+    // collation (en_US.UTF-8, tr_TR.UTF-8) does not use. SQLite compares bytes already.
+    postgres: &["ALTER TABLE accounts ALTER COLUMN name_key TYPE TEXT COLLATE \"C\""],
 }];
 
 fn expand(sql: &str, backend: DbBackend) -> String {

@@ -27,6 +27,7 @@ pub mod i18n;
 pub mod icons;
 pub mod layout;
 pub mod leads;
+pub mod merge;
 pub mod search;
 pub mod tabs;
 pub mod users;
@@ -79,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .merge(accounts::router())
         .merge(contacts::router())
         .merge(conversion::router())
+        .merge(merge::router())
         .merge(users::router())
         .merge(search::router())
         .merge(assets::router())

@@ -341,7 +341,7 @@ async fn customers(
         let d = LeadDraft {
             first_name: Some("Dönüşüm".into()),
             last_name: Some(format!("Bench{i}")),
-            company: Some(format!("Bench Dönüşüm {stamp}-{i} Ltd. Şti.")),
+            company: Some(format!("Bench {} Ltd. Şti.", letters(stamp as u64 * 1000 + i as u64))),
             phone: Some(format!(
                 "0555 {:03} {:02} {:02}",
                 i % 1000,
@@ -377,4 +377,18 @@ async fn customers(
     }
     .print();
     Ok(())
+}
+
+/// Ten letters derived from `n`, scattered so that consecutive numbers give unrelated names
+/// (like real companies, which are rarely a typo apart).
+fn letters(n: u64) -> String {
+    let mut x = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5bd1_e995;
+    (0..10)
+        .map(|_| {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            char::from(b'a' + ((x >> 33) % 26) as u8)
+        })
+        .collect()
 }

@@ -547,6 +547,8 @@ async fn steps(c: Client, base: String, label: &'static str, mut clock: Clock) {
     shots(&c, label, "leads-list").await;
     clock.step("list shows the lead; screenshots taken");
 
+    customers(&c, &base, label, &lead_path, &mut clock).await;
+
     eprintln!(
         "[{label}] PASSED. live search via JavaScript: {}. Screenshots in {}",
         if js_worked {
@@ -556,6 +558,174 @@ async fn steps(c: Client, base: String, label: &'static str, mut clock: Clock) {
         },
         screenshot_dir().display()
     );
+}
+
+/// Issue 3: convert the lead into a customer, land on the customer card, see the contact and the
+/// org chart, then merge a duplicate account into it.
+async fn customers(c: &Client, base: &str, label: &'static str, lead_path: &str, clock: &mut Clock) {
+    goto(c, base, lead_path).await;
+    find(c, "#convert")
+        .await
+        .click()
+        .await
+        .expect("click Müşteriye dönüştür");
+    wait_path(c, "the conversion screen", |p| p.ends_with("/convert")).await;
+    shots(c, label, "convert").await;
+    let preview = text(c, "main").await;
+    assert!(
+        preview.contains("Çağlayan Makine San. Tic. A.Ş.") && preview.contains("+90 532 111 22 33"),
+        "the conversion screen does not preview the customer and the mobile:\n{preview}"
+    );
+    find(c, "#convert-submit").await.click().await.expect("click Dönüştür");
+    let card = wait_path(c, "the customer card", is_account_card).await;
+    let name = text(c, "#account-name").await;
+    assert!(name.contains("Çağlayan Makine"), "the card's heading is {name:?}");
+    clock.step("lead converted; landed on the customer card");
+    shots(c, label, "account-card").await;
+
+    find(c, "#tab-contacts")
+        .await
+        .click()
+        .await
+        .expect("click İlgili Kişiler");
+    wait_until(
+        c,
+        "the contacts tab",
+        "return location.search.includes('tab=contacts')",
+        vec![],
+    )
+    .await;
+    let people = text(c, "main").await;
+    assert!(
+        people.contains(LEAD_NAME),
+        "the contacts tab does not list {LEAD_NAME}:\n{people}"
+    );
+
+    // A colleague who reports to the converted person: the org chart appears.
+    find(c, "#add-contact").await.click().await.expect("click Kişi ekle");
+    wait_path(c, "the contact form", |p| p == "/contacts/new").await;
+    fill(c, "#first_name", "Gülşen").await;
+    fill(c, "#last_name", "Öztürk").await;
+    fill(c, "#title", "Satın Alma Uzmanı").await;
+    let picked = js(
+        c,
+        "const s = document.getElementById('reports_to_id');
+         const o = [...s.options].find(o => o.textContent.includes(arguments[0]));
+         if (o) { s.value = o.value; } return !!o;",
+        vec![json!(LEAD_NAME)],
+    )
+    .await;
+    assert_eq!(picked, json!(true), "{LEAD_NAME} is not offered as the manager");
+    find(c, "#buying_role")
+        .await
+        .select_by_value("economic_buyer")
+        .await
+        .expect("choose the buying role");
+    find(c, "#save")
+        .await
+        .click()
+        .await
+        .expect("click Kaydet on the contact form");
+    wait_path(c, "the new contact's page", |p| {
+        p.strip_prefix("/contacts/")
+            .is_some_and(|id| id.chars().all(|ch| ch.is_ascii_digit()))
+    })
+    .await;
+    goto(c, base, &format!("{card}?tab=contacts")).await;
+    let chart = text(c, "#org-chart").await;
+    assert!(
+        chart.contains(LEAD_NAME) && chart.contains("Gülşen Öztürk"),
+        "the org chart does not show both people:\n{chart}"
+    );
+    let nested = js(
+        c,
+        "return [...document.querySelectorAll('#org-chart ul ul a')].map(a => a.textContent)",
+        vec![],
+    )
+    .await;
+    assert!(
+        nested.to_string().contains("Gülşen Öztürk"),
+        "Gülşen Öztürk is not drawn under her manager: {nested}"
+    );
+    shots(c, label, "account-contacts").await;
+    clock.step("contact and org chart shown");
+
+    // A duplicate typed by someone else: the form warns, the person confirms.
+    goto(c, base, "/accounts/new").await;
+    fill(c, "#name", "ÇAĞLAYAN MAKİNE SANAYİ VE TİCARET A.Ş.").await;
+    fill(c, "#city", "Kocaeli").await;
+    find(c, "#save")
+        .await
+        .click()
+        .await
+        .expect("click Kaydet on the account form");
+    wait_until(
+        c,
+        "the duplicate warning",
+        "return !!document.getElementById('duplicate-warning')",
+        vec![],
+    )
+    .await;
+    shots(c, label, "account-duplicate").await;
+    find(c, "#duplicate-warning input[name=confirm_duplicate]")
+        .await
+        .click()
+        .await
+        .expect("tick the duplicate confirmation");
+    find(c, "#save").await.click().await.expect("click Kaydet again");
+    let twin = wait_path(c, "the duplicate's card", |p| is_account_card(p) && p != card).await;
+    let twin_id = twin.trim_start_matches("/accounts/").to_string();
+    clock.step("duplicate account created after the warning");
+
+    goto(c, base, &format!("{card}/merge")).await;
+    find_link(c, "#merge-candidates a", "ÇAĞLAYAN MAKİNE")
+        .await
+        .click()
+        .await
+        .expect("pick the duplicate to merge");
+    wait_until(
+        c,
+        "the field-by-field table",
+        "return !!document.getElementById('merge-table')",
+        vec![],
+    )
+    .await;
+    shots(c, label, "merge").await;
+    find(c, "#pick-city-b")
+        .await
+        .click()
+        .await
+        .expect("take the other record's city");
+    find(c, "#merge-submit").await.click().await.expect("click Birleştir");
+    // Our confirmation dialog (or the browser's, without <dialog> support).
+    if poll(
+        c,
+        "const b = document.querySelector('.confirm-ok'); return !!(b && b.offsetParent)",
+        vec![],
+        Duration::from_secs(3),
+    )
+    .await
+    {
+        find(c, ".confirm-ok").await.click().await.expect("confirm the merge");
+    } else {
+        let _ = c.accept_alert().await;
+    }
+    wait_path(c, "the card after the merge", |p| p == card).await;
+    let main = text(c, "main").await;
+    assert!(main.contains("Kocaeli"), "the picked city is not on the card:\n{main}");
+    goto(c, base, &format!("{card}?tab=history")).await;
+    let history = text(c, "#history").await;
+    assert!(
+        history.contains("ÇAĞLAYAN MAKİNE SANAYİ VE TİCARET A.Ş.") && history.contains("Ankara → Kocaeli"),
+        "the survivor's history does not record the merge of #{twin_id} and the picked city:\n{history}"
+    );
+    shots(c, label, "account-history").await;
+    clock.step("duplicate merged; history records it");
+}
+
+fn is_account_card(p: &str) -> bool {
+    p.strip_prefix("/accounts/")
+        .is_some_and(|id| !id.is_empty() && id.chars().all(|ch| ch.is_ascii_digit()))
 }
 
 fn is_lead_detail(p: &str) -> bool {
