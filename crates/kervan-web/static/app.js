@@ -315,4 +315,14 @@
     });
     sync();
   });
+
+  /* ---------- 10. The open tab of a card stays in sight on a narrow screen ---------- */
+  // The tab bar scrolls sideways on a phone; bring the active tab into it (sideways only, so
+  // a link to an anchor further down the page still lands there).
+  doc.querySelectorAll('nav.tabs').forEach((bar) => {
+    const active = bar.querySelector('.tab.active');
+    if (active && bar.scrollWidth > bar.clientWidth) {
+      bar.scrollLeft = active.offsetLeft - bar.offsetLeft - (bar.clientWidth - active.offsetWidth) / 2;
+    }
+  });
 })();
