@@ -551,6 +551,11 @@ pub async fn update_address(
     let c = &app.db.conn;
     load_for(c, actor, account_id, Action::Edit).await?;
     let old = own_address(c, account_id, id).await?;
+    if old.version != version {
+        return Err(AppError::Conflict {
+            current_version: old.version,
+        });
+    }
     let v = address_values(&draft.validate()?);
     let old_v = AddressValues {
         kind: old.kind.clone(),
