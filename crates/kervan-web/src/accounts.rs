@@ -162,6 +162,10 @@ pub enum Picked {
 /// Resolves an account box without JavaScript: a radio `choice` from a previous round wins; an
 /// unchanged name keeps its hidden id; otherwise the name is searched (Turkish-insensitive) and
 /// a single or exactly named match is taken, several are offered to choose from.
+///
+/// `current` is the account the record points to already (id, name): while the box still shows
+/// it, it is kept even when this person may not open that account (the link was made by someone
+/// who could, and an unchanged link is not checked again), so such a record stays editable.
 pub async fn pick_account(
     state: &AppState,
     actor: &Actor,
@@ -169,6 +173,7 @@ pub async fn pick_account(
     hidden_id: &str,
     choice: &str,
     except: Option<i64>,
+    current: Option<(i64, &str)>,
 ) -> Result<Picked, PageError> {
     if let Ok(id) = choice.trim().parse::<i64>() {
         return Ok(Picked::One(id));
@@ -176,6 +181,12 @@ pub async fn pick_account(
     let typed = typed.trim();
     if typed.is_empty() {
         return Ok(Picked::Nothing);
+    }
+    if let Some((cur, name)) = current
+        && hidden_id.trim() == cur.to_string()
+        && name.trim() == typed
+    {
+        return Ok(Picked::One(cur));
     }
     if let Ok(id) = hidden_id.trim().parse::<i64>()
         && let Ok(a) = app_accounts::get(&state.app, actor, id).await
@@ -1128,6 +1139,7 @@ async fn resolve_parent(
     session: &Session,
     f: &AccountForm,
     id: Option<i64>,
+    current_parent: Option<(i64, &str)>,
 ) -> Result<Result<Option<i64>, FormTrouble>, PageError> {
     let t = session.t;
     let picked = pick_account(
@@ -1137,6 +1149,7 @@ async fn resolve_parent(
         &f.parent_id,
         &f.parent_choice,
         id,
+        current_parent,
     )
     .await?;
     Ok(match picked {
@@ -1234,7 +1247,15 @@ async fn save(state: AppState, session: Session, id: Option<i64>, f: AccountForm
         Some(_) => Some(version_of(&f.version)?),
         None => None,
     };
-    let parent = match resolve_parent(&state, &session, &f, id).await? {
+    // The account as it is now (an edit): someone who may not see it gets "not found" here.
+    let current = match id {
+        Some(id) => Some(app_accounts::get(&state.app, &session.actor, id).await?),
+        None => None,
+    };
+    let current_parent = current
+        .as_ref()
+        .and_then(|a| a.row.parent_id.zip(a.row.parent_name.as_deref()));
+    let parent = match resolve_parent(&state, &session, &f, id, current_parent).await? {
         Ok(p) => p,
         Err(mut trouble) => {
             // Show every other problem of the form in the same round.
@@ -1244,10 +1265,6 @@ async fn save(state: AppState, session: Session, id: Option<i64>, f: AccountForm
                 trouble.errors.extend(messages(&session.t, "account", &e, &[]));
                 sort_errors(&mut trouble.errors);
             }
-            let current = match id {
-                Some(id) => app_accounts::get(&state.app, &session.actor, id).await.ok(),
-                None => None,
-            };
             let owner_name = current.and_then(|a| a.row.owner_name);
             let page = form_page(&state, &session, f, id, owner_name.as_deref(), trouble).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response());
@@ -1444,6 +1461,8 @@ async fn render_card(
         a: AccountItem::from(&t, &card.account),
         tabs,
         panel,
+        // The header holds what a rep needs before a call; the open-tasks count joins it when the
+        // tasks module exists.
         last_contact: r.last_contact_at.map(|ms| t.ago(ms)).unwrap_or_default(),
         can_edit: card.can_edit(),
         can_archive: session.actor.can(Module::Accounts, Action::Delete),

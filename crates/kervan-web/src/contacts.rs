@@ -831,6 +831,14 @@ async fn save(state: AppState, session: Session, id: Option<i64>, f: ContactForm
         None => None,
     };
     let mut f = f;
+    // The contact as it is now (an edit): someone who may not see it gets "not found" here.
+    let current = match id {
+        Some(id) => Some(app_contacts::get(&state.app, &session.actor, id).await?),
+        None => None,
+    };
+    let current_account = current
+        .as_ref()
+        .and_then(|c| c.row.account_id.zip(c.row.account_name.as_deref()));
     let picked = pick_account(
         &state,
         &session.actor,
@@ -838,6 +846,7 @@ async fn save(state: AppState, session: Session, id: Option<i64>, f: ContactForm
         &f.account_id,
         &f.account_choice,
         None,
+        current_account,
     )
     .await?;
     let account_id = match picked {
@@ -867,10 +876,6 @@ async fn save(state: AppState, session: Session, id: Option<i64>, f: ContactForm
             }
             // The hidden id no longer stands for what was typed.
             f.account_id = String::new();
-            let current = match id {
-                Some(id) => app_contacts::get(&state.app, &session.actor, id).await.ok(),
-                None => None,
-            };
             let owner_name = current.and_then(|c| c.row.owner_name);
             let page = form_page(&state, &session, f, id, owner_name.as_deref(), trouble).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response());

@@ -775,11 +775,56 @@ db_test!(sales_reps_see_only_their_own_customers, |t| {
     assert_eq!(a.status, 422);
     assert!(a.body.contains("Listeden geçerli bir seçenek seçin."), "{}", a.body);
 
+    // Handed to another rep, the customer leaves Ali's sight, but Ali's contact there stays
+    // editable by Ali: an unchanged customer link is kept without being checked again.
+    let admin = browser(t, "admin@ornek.com.tr").await;
+    let b_id = t.b_id.to_string();
+    let a = admin
+        .post(
+            t,
+            &format!("/accounts/{acc}"),
+            &[
+                ("kind", "company"),
+                ("name", "Gizli Müşteri A.Ş."),
+                ("city", "Bursa"),
+                ("owner_id", &b_id),
+                ("version", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, 303, "{}", a.body);
+    assert_eq!(ali.get(t, &format!("/accounts/{acc}")).await.0, 404);
+    let form = ali.page(t, &format!("/contacts/{person}/edit")).await;
+    assert!(form.contains("value=\"Gizli Müşteri A.Ş.\""));
+    let a_id = t.a_id.to_string();
+    let acc_s = acc.to_string();
+    let a = ali
+        .post(
+            t,
+            &format!("/contacts/{person}"),
+            &[
+                ("account_id", &acc_s),
+                ("account_name", "Gizli Müşteri A.Ş."),
+                ("first_name", "Saklı"),
+                ("last_name", "Kişi"),
+                ("title", "Muhasebe Müdürü"),
+                ("owner_id", &a_id),
+                ("version", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, 303, "{}", a.body);
+    assert!(
+        ali.page(t, &format!("/contacts/{person}"))
+            .await
+            .contains("Muhasebe Müdürü")
+    );
+
     // The manager of Ali's team sees it.
     let (c, _) = t.browser("mehmet@ornek.com.tr").await;
-    let r = c.get(t.url(&format!("/accounts/{acc}"))).send().await.unwrap();
+    let r = c.get(t.url(&format!("/contacts/{person}"))).send().await.unwrap();
     assert_eq!(r.status(), 200);
-    assert!(r.text().await.unwrap().contains("Gizli Müşteri A.Ş."));
+    assert!(r.text().await.unwrap().contains("Saklı Kişi"));
 });
 
 db_test!(customer_forms_refuse_missing_or_forged_csrf, |t| {
