@@ -3,12 +3,13 @@
 
 use kervan_core::permissions::Scope;
 use kervan_core::text::fold;
-use kervan_store::audit::Change;
+use kervan_core::time::{now_ms, rfc3339};
+use kervan_store::audit::{self, Change};
 use kervan_store::leads::Visibility;
-use kervan_store::{ConnectionTrait, users};
+use kervan_store::{ConnectionTrait, StoreError, TransactionTrait, listing, users};
 
-use crate::Actor;
 use crate::error::{AppError, Result};
+use crate::{Actor, App};
 
 /// Whether a record owned by `owner_id` is inside `vis`.
 pub async fn visible<C: ConnectionTrait>(c: &C, vis: Visibility, owner_id: Option<i64>) -> Result<bool> {
@@ -92,4 +93,46 @@ pub fn attach_tags<R, T>(
             make(r, mine)
         })
         .collect()
+}
+
+/// A record being archived or restored, as its module loaded it (for `Action::Delete`).
+pub struct Archivable<'a> {
+    /// Table and history entity: `leads`/`lead`, `accounts`/`account`, `contacts`/`contact`.
+    pub table: &'a str,
+    pub entity: &'a str,
+    pub id: i64,
+    pub current_version: i64,
+    pub archived_at: Option<i64>,
+}
+
+/// Archives (`archive = true`) or restores a record if the caller's `version` is current, with
+/// one history row; doing what is already done is a no-op.
+pub async fn set_archived(app: &App, actor: &Actor, r: Archivable<'_>, version: i64, archive: bool) -> Result<()> {
+    if r.current_version != version {
+        return Err(AppError::Conflict {
+            current_version: r.current_version,
+        });
+    }
+    if r.archived_at.is_some() == archive {
+        return Ok(());
+    }
+    let now = now_ms();
+    let at = archive.then_some(now);
+    let txn = app.db.conn.begin().await?;
+    listing::set_archived(&txn, r.table, r.id, version, at, now)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict => AppError::Conflict {
+                current_version: r.current_version,
+            },
+            other => other.into(),
+        })?;
+    let change = Change {
+        field: "archived_at",
+        old: r.archived_at.map(rfc3339),
+        new: at.map(rfc3339),
+    };
+    audit::write(&txn, r.entity, r.id, actor.author(), now, &[change]).await?;
+    txn.commit().await?;
+    Ok(())
 }

@@ -5,7 +5,7 @@ use kervan_core::Money;
 use kervan_core::accounts::{AccountDraft, AccountFields, AddressDraft, AddressFields, email_domain, names_close};
 use kervan_core::permissions::{Action, Module};
 use kervan_core::text::collation_key;
-use kervan_core::time::{now_ms, rfc3339};
+use kervan_core::time::now_ms;
 use kervan_store::accounts::{
     self as store, AccountQuery, AccountRow, AccountValues, AddressRow, AddressValues, Probe, RollupRow,
 };
@@ -382,30 +382,15 @@ pub async fn update(
 
 /// Archives (`archive = true`) or restores an account.
 pub async fn set_archived(app: &App, actor: &Actor, id: i64, version: i64, archive: bool) -> Result<()> {
-    let c = &app.db.conn;
-    let acc = load_for(c, actor, id, Action::Delete).await?;
-    if acc.row.version != version {
-        return Err(AppError::Conflict {
-            current_version: acc.row.version,
-        });
-    }
-    if acc.row.archived_at.is_some() == archive {
-        return Ok(());
-    }
-    let now = now_ms();
-    let at = archive.then_some(now);
-    let txn = c.begin().await?;
-    store::set_archived(&txn, id, version, at, now)
-        .await
-        .map_err(|e| conflict(e, acc.row.version))?;
-    let change = Change {
-        field: "archived_at",
-        old: acc.row.archived_at.map(rfc3339),
-        new: at.map(rfc3339),
+    let acc = load_for(&app.db.conn, actor, id, Action::Delete).await?;
+    let r = access::Archivable {
+        table: "accounts",
+        entity: ENTITY,
+        id,
+        current_version: acc.row.version,
+        archived_at: acc.row.archived_at,
     };
-    audit::write(&txn, ENTITY, id, actor.author(), now, &[change]).await?;
-    txn.commit().await?;
-    Ok(())
+    access::set_archived(app, actor, r, version, archive).await
 }
 
 /// Deletes an account for good. Admins only; the deletion itself stays in the audit log.

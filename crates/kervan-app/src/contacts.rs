@@ -5,7 +5,7 @@ use kervan_core::Phone;
 use kervan_core::contacts::{ContactDraft, ContactFields};
 use kervan_core::permissions::{Action, Module};
 use kervan_core::text::collation_key;
-use kervan_core::time::{now_ms, rfc3339};
+use kervan_core::time::now_ms;
 use kervan_store::audit::{self, AuditRow, Change};
 use kervan_store::contacts::{self as store, ContactQuery, ContactRow, ContactValues};
 use kervan_store::leads::Visibility;
@@ -327,30 +327,15 @@ pub async fn update(
 }
 
 pub async fn set_archived(app: &App, actor: &Actor, id: i64, version: i64, archive: bool) -> Result<()> {
-    let c = &app.db.conn;
-    let contact = load_for(c, actor, id, Action::Delete).await?;
-    if contact.row.version != version {
-        return Err(AppError::Conflict {
-            current_version: contact.row.version,
-        });
-    }
-    if contact.row.archived_at.is_some() == archive {
-        return Ok(());
-    }
-    let now = now_ms();
-    let at = archive.then_some(now);
-    let txn = c.begin().await?;
-    store::set_archived(&txn, id, version, at, now)
-        .await
-        .map_err(|e| conflict(e, contact.row.version))?;
-    let change = Change {
-        field: "archived_at",
-        old: contact.row.archived_at.map(rfc3339),
-        new: at.map(rfc3339),
+    let contact = load_for(&app.db.conn, actor, id, Action::Delete).await?;
+    let r = access::Archivable {
+        table: "contacts",
+        entity: ENTITY,
+        id,
+        current_version: contact.row.version,
+        archived_at: contact.row.archived_at,
     };
-    audit::write(&txn, ENTITY, id, actor.author(), now, &[change]).await?;
-    txn.commit().await?;
-    Ok(())
+    access::set_archived(app, actor, r, version, archive).await
 }
 
 /// Deletes a contact for good. Admins only; the deletion itself stays in the audit log.

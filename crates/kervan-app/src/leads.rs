@@ -3,7 +3,7 @@
 use kervan_core::leads::{LeadDraft, LeadFields, LeadStatus, display_name};
 use kervan_core::permissions::{Action, Module};
 use kervan_core::text::{collation_key, fold};
-use kervan_core::time::{now_ms, rfc3339};
+use kervan_core::time::now_ms;
 use kervan_core::{Email, Phone};
 use kervan_store::audit::{self, AuditRow, Change};
 use kervan_store::leads::{self as store, LeadQuery, LeadRow, LeadValues, Page, Visibility};
@@ -304,35 +304,15 @@ pub async fn set_status(
 
 /// Archives (`archive = true`) or restores a lead.
 pub async fn set_archived(app: &App, actor: &Actor, id: i64, version: i64, archive: bool) -> Result<()> {
-    let c = &app.db.conn;
-    let lead = load_for(c, actor, id, Action::Delete).await?;
-    if lead.row.version != version {
-        return Err(AppError::Conflict {
-            current_version: lead.row.version,
-        });
-    }
-    if lead.row.archived_at.is_some() == archive {
-        return Ok(());
-    }
-    let now = now_ms();
-    let at = if archive { Some(now) } else { None };
-    let txn = c.begin().await?;
-    store::set_archived(&txn, id, version, at, now)
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict => AppError::Conflict {
-                current_version: lead.row.version,
-            },
-            other => other.into(),
-        })?;
-    let change = Change {
-        field: "archived_at",
-        old: lead.row.archived_at.map(rfc3339),
-        new: at.map(rfc3339),
+    let lead = load_for(&app.db.conn, actor, id, Action::Delete).await?;
+    let r = access::Archivable {
+        table: "leads",
+        entity: ENTITY,
+        id,
+        current_version: lead.row.version,
+        archived_at: lead.row.archived_at,
     };
-    audit::write(&txn, ENTITY, id, actor.author(), now, &[change]).await?;
-    txn.commit().await?;
-    Ok(())
+    access::set_archived(app, actor, r, version, archive).await
 }
 
 /// Deletes a lead for good. Admins only; the deletion itself stays in the audit log.

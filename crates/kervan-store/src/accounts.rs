@@ -184,13 +184,7 @@ pub async fn update<C: ConnectionTrait>(c: &C, id: i64, version: i64, v: &Accoun
 }
 
 pub async fn set_archived<C: ConnectionTrait>(c: &C, id: i64, version: i64, at: Option<i64>, now: i64) -> Result<()> {
-    let n = db::exec(
-        c,
-        "UPDATE accounts SET archived_at = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?",
-        vec![at.into(), now.into(), id.into(), version.into()],
-    )
-    .await?;
-    if n == 0 { Err(StoreError::Conflict) } else { Ok(()) }
+    listing::set_archived(c, "accounts", id, version, at, now).await
 }
 
 /// Bumps the version and `updated_at` (a change made elsewhere, e.g. a merge moved rows here).

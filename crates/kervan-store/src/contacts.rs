@@ -155,13 +155,7 @@ pub async fn update<C: ConnectionTrait>(c: &C, id: i64, version: i64, v: &Contac
 }
 
 pub async fn set_archived<C: ConnectionTrait>(c: &C, id: i64, version: i64, at: Option<i64>, now: i64) -> Result<()> {
-    let n = db::exec(
-        c,
-        "UPDATE contacts SET archived_at = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?",
-        vec![at.into(), now.into(), id.into(), version.into()],
-    )
-    .await?;
-    if n == 0 { Err(StoreError::Conflict) } else { Ok(()) }
+    listing::set_archived(c, "contacts", id, version, at, now).await
 }
 
 pub async fn get<C: ConnectionTrait>(c: &C, id: i64) -> Result<Option<ContactRow>> {

@@ -125,13 +125,7 @@ pub async fn update<C: ConnectionTrait>(c: &C, id: i64, version: i64, v: &LeadVa
 }
 
 pub async fn set_archived<C: ConnectionTrait>(c: &C, id: i64, version: i64, at: Option<i64>, now: i64) -> Result<()> {
-    let n = db::exec(
-        c,
-        "UPDATE leads SET archived_at = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?",
-        vec![at.into(), now.into(), id.into(), version.into()],
-    )
-    .await?;
-    if n == 0 { Err(StoreError::Conflict) } else { Ok(()) }
+    listing::set_archived(c, "leads", id, version, at, now).await
 }
 
 /// Marks the lead converted into `account_id` / `contact_id` if still at `version`.

@@ -3,7 +3,7 @@
 
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
-use crate::db::{self, Result};
+use crate::db::{self, Result, StoreError};
 
 /// Who may be seen: the visibility filter every read goes through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -230,4 +230,25 @@ pub(crate) async fn tags_of<C: ConnectionTrait>(
     )
     .await?;
     Ok(rows.into_iter().map(|r| (r.owner, r.tag)).collect())
+}
+
+/// Archives (`at` set) or restores (`None`) a row of `table` if it is still at `version`.
+/// `table` is one of ours (`leads`, `accounts`, `contacts`), never input.
+pub async fn set_archived<C: ConnectionTrait>(
+    c: &C,
+    table: &str,
+    id: i64,
+    version: i64,
+    at: Option<i64>,
+    now: i64,
+) -> Result<()> {
+    let n = db::exec(
+        c,
+        &format!(
+            "UPDATE {table} SET archived_at = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?"
+        ),
+        vec![at.into(), now.into(), id.into(), version.into()],
+    )
+    .await?;
+    if n == 0 { Err(StoreError::Conflict) } else { Ok(()) }
 }
