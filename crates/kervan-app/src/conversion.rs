@@ -161,7 +161,11 @@ pub async fn convert(app: &App, actor: &Actor, lead_id: i64, req: &ConvertReques
             },
             other => other.into(),
         })?;
+    // Converting a lead means someone just talked to them: the card's "last contact" says so.
     account_store::set_last_contact(&txn, account_id, now).await?;
+    if let Some(cid) = contact_id {
+        kervan_store::contacts::set_last_contact(&txn, cid, now).await?;
+    }
     let mut changes = vec![
         Change {
             field: "status",

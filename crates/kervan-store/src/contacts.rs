@@ -411,3 +411,14 @@ pub async fn delete<C: ConnectionTrait>(c: &C, id: i64) -> Result<()> {
     }
     Ok(())
 }
+
+/// Records the last time someone talked to this person (a conversion, later an activity).
+pub async fn set_last_contact<C: ConnectionTrait>(c: &C, id: i64, at: i64) -> Result<()> {
+    db::exec(
+        c,
+        "UPDATE contacts SET last_contact_at = ? WHERE id = ? AND (last_contact_at IS NULL OR last_contact_at < ?)",
+        vec![at.into(), id.into(), at.into()],
+    )
+    .await?;
+    Ok(())
+}
