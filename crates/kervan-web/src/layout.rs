@@ -25,6 +25,9 @@ pub struct Shell {
     pub path: String,
     pub toast: Option<String>,
     pub can_create_lead: bool,
+    /// The top bar's "+ Yeni": what to create where the user is (a customer on the customer
+    /// pages, a contact on the contact pages, otherwise a lead), as (link, label).
+    pub quick_new: Option<(&'static str, String)>,
     pub title: String,
 }
 
@@ -79,6 +82,7 @@ impl Shell {
             path: path.to_string(),
             toast: None,
             can_create_lead: actor.can(Module::Leads, Action::Create),
+            quick_new: quick_new(&t, actor, path),
             title,
         }
     }
@@ -96,6 +100,7 @@ impl Shell {
             path: String::new(),
             toast: None,
             can_create_lead: false,
+            quick_new: None,
             title,
         }
     }
@@ -107,6 +112,21 @@ impl Shell {
             .map(|k| self.t.t(&format!("toast-{k}")));
         self
     }
+}
+
+fn quick_new(t: &I18n, actor: &Actor, path: &str) -> Option<(&'static str, String)> {
+    let here = [
+        ("/accounts", Module::Accounts, "/accounts/new", "account-new"),
+        ("/contacts", Module::Contacts, "/contacts/new", "contact-new"),
+    ];
+    here.iter()
+        .find(|(prefix, module, _, _)| path.starts_with(prefix) && actor.can(*module, Action::Create))
+        .map(|(_, _, href, label)| (*href, t.t(label)))
+        .or_else(|| {
+            actor
+                .can(Module::Leads, Action::Create)
+                .then(|| ("/leads/new", t.t("lead-new")))
+        })
 }
 
 const TOASTS: &[&str] = &[

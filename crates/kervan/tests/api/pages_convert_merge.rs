@@ -380,3 +380,21 @@ db_test!(global_search_finds_customers_and_people, |t| {
     let (_, html) = text(&cb, t.url("/search?q=sukru+isik")).await;
     assert!(!html.contains("ŞÜKRÜ IŞIK OTOMOTİV"));
 });
+
+db_test!(top_bar_new_button_follows_the_page, |t| {
+    let (c, _) = t.browser("ali@ornek.com.tr").await;
+    for (page, target) in [
+        ("/accounts", "/accounts/new"),
+        ("/contacts", "/contacts/new"),
+        ("/leads", "/leads/new"),
+        ("/", "/leads/new"),
+    ] {
+        let (s, html) = text(&c, t.url(page)).await;
+        assert_eq!(s, 200, "{page}");
+        let quick = html
+            .split("quick-new\" href=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next());
+        assert_eq!(quick, Some(target), "on {page}");
+    }
+});
