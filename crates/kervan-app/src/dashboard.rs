@@ -12,6 +12,8 @@ pub struct MyNumbers {
     pub new_this_week: Vec<SourceCount>,
     pub new_this_week_total: i64,
     pub recent: Vec<Lead>,
+    /// The user's working customers, when they may see customers.
+    pub my_accounts: Option<i64>,
 }
 
 pub async fn my_numbers(app: &App, actor: &Actor) -> Result<Option<MyNumbers>> {
@@ -31,10 +33,16 @@ pub async fn my_numbers(app: &App, actor: &Actor) -> Result<Option<MyNumbers>> {
         ..Default::default()
     };
     let recent = leads::list(app, actor, &q).await?.leads;
+    let my_accounts = if actor.can(Module::Accounts, Action::View) {
+        Some(kervan_store::accounts::count_owned(c, actor.user_id).await?)
+    } else {
+        None
+    };
     Ok(Some(MyNumbers {
         open_leads,
         new_this_week,
         new_this_week_total,
         recent,
+        my_accounts,
     }))
 }

@@ -481,6 +481,17 @@ pub async fn set_last_contact<C: ConnectionTrait>(c: &C, id: i64, at: i64) -> Re
     Ok(())
 }
 
+/// The user's working customers (not archived, not passive), for the dashboard.
+pub async fn count_owned<C: ConnectionTrait>(c: &C, owner_id: i64) -> Result<i64> {
+    Ok(db::scalar_i64(
+        c,
+        "SELECT COUNT(*) FROM accounts WHERE owner_id = ? AND archived_at IS NULL AND lifecycle <> 'passive'",
+        vec![owner_id.into()],
+    )
+    .await?
+    .unwrap_or(0))
+}
+
 pub async fn count_all<C: ConnectionTrait>(c: &C) -> Result<i64> {
     Ok(db::scalar_i64(c, "SELECT COUNT(*) FROM accounts", vec![])
         .await?

@@ -35,11 +35,17 @@ struct Dashboard {
     new_week: String,
     bars: Vec<Bar>,
     recent: Vec<LeadItem>,
+    /// "Müşterilerim": count and the list link, when the user may see customers.
+    my_accounts: Option<(String, String)>,
 }
 
 async fn page(State(state): State<AppState>, session: Session) -> Result<Response, PageError> {
     let t = session.t;
     let nums = dashboard::my_numbers(&state.app, &session.actor).await?;
+    let my_accounts = nums
+        .as_ref()
+        .and_then(|n| n.my_accounts)
+        .map(|n| (t.num(n), format!("/accounts?owner_id={}", session.actor.user_id)));
     let (has_leads, open_leads, new_week, bars, recent) = match nums {
         None => (false, String::new(), String::new(), vec![], vec![]),
         Some(n) => {
@@ -70,6 +76,7 @@ async fn page(State(state): State<AppState>, session: Session) -> Result<Respons
         new_week,
         bars,
         recent,
+        my_accounts,
     };
     Ok(html(&page)?.into_response())
 }

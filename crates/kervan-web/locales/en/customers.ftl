@@ -7,3 +7,4 @@ err-already_converted = This lead has already been converted into a customer.
 err-invalid_range = The start must be before the end.
 problem-duplicate-account = A similar customer already exists: { $name }
 problem-duplicate-contact = Another contact has the same phone or e-mail: { $name }
+dashboard-my-accounts = My customers

@@ -7,3 +7,4 @@ err-already_converted = Bu aday zaten müşteriye dönüştürüldü.
 err-invalid_range = Başlangıç, bitişten önce olmalı.
 problem-duplicate-account = Benzer bir müşteri zaten kayıtlı: { $name }
 problem-duplicate-contact = Aynı telefon ya da e-posta başka bir kişide kayıtlı: { $name }
+dashboard-my-accounts = Müşterilerim

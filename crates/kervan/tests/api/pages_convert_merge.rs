@@ -398,3 +398,38 @@ db_test!(top_bar_new_button_follows_the_page, |t| {
         assert_eq!(quick, Some(target), "on {page}");
     }
 });
+
+db_test!(dashboard_counts_my_customers, |t| {
+    account(
+        t,
+        &t.a_token,
+        json!({"kind": "company", "name": "Atlas Kalıp Ltd. Şti."}),
+    )
+    .await;
+    account(
+        t,
+        &t.a_token,
+        json!({"kind": "company", "name": "Eski Müşteri A.Ş.", "lifecycle": "passive"}),
+    )
+    .await;
+    account(
+        t,
+        &t.b_token,
+        json!({"kind": "company", "name": "Başkasının Firması A.Ş."}),
+    )
+    .await;
+    let (c, _) = t.browser("ali@ornek.com.tr").await;
+    let (_, html) = text(&c, t.url("/")).await;
+    let n = html
+        .split("id=\"my-accounts\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next());
+    assert_eq!(
+        n,
+        Some("1"),
+        "one working customer of Ali's (the passive one and Berna's do not count)"
+    );
+    let (s, list) = text(&c, t.url(&format!("/accounts?owner_id={}", t.a_id))).await;
+    assert_eq!(s, 200);
+    assert!(list.contains("Atlas Kalıp Ltd. Şti."));
+});
