@@ -10,8 +10,8 @@ use axum::routing::get;
 use serde::Deserialize;
 use std::collections::HashMap;
 
-use kervan_app::AppError;
 use kervan_app::error::Duplicate;
+use kervan_app::{Actor, App, AppError};
 use kervan_app::{accounts, contacts, merge, search};
 use kervan_core::Phone;
 use kervan_core::accounts::AccountDraft;
@@ -296,66 +296,162 @@ fn why(t: &I18n, d: &Duplicate) -> String {
     t.t(&format!("convert-match-{}", d.field))
 }
 
-async fn account_page(
-    State(state): State<AppState>,
-    session: Session,
-    Path(id): Path<i64>,
-    Query(q): Query<MergeQuery>,
-) -> Result<Response, PageError> {
-    session.actor.require(Module::Accounts, Action::Edit)?;
-    let p = account_view(&state, &session, id, q.with, q.q, HashMap::new(), vec![], false).await?;
-    Ok(html(&p)?.into_response())
+/// What the merge screen needs from a record kind (accounts, contacts).
+trait Mergeable: Sized {
+    type Draft;
+    /// URL prefix: `accounts` or `contacts`.
+    const KIND: &'static str;
+    const MODULE: Module;
+    async fn load(app: &App, actor: &Actor, id: i64) -> Result<Self, AppError>;
+    fn name(&self) -> String;
+    fn version(&self) -> i64;
+    fn draft(&self) -> Self::Draft;
+    fn fields(d: &Self::Draft) -> Fields;
+    fn set_field(d: &mut Self::Draft, field: &str, v: Option<String>);
+    /// Sentences on what moves with `merged`.
+    async fn moves(app: &App, actor: &Actor, t: &I18n, merged: i64) -> Result<Vec<String>, AppError>;
+    async fn similar(app: &App, actor: &Actor, id: i64) -> Result<Vec<Duplicate>, AppError>;
+    /// Search hits as (id, name, detail).
+    async fn search(app: &App, actor: &Actor, text: &str) -> Result<Vec<(i64, String, String)>, AppError>;
+    async fn merge(app: &App, actor: &Actor, f: &MergeForm, result: &Self::Draft) -> Result<(), AppError>;
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn account_view(
-    state: &AppState,
-    session: &Session,
-    id: i64,
-    with: Option<i64>,
-    q: Option<String>,
+impl Mergeable for accounts::Account {
+    type Draft = AccountDraft;
+    const KIND: &'static str = "accounts";
+    const MODULE: Module = Module::Accounts;
+    async fn load(app: &App, actor: &Actor, id: i64) -> Result<Self, AppError> {
+        accounts::get(app, actor, id).await
+    }
+    fn name(&self) -> String {
+        self.row.name.clone()
+    }
+    fn version(&self) -> i64 {
+        self.row.version
+    }
+    fn draft(&self) -> AccountDraft {
+        accounts::Account::draft(self)
+    }
+    fn fields(d: &AccountDraft) -> Fields {
+        account_fields(d)
+    }
+    fn set_field(d: &mut AccountDraft, field: &str, v: Option<String>) {
+        set_account_field(d, field, v)
+    }
+    async fn moves(app: &App, actor: &Actor, t: &I18n, merged: i64) -> Result<Vec<String>, AppError> {
+        let people = contacts::of_account(app, actor, merged).await?.len();
+        let places = accounts::addresses(app, actor, merged).await?.len();
+        Ok(vec![
+            t.t1("merge-moves-contacts", "n", people),
+            t.t1("merge-moves-addresses", "n", places),
+            t.t("merge-moves-rest"),
+        ])
+    }
+    async fn similar(app: &App, actor: &Actor, id: i64) -> Result<Vec<Duplicate>, AppError> {
+        merge::similar_accounts(app, actor, id).await
+    }
+    async fn search(app: &App, actor: &Actor, text: &str) -> Result<Vec<(i64, String, String)>, AppError> {
+        let found = accounts::list(app, actor, &search::account_query(text, 20)).await?;
+        Ok(found
+            .accounts
+            .into_iter()
+            .map(|a| (a.row.id, a.row.name, a.row.city.unwrap_or_default()))
+            .collect())
+    }
+    async fn merge(app: &App, actor: &Actor, f: &MergeForm, result: &AccountDraft) -> Result<(), AppError> {
+        accounts::merge(app, actor, f.id, f.version, f.with, f.other_version, result).await
+    }
+}
+
+impl Mergeable for contacts::Contact {
+    type Draft = ContactDraft;
+    const KIND: &'static str = "contacts";
+    const MODULE: Module = Module::Contacts;
+    async fn load(app: &App, actor: &Actor, id: i64) -> Result<Self, AppError> {
+        contacts::get(app, actor, id).await
+    }
+    fn name(&self) -> String {
+        contacts::Contact::name(self)
+    }
+    fn version(&self) -> i64 {
+        self.row.version
+    }
+    fn draft(&self) -> ContactDraft {
+        contacts::Contact::draft(self)
+    }
+    fn fields(d: &ContactDraft) -> Fields {
+        contact_fields(d)
+    }
+    fn set_field(d: &mut ContactDraft, field: &str, v: Option<String>) {
+        set_contact_field(d, field, v)
+    }
+    async fn moves(_: &App, _: &Actor, t: &I18n, _: i64) -> Result<Vec<String>, AppError> {
+        Ok(vec![t.t("merge-moves-contact")])
+    }
+    async fn similar(app: &App, actor: &Actor, id: i64) -> Result<Vec<Duplicate>, AppError> {
+        merge::similar_contacts(app, actor, id).await
+    }
+    async fn search(app: &App, actor: &Actor, text: &str) -> Result<Vec<(i64, String, String)>, AppError> {
+        let found = contacts::list(app, actor, &search::contact_query(text, 20)).await?;
+        Ok(found
+            .contacts
+            .into_iter()
+            .map(|c| (c.row.id, c.name(), c.row.account_name.clone().unwrap_or_default()))
+            .collect())
+    }
+    async fn merge(app: &App, actor: &Actor, f: &MergeForm, result: &ContactDraft) -> Result<(), AppError> {
+        contacts::merge(app, actor, f.id, f.version, f.with, f.other_version, result).await
+    }
+}
+
+/// What the screen shows besides the two records: the picks, and an error or conflict to explain.
+#[derive(Default)]
+struct Outcome {
     picks: HashMap<String, String>,
     errors: Vec<(String, String)>,
     conflict: bool,
+}
+
+async fn view<K: Mergeable>(
+    state: &AppState,
+    session: &Session,
+    id: i64,
+    q: MergeQuery,
+    out: Outcome,
 ) -> Result<MergePage, PageError> {
     let t = session.t;
     let app = &state.app;
-    let a = accounts::get(app, &session.actor, id).await?;
+    let actor = &session.actor;
+    let a = K::load(app, actor, id).await?;
     let mut page = MergePage {
-        shell: session.shell(t.t1("merge-title", "name", a.row.name.clone())),
-        kind: "accounts",
+        shell: session.shell(t.t1("merge-title", "name", a.name())),
+        kind: K::KIND,
         id,
-        name: a.row.name.clone(),
+        name: a.name(),
         candidates: vec![],
-        q: q.clone().unwrap_or_default(),
+        q: q.q.clone().unwrap_or_default(),
         searched: false,
         other: None,
-        version: a.row.version,
+        version: a.version(),
         other_version: 0,
         rows: vec![],
         moves: vec![],
-        errors,
-        conflict,
+        errors: out.errors,
+        conflict: out.conflict,
     };
-    match with.filter(|w| *w != id) {
+    match q.with.filter(|w| *w != id) {
         Some(w) => {
-            let b = accounts::get(app, &session.actor, w).await?;
+            let b = K::load(app, actor, w).await?;
             let label = |f: &str| t.t(&format!("merge-field-{f}"));
-            let (fa, fb) = (account_fields(&a.draft()), account_fields(&b.draft()));
-            page.rows = rows(state, session, &fa, &fb, &picks, label).await?;
-            let people = contacts::of_account(app, &session.actor, w).await?.len();
-            let places = accounts::addresses(app, &session.actor, w).await?.len();
-            page.moves = vec![
-                t.t1("merge-moves-contacts", "n", people),
-                t.t1("merge-moves-addresses", "n", places),
-                t.t("merge-moves-rest"),
-            ];
-            page.other = Some((w, b.row.name.clone()));
-            page.other_version = b.row.version;
+            let (fa, fb) = (K::fields(&a.draft()), K::fields(&b.draft()));
+            page.rows = rows(state, session, &fa, &fb, &out.picks, label).await?;
+            page.moves = K::moves(app, actor, &t, w).await?;
+            page.other = Some((w, b.name()));
+            page.other_version = b.version();
         }
         None => {
-            let similar = merge::similar_accounts(app, &session.actor, id).await?;
-            page.candidates = similar
+            page.candidates = K::similar(app, actor, id)
+                .await?
                 .iter()
                 .map(|d| Candidate {
                     id: d.id,
@@ -363,16 +459,11 @@ async fn account_view(
                     why: why(&t, d),
                 })
                 .collect();
-            if let Some(text) = q.filter(|s| !s.trim().is_empty()) {
+            if let Some(text) = q.q.filter(|s| !s.trim().is_empty()) {
                 page.searched = true;
-                let found = accounts::list(app, &session.actor, &search::account_query(&text, 20)).await?;
-                for f in found.accounts.into_iter().filter(|f| f.row.id != id) {
-                    if !page.candidates.iter().any(|c| c.id == f.row.id) {
-                        page.candidates.push(Candidate {
-                            id: f.row.id,
-                            name: f.row.name,
-                            why: f.row.city.unwrap_or_default(),
-                        });
+                for (hit, name, why) in K::search(app, actor, &text).await? {
+                    if hit != id && !page.candidates.iter().any(|c| c.id == hit) {
+                        page.candidates.push(Candidate { id: hit, name, why });
                     }
                 }
             }
@@ -381,9 +472,16 @@ async fn account_view(
     Ok(page)
 }
 
+async fn show<K: Mergeable>(state: AppState, session: Session, id: i64, q: MergeQuery) -> Result<Response, PageError> {
+    session.actor.require(K::MODULE, Action::Edit)?;
+    Ok(html(&view::<K>(&state, &session, id, q, Outcome::default()).await?)?.into_response())
+}
+
 /// The posted merge form: `with`, `version`, `other_version` and a `pick_<field>` (`a`/`b`) per
 /// field. Read as a map because the pick fields depend on the record kind.
 struct MergeForm {
+    /// The record that stays (from the URL).
+    id: i64,
     with: i64,
     version: i64,
     other_version: i64,
@@ -391,7 +489,7 @@ struct MergeForm {
 }
 
 impl MergeForm {
-    fn read(picks: HashMap<String, String>) -> Result<MergeForm, PageError> {
+    fn read(id: i64, picks: HashMap<String, String>) -> Result<MergeForm, PageError> {
         let num = |k: &str| -> Result<i64, PageError> {
             picks
                 .get(k)
@@ -399,6 +497,7 @@ impl MergeForm {
                 .ok_or(PageError::BadRequest)
         };
         Ok(MergeForm {
+            id,
             with: num("with")?,
             version: num("version")?,
             other_version: num("other_version")?,
@@ -407,43 +506,65 @@ impl MergeForm {
     }
 }
 
+async fn submit<K: Mergeable>(
+    state: AppState,
+    session: Session,
+    id: i64,
+    form: HashMap<String, String>,
+) -> Result<Response, PageError> {
+    let f = MergeForm::read(id, form)?;
+    let app = &state.app;
+    let a = K::load(app, &session.actor, id).await?;
+    let b = K::load(app, &session.actor, f.with).await?;
+    let mut draft = a.draft();
+    for (field, v) in picked(&K::fields(&a.draft()), &K::fields(&b.draft()), &f.picks) {
+        K::set_field(&mut draft, field, v);
+    }
+    let again = |out: Outcome| {
+        let q = MergeQuery {
+            with: Some(f.with),
+            q: None,
+        };
+        view::<K>(&state, &session, id, q, out)
+    };
+    match K::merge(app, &session.actor, &f, &draft).await {
+        Ok(()) => Ok(Redirect::to(&format!("/{}/{id}?ok=merged", K::KIND)).into_response()),
+        Err(AppError::Validation(e)) => {
+            let out = Outcome {
+                errors: field_messages(&session.t, &e),
+                picks: f.picks.clone(),
+                conflict: false,
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&again(out).await?)?).into_response())
+        }
+        Err(AppError::Conflict { .. }) => {
+            let out = Outcome {
+                picks: f.picks.clone(),
+                conflict: true,
+                ..Default::default()
+            };
+            Ok((StatusCode::CONFLICT, html(&again(out).await?)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn account_page(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    Query(q): Query<MergeQuery>,
+) -> Result<Response, PageError> {
+    show::<accounts::Account>(state, session, id, q).await
+}
+
 async fn account_submit(
     State(state): State<AppState>,
     session: Session,
     Path(id): Path<i64>,
     axum::Form(form): axum::Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
-    let f = MergeForm::read(form)?;
-    let app = &state.app;
-    let a = accounts::get(app, &session.actor, id).await?;
-    let b = accounts::get(app, &session.actor, f.with).await?;
-    let mut draft = a.draft();
-    for (field, v) in picked(&account_fields(&a.draft()), &account_fields(&b.draft()), &f.picks) {
-        set_account_field(&mut draft, field, v);
-    }
-    let t = session.t;
-    match accounts::merge(app, &session.actor, id, f.version, f.with, f.other_version, &draft).await {
-        Ok(()) => Ok(Redirect::to(&format!("/accounts/{id}?ok=merged")).into_response()),
-        Err(AppError::Validation(e)) => {
-            let p = account_view(
-                &state,
-                &session,
-                id,
-                Some(f.with),
-                None,
-                f.picks,
-                field_messages(&t, &e),
-                false,
-            )
-            .await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&p)?).into_response())
-        }
-        Err(AppError::Conflict { .. }) => {
-            let p = account_view(&state, &session, id, Some(f.with), None, f.picks, vec![], true).await?;
-            Ok((StatusCode::CONFLICT, html(&p)?).into_response())
-        }
-        Err(e) => Err(e.into()),
-    }
+    submit::<accounts::Account>(state, session, id, form).await
 }
 
 async fn contact_page(
@@ -452,77 +573,7 @@ async fn contact_page(
     Path(id): Path<i64>,
     Query(q): Query<MergeQuery>,
 ) -> Result<Response, PageError> {
-    session.actor.require(Module::Contacts, Action::Edit)?;
-    let p = contact_view(&state, &session, id, q.with, q.q, HashMap::new(), vec![], false).await?;
-    Ok(html(&p)?.into_response())
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn contact_view(
-    state: &AppState,
-    session: &Session,
-    id: i64,
-    with: Option<i64>,
-    q: Option<String>,
-    picks: HashMap<String, String>,
-    errors: Vec<(String, String)>,
-    conflict: bool,
-) -> Result<MergePage, PageError> {
-    let t = session.t;
-    let app = &state.app;
-    let a = contacts::get(app, &session.actor, id).await?;
-    let mut page = MergePage {
-        shell: session.shell(t.t1("merge-title", "name", a.name())),
-        kind: "contacts",
-        id,
-        name: a.name(),
-        candidates: vec![],
-        q: q.clone().unwrap_or_default(),
-        searched: false,
-        other: None,
-        version: a.row.version,
-        other_version: 0,
-        rows: vec![],
-        moves: vec![],
-        errors,
-        conflict,
-    };
-    match with.filter(|w| *w != id) {
-        Some(w) => {
-            let b = contacts::get(app, &session.actor, w).await?;
-            let label = |f: &str| t.t(&format!("merge-field-{f}"));
-            let (fa, fb) = (contact_fields(&a.draft()), contact_fields(&b.draft()));
-            page.rows = rows(state, session, &fa, &fb, &picks, label).await?;
-            page.moves = vec![t.t("merge-moves-contact")];
-            page.other = Some((w, b.name()));
-            page.other_version = b.row.version;
-        }
-        None => {
-            let similar = merge::similar_contacts(app, &session.actor, id).await?;
-            page.candidates = similar
-                .iter()
-                .map(|d| Candidate {
-                    id: d.id,
-                    name: d.name.clone(),
-                    why: why(&t, d),
-                })
-                .collect();
-            if let Some(text) = q.filter(|s| !s.trim().is_empty()) {
-                page.searched = true;
-                let found = contacts::list(app, &session.actor, &search::contact_query(&text, 20)).await?;
-                for f in found.contacts.into_iter().filter(|f| f.row.id != id) {
-                    if !page.candidates.iter().any(|c| c.id == f.row.id) {
-                        page.candidates.push(Candidate {
-                            id: f.row.id,
-                            name: f.name(),
-                            why: f.row.account_name.unwrap_or_default(),
-                        });
-                    }
-                }
-            }
-        }
-    }
-    Ok(page)
+    show::<contacts::Contact>(state, session, id, q).await
 }
 
 async fn contact_submit(
@@ -531,35 +582,5 @@ async fn contact_submit(
     Path(id): Path<i64>,
     axum::Form(form): axum::Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
-    let f = MergeForm::read(form)?;
-    let app = &state.app;
-    let a = contacts::get(app, &session.actor, id).await?;
-    let b = contacts::get(app, &session.actor, f.with).await?;
-    let mut draft = a.draft();
-    for (field, v) in picked(&contact_fields(&a.draft()), &contact_fields(&b.draft()), &f.picks) {
-        set_contact_field(&mut draft, field, v);
-    }
-    let t = session.t;
-    match contacts::merge(app, &session.actor, id, f.version, f.with, f.other_version, &draft).await {
-        Ok(()) => Ok(Redirect::to(&format!("/contacts/{id}?ok=merged")).into_response()),
-        Err(AppError::Validation(e)) => {
-            let p = contact_view(
-                &state,
-                &session,
-                id,
-                Some(f.with),
-                None,
-                f.picks,
-                field_messages(&t, &e),
-                false,
-            )
-            .await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&p)?).into_response())
-        }
-        Err(AppError::Conflict { .. }) => {
-            let p = contact_view(&state, &session, id, Some(f.with), None, f.picks, vec![], true).await?;
-            Ok((StatusCode::CONFLICT, html(&p)?).into_response())
-        }
-        Err(e) => Err(e.into()),
-    }
+    submit::<contacts::Contact>(state, session, id, form).await
 }
