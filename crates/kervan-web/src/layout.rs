@@ -25,9 +25,10 @@ pub struct Shell {
     pub path: String,
     pub toast: Option<String>,
     pub can_create_lead: bool,
-    /// The top bar's "+ Yeni": what to create where the user is (a customer on the customer
-    /// pages, a contact on the contact pages, otherwise a lead), as (link, label).
-    pub quick_new: Option<(&'static str, String)>,
+    /// The top bar's "+ Yeni" menu: what the user may create, as (link, label), the one the
+    /// current page is about first (a customer on the customer pages, a contact on the contact
+    /// pages, otherwise a lead).
+    pub quick_new: Vec<(&'static str, String)>,
     pub title: String,
 }
 
@@ -100,7 +101,7 @@ impl Shell {
             path: String::new(),
             toast: None,
             can_create_lead: false,
-            quick_new: None,
+            quick_new: vec![],
             title,
         }
     }
@@ -114,19 +115,26 @@ impl Shell {
     }
 }
 
-fn quick_new(t: &I18n, actor: &Actor, path: &str) -> Option<(&'static str, String)> {
-    let here = [
+fn quick_new(t: &I18n, actor: &Actor, path: &str) -> Vec<(&'static str, String)> {
+    let kinds = [
+        ("/leads", Module::Leads, "/leads/new", "lead-new"),
         ("/accounts", Module::Accounts, "/accounts/new", "account-new"),
         ("/contacts", Module::Contacts, "/contacts/new", "contact-new"),
     ];
-    here.iter()
-        .find(|(prefix, module, _, _)| path.starts_with(prefix) && actor.can(*module, Action::Create))
+    let mut out: Vec<(&'static str, String)> = kinds
+        .iter()
+        .filter(|(_, module, _, _)| actor.can(*module, Action::Create))
         .map(|(_, _, href, label)| (*href, t.t(label)))
-        .or_else(|| {
-            actor
-                .can(Module::Leads, Action::Create)
-                .then(|| ("/leads/new", t.t("lead-new")))
-        })
+        .collect();
+    if let Some(i) = kinds
+        .iter()
+        .filter(|(_, module, _, _)| actor.can(*module, Action::Create))
+        .position(|(prefix, _, _, _)| path.starts_with(prefix))
+    {
+        let here = out.remove(i);
+        out.insert(0, here);
+    }
+    out
 }
 
 const TOASTS: &[&str] = &[

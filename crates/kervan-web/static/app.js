@@ -203,7 +203,7 @@
 
   /* ---------- 2 & 8. Keyboard shortcuts, closing the user menu ---------- */
   const closeMenus = (except) => {
-    doc.querySelectorAll('details.usermenu[open]').forEach((d) => {
+    doc.querySelectorAll('details.usermenu[open], details.quicknew-menu[open]').forEach((d) => {
       if (d !== except) d.removeAttribute('open');
     });
   };
@@ -212,7 +212,7 @@
     if (e.defaultPrevented || e.isComposing || e.ctrlKey || e.metaKey || e.altKey) return;
     if (dialog && dialog.open) return;
     if (e.key === 'Escape') {
-      const open = doc.querySelector('details.usermenu[open]');
+      const open = doc.querySelector('details.usermenu[open], details.quicknew-menu[open]');
       if (open) {
         open.removeAttribute('open');
         const s = open.querySelector('summary');
@@ -232,7 +232,7 @@
   });
 
   doc.addEventListener('click', (e) => {
-    const inside = e.target instanceof Element ? e.target.closest('details.usermenu') : null;
+    const inside = e.target instanceof Element ? e.target.closest('details.usermenu, details.quicknew-menu') : null;
     closeMenus(inside);
   });
 

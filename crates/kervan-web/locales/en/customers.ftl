@@ -8,3 +8,4 @@ err-invalid_range = The start must be before the end.
 problem-duplicate-account = A similar customer already exists: { $name }
 problem-duplicate-contact = Another contact has the same phone or e-mail: { $name }
 dashboard-my-accounts = My customers
+quick-new-menu = Create a new record

@@ -8,3 +8,4 @@ err-invalid_range = Başlangıç, bitişten önce olmalı.
 problem-duplicate-account = Benzer bir müşteri zaten kayıtlı: { $name }
 problem-duplicate-contact = Aynı telefon ya da e-posta başka bir kişide kayıtlı: { $name }
 dashboard-my-accounts = Müşterilerim
+quick-new-menu = Yeni kayıt oluştur

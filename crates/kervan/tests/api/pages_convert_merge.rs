@@ -391,11 +391,17 @@ db_test!(top_bar_new_button_follows_the_page, |t| {
     ] {
         let (s, html) = text(&c, t.url(page)).await;
         assert_eq!(s, 200, "{page}");
-        let quick = html
-            .split("quick-new\" href=\"")
+        // A sales rep may create all three: a menu, with what the page is about first.
+        let menu = html
+            .split("id=\"quick-new-menu\">")
             .nth(1)
-            .and_then(|s| s.split('"').next());
-        assert_eq!(quick, Some(target), "on {page}");
+            .and_then(|m| m.split("</div>").next())
+            .unwrap_or_default();
+        let first = menu.split("href=\"").nth(1).and_then(|s| s.split('"').next());
+        assert_eq!(first, Some(target), "on {page}");
+        for other in ["/leads/new", "/accounts/new", "/contacts/new"] {
+            assert!(menu.contains(other), "{other} missing on {page}");
+        }
     }
 });
 
