@@ -452,9 +452,9 @@ pub async fn list(app: &App, actor: &Actor, q: &AccountQuery) -> Result<AccountP
     })
 }
 
-/// The subsidiaries of an account the actor may see (by name), and the totals over all of
-/// them (count and summed annual revenue, including ones owned by others: a holding's size
-/// is a fact about the holding).
+/// The direct subsidiaries of an account the actor may see (by name), and the group's totals
+/// over every level below (count and summed annual revenue, including ones owned by others: a
+/// holding's size is a fact about the holding).
 pub async fn subsidiaries(app: &App, actor: &Actor, id: i64) -> Result<(Vec<Account>, RollupRow)> {
     get(app, actor, id).await?;
     let q = AccountQuery {

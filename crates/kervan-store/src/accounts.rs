@@ -457,14 +457,21 @@ pub struct RollupRow {
     pub revenue: Option<i64>,
 }
 
-/// Subsidiaries (direct) and their summed annual revenue, for the parent's totals.
+/// Every subsidiary below an account (their subsidiaries too, at any depth) and their summed
+/// annual revenue, for the group's totals on the parent.
 pub async fn rollup<C: ConnectionTrait>(c: &C, parent_id: i64) -> Result<RollupRow> {
     let r: Option<RollupRow> = db::one(
         c,
+        // UNION (not UNION ALL) stops at rows already seen, so a parent loop in old data ends.
         // PostgreSQL sums BIGINT into NUMERIC, which does not read back as i64: cast it.
-        "SELECT COUNT(*) AS n, CAST(SUM(annual_revenue) AS BIGINT) AS revenue FROM accounts
-         WHERE parent_id = ? AND archived_at IS NULL",
-        vec![parent_id.into()],
+        "WITH RECURSIVE tree(id) AS (
+             SELECT id FROM accounts WHERE parent_id = ? AND archived_at IS NULL
+             UNION
+             SELECT a.id FROM accounts a JOIN tree t ON a.parent_id = t.id WHERE a.archived_at IS NULL
+         )
+         SELECT COUNT(*) AS n, CAST(SUM(annual_revenue) AS BIGINT) AS revenue FROM accounts
+         WHERE id IN (SELECT id FROM tree) AND id <> ?",
+        vec![parent_id.into(), parent_id.into()],
     )
     .await?;
     Ok(r.unwrap_or(RollupRow { n: 0, revenue: None }))

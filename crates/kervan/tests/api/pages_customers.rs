@@ -656,7 +656,8 @@ db_test!(subsidiaries_show_totals, |t| {
 
     let tab = b.page(t, &format!("/accounts/{parent}?tab=subsidiaries")).await;
     let totals = after(&tab, "id=\"subsidiary-totals\"");
-    assert!(totals.contains("<dd>2</dd>"), "{totals}");
+    // The group's totals count every level: two subsidiaries and Karadeniz Gıda under one of them.
+    assert!(totals.contains("<dd>3</dd>"), "{totals}");
     assert!(totals.contains("470.500.000,50 ₺"));
     assert!(tab.contains("Karadeniz Çay Sanayi A.Ş.") && tab.contains("Karadeniz Lojistik Ltd. Şti."));
     assert!(tab.contains("120.500.000,00 ₺"));
