@@ -5,6 +5,7 @@ pub mod access;
 pub mod accounts;
 pub mod actor;
 pub mod auth;
+pub mod bulk;
 pub mod contacts;
 pub mod conversion;
 pub mod dashboard;
