@@ -12,11 +12,12 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
 use kervan_app::accounts::{self as app_accounts, Account};
+use kervan_app::bulk::Target;
 use kervan_app::{Actor, AppError, search as app_search, users as app_users};
 use kervan_core::accounts::{
     AccountDraft, AccountKind, AddressDraft, AddressKind, CustomerClass, Lifecycle, Potential, Segment,
@@ -31,6 +32,7 @@ use kervan_store::listing::{Position, SortValue};
 
 use crate::AppState;
 use crate::auth::Session;
+use crate::bulk::{BulkBar, toast as bulk_toast};
 use crate::error::{PageError, html};
 use crate::forms::{decode_cursor, encode_cursor, split_tags};
 use crate::i18n::I18n;
@@ -649,6 +651,7 @@ const LIST_TOASTS: &[&str] = &["archived"];
 #[template(path = "accounts/list.html")]
 struct ListPage {
     shell: Shell,
+    bulk: BulkBar,
     p: AccountListParams,
     items: Vec<AccountItem>,
     kinds: Vec<Choice>,
@@ -694,10 +697,34 @@ async fn list_page(
     session: Session,
     Query(p): Query<AccountListParams>,
 ) -> Result<Response, PageError> {
+    Ok(list_view(&state, &session, p, &session.path, None)
+        .await?
+        .into_response())
+}
+
+/// The list at `url` (path and query) with `message` above it: what a refused bulk action shows.
+pub async fn list_html(
+    state: &AppState,
+    session: &Session,
+    url: &str,
+    message: Option<String>,
+) -> Result<Html<String>, PageError> {
+    let query = url.split_once('?').map(|(_, q)| q).unwrap_or_default();
+    let p: AccountListParams = serde_urlencoded::from_str(query).unwrap_or_default();
+    list_view(state, session, p, url, message).await
+}
+
+async fn list_view(
+    state: &AppState,
+    session: &Session,
+    p: AccountListParams,
+    url: &str,
+    message: Option<String>,
+) -> Result<Html<String>, PageError> {
     let t = session.t;
     let app = &state.app;
     session.actor.require(Module::Accounts, Action::View)?;
-    let (q, errors) = match p.to_query(50, 200) {
+    let (q, mut errors) = match p.to_query(50, 200) {
         Ok(q) => (q, vec![]),
         // Show what was wrong and the unfiltered list rather than an error page.
         Err(e) => (
@@ -738,13 +765,26 @@ async fn list_page(
         .iter()
         .any(|v| !v.trim().is_empty());
     let mut shell = session.shell(t.t("accounts-title"));
-    shell.toast = toast(&t, "account", session_ok(&session).as_deref(), LIST_TOASTS);
+    shell.toast = toast(&t, "account", session_ok(session).as_deref(), LIST_TOASTS);
+    if let Some(b) = bulk_toast(&t, url) {
+        shell.toast = Some(b);
+    }
+    if let Some(m) = message {
+        errors.insert(0, ("ids".to_string(), m));
+    }
+    let bulk = BulkBar::new(
+        session,
+        Target::Accounts,
+        url,
+        owner_choices(state, &session.actor, None, None).await?,
+    );
     let sort = match p.sort.trim() {
         "" => "name".to_string(),
         s => s.to_string(),
     };
     let page = ListPage {
         shell,
+        bulk,
         items: page.accounts.iter().map(|a| AccountItem::from(&t, a)).collect(),
         kinds: code_choices(
             &t,
@@ -771,7 +811,7 @@ async fn list_page(
             &codes(CustomerClass::ALL, |k| k.as_str()),
             p.customer_class.trim(),
         ),
-        owners: owner_filter_choices(&state, &session.actor, Module::Accounts, p.owner_id.trim()).await?,
+        owners: owner_filter_choices(state, &session.actor, Module::Accounts, p.owner_id.trim()).await?,
         next_link,
         prev_link,
         errors,
@@ -781,7 +821,7 @@ async fn list_page(
         can_create: session.actor.can(Module::Accounts, Action::Create),
         p,
     };
-    Ok(html(&page)?.into_response())
+    html(&page)
 }
 
 /// The codes of a domain enum, for [`code_choices`].

@@ -9,10 +9,11 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use kervan_app::bulk::Target;
 use kervan_app::contacts::{self as app_contacts, Contact, OrgNode};
 use kervan_app::{Actor, AppError, accounts as app_accounts, search as app_search, users as app_users};
 use kervan_core::contacts::{BuyingRole, ContactDraft, Influence, Relationship};
@@ -28,6 +29,7 @@ use crate::accounts::{
     reference_value, session_ok, time_value, toast, truthy, user_value, version_of,
 };
 use crate::auth::Session;
+use crate::bulk::{BulkBar, toast as bulk_toast};
 use crate::error::{PageError, html};
 use crate::forms::{encode_cursor, split_tags};
 use crate::i18n::I18n;
@@ -331,6 +333,7 @@ impl ContactListParams {
 #[template(path = "contacts/list.html")]
 struct ListPage {
     shell: Shell,
+    bulk: BulkBar,
     p: ContactListParams,
     items: Vec<ContactItem>,
     roles: Vec<Choice>,
@@ -379,10 +382,34 @@ async fn list_page(
     session: Session,
     Query(p): Query<ContactListParams>,
 ) -> Result<Response, PageError> {
+    Ok(list_view(&state, &session, p, &session.path, None)
+        .await?
+        .into_response())
+}
+
+/// The list at `url` (path and query) with `message` above it: what a refused bulk action shows.
+pub async fn list_html(
+    state: &AppState,
+    session: &Session,
+    url: &str,
+    message: Option<String>,
+) -> Result<Html<String>, PageError> {
+    let query = url.split_once('?').map(|(_, q)| q).unwrap_or_default();
+    let p: ContactListParams = serde_urlencoded::from_str(query).unwrap_or_default();
+    list_view(state, session, p, url, message).await
+}
+
+async fn list_view(
+    state: &AppState,
+    session: &Session,
+    p: ContactListParams,
+    url: &str,
+    message: Option<String>,
+) -> Result<Html<String>, PageError> {
     let t = session.t;
     let app = &state.app;
     session.actor.require(Module::Contacts, Action::View)?;
-    let (q, errors) = match p.to_query(50, 200) {
+    let (q, mut errors) = match p.to_query(50, 200) {
         Ok(q) => (q, vec![]),
         Err(e) => (
             ContactListParams::default().to_query(50, 200).unwrap_or_default(),
@@ -426,9 +453,22 @@ async fn list_page(
         s => s.to_string(),
     };
     let mut shell = session.shell(t.t("contacts-title"));
-    shell.toast = toast(&t, "contact", session_ok(&session).as_deref(), &["archived"]);
+    shell.toast = toast(&t, "contact", session_ok(session).as_deref(), &["archived"]);
+    if let Some(b) = bulk_toast(&t, url) {
+        shell.toast = Some(b);
+    }
+    if let Some(m) = message {
+        errors.insert(0, ("ids".to_string(), m));
+    }
+    let bulk = BulkBar::new(
+        session,
+        Target::Contacts,
+        url,
+        owner_choices(state, &session.actor, None, None).await?,
+    );
     let page = ListPage {
         shell,
+        bulk,
         items: page.contacts.iter().map(|c| ContactItem::from(&t, c)).collect(),
         roles: code_choices(
             &t,
@@ -436,7 +476,7 @@ async fn list_page(
             &codes(BuyingRole::ALL, |r| r.as_str()),
             p.buying_role.trim(),
         ),
-        owners: owner_filter_choices(&state, &session.actor, Module::Contacts, p.owner_id.trim()).await?,
+        owners: owner_filter_choices(state, &session.actor, Module::Contacts, p.owner_id.trim()).await?,
         account,
         next_link,
         prev_link,
@@ -447,7 +487,7 @@ async fn list_page(
         can_create: session.actor.can(Module::Contacts, Action::Create),
         p,
     };
-    Ok(html(&page)?.into_response())
+    html(&page)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -94,6 +94,19 @@ impl I18n {
             .unwrap_or_else(|| key.to_string())
     }
 
+    /// A message with several number arguments (each also as `{name}_text`, formatted for the
+    /// language), so plural selectors can look at every one of them.
+    pub fn t_nums(&self, key: &str, nums: &[(&'static str, i64)]) -> String {
+        let mut args: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
+        for (name, n) in nums {
+            args.insert(Cow::Borrowed(*name), FluentValue::from(*n));
+            args.insert(Cow::Owned(format!("{name}_text")), FluentValue::from(self.num(*n)));
+        }
+        LOCALES
+            .try_lookup_with_args(&self.lang.id(), key, &args)
+            .unwrap_or_else(|| key.to_string())
+    }
+
     pub fn status(&self, code: &str) -> String {
         self.t(&format!("lead-status-{code}"))
     }

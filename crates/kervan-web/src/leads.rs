@@ -4,10 +4,11 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use kervan_app::bulk::Target;
 use kervan_app::error::Duplicate;
 use kervan_app::leads::{self as app_leads, Lead};
 use kervan_app::{AppError, users as app_users};
@@ -19,6 +20,7 @@ use kervan_store::users::UserRow;
 
 use crate::AppState;
 use crate::auth::Session;
+use crate::bulk::{BulkBar, toast as bulk_toast};
 use crate::error::{PageError, field_messages, html};
 use crate::forms::{LeadListParams, encode_cursor, split_tags};
 use crate::i18n::I18n;
@@ -119,6 +121,7 @@ impl LeadItem {
 #[template(path = "leads/list.html")]
 struct ListPage {
     shell: Shell,
+    bulk: BulkBar,
     p: LeadListParams,
     items: Vec<LeadItem>,
     statuses: Vec<Choice>,
@@ -175,10 +178,34 @@ async fn list_page(
     session: Session,
     Query(p): Query<LeadListParams>,
 ) -> Result<Response, PageError> {
+    Ok(list_view(&state, &session, p, &session.path, None)
+        .await?
+        .into_response())
+}
+
+/// The list at `url` (path and query) with `message` above it: what a refused bulk action shows.
+pub async fn list_html(
+    state: &AppState,
+    session: &Session,
+    url: &str,
+    message: Option<String>,
+) -> Result<Html<String>, PageError> {
+    let query = url.split_once('?').map(|(_, q)| q).unwrap_or_default();
+    let p: LeadListParams = serde_urlencoded::from_str(query).unwrap_or_default();
+    list_view(state, session, p, url, message).await
+}
+
+async fn list_view(
+    state: &AppState,
+    session: &Session,
+    p: LeadListParams,
+    url: &str,
+    message: Option<String>,
+) -> Result<Html<String>, PageError> {
     let t = session.t;
     let app = &state.app;
     session.actor.require(Module::Leads, Action::View)?;
-    let (q, errors) = match p.to_query(50, 200) {
+    let (q, mut errors) = match p.to_query(50, 200) {
         Ok(q) => (q, vec![]),
         Err(e) => {
             // Show what was wrong and the unfiltered list rather than an error page.
@@ -223,13 +250,20 @@ async fn list_page(
     };
     let cities = values_choices(app_leads::filter_values(app, "city").await?, p.city.trim());
     let sectors = values_choices(app_leads::filter_values(app, "sector").await?, p.sector.trim());
+    if let Some(m) = message {
+        errors.insert(0, ("ids".to_string(), m));
+    }
+    let bulk = BulkBar::new(session, Target::Leads, url, owner_choices(&owners, None));
     let more_open = !p.tag.is_empty()
         || !p.city.is_empty()
         || !p.sector.is_empty()
         || !p.archived.is_empty()
         || p.created == "custom";
+    let mut shell = session.shell(t.t("leads-title"));
+    shell.toast = bulk_toast(&t, url);
     let page = ListPage {
-        shell: session.shell(t.t("leads-title")),
+        shell,
+        bulk,
         items: page.leads.iter().map(|l| LeadItem::from(&t, l)).collect(),
         statuses: status_choices(&t, &p.status, false),
         sources: source_choices(&t, &p.source),
@@ -245,7 +279,7 @@ async fn list_page(
         can_create: session.actor.can(Module::Leads, Action::Create),
         p,
     };
-    Ok(html(&page)?.into_response())
+    html(&page)
 }
 
 /// The lead form as typed.

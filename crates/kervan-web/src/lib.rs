@@ -17,6 +17,7 @@ pub mod accounts;
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod bulk;
 pub mod contacts;
 pub mod conversion;
 pub mod dashboard;
@@ -77,6 +78,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .merge(dashboard::router())
         .merge(leads::router())
+        .merge(bulk::router())
         .merge(accounts::router())
         .merge(contacts::router())
         .merge(conversion::router())

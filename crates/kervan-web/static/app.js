@@ -1,7 +1,7 @@
 /* Kervan — our own small script. Every page works without it; this only enhances:
    live search, keyboard shortcuts, confirm dialog, lost-reason toggle, auto-submit
    filters, focus after a validation error, toasts, closing the user menu, the company/individual
-   boxes of the customer form. */
+   boxes of the customer form, row selection for bulk actions on lists. */
 (() => {
   'use strict';
 
@@ -189,11 +189,14 @@
 
   doc.addEventListener('submit', (e) => {
     const form = e.target;
-    if (!(form instanceof HTMLFormElement) || !form.hasAttribute('data-confirm')) return;
+    if (!(form instanceof HTMLFormElement)) return;
+    const submitter = e.submitter || null;
+    // A button may ask on its own (a list's bulk "Arşivle" shares its form with harmless actions).
+    const message = (submitter && submitter.getAttribute('data-confirm')) || form.getAttribute('data-confirm');
+    if (message === null) return;
     if (form.dataset.confirmed === '1') { delete form.dataset.confirmed; return; }
     e.preventDefault();
-    const submitter = e.submitter || null;
-    askConfirm(form.getAttribute('data-confirm') || '').then((yes) => {
+    askConfirm(message).then((yes) => {
       if (!yes) { if (submitter) submitter.focus(); return; }
       form.dataset.confirmed = '1';
       submitForm(form, submitter);
@@ -324,5 +327,43 @@
     if (active && bar.scrollWidth > bar.clientWidth) {
       bar.scrollLeft = active.offsetLeft - bar.offsetLeft - (bar.clientWidth - active.offsetWidth) / 2;
     }
+  });
+
+  /* ---------- 11. Bulk actions on lists ---------- */
+  // Without JavaScript the row checkboxes and the bar post as a plain form. Here: the header box
+  // ticks every row of the page, the bar counts the selection, and its buttons wait for one.
+  doc.querySelectorAll('form[data-bulk]').forEach((form) => {
+    const all = form.querySelector('[data-bulk-all]');
+    const boxes = () => Array.from(form.querySelectorAll('input[type="checkbox"][name="ids"]'));
+    const count = form.querySelector('[data-bulk-count]');
+    const buttons = form.querySelectorAll('[data-bulk-submit]');
+    const sync = () => {
+      const list = boxes();
+      const n = list.filter((b) => b.checked).length;
+      list.forEach((b) => { const tr = b.closest('tr'); if (tr) tr.classList.toggle('selected', b.checked); });
+      if (all) {
+        all.checked = n > 0 && n === list.length;
+        all.indeterminate = n > 0 && n < list.length;
+      }
+      if (count) {
+        count.textContent = n > 0
+          ? (count.getAttribute('data-some') || '').replace('{n}', String(n))
+          : (count.getAttribute('data-none') || '');
+      }
+      buttons.forEach((b) => { b.disabled = n === 0; });
+      form.classList.toggle('has-selection', n > 0);
+    };
+    if (all) {
+      all.addEventListener('change', () => {
+        boxes().forEach((b) => { b.checked = all.checked; });
+        sync();
+      });
+    }
+    form.addEventListener('change', (e) => {
+      if (e.target instanceof HTMLInputElement && e.target.name === 'ids') sync();
+    });
+    // The browser may restore ticks on "back"; count what is really ticked.
+    window.addEventListener('pageshow', sync);
+    sync();
   });
 })();
