@@ -5,6 +5,7 @@ mod api_contacts;
 mod api_conversion;
 mod api_support;
 mod helpers;
+mod pages_bulk;
 mod pages_convert_merge;
 mod pages_customers;
 
