@@ -548,6 +548,7 @@ async fn steps(c: Client, base: String, label: &'static str, mut clock: Clock) {
     clock.step("list shows the lead; screenshots taken");
 
     customers(&c, &base, label, &lead_path, &mut clock).await;
+    bulk(&c, &base, label, &mut clock).await;
 
     eprintln!(
         "[{label}] PASSED. live search via JavaScript: {}. Screenshots in {}",
@@ -721,6 +722,67 @@ async fn customers(c: &Client, base: &str, label: &'static str, lead_path: &str,
     );
     shots(c, label, "account-history").await;
     clock.step("duplicate merged; history records it");
+}
+
+/// Bulk actions: two new leads ticked on the list, the bar counts them, "İletişim kuruldu" applied
+/// to both, back on the list with the toast.
+async fn bulk(c: &Client, base: &str, label: &'static str, clock: &mut Clock) {
+    for (first, phone) in [("Gökçe", "0533 444 55 66"), ("Ilgaz", "0533 444 55 77")] {
+        goto(c, base, "/leads/new").await;
+        fill(c, "#first_name", first).await;
+        fill(c, "#last_name", "Öztürk").await;
+        fill(c, "#phone", phone).await;
+        find(c, "#source")
+            .await
+            .select_by_value("referral")
+            .await
+            .expect("choose the source `referral`");
+        find(c, "#save").await.click().await.expect("click Kaydet");
+        wait_path(c, "the new lead's page", is_lead_detail).await;
+    }
+    goto(c, base, "/leads?sort=name").await;
+    let boxes = c
+        .find_all(Locator::Css("#lead-table tbody input[name='ids']"))
+        .await
+        .expect("find the row checkboxes");
+    assert!(boxes.len() >= 2, "the lead list has {} row checkboxes", boxes.len());
+    let applied = js(c, "return !!document.getElementById('bulk-apply').disabled", vec![]).await;
+    assert_eq!(applied, json!(true), "Uygula should wait for a selection");
+    for b in boxes.iter().take(2) {
+        b.click().await.expect("tick a row");
+    }
+    wait_until(
+        c,
+        "the bar to count two rows",
+        "return document.querySelector('[data-bulk-count]').textContent.includes('2') \
+         && !document.getElementById('bulk-apply').disabled",
+        vec![],
+    )
+    .await;
+    shots(c, label, "leads-bulk-selected").await;
+    find(c, "#bulk-action")
+        .await
+        .select_by_value("status:contacted")
+        .await
+        .expect("choose İletişim kuruldu");
+    find(c, "#bulk-apply").await.click().await.expect("click Uygula");
+    wait_until(
+        c,
+        "the list again with the toast",
+        "return location.search.includes('ok=bulk') && !!document.querySelector('.toast')",
+        vec![],
+    )
+    .await;
+    let toast = text(c, ".toast").await;
+    assert!(toast.contains("2 kayıt güncellendi"), "toast says {toast:?}");
+    assert!(url_of(c).await.contains("sort=name"), "the list lost its sort");
+    clock.step("two leads ticked and moved to a status in bulk");
+    // The customer and contact lists carry the same boxes.
+    for (path, name) in [("/accounts", "accounts-list"), ("/contacts", "contacts-list")] {
+        goto(c, base, path).await;
+        find(c, "form[data-bulk] tbody input[name='ids']").await;
+        shots(c, label, name).await;
+    }
 }
 
 fn is_account_card(p: &str) -> bool {
