@@ -123,7 +123,7 @@ pub fn safe_back(back: &str, list: &str) -> String {
     }
 }
 
-/// The toast for `?ok=bulk&n=…` on a list: "12 kayıt güncellendi, 2 kayıt atlandı (…)". Only
+/// The toast for `?ok=bulk&n=…` on a list ("12 records updated, 2 records skipped (…)" in English). Only
 /// numbers are read from the query, so the text cannot be injected.
 pub fn toast(t: &I18n, path: &str) -> Option<String> {
     let (_, query) = path.split_once('?')?;
