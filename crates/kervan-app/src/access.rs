@@ -1,7 +1,8 @@
 //! Rules every module shares: who may see a record (by its owner), to whom a record may be
 //! given, and the field-by-field history of a write.
 
-use kervan_core::permissions::Scope;
+use kervan_core::permissions::{Action, Module, Scope};
+use kervan_core::text::collation_key;
 use kervan_core::text::fold;
 use kervan_core::time::{now_ms, rfc3339};
 use kervan_store::audit::{self, Change};
@@ -22,6 +23,48 @@ pub async fn visible<C: ConnectionTrait>(c: &C, vis: Visibility, owner_id: Optio
             None => false,
         },
     })
+}
+
+/// Checks that the actor may act on a record of `module` owned by `owner_id`: one it cannot even
+/// see is `NotFound` (never tell whether somebody else's record exists); one it sees but may not
+/// `action` is `Forbidden`.
+pub async fn authorize<C: ConnectionTrait>(
+    c: &C,
+    actor: &Actor,
+    module: Module,
+    owner_id: Option<i64>,
+    action: Action,
+) -> Result<()> {
+    if !visible(c, actor.visibility(module, Action::View), owner_id).await? {
+        return Err(AppError::NotFound);
+    }
+    if action != Action::View {
+        actor.require(module, action)?;
+        if !visible(c, actor.visibility(module, action), owner_id).await? {
+            return Err(AppError::Forbidden { module, action });
+        }
+    }
+    Ok(())
+}
+
+/// A stale version seen by the store, as the use-case error with the version now current.
+pub fn conflict(e: StoreError, current_version: i64) -> AppError {
+    match e {
+        StoreError::Conflict => AppError::Conflict { current_version },
+        other => other.into(),
+    }
+}
+
+/// The picked tags plus the other record's that are not among them (Turkish-insensitive), for
+/// a merge.
+pub fn union_tags(picked: &[String], other: &[String]) -> Vec<String> {
+    let mut all = picked.to_vec();
+    for t in other {
+        if !all.iter().any(|x| collation_key(x) == collation_key(t)) {
+            all.push(t.clone());
+        }
+    }
+    all
 }
 
 /// Checks that the actor may give a record to `owner_id` under `scope`.
@@ -121,12 +164,7 @@ pub async fn set_archived(app: &App, actor: &Actor, r: Archivable<'_>, version: 
     let txn = app.db.conn.begin().await?;
     listing::set_archived(&txn, r.table, r.id, version, at, now)
         .await
-        .map_err(|e| match e {
-            StoreError::Conflict => AppError::Conflict {
-                current_version: r.current_version,
-            },
-            other => other.into(),
-        })?;
+        .map_err(|e| conflict(e, r.current_version))?;
     let change = Change {
         field: "archived_at",
         old: r.archived_at.map(rfc3339),

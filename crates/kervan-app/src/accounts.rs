@@ -12,9 +12,9 @@ use kervan_store::accounts::{
 use kervan_store::audit::{self, AuditRow, Change};
 use kervan_store::leads::Visibility;
 use kervan_store::listing::Page;
-use kervan_store::{ConnectionTrait, StoreError, TransactionTrait};
+use kervan_store::{ConnectionTrait, TransactionTrait};
 
-use crate::access::{self, Snapshot, attach_tags, check_owner, tag_pairs, tags_text};
+use crate::access::{self, Snapshot, attach_tags, check_owner, conflict, tag_pairs, tags_text};
 use crate::error::{AppError, Duplicate, Result};
 use crate::{Actor, App};
 
@@ -212,6 +212,22 @@ pub async fn find_duplicates<C: ConnectionTrait>(
     Ok(out.into_iter().map(|(_, d)| d).take(5).collect())
 }
 
+/// [`find_duplicates`] limited to the accounts the actor may see (and so open, attach to, merge).
+pub(crate) async fn visible_duplicates(
+    app: &App,
+    actor: &Actor,
+    v: &AccountValues,
+    except: Option<i64>,
+) -> Result<Vec<Duplicate>> {
+    let mut out = Vec::new();
+    for d in find_duplicates(&app.db.conn, v, except).await? {
+        if get(app, actor, d.id).await.is_ok() {
+            out.push(d);
+        }
+    }
+    Ok(out)
+}
+
 /// Checks the parent: it exists, the actor sees it, and it is not the account itself or below it.
 async fn check_parent<C: ConnectionTrait>(c: &C, actor: &Actor, id: Option<i64>, parent_id: i64) -> Result<()> {
     let Some(parent) = store::get(c, parent_id).await? else {
@@ -308,18 +324,7 @@ pub(crate) async fn load_for<C: ConnectionTrait>(c: &C, actor: &Actor, id: i64, 
         .require(Module::Accounts, Action::View)
         .map_err(|_| AppError::NotFound)?;
     let row = store::get(c, id).await?.ok_or(AppError::NotFound)?;
-    if !access::visible(c, actor.visibility(Module::Accounts, Action::View), row.owner_id).await? {
-        return Err(AppError::NotFound);
-    }
-    if action != Action::View {
-        actor.require(Module::Accounts, action)?;
-        if !access::visible(c, actor.visibility(Module::Accounts, action), row.owner_id).await? {
-            return Err(AppError::Forbidden {
-                module: Module::Accounts,
-                action,
-            });
-        }
-    }
+    access::authorize(c, actor, Module::Accounts, row.owner_id, action).await?;
     let mut tags: Vec<String> = store::tags_of(c, &[id]).await?.into_iter().map(|(_, t)| t).collect();
     tags.sort_by_key(|t| collation_key(t));
     Ok(Account { row, tags })
@@ -327,13 +332,6 @@ pub(crate) async fn load_for<C: ConnectionTrait>(c: &C, actor: &Actor, id: i64, 
 
 pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<Account> {
     load_for(&app.db.conn, actor, id, Action::View).await
-}
-
-fn conflict(e: StoreError, current_version: i64) -> AppError {
-    match e {
-        StoreError::Conflict => AppError::Conflict { current_version },
-        other => other.into(),
-    }
 }
 
 /// Replaces the account's fields with `draft` if the account is still at `version`.
@@ -649,12 +647,7 @@ pub async fn merge(
     let txn = c.begin().await?;
     let old = row_snapshot(&survivor.row, &survivor.tags);
     // Tags: the picked ones plus the merged account's (the union), written after the move.
-    let mut all_tags = tags.clone();
-    for t in &merged.tags {
-        if !all_tags.iter().any(|x| collation_key(x) == collation_key(t)) {
-            all_tags.push(t.clone());
-        }
-    }
+    let all_tags = access::union_tags(&tags, &merged.tags);
     let changes = access::diff(&old, &snapshot(&values, &all_tags));
     store::update(&txn, survivor_id, survivor_version, &values, now)
         .await

@@ -10,9 +10,9 @@ use kervan_store::audit::{self, AuditRow, Change};
 use kervan_store::contacts::{self as store, ContactQuery, ContactRow, ContactValues};
 use kervan_store::leads::Visibility;
 use kervan_store::listing::Page;
-use kervan_store::{ConnectionTrait, StoreError, TransactionTrait};
+use kervan_store::{ConnectionTrait, TransactionTrait};
 
-use crate::access::{self, Snapshot, attach_tags, check_owner, tag_pairs, tags_text};
+use crate::access::{self, Snapshot, attach_tags, check_owner, conflict, tag_pairs, tags_text};
 use crate::error::{AppError, Duplicate, Result};
 use crate::{Actor, App, accounts};
 
@@ -256,18 +256,7 @@ async fn load_for<C: ConnectionTrait>(c: &C, actor: &Actor, id: i64, action: Act
         .require(Module::Contacts, Action::View)
         .map_err(|_| AppError::NotFound)?;
     let row = store::get(c, id).await?.ok_or(AppError::NotFound)?;
-    if !access::visible(c, actor.visibility(Module::Contacts, Action::View), row.owner_id).await? {
-        return Err(AppError::NotFound);
-    }
-    if action != Action::View {
-        actor.require(Module::Contacts, action)?;
-        if !access::visible(c, actor.visibility(Module::Contacts, action), row.owner_id).await? {
-            return Err(AppError::Forbidden {
-                module: Module::Contacts,
-                action,
-            });
-        }
-    }
+    access::authorize(c, actor, Module::Contacts, row.owner_id, action).await?;
     let mut tags: Vec<String> = store::tags_of(c, &[id]).await?.into_iter().map(|(_, t)| t).collect();
     tags.sort_by_key(|t| collation_key(t));
     Ok(Contact { row, tags })
@@ -275,13 +264,6 @@ async fn load_for<C: ConnectionTrait>(c: &C, actor: &Actor, id: i64, action: Act
 
 pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<Contact> {
     load_for(&app.db.conn, actor, id, Action::View).await
-}
-
-fn conflict(e: StoreError, current_version: i64) -> AppError {
-    match e {
-        StoreError::Conflict => AppError::Conflict { current_version },
-        other => other.into(),
-    }
 }
 
 pub async fn update(
@@ -492,12 +474,7 @@ pub async fn merge(
     {
         return Err(AppError::field("reports_to_id", "reports_to_loop"));
     }
-    let mut all_tags = tags.clone();
-    for t in &merged.tags {
-        if !all_tags.iter().any(|x| collation_key(x) == collation_key(t)) {
-            all_tags.push(t.clone());
-        }
-    }
+    let all_tags = access::union_tags(&tags, &merged.tags);
     let now = now_ms();
     let txn = c.begin().await?;
     let mut changes = access::diff(

@@ -84,15 +84,7 @@ pub fn contact_draft(lead: &Lead, account_id: i64) -> Option<ContactDraft> {
 pub async fn matches(app: &App, actor: &Actor, lead_id: i64) -> Result<Vec<Duplicate>> {
     let lead = leads::get(app, actor, lead_id).await?;
     let (values, _) = accounts::values_for(&account_draft(&lead), lead.row.owner_id)?;
-    let all = accounts::find_duplicates(&app.db.conn, &values, None).await?;
-    // Only offer accounts this user may see (and so attach to).
-    let mut out = Vec::new();
-    for d in all {
-        if accounts::get(app, actor, d.id).await.is_ok() {
-            out.push(d);
-        }
-    }
-    Ok(out)
+    accounts::visible_duplicates(app, actor, &values, None).await
 }
 
 /// Converts the lead. Needs edit rights on the lead and create rights for accounts (unless
@@ -128,7 +120,8 @@ pub async fn convert(app: &App, actor: &Actor, lead_id: i64, req: &ConvertReques
             actor.require(Module::Accounts, Action::Create)?;
             let (values, tags) = accounts::values_for(&account_draft(&lead), owner_id)?;
             if !req.allow_duplicate {
-                let d = matches(app, actor, lead_id).await?;
+                // The lead and its account values are in hand: no need to read them again.
+                let d = accounts::visible_duplicates(app, actor, &values, None).await?;
                 if !d.is_empty() {
                     return Err(AppError::Duplicate(d));
                 }

@@ -83,10 +83,6 @@ fn values_of(f: &LeadFields, owner_id: Option<i64>) -> LeadValues {
     }
 }
 
-async fn visible<C: ConnectionTrait>(c: &C, vis: Visibility, row: &LeadRow) -> Result<bool> {
-    access::visible(c, vis, row.owner_id).await
-}
-
 async fn check_duplicates<C: ConnectionTrait>(c: &C, f: &LeadFields, except: Option<i64>) -> Result<()> {
     let phone = f.phone.as_ref().map(Phone::as_str);
     let email = f.email.as_ref().map(Email::as_str);
@@ -202,19 +198,7 @@ pub async fn create(app: &App, actor: &Actor, draft: &LeadDraft, allow_duplicate
 /// somebody else's record exists).
 pub(crate) async fn load_for<C: ConnectionTrait>(c: &C, actor: &Actor, id: i64, action: Action) -> Result<Lead> {
     let row = store::get(c, id).await?.ok_or(AppError::NotFound)?;
-    if !visible(c, actor.visibility(Module::Leads, Action::View), &row).await? {
-        return Err(AppError::NotFound);
-    }
-    if action != Action::View {
-        let scope = actor.require(Module::Leads, action)?;
-        let _ = scope;
-        if !visible(c, actor.visibility(Module::Leads, action), &row).await? {
-            return Err(AppError::Forbidden {
-                module: Module::Leads,
-                action,
-            });
-        }
-    }
+    access::authorize(c, actor, Module::Leads, row.owner_id, action).await?;
     let mut tags: Vec<String> = store::tags_of(c, &[id]).await?.into_iter().map(|(_, t)| t).collect();
     tags.sort_by_key(|t| collation_key(t));
     Ok(Lead { row, tags })

@@ -12,13 +12,7 @@ pub async fn similar_accounts(app: &App, actor: &Actor, id: i64) -> Result<Vec<D
     let Ok((values, _)) = accounts::values_for(&a.draft(), a.row.owner_id) else {
         return Ok(vec![]);
     };
-    let mut out = Vec::new();
-    for d in accounts::find_duplicates(&app.db.conn, &values, Some(id)).await? {
-        if accounts::get(app, actor, d.id).await.is_ok() {
-            out.push(d);
-        }
-    }
-    Ok(out)
+    accounts::visible_duplicates(app, actor, &values, Some(id)).await
 }
 
 /// Contacts that share a phone number or the e-mail with contact `id`.

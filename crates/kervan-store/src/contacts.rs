@@ -3,7 +3,7 @@
 
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Value};
 
-use crate::db::{self, Result, StoreError};
+use crate::db::{self, Result};
 use crate::listing::{self, Page, PageQuery, Position, SortValue, Visibility, Where};
 
 #[derive(Debug, Clone, FromQueryResult, PartialEq)]
@@ -122,36 +122,12 @@ pub async fn insert<C: ConnectionTrait>(
     by: Option<i64>,
     now: i64,
 ) -> Result<i64> {
-    let mut values = v.values();
-    values.extend([lead_id.into(), now.into(), now.into(), by.into()]);
-    let marks = vec!["?"; values.len()].join(", ");
-    db::insert_id(
-        c,
-        &format!(
-            "INSERT INTO contacts ({}, lead_id, created_at, updated_at, created_by) VALUES ({marks})",
-            WRITE_COLUMNS.join(", ")
-        ),
-        values,
-    )
-    .await
+    listing::insert_record(c, "contacts", WRITE_COLUMNS, v.values(), lead_id, by, now).await
 }
 
 /// Writes new values if the row is still at `version`; a stale version is a conflict.
 pub async fn update<C: ConnectionTrait>(c: &C, id: i64, version: i64, v: &ContactValues, now: i64) -> Result<()> {
-    let mut values = v.values();
-    values.extend([now.into(), id.into(), version.into()]);
-    let sets = WRITE_COLUMNS
-        .iter()
-        .map(|c| format!("{c} = ?"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let n = db::exec(
-        c,
-        &format!("UPDATE contacts SET {sets}, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?"),
-        values,
-    )
-    .await?;
-    if n == 0 { Err(StoreError::Conflict) } else { Ok(()) }
+    listing::update_record(c, "contacts", WRITE_COLUMNS, v.values(), id, version, now).await
 }
 
 pub async fn set_archived<C: ConnectionTrait>(c: &C, id: i64, version: i64, at: Option<i64>, now: i64) -> Result<()> {

@@ -252,3 +252,52 @@ pub async fn set_archived<C: ConnectionTrait>(
     .await?;
     if n == 0 { Err(StoreError::Conflict) } else { Ok(()) }
 }
+
+/// Inserts a record: `columns` with `values` (in that order), then the link to the lead it came
+/// from and the audit columns. `table` and `columns` are ours, never input.
+pub(crate) async fn insert_record<C: ConnectionTrait>(
+    c: &C,
+    table: &str,
+    columns: &[&str],
+    mut values: Vec<Value>,
+    lead_id: Option<i64>,
+    by: Option<i64>,
+    now: i64,
+) -> Result<i64> {
+    values.extend([lead_id.into(), now.into(), now.into(), by.into()]);
+    let marks = vec!["?"; values.len()].join(", ");
+    db::insert_id(
+        c,
+        &format!(
+            "INSERT INTO {table} ({}, lead_id, created_at, updated_at, created_by) VALUES ({marks})",
+            columns.join(", ")
+        ),
+        values,
+    )
+    .await
+}
+
+/// Writes `columns` = `values` if the record is still at `version`; a stale version is a conflict.
+pub(crate) async fn update_record<C: ConnectionTrait>(
+    c: &C,
+    table: &str,
+    columns: &[&str],
+    mut values: Vec<Value>,
+    id: i64,
+    version: i64,
+    now: i64,
+) -> Result<()> {
+    values.extend([now.into(), id.into(), version.into()]);
+    let sets = columns
+        .iter()
+        .map(|c| format!("{c} = ?"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let n = db::exec(
+        c,
+        &format!("UPDATE {table} SET {sets}, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?"),
+        values,
+    )
+    .await?;
+    if n == 0 { Err(StoreError::Conflict) } else { Ok(()) }
+}

@@ -34,7 +34,7 @@ use crate::AppState;
 use crate::auth::Session;
 use crate::bulk::{BulkBar, toast as bulk_toast};
 use crate::error::{PageError, html};
-use crate::forms::{decode_cursor, encode_cursor, split_tags};
+use crate::forms::{decode_cursor, pager_links, params_of, split_tags};
 use crate::i18n::I18n;
 use crate::layout::Shell;
 use crate::leads::Choice;
@@ -709,9 +709,7 @@ pub async fn list_html(
     url: &str,
     message: Option<String>,
 ) -> Result<Html<String>, PageError> {
-    let query = url.split_once('?').map(|(_, q)| q).unwrap_or_default();
-    let p: AccountListParams = serde_urlencoded::from_str(query).unwrap_or_default();
-    list_view(state, session, p, url, message).await
+    list_view(state, session, params_of(url), url, message).await
 }
 
 async fn list_view(
@@ -733,23 +731,14 @@ async fn list_view(
         ),
     };
     let page = app_accounts::list(app, &session.actor, &q).await?;
-    let base = p.query_string(None);
-    let link = |param: &str, pos: String| {
-        format!(
-            "/accounts?{base}{}{param}={pos}",
-            if base.is_empty() { "" } else { "&" }
-        )
-    };
-    let next_link = page
-        .has_next
-        .then(|| page.accounts.last())
-        .flatten()
-        .map(|a| link("cursor", encode_cursor(&a.row.position(q.sort))));
-    let prev_link = page
-        .has_prev
-        .then(|| page.accounts.first())
-        .flatten()
-        .map(|a| link("before", encode_cursor(&a.row.position(q.sort))));
+    let (prev_link, next_link) = pager_links(
+        "/accounts",
+        &p.query_string(None),
+        page.accounts.first().map(|a| a.row.position(q.sort)),
+        page.accounts.last().map(|a| a.row.position(q.sort)),
+        page.has_prev,
+        page.has_next,
+    );
     let mut lifecycles = code_choices(
         &t,
         "account-lifecycle",
@@ -2090,6 +2079,7 @@ async fn restore_submit(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::forms::encode_cursor;
     use crate::i18n::Lang;
 
     #[test]

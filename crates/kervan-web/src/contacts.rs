@@ -31,7 +31,7 @@ use crate::accounts::{
 use crate::auth::Session;
 use crate::bulk::{BulkBar, toast as bulk_toast};
 use crate::error::{PageError, html};
-use crate::forms::{encode_cursor, split_tags};
+use crate::forms::{pager_links, params_of, split_tags};
 use crate::i18n::I18n;
 use crate::layout::Shell;
 use crate::leads::Choice;
@@ -394,9 +394,7 @@ pub async fn list_html(
     url: &str,
     message: Option<String>,
 ) -> Result<Html<String>, PageError> {
-    let query = url.split_once('?').map(|(_, q)| q).unwrap_or_default();
-    let p: ContactListParams = serde_urlencoded::from_str(query).unwrap_or_default();
-    list_view(state, session, p, url, message).await
+    list_view(state, session, params_of(url), url, message).await
 }
 
 async fn list_view(
@@ -417,23 +415,14 @@ async fn list_view(
         ),
     };
     let page = app_contacts::list(app, &session.actor, &q).await?;
-    let base = p.query_string(None);
-    let link = |param: &str, pos: String| {
-        format!(
-            "/contacts?{base}{}{param}={pos}",
-            if base.is_empty() { "" } else { "&" }
-        )
-    };
-    let next_link = page
-        .has_next
-        .then(|| page.contacts.last())
-        .flatten()
-        .map(|c| link("cursor", encode_cursor(&c.row.position(q.sort))));
-    let prev_link = page
-        .has_prev
-        .then(|| page.contacts.first())
-        .flatten()
-        .map(|c| link("before", encode_cursor(&c.row.position(q.sort))));
+    let (prev_link, next_link) = pager_links(
+        "/contacts",
+        &p.query_string(None),
+        page.contacts.first().map(|c| c.row.position(q.sort)),
+        page.contacts.last().map(|c| c.row.position(q.sort)),
+        page.has_prev,
+        page.has_next,
+    );
     let account = match q.account_id {
         Some(aid) => {
             let name = match app_accounts::get(app, &session.actor, aid).await {

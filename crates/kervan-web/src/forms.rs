@@ -53,6 +53,31 @@ pub struct LeadListParams {
     pub before: String,
 }
 
+/// The Önceki/Sonraki links of a keyset page at `path` with the list's own `query`: `before` the
+/// first row, `cursor` after the last, each only when there are rows that way.
+pub fn pager_links(
+    path: &str,
+    query: &str,
+    first: Option<Position>,
+    last: Option<Position>,
+    has_prev: bool,
+    has_next: bool,
+) -> (Option<String>, Option<String>) {
+    let link = |param: &str, pos: &Position| {
+        let sep = if query.is_empty() { "" } else { "&" };
+        format!("{path}?{query}{sep}{param}={}", encode_cursor(pos))
+    };
+    let prev = first.filter(|_| has_prev).map(|p| link("before", &p));
+    let next = last.filter(|_| has_next).map(|p| link("cursor", &p));
+    (prev, next)
+}
+
+/// A list's parameters read from a URL (path and query); what cannot be read counts as unset.
+pub fn params_of<P: serde::de::DeserializeOwned + Default>(url: &str) -> P {
+    let query = url.split_once('?').map(|(_, q)| q).unwrap_or_default();
+    serde_urlencoded::from_str(query).unwrap_or_default()
+}
+
 pub fn encode_cursor(p: &Position) -> String {
     let s = match &p.value {
         SortValue::Int(v) => format!("i:{}:{v}", p.id),

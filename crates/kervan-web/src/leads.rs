@@ -22,7 +22,7 @@ use crate::AppState;
 use crate::auth::Session;
 use crate::bulk::{BulkBar, toast as bulk_toast};
 use crate::error::{PageError, field_messages, html};
-use crate::forms::{LeadListParams, encode_cursor, split_tags};
+use crate::forms::{LeadListParams, pager_links, params_of, split_tags};
 use crate::i18n::I18n;
 use crate::layout::Shell;
 
@@ -190,9 +190,7 @@ pub async fn list_html(
     url: &str,
     message: Option<String>,
 ) -> Result<Html<String>, PageError> {
-    let query = url.split_once('?').map(|(_, q)| q).unwrap_or_default();
-    let p: LeadListParams = serde_urlencoded::from_str(query).unwrap_or_default();
-    list_view(state, session, p, url, message).await
+    list_view(state, session, params_of(url), url, message).await
 }
 
 async fn list_view(
@@ -221,23 +219,14 @@ async fn list_view(
     } else {
         p.sort.clone()
     };
-    let base = p.query_string(None);
-    let link =
-        |param: &str, pos: String| format!("/leads?{}{}{param}={pos}", base, if base.is_empty() { "" } else { "&" });
-    let next_link = if page.has_next {
-        page.leads
-            .last()
-            .map(|l| link("cursor", encode_cursor(&l.row.position(q.sort))))
-    } else {
-        None
-    };
-    let prev_link = if page.has_prev {
-        page.leads
-            .first()
-            .map(|l| link("before", encode_cursor(&l.row.position(q.sort))))
-    } else {
-        None
-    };
+    let (prev_link, next_link) = pager_links(
+        "/leads",
+        &p.query_string(None),
+        page.leads.first().map(|l| l.row.position(q.sort)),
+        page.leads.last().map(|l| l.row.position(q.sort)),
+        page.has_prev,
+        page.has_next,
+    );
     let owners = app_users::assignable(app, &session.actor).await?;
     let all_users = if session.actor.visibility(Module::Leads, Action::View) == kervan_store::leads::Visibility::All {
         app_users::names(app)
