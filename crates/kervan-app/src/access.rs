@@ -9,7 +9,7 @@ use kervan_store::audit::{self, Change};
 use kervan_store::leads::Visibility;
 use kervan_store::{ConnectionTrait, StoreError, TransactionTrait, listing, users};
 
-use crate::error::{AppError, Result};
+use crate::error::{AppError, Duplicate, Result};
 use crate::{Actor, App};
 
 /// Whether a record owned by `owner_id` is inside `vis`.
@@ -45,6 +45,39 @@ pub async fn authorize<C: ConnectionTrait>(
         }
     }
     Ok(())
+}
+
+/// The duplicates as the actor may be told of them: records it can see in full, the others only
+/// by the field that matched (once per field, so not even their number is told).
+pub async fn redact<C: ConnectionTrait>(
+    c: &C,
+    actor: &Actor,
+    module: Module,
+    found: Vec<Duplicate>,
+) -> Result<Vec<Duplicate>> {
+    let vis = actor.visibility(module, Action::View);
+    let mut out: Vec<Duplicate> = Vec::new();
+    for d in found {
+        if visible(c, vis, d.owner_id).await? {
+            out.push(d);
+        } else if !out.iter().any(|x| x.hidden && x.field == d.field) {
+            out.push(Duplicate::redacted(&d.field));
+        }
+    }
+    Ok(out)
+}
+
+/// `Err(Duplicate)` with the redacted list when anything was found.
+pub async fn refuse_duplicates<C: ConnectionTrait>(
+    c: &C,
+    actor: &Actor,
+    module: Module,
+    found: Vec<Duplicate>,
+) -> Result<()> {
+    if found.is_empty() {
+        return Ok(());
+    }
+    Err(AppError::Duplicate(redact(c, actor, module, found).await?))
 }
 
 /// A stale version seen by the store, as the use-case error with the version now current.

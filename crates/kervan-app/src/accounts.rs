@@ -17,6 +17,7 @@ use kervan_store::{ConnectionTrait, TransactionTrait};
 use crate::access::{self, Snapshot, attach_tags, check_owner, conflict, tag_pairs, tags_text};
 use crate::error::{AppError, Duplicate, Result};
 use crate::{Actor, App};
+use kervan_store::db::begin_guarded;
 
 pub const ENTITY: &str = "account";
 
@@ -198,30 +199,49 @@ pub async fn find_duplicates<C: ConnectionTrait>(
         } else {
             continue;
         };
-        out.push((
-            rank,
-            Duplicate {
-                id: r.id,
-                name: r.name,
-                owner_name: r.owner_name,
-                field: field.into(),
-            },
-        ));
+        out.push((rank, Duplicate::new(r.id, r.name, r.owner_id, r.owner_name, field)));
     }
     out.sort_by_key(|(rank, d)| (*rank, d.id));
     Ok(out.into_iter().map(|(_, d)| d).take(5).collect())
 }
 
+/// The keys a duplicate check of this account serialises on (see `kervan_store::db::begin_guarded`):
+/// every identifier and the name key. Close names (a typo apart) are not serialised; equal ones are.
+pub(crate) fn guard_keys(v: &AccountValues) -> Vec<String> {
+    let mut keys = Vec::new();
+    for (k, val) in [
+        ("tax", &v.tax_number),
+        ("tckn", &v.national_id),
+        ("phone", &v.phone),
+        ("email", &v.email),
+        ("domain", &v.email_domain),
+        ("domain", &v.website_domain),
+    ] {
+        if let Some(x) = val {
+            keys.push(format!("account:{k}:{x}"));
+        }
+    }
+    if !v.name_key.is_empty() {
+        keys.push(format!("account:name:{}", v.name_key));
+    }
+    keys
+}
+
 /// [`find_duplicates`] limited to the accounts the actor may see (and so open, attach to, merge).
-pub(crate) async fn visible_duplicates(
-    app: &App,
+/// Reads through `c` only (it may be a guarded transaction).
+pub(crate) async fn visible_duplicates<C: ConnectionTrait>(
+    c: &C,
     actor: &Actor,
     v: &AccountValues,
     except: Option<i64>,
 ) -> Result<Vec<Duplicate>> {
+    if !actor.can(Module::Accounts, Action::View) {
+        return Ok(vec![]);
+    }
+    let vis = actor.visibility(Module::Accounts, Action::View);
     let mut out = Vec::new();
-    for d in find_duplicates(&app.db.conn, v, except).await? {
-        if get(app, actor, d.id).await.is_ok() {
+    for d in find_duplicates(c, v, except).await? {
+        if access::visible(c, vis, d.owner_id).await? {
             out.push(d);
         }
     }
@@ -282,13 +302,12 @@ async fn prepare<C: ConnectionTrait>(
 pub async fn create(app: &App, actor: &Actor, draft: &AccountDraft, allow_duplicate: bool) -> Result<i64> {
     let c = &app.db.conn;
     let (values, tags) = prepare(c, actor, draft, None, None, None).await?;
+    // Check and insert under one guard: parallel creates with the same VKN store one account.
+    let txn = begin_guarded(c, &guard_keys(&values)).await?;
     if !allow_duplicate {
-        let d = find_duplicates(c, &values, None).await?;
-        if !d.is_empty() {
-            return Err(AppError::Duplicate(d));
-        }
+        let found = find_duplicates(&txn, &values, None).await?;
+        access::refuse_duplicates(&txn, actor, Module::Accounts, found).await?;
     }
-    let txn = c.begin().await?;
     let id = insert(&txn, actor, &values, &tags, None, now_ms()).await?;
     txn.commit().await?;
     Ok(id)
@@ -359,14 +378,13 @@ pub async fn update(
     let identity_changed = changes
         .iter()
         .any(|ch| ["name", "tax_number", "national_id", "phone", "email", "website"].contains(&ch.field));
-    if !allow_duplicate && identity_changed {
-        let d = find_duplicates(c, &values, Some(id)).await?;
-        if !d.is_empty() {
-            return Err(AppError::Duplicate(d));
-        }
-    }
     let now = now_ms();
-    let txn = c.begin().await?;
+    let check = !allow_duplicate && identity_changed;
+    let txn = begin_guarded(c, &if check { guard_keys(&values) } else { vec![] }).await?;
+    if check {
+        let found = find_duplicates(&txn, &values, Some(id)).await?;
+        access::refuse_duplicates(&txn, actor, Module::Accounts, found).await?;
+    }
     store::update(&txn, id, version, &values, now)
         .await
         .map_err(|e| conflict(e, acc.row.version + 1))?;

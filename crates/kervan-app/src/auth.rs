@@ -1,17 +1,15 @@
 //! Signing in and out, sessions, API tokens, passwords.
 
-use argon2::Argon2;
-use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use kervan_core::time::now_ms;
 use kervan_core::{Email, FieldErrors};
-use kervan_store::{login_failures, sessions, tokens, users};
+use kervan_store::notifications::NewNotification;
+use kervan_store::{login_failures, notifications, sessions, tokens, users};
 
 use crate::error::{AppError, Result};
-use crate::{Actor, App};
+use crate::{Actor, App, passwords};
 
 pub const MIN_PASSWORD: usize = 10;
 pub const MAX_PASSWORD: usize = 200;
@@ -26,40 +24,22 @@ pub fn sha256_hex(s: &str) -> String {
     hex::encode(Sha256::digest(s.as_bytes()))
 }
 
-/// Argon2id with the crate's default parameters (the OWASP minimum), off the async threads.
-pub async fn hash_password(password: &str) -> Result<String> {
-    let password = password.to_string();
-    tokio::task::spawn_blocking(move || {
-        let mut salt = [0u8; 16];
-        rand::rng().fill_bytes(&mut salt);
-        let hash: std::result::Result<PasswordHash, _> =
-            Argon2::default().hash_password_with_salt(password.as_bytes(), &salt);
-        hash.map(|h| h.to_string())
-            .map_err(|e| AppError::Internal(e.to_string()))
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
+/// Argon2id with the crate's default parameters (the OWASP minimum), inside the app's bound on
+/// concurrent password work.
+pub async fn hash_password(app: &App, password: &str) -> Result<String> {
+    passwords::hash(&app.passwords, password).await
 }
 
-pub async fn verify_password(password: &str, hash: &str) -> bool {
-    let password = password.to_string();
-    let hash = hash.to_string();
-    tokio::task::spawn_blocking(move || match PasswordHash::new(&hash) {
-        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
-        Err(_) => false,
-    })
-    .await
-    .unwrap_or(false)
+/// Whether `password` matches `hash`, inside the app's bound on concurrent password work
+/// (`Busy` when the queue is full).
+pub async fn verify_password(app: &App, password: &str, hash: &str) -> Result<bool> {
+    passwords::verify(&app.passwords, password, hash).await
 }
 
-/// Spends the same time on an unknown e-mail as on a known one, so timing does not tell
-/// which addresses have accounts.
-async fn dummy_verify(password: &str) {
-    static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
-    if let Ok(h) = DUMMY.get_or_try_init(|| hash_password("kervan-timing-equaliser")).await {
-        let _ = verify_password(password, h).await;
-    }
-}
+/// A hash of a password nobody has, with the same parameters as real ones: an unknown e-mail costs
+/// the same time as a known one, so timing does not tell which addresses have accounts.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$a2VydmFuLXRpbWluZy0x$1pS3h3hfgmCg6Cmr2mBXIR4DbQ8Sm0VLbA5Uv4ULZdk";
 
 pub fn check_new_password(field: &str, password: &str, e: &mut FieldErrors) {
     let n = password.chars().count();
@@ -77,40 +57,77 @@ pub struct NewSession {
     pub csrf: String,
 }
 
-/// Signs in. Failures from one address are counted; past a threshold each try is slowed, past
-/// the limit refused with `RateLimited`, whatever the password.
+/// The key failures at one account are counted under: the e-mail as typed, trimmed and
+/// lower-cased (an unknown address is counted like a known one, so nothing tells them apart).
+fn account_key(email: &str) -> String {
+    email.trim().to_lowercase().chars().take(254).collect()
+}
+
+/// Signs in.
+///
+/// Every try is written before the password is checked and counted after (see
+/// [`login_failures`]), so parallel tries cannot slip past the limits. Per address: from the
+/// `login_slow_after`-th failure each try is slowed, past `login_max_failures` refused with
+/// `RateLimited`. Per account, from any address: past `login_account_failures` every try at it is
+/// slowed and the admins are told (once per window) — slowed, never locked, so a stranger cannot
+/// lock a rep out. A success clears only the account's count, never the address's.
 pub async fn login(app: &App, email: &str, password: &str, ip: &str, user_agent: &str) -> Result<(NewSession, i64)> {
     let c = &app.db.conn;
     let now = now_ms();
     let cfg = &app.config;
-    let failures = login_failures::count_since(c, ip, now - cfg.login_window_ms).await?;
-    if failures >= cfg.login_max_failures {
+    let since = now - cfg.login_window_ms;
+    let key = account_key(email);
+    let typed: String = email.chars().take(254).collect();
+    let attempt = login_failures::reserve(c, ip, &typed, &key, now).await?;
+    let by_ip = login_failures::count_ip_since(c, ip, since).await?;
+    if by_ip > cfg.login_max_failures {
+        // A refused try is not a failure of its own: the address is already at its limit.
+        login_failures::release(c, attempt).await?;
+        let oldest = login_failures::oldest_ip_since(c, ip, since).await?.unwrap_or(now);
+        let retry = ((oldest + cfg.login_window_ms - now) / 1000).max(1) as u64;
         return Err(AppError::RateLimited {
-            retry_after_secs: (cfg.login_window_ms / 1000) as u64,
+            retry_after_secs: retry,
         });
     }
-    if failures >= cfg.login_slow_after {
-        let extra = (failures - cfg.login_slow_after + 1) as u64;
-        tokio::time::sleep(std::time::Duration::from_millis(cfg.login_delay_ms * extra)).await;
+    let by_account = login_failures::count_account_since(c, &key, since).await?;
+    let mut delay = 0u64;
+    if by_ip > cfg.login_slow_after {
+        delay += (by_ip - cfg.login_slow_after) as u64 * cfg.login_delay_ms;
+    }
+    if by_account > cfg.login_account_failures {
+        delay += ((by_account - cfg.login_account_failures) as u64 * cfg.login_delay_ms).min(10_000);
+    }
+    if delay > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(delay.min(20_000))).await;
     }
     let user = match Email::parse(email) {
         Ok(e) => users::by_email(c, e.as_str()).await?,
         Err(_) => None,
     };
-    let ok = match &user {
+    if by_account > cfg.login_account_failures
+        && let Some(u) = &user
+    {
+        warn_admins(app, &u.email, u.id, by_account, now).await;
+    }
+    let checked = match &user {
         Some(u) if u.deactivated_at.is_none() && password.len() <= MAX_PASSWORD => {
-            verify_password(password, &u.password_hash).await
+            verify_password(app, password, &u.password_hash).await
         }
-        _ => {
-            dummy_verify(password).await;
-            false
+        _ => verify_password(app, password, DUMMY_HASH).await.map(|_| false),
+    };
+    let ok = match checked {
+        Ok(ok) => ok,
+        Err(e) => {
+            // Not checked (the server is busy): not a failure either.
+            login_failures::release(c, attempt).await?;
+            return Err(e);
         }
     };
     let Some(user) = user.filter(|_| ok) else {
-        login_failures::record(c, ip, &email.chars().take(254).collect::<String>(), now).await?;
         return Err(AppError::BadCredentials);
     };
-    login_failures::clear(c, ip).await?;
+    login_failures::release(c, attempt).await?;
+    login_failures::clear_account(c, &key).await?;
     let s = NewSession {
         secret: random_hex(32),
         csrf: random_hex(32),
@@ -120,13 +137,43 @@ pub async fn login(app: &App, email: &str, password: &str, ip: &str, user_agent:
     Ok((s, user.id))
 }
 
+/// Tells every active admin, once per window and account, that someone keeps guessing at it.
+async fn warn_admins(app: &App, email: &str, user_id: i64, failures: i64, now: i64) {
+    let c = &app.db.conn;
+    let window = app.config.login_window_ms.max(1);
+    let result = async {
+        let admins = users::active_admin_ids(c).await?;
+        let params = serde_json::json!({"email": email, "count": failures}).to_string();
+        let dedupe = format!("login-attack:{user_id}:{}", now / window);
+        let link = "/users".to_string();
+        let n = NewNotification {
+            kind: "login_attack",
+            params: &params,
+            link: Some(&link),
+            dedupe_key: Some(&dedupe),
+        };
+        notifications::insert_for(c, &admins, &n, now).await
+    }
+    .await;
+    match result {
+        Ok(0) => {}
+        Ok(_) => tracing::warn!(
+            user_id,
+            failures,
+            "repeated failed sign-ins at one account; admins notified"
+        ),
+        Err(e) => tracing::error!(error = %e, "could not notify admins of failed sign-ins"),
+    }
+}
+
 /// The actor behind a session cookie, with the session's CSRF token. Idle sessions end here.
 pub async fn session_actor(app: &App, secret: &str) -> Result<(Actor, String)> {
     let c = &app.db.conn;
     let hash = sha256_hex(secret);
     let s = sessions::get(c, &hash).await?.ok_or(AppError::Unauthorized)?;
     let now = now_ms();
-    if now - s.last_seen_at > app.config.session_idle_ms {
+    let cfg = &app.config;
+    if now - s.last_seen_at > cfg.session_idle_ms || now - s.created_at > cfg.session_max_age_ms {
         sessions::delete(c, &hash).await?;
         return Err(AppError::Unauthorized);
     }
@@ -135,8 +182,9 @@ pub async fn session_actor(app: &App, secret: &str) -> Result<(Actor, String)> {
         sessions::delete(c, &hash).await?;
         return Err(AppError::Unauthorized);
     }
-    // Write at most once a minute: a read-only page view should not cost a write.
-    if now - s.last_seen_at > 60_000 {
+    // Write at most once a minute (a read-only page view should not cost a write), but often
+    // enough that a short idle limit never ends a session in use: a quarter of the limit.
+    if now - s.last_seen_at > (cfg.session_idle_ms / 4).min(60_000) {
         sessions::touch(c, &hash, now).await?;
     }
     Ok((Actor::load(c, &user).await?, s.csrf_token))
@@ -186,7 +234,7 @@ pub async fn change_password(
     let c = &app.db.conn;
     let user = users::by_id(c, actor.user_id).await?.ok_or(AppError::NotFound)?;
     let mut e = FieldErrors::new();
-    if !verify_password(current, &user.password_hash).await {
+    if !verify_password(app, current, &user.password_hash).await? {
         e.add("current_password", "wrong_password");
     }
     check_new_password("new_password", new, &mut e);
@@ -196,8 +244,32 @@ pub async fn change_password(
     if !e.is_empty() {
         return Err(AppError::Validation(e));
     }
-    let hash = hash_password(new).await?;
+    let hash = hash_password(app, new).await?;
     users::set_password(c, actor.user_id, &hash).await?;
     sessions::delete_others(c, actor.user_id, &sha256_hex(keep_session)).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use argon2::password_hash::phc::PasswordHash;
+
+    #[test]
+    fn the_dummy_hash_costs_what_a_real_one_costs() {
+        // If it did not parse, an unknown e-mail would answer at once and give itself away.
+        let h = PasswordHash::new(DUMMY_HASH).unwrap();
+        let p = argon2::Params::try_from(&h).unwrap();
+        let d = argon2::Params::DEFAULT;
+        assert_eq!(
+            (p.m_cost(), p.t_cost(), p.p_cost()),
+            (d.m_cost(), d.t_cost(), d.p_cost())
+        );
+        assert_eq!(h.hash.map(|o| o.len()), Some(32));
+    }
+
+    #[test]
+    fn account_keys_ignore_case_and_spaces() {
+        assert_eq!(account_key("  Ali@Ornek.com.tr "), "ali@ornek.com.tr");
+    }
 }

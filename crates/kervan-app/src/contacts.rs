@@ -15,6 +15,7 @@ use kervan_store::{ConnectionTrait, TransactionTrait};
 use crate::access::{self, Snapshot, attach_tags, check_owner, conflict, tag_pairs, tags_text};
 use crate::error::{AppError, Duplicate, Result};
 use crate::{Actor, App, accounts};
+use kervan_store::db::begin_guarded;
 
 pub const ENTITY: &str = "contact";
 
@@ -148,14 +149,18 @@ pub async fn find_duplicates<C: ConnectionTrait>(
                 Some(a) => format!("{} {} ({a})", d.first_name, d.last_name),
                 None => format!("{} {}", d.first_name, d.last_name),
             };
-            Duplicate {
-                id: d.id,
-                name,
-                owner_name: d.owner_name,
-                field: field.into(),
-            }
+            Duplicate::new(d.id, name, d.owner_id, d.owner_name, field)
         })
         .collect())
+}
+
+/// The keys a duplicate check of this contact serialises on (see `kervan_store::db::begin_guarded`).
+fn guard_keys(v: &ContactValues) -> Vec<String> {
+    let phones = [&v.phone, &v.mobile, &v.whatsapp].into_iter().flatten();
+    phones
+        .map(|p| format!("contact:phone:{p}"))
+        .chain(v.email.iter().map(|e| format!("contact:email:{e}")))
+        .collect()
 }
 
 /// Validates a draft for writing: fields, owner, account, manager.
@@ -217,13 +222,12 @@ async fn prepare<C: ConnectionTrait>(
 pub async fn create(app: &App, actor: &Actor, draft: &ContactDraft, allow_duplicate: bool) -> Result<i64> {
     let c = &app.db.conn;
     let (values, tags) = prepare(c, actor, draft, None).await?;
+    // Check and insert under one guard: parallel creates with the same mobile store one contact.
+    let txn = begin_guarded(c, &guard_keys(&values)).await?;
     if !allow_duplicate {
-        let d = find_duplicates(c, &values, None).await?;
-        if !d.is_empty() {
-            return Err(AppError::Duplicate(d));
-        }
+        let found = find_duplicates(&txn, &values, None).await?;
+        access::refuse_duplicates(&txn, actor, Module::Contacts, found).await?;
     }
-    let txn = c.begin().await?;
     let id = insert(&txn, actor, &values, &tags, None, now_ms()).await?;
     txn.commit().await?;
     Ok(id)
@@ -289,14 +293,13 @@ pub async fn update(
     let reach_changed = changes
         .iter()
         .any(|ch| ["email", "phone", "mobile", "whatsapp"].contains(&ch.field));
-    if !allow_duplicate && reach_changed {
-        let d = find_duplicates(c, &values, Some(id)).await?;
-        if !d.is_empty() {
-            return Err(AppError::Duplicate(d));
-        }
-    }
     let now = now_ms();
-    let txn = c.begin().await?;
+    let check = !allow_duplicate && reach_changed;
+    let txn = begin_guarded(c, &if check { guard_keys(&values) } else { vec![] }).await?;
+    if check {
+        let found = find_duplicates(&txn, &values, Some(id)).await?;
+        access::refuse_duplicates(&txn, actor, Module::Contacts, found).await?;
+    }
     store::update(&txn, id, version, &values, now)
         .await
         .map_err(|e| conflict(e, contact.row.version + 1))?;

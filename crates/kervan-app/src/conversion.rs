@@ -8,11 +8,12 @@ use kervan_core::permissions::{Action, Module};
 use kervan_core::time::now_ms;
 use kervan_store::audit::{self, Change};
 use kervan_store::leads::{self as lead_store, ConversionRow};
-use kervan_store::{StoreError, TransactionTrait, accounts as account_store};
+use kervan_store::{StoreError, accounts as account_store};
 
 use crate::error::{AppError, Duplicate, Result};
 use crate::leads::Lead;
 use crate::{Actor, App, accounts, contacts, leads};
+use kervan_store::db::begin_guarded;
 
 /// How to convert.
 #[derive(Debug, Clone, Default)]
@@ -84,7 +85,7 @@ pub fn contact_draft(lead: &Lead, account_id: i64) -> Option<ContactDraft> {
 pub async fn matches(app: &App, actor: &Actor, lead_id: i64) -> Result<Vec<Duplicate>> {
     let lead = leads::get(app, actor, lead_id).await?;
     let (values, _) = accounts::values_for(&account_draft(&lead), lead.row.owner_id)?;
-    accounts::visible_duplicates(app, actor, &values, None).await
+    accounts::visible_duplicates(&app.db.conn, actor, &values, None).await
 }
 
 /// Converts the lead. Needs edit rights on the lead and create rights for accounts (unless
@@ -119,18 +120,25 @@ pub async fn convert(app: &App, actor: &Actor, lead_id: i64, req: &ConvertReques
         None => {
             actor.require(Module::Accounts, Action::Create)?;
             let (values, tags) = accounts::values_for(&account_draft(&lead), owner_id)?;
-            if !req.allow_duplicate {
-                // The lead and its account values are in hand: no need to read them again.
-                let d = accounts::visible_duplicates(app, actor, &values, None).await?;
-                if !d.is_empty() {
-                    return Err(AppError::Duplicate(d));
-                }
-            }
             Some((values, tags))
         }
     };
 
-    let txn = c.begin().await?;
+    // The new account's duplicate check and its insert under one guard (as a plain create).
+    let keys = new_account
+        .as_ref()
+        .map(|(v, _)| accounts::guard_keys(v))
+        .unwrap_or_default();
+    let txn = begin_guarded(c, &keys).await?;
+    if let Some((values, _)) = &new_account
+        && !req.allow_duplicate
+    {
+        // Only customers the actor can open and attach to are offered instead.
+        let d = accounts::visible_duplicates(&txn, actor, values, None).await?;
+        if !d.is_empty() {
+            return Err(AppError::Duplicate(d));
+        }
+    }
     let (account_id, account_created) = match (&new_account, req.account_id) {
         (Some((values, tags)), _) => (
             accounts::insert(&txn, actor, values, tags, Some(lead_id), now).await?,

@@ -6,6 +6,7 @@ use kervan_core::text::{collation_key, fold};
 use kervan_core::time::now_ms;
 use kervan_core::{Email, Phone};
 use kervan_store::audit::{self, AuditRow, Change};
+use kervan_store::db::begin_guarded;
 use kervan_store::leads::{self as store, LeadQuery, LeadRow, LeadValues, Page, Visibility};
 use kervan_store::{ConnectionTrait, StoreError, TransactionTrait};
 
@@ -83,30 +84,35 @@ fn values_of(f: &LeadFields, owner_id: Option<i64>) -> LeadValues {
     }
 }
 
-async fn check_duplicates<C: ConnectionTrait>(c: &C, f: &LeadFields, except: Option<i64>) -> Result<()> {
+/// Leads (not archived) sharing the phone or e-mail, other than `except`.
+async fn find_duplicates<C: ConnectionTrait>(c: &C, f: &LeadFields, except: Option<i64>) -> Result<Vec<Duplicate>> {
     let phone = f.phone.as_ref().map(Phone::as_str);
     let email = f.email.as_ref().map(Email::as_str);
     let rows = store::duplicates(c, phone, email, except).await?;
-    if rows.is_empty() {
-        return Ok(());
+    Ok(rows
+        .into_iter()
+        .map(|d| {
+            let field = if phone.is_some() && d.phone.as_deref() == phone {
+                "phone"
+            } else {
+                "email"
+            };
+            let name = display_name(d.first_name.as_deref(), d.last_name.as_deref(), d.company.as_deref());
+            Duplicate::new(d.id, name, d.owner_id, d.owner_name, field)
+        })
+        .collect())
+}
+
+/// The keys a duplicate check of this lead serialises on (see `kervan_store::db::begin_guarded`).
+fn guard_keys(f: &LeadFields) -> Vec<String> {
+    let mut keys = Vec::new();
+    if let Some(p) = &f.phone {
+        keys.push(format!("lead:phone:{p}"));
     }
-    Err(AppError::Duplicate(
-        rows.into_iter()
-            .map(|d| {
-                let field = if phone.is_some() && d.phone.as_deref() == phone {
-                    "phone"
-                } else {
-                    "email"
-                };
-                Duplicate {
-                    id: d.id,
-                    name: display_name(d.first_name.as_deref(), d.last_name.as_deref(), d.company.as_deref()),
-                    owner_name: d.owner_name,
-                    field: field.into(),
-                }
-            })
-            .collect(),
-    ))
+    if let Some(e) = &f.email {
+        keys.push(format!("lead:email:{e}"));
+    }
+    keys
 }
 
 /// A lead in form order, for the history.
@@ -173,12 +179,14 @@ pub async fn create(app: &App, actor: &Actor, draft: &LeadDraft, allow_duplicate
     if let Some(o) = owner_id {
         check_owner(c, actor, scope, o).await?;
     }
-    if !allow_duplicate {
-        check_duplicates(c, &fields, None).await?;
-    }
     let values = values_of(&fields, owner_id);
     let now = now_ms();
-    let txn = c.begin().await?;
+    // Check and insert under one guard: parallel creates with the same phone store one lead.
+    let txn = begin_guarded(c, &guard_keys(&fields)).await?;
+    if !allow_duplicate {
+        let found = find_duplicates(&txn, &fields, None).await?;
+        access::refuse_duplicates(&txn, actor, Module::Leads, found).await?;
+    }
     let id = store::insert(&txn, &values, actor.author(), now).await?;
     store::set_tags(&txn, id, &tag_pairs(&fields.tags)).await?;
     audit::write(
@@ -241,9 +249,6 @@ pub async fn update(
     }
     let contact_changed = fields.phone.as_ref().map(|p| p.to_string()) != lead.row.phone
         || fields.email.as_ref().map(|e| e.to_string()) != lead.row.email;
-    if !allow_duplicate && contact_changed {
-        check_duplicates(c, &fields, Some(id)).await?;
-    }
     let values = values_of(&fields, owner_id);
     let old = row_values(&lead.row);
     let changes = diff(Some((&old, &lead.tags)), Some((&values, &fields.tags)));
@@ -251,7 +256,12 @@ pub async fn update(
         return Ok(());
     }
     let now = now_ms();
-    let txn = c.begin().await?;
+    let check = !allow_duplicate && contact_changed;
+    let txn = begin_guarded(c, &if check { guard_keys(&fields) } else { vec![] }).await?;
+    if check {
+        let found = find_duplicates(&txn, &fields, Some(id)).await?;
+        access::refuse_duplicates(&txn, actor, Module::Leads, found).await?;
+    }
     match store::update(&txn, id, version, &values, now).await {
         Err(StoreError::Conflict) => {
             return Err(AppError::Conflict {

@@ -13,6 +13,8 @@ pub mod demo;
 pub mod error;
 pub mod leads;
 pub mod merge;
+pub mod notifications;
+pub mod passwords;
 pub mod search;
 pub mod users;
 
@@ -25,23 +27,37 @@ pub use kervan_store::Db;
 pub struct Config {
     /// A session unused for this long ends.
     pub session_idle_ms: i64,
+    /// A session ends this long after sign-in, however busy it is.
+    pub session_max_age_ms: i64,
     /// Failed sign-ins from one address within `login_window_ms` before each further try is slowed.
     pub login_slow_after: i64,
-    /// Failed sign-ins within the window before further tries are refused (429).
+    /// Failed sign-ins from one address within the window before further tries are refused (429).
     pub login_max_failures: i64,
+    /// Failed sign-ins at one account (from any address) within the window before every further
+    /// try at it is slowed and the admins are told. Never a lock: a stranger must not be able to
+    /// lock a rep out.
+    pub login_account_failures: i64,
     pub login_window_ms: i64,
-    /// Delay added per failure past `login_slow_after`.
+    /// Delay added per failure past `login_slow_after` (and per account failure past the limit).
     pub login_delay_ms: u64,
+    /// Password checks (Argon2, 19 MiB each) running at once; more wait in a short queue.
+    pub password_parallel: usize,
+    /// Password checks that may wait for a turn; beyond this a sign-in answers 503.
+    pub password_queue: usize,
 }
 
 impl Default for Config {
     fn default() -> Self {
         Config {
             session_idle_ms: 8 * 3600 * 1000,
+            session_max_age_ms: 30 * 24 * 3600 * 1000,
             login_slow_after: 5,
             login_max_failures: 10,
+            login_account_failures: 20,
             login_window_ms: 15 * 60 * 1000,
             login_delay_ms: 500,
+            password_parallel: 2,
+            password_queue: 64,
         }
     }
 }
@@ -51,10 +67,17 @@ impl Default for Config {
 pub struct App {
     pub db: Db,
     pub config: Config,
+    /// Bounds the memory that password hashing may take (see [`passwords`]).
+    pub passwords: std::sync::Arc<passwords::PasswordWork>,
 }
 
 impl App {
     pub fn new(db: Db, config: Config) -> App {
-        App { db, config }
+        let passwords = std::sync::Arc::new(passwords::PasswordWork::new(
+            config.password_parallel,
+            config.password_queue,
+            std::time::Duration::from_secs(10),
+        ));
+        App { db, config, passwords }
     }
 }

@@ -12,7 +12,7 @@ pub async fn similar_accounts(app: &App, actor: &Actor, id: i64) -> Result<Vec<D
     let Ok((values, _)) = accounts::values_for(&a.draft(), a.row.owner_id) else {
         return Ok(vec![]);
     };
-    accounts::visible_duplicates(app, actor, &values, Some(id)).await
+    accounts::visible_duplicates(&app.db.conn, actor, &values, Some(id)).await
 }
 
 /// Contacts that share a phone number or the e-mail with contact `id`.

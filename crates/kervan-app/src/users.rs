@@ -57,7 +57,7 @@ pub async fn create(app: &App, actor: &Actor, d: &UserDraft) -> Result<i64> {
     if store::by_email(&app.db.conn, email.as_str()).await?.is_some() {
         return Err(AppError::field("email", "email_taken"));
     }
-    let hash = hash_password(&d.password).await?;
+    let hash = hash_password(app, &d.password).await?;
     let txn = app.db.conn.begin().await?;
     let team_id = match team {
         Some(t) => Some(store::team_by_name_or_create(&txn, &t, actor.author()).await?),

@@ -129,7 +129,11 @@ async fn check(app: &App) {
         .unwrap()
         .unwrap();
     assert_eq!(user.team_name.as_deref(), Some("Satış Ekibi 1"));
-    assert!(kervan_app::auth::verify_password(demo::DEMO_PASSWORD, &user.password_hash).await);
+    assert!(
+        kervan_app::auth::verify_password(app, demo::DEMO_PASSWORD, &user.password_hash)
+            .await
+            .unwrap()
+    );
 
     // Search finds a lead by a fragment of its folded name, by its name in Turkish capitals,
     // and by its phone.

@@ -278,6 +278,7 @@ pub struct DuplicateRow {
     pub first_name: String,
     pub last_name: String,
     pub account_name: Option<String>,
+    pub owner_id: Option<i64>,
     pub owner_name: Option<String>,
     pub phone: Option<String>,
     pub mobile: Option<String>,
@@ -308,7 +309,7 @@ pub async fn duplicates<C: ConnectionTrait>(
     db::all(
         c,
         &format!(
-            "SELECT c.id, c.first_name, c.last_name, a.name AS account_name, u.name AS owner_name, c.phone, c.mobile,
+            "SELECT c.id, c.first_name, c.last_name, a.name AS account_name, c.owner_id, u.name AS owner_name, c.phone, c.mobile,
                     c.email
              FROM contacts c {JOINS}
              WHERE ({}) AND c.id <> ? AND c.archived_at IS NULL ORDER BY c.id LIMIT 5",

@@ -13,6 +13,7 @@ pub mod leads;
 pub mod listing;
 pub mod login_failures;
 pub mod migrations;
+pub mod notifications;
 pub mod permissions;
 pub mod sessions;
 pub mod tokens;

@@ -1,21 +1,31 @@
-//! Failed sign-ins per client address, kept in the database so the limit holds across
-//! several server processes.
+//! Failed sign-ins, kept in the database so the limits hold across several server processes.
+//!
+//! A try is written *before* the password is checked (a reservation) and counted afterwards, so
+//! parallel tries cannot all read a low count before any of them has written: the n-th try to
+//! arrive sees at least n. A try that turns out right removes its reservation.
 
 use sea_orm::ConnectionTrait;
 
 use crate::db::{self, Result};
 
-pub async fn record<C: ConnectionTrait>(c: &C, ip: &str, email: &str, now: i64) -> Result<()> {
-    db::exec(
+/// Writes a try from `ip` for `account_key` and returns its id.
+pub async fn reserve<C: ConnectionTrait>(c: &C, ip: &str, email: &str, account_key: &str, now: i64) -> Result<i64> {
+    db::insert_id(
         c,
-        "INSERT INTO login_failures (ip, email, at) VALUES (?, ?, ?)",
-        vec![ip.into(), email.into(), now.into()],
+        "INSERT INTO login_failures (ip, email, account_key, at) VALUES (?, ?, ?, ?)",
+        vec![ip.into(), email.into(), account_key.into(), now.into()],
     )
-    .await?;
+    .await
+}
+
+/// Removes one reservation (the try was right, or was refused before it was checked).
+pub async fn release<C: ConnectionTrait>(c: &C, id: i64) -> Result<()> {
+    db::exec(c, "DELETE FROM login_failures WHERE id = ?", vec![id.into()]).await?;
     Ok(())
 }
 
-pub async fn count_since<C: ConnectionTrait>(c: &C, ip: &str, since: i64) -> Result<i64> {
+/// Tries from one address since `since`, its own reservations included.
+pub async fn count_ip_since<C: ConnectionTrait>(c: &C, ip: &str, since: i64) -> Result<i64> {
     Ok(db::scalar_i64(
         c,
         "SELECT COUNT(*) FROM login_failures WHERE ip = ? AND at >= ?",
@@ -25,8 +35,36 @@ pub async fn count_since<C: ConnectionTrait>(c: &C, ip: &str, since: i64) -> Res
     .unwrap_or(0))
 }
 
-pub async fn clear<C: ConnectionTrait>(c: &C, ip: &str) -> Result<()> {
-    db::exec(c, "DELETE FROM login_failures WHERE ip = ?", vec![ip.into()]).await?;
+/// Tries at one account (from any address) since `since` that no sign-in has cleared.
+pub async fn count_account_since<C: ConnectionTrait>(c: &C, account_key: &str, since: i64) -> Result<i64> {
+    Ok(db::scalar_i64(
+        c,
+        "SELECT COUNT(*) FROM login_failures WHERE account_key = ? AND at >= ?",
+        vec![account_key.into(), since.into()],
+    )
+    .await?
+    .unwrap_or(0))
+}
+
+/// The oldest try from `ip` still inside the window (for `Retry-After`).
+pub async fn oldest_ip_since<C: ConnectionTrait>(c: &C, ip: &str, since: i64) -> Result<Option<i64>> {
+    db::scalar_i64(
+        c,
+        "SELECT MIN(at) FROM login_failures WHERE ip = ? AND at >= ?",
+        vec![ip.into(), since.into()],
+    )
+    .await
+}
+
+/// After a successful sign-in: the account's failures stop counting against the account; they
+/// still count against the addresses they came from.
+pub async fn clear_account<C: ConnectionTrait>(c: &C, account_key: &str) -> Result<()> {
+    db::exec(
+        c,
+        "UPDATE login_failures SET account_key = NULL WHERE account_key = ?",
+        vec![account_key.into()],
+    )
+    .await?;
     Ok(())
 }
 

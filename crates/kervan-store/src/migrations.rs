@@ -214,6 +214,24 @@ Migration {
     // that range is only a prefix in byte order, which a database with a linguistic default
     // collation (en_US.UTF-8, tr_TR.UTF-8) does not use. SQLite compares bytes already.
     postgres: &["ALTER TABLE accounts ALTER COLUMN name_key TYPE TEXT COLLATE \"C\""],
+},
+Migration {
+    version: 6,
+    name: "sign_in_security_and_notifications",
+    common: &[
+        // Failed sign-ins are counted per address and, separately, per account (the e-mail typed,
+        // lower-cased) across addresses; a successful sign-in clears only the account's count
+        // (`account_key` set to NULL), so it never resets the address's.
+        "ALTER TABLE login_failures ADD COLUMN account_key TEXT",
+        "CREATE INDEX login_failures_account_at ON login_failures (account_key, at)",
+        // In-app notifications (the bell). `dedupe_key` makes "notify once" a constraint, not a hope.
+        "CREATE TABLE notifications (id ID_PK, user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL, params TEXT NOT NULL, link TEXT, dedupe_key TEXT UNIQUE,
+            created_at BIGINT NOT NULL, read_at BIGINT)",
+        "CREATE INDEX notifications_user ON notifications (user_id, read_at, id)",
+    ],
+    sqlite: &[],
+    postgres: &[],
 }];
 
 fn expand(sql: &str, backend: DbBackend) -> String {

@@ -71,11 +71,12 @@ pub async fn delete_others<C: ConnectionTrait>(c: &C, user_id: i64, keep_hash: &
     .await
 }
 
-pub async fn delete_idle<C: ConnectionTrait>(c: &C, idle_before: i64) -> Result<u64> {
+/// Ends sessions unused since `idle_before` or signed in before `created_before`.
+pub async fn delete_expired<C: ConnectionTrait>(c: &C, idle_before: i64, created_before: i64) -> Result<u64> {
     db::exec(
         c,
-        "DELETE FROM sessions WHERE last_seen_at < ?",
-        vec![idle_before.into()],
+        "DELETE FROM sessions WHERE last_seen_at < ? OR created_at < ?",
+        vec![idle_before.into(), created_before.into()],
     )
     .await
 }

@@ -157,3 +157,18 @@ pub async fn team_by_name_or_create<C: ConnectionTrait>(c: &C, name: &str, by: O
     )
     .await
 }
+
+/// Ids of the active admins (who hear about attacks on accounts).
+pub async fn active_admin_ids<C: ConnectionTrait>(c: &C) -> Result<Vec<i64>> {
+    #[derive(FromQueryResult)]
+    struct Id {
+        id: i64,
+    }
+    let rows: Vec<Id> = db::all(
+        c,
+        "SELECT id FROM users WHERE role = 'admin' AND deactivated_at IS NULL ORDER BY id",
+        vec![],
+    )
+    .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}

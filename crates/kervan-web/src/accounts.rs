@@ -12,7 +12,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
@@ -972,6 +972,8 @@ pub struct DupItem {
     pub name: String,
     pub owner: Option<String>,
     pub reason: String,
+    /// On a record the user may not see: only `reason` is shown.
+    pub hidden: bool,
 }
 
 #[derive(Template)]
@@ -1228,10 +1230,15 @@ async fn form_error(
                 duplicates: d
                     .into_iter()
                     .map(|d| DupItem {
-                        reason: t.t(&format!("account-dup-{}", d.field)),
+                        reason: if d.hidden {
+                            t.t(&format!("problem-duplicate-hidden-{}", d.field))
+                        } else {
+                            t.t(&format!("account-dup-{}", d.field))
+                        },
                         id: d.id,
                         name: d.name,
                         owner: d.owner_name,
+                        hidden: d.hidden,
                     })
                     .collect(),
                 ..Default::default()
@@ -1311,8 +1318,10 @@ async fn save(state: AppState, session: Session, id: Option<i64>, f: AccountForm
         _ => app_accounts::create(&state.app, &session.actor, &draft, allow_dup).await,
     };
     match result {
-        Ok(_) if id.is_none() && f.after == "new" => Ok(Redirect::to("/accounts/new?ok=created").into_response()),
-        Ok(saved) => Ok(Redirect::to(&format!(
+        Ok(_) if id.is_none() && f.after == "new" => {
+            Ok(crate::redirect::see_other("/accounts/new?ok=created").into_response())
+        }
+        Ok(saved) => Ok(crate::redirect::see_other(&format!(
             "/accounts/{saved}?ok={}",
             if id.is_some() { "saved" } else { "created" }
         ))
@@ -1950,7 +1959,9 @@ async fn address_add(
     axum::Form(f): axum::Form<AddressForm>,
 ) -> Result<Response, PageError> {
     match app_accounts::add_address(&state.app, &session.actor, id, &f.draft()).await {
-        Ok(_) => Ok(Redirect::to(&format!("/accounts/{id}?tab=addresses&ok=address-added")).into_response()),
+        Ok(_) => {
+            Ok(crate::redirect::see_other(&format!("/accounts/{id}?tab=addresses&ok=address-added")).into_response())
+        }
         Err(AppError::Validation(e)) => {
             let form = AddressFormState {
                 id: None,
@@ -1980,7 +1991,9 @@ async fn address_edit(
 ) -> Result<Response, PageError> {
     let version = version_of(&f.version)?;
     match app_accounts::update_address(&state.app, &session.actor, id, aid, version, &f.draft()).await {
-        Ok(()) => Ok(Redirect::to(&format!("/accounts/{id}?tab=addresses&ok=address-saved")).into_response()),
+        Ok(()) => {
+            Ok(crate::redirect::see_other(&format!("/accounts/{id}?tab=addresses&ok=address-saved")).into_response())
+        }
         Err(AppError::Validation(e)) => {
             let form = AddressFormState {
                 id: Some(aid),
@@ -2035,7 +2048,7 @@ async fn address_delete(
     Path((id, aid)): Path<(i64, i64)>,
 ) -> Result<Response, PageError> {
     app_accounts::delete_address(&state.app, &session.actor, id, aid).await?;
-    Ok(Redirect::to(&format!("/accounts/{id}?tab=addresses&ok=address-deleted")).into_response())
+    Ok(crate::redirect::see_other(&format!("/accounts/{id}?tab=addresses&ok=address-deleted")).into_response())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2055,9 +2068,9 @@ async fn archive_submit(
 ) -> Result<Response, PageError> {
     let v = version_of(&f.version)?;
     match app_accounts::set_archived(&state.app, &session.actor, id, v, true).await {
-        Ok(()) => Ok(Redirect::to(&format!("/accounts/{id}?ok=archived")).into_response()),
+        Ok(()) => Ok(crate::redirect::see_other(&format!("/accounts/{id}?ok=archived")).into_response()),
         // Changed meanwhile: show the card as it is now; the person decides again.
-        Err(AppError::Conflict { .. }) => Ok(Redirect::to(&format!("/accounts/{id}")).into_response()),
+        Err(AppError::Conflict { .. }) => Ok(crate::redirect::see_other(&format!("/accounts/{id}")).into_response()),
         Err(e) => Err(e.into()),
     }
 }
@@ -2070,8 +2083,8 @@ async fn restore_submit(
 ) -> Result<Response, PageError> {
     let v = version_of(&f.version)?;
     match app_accounts::set_archived(&state.app, &session.actor, id, v, false).await {
-        Ok(()) => Ok(Redirect::to(&format!("/accounts/{id}?ok=restored")).into_response()),
-        Err(AppError::Conflict { .. }) => Ok(Redirect::to(&format!("/accounts/{id}")).into_response()),
+        Ok(()) => Ok(crate::redirect::see_other(&format!("/accounts/{id}?ok=restored")).into_response()),
+        Err(AppError::Conflict { .. }) => Ok(crate::redirect::see_other(&format!("/accounts/{id}")).into_response()),
         Err(e) => Err(e.into()),
     }
 }

@@ -9,7 +9,7 @@ use axum::extract::{ConnectInfo, FromRequestParts, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use rand::RngCore;
 use serde::Deserialize;
@@ -20,6 +20,7 @@ use crate::AppState;
 use crate::error::{PageError, html, render_error};
 use crate::i18n::{I18n, Lang};
 use crate::layout::Shell;
+use crate::{boundary, redirect};
 
 /// What the session middleware learned about a request, for the handlers.
 #[derive(Clone)]
@@ -35,6 +36,8 @@ pub struct SessionInfo {
     pub actor: Actor,
     pub csrf: String,
     pub secret: String,
+    /// Unread notifications, for the bell.
+    pub unread: i64,
 }
 
 /// A signed-in person on a page. Without a session the request is sent to the sign-in page.
@@ -44,11 +47,12 @@ pub struct Session {
     pub secret: String,
     pub t: I18n,
     pub path: String,
+    pub unread: i64,
 }
 
 impl Session {
     pub fn shell(&self, title: String) -> Shell {
-        Shell::new(self.t, &self.actor, &self.csrf, &self.path, title)
+        Shell::new(self.t, &self.actor, &self.csrf, &self.path, title).with_unread(self.unread)
     }
 }
 
@@ -61,7 +65,7 @@ impl IntoResponse for NeedLogin {
         } else {
             format!("?next={}", urlencode(&self.0))
         };
-        Redirect::to(&format!("/login{next}")).into_response()
+        crate::redirect::see_other(&format!("/login{next}")).into_response()
     }
 }
 
@@ -79,6 +83,7 @@ impl FromRequestParts<AppState> for Session {
                 actor: s.actor,
                 csrf: s.csrf,
                 secret: s.secret,
+                unread: s.unread,
                 t: i18n,
                 path: if query.is_empty() {
                     path
@@ -120,8 +125,17 @@ pub fn cookie_name(state: &AppState) -> &'static str {
     }
 }
 
-const LOGIN_CSRF: &str = "kervan_login_csrf";
 const LANG_COOKIE: &str = "kervan_lang";
+
+/// The sign-in form's CSRF cookie (double submit): `__Host-` prefixed behind HTTPS, so no
+/// subdomain or plain-HTTP page can plant one.
+pub fn login_csrf_name(state: &AppState) -> &'static str {
+    if state.web.secure_cookies {
+        "__Host-kervan_login_csrf"
+    } else {
+        "kervan_login_csrf"
+    }
+}
 
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
@@ -166,8 +180,10 @@ fn constant_eq(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Resolves the session and language of every page request, enforces CSRF on every unsafe
-/// method, and renders error markers left by handlers as friendly pages.
+/// Resolves the session and language of every page request, refuses malformed input (control
+/// characters, invalid UTF-8) and unsafe methods without a CSRF token, renders error markers
+/// left by handlers — and errors from outside them (a path that does not parse, a wrong method,
+/// a body too large) — as friendly pages, and marks pages uncacheable.
 pub async fn session_layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
     let path = parts.uri.path().to_string();
@@ -177,13 +193,22 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
     let mut session = None;
     if let Some(secret) = cookie(&headers, cookie_name(&state)) {
         match app_auth::session_actor(&state.app, &secret).await {
-            Ok((actor, csrf)) => session = Some(SessionInfo { actor, csrf, secret }),
+            Ok((actor, csrf)) => {
+                let unread = kervan_app::notifications::unread(&state.app, &actor).await.unwrap_or(0);
+                session = Some(SessionInfo {
+                    actor,
+                    csrf,
+                    secret,
+                    unread,
+                })
+            }
             Err(AppError::Unauthorized) => {}
             Err(e) => tracing::error!(error = %e, "session lookup failed"),
         }
     }
-    let asked = query_lang(&query);
-    let lang = asked
+    // `?lang=` shows this one page in that language; only the language menu (a POST) stores a
+    // choice. A GET changes nothing.
+    let lang = query_lang(&query)
         .or_else(|| session.as_ref().and_then(|s| Lang::parse(&s.actor.language)))
         .or_else(|| cookie(&headers, LANG_COOKIE).and_then(|c| Lang::parse(&c)))
         .unwrap_or_else(|| {
@@ -194,28 +219,31 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
                     .unwrap_or(""),
             )
         });
-    if let (Some(l), Some(s)) = (asked, session.as_mut())
-        && s.actor.language != l.code()
-        && app_users::set_language(&state.app, &s.actor, l.code()).await.is_ok()
-    {
-        s.actor.language = l.code().into();
-    }
     let i18n = I18n::new(lang);
     let shell_for = |session: &Option<SessionInfo>| match session {
-        Some(s) => Shell::new(i18n, &s.actor, &s.csrf, &path, String::new()),
+        Some(s) => Shell::new(i18n, &s.actor, &s.csrf, &path, String::new()).with_unread(s.unread),
         None => Shell::anonymous(i18n, String::new()),
     };
+    let finish = page_headers;
+
+    if boundary::check_urlencoded(query.as_bytes(), false).is_err() {
+        return finish(render_error(&PageError::BadRequest, shell_for(&session)));
+    }
 
     // CSRF: every state-changing request carries the token, in a form field or a header.
     let mut body = body;
     if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
         let bytes = match axum::body::to_bytes(body, state.web.max_body).await {
             Ok(b) => b,
-            Err(_) => {
-                return render_error(&PageError::BadRequest, shell_for(&session))
-                    .into_response_with(StatusCode::PAYLOAD_TOO_LARGE);
-            }
+            Err(_) => return finish(render_error(&PageError::TooLarge, shell_for(&session))),
         };
+        let is_form = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        if is_form && boundary::check_urlencoded(&bytes, true).is_err() {
+            return finish(render_error(&PageError::BadRequest, shell_for(&session)));
+        }
         let sent = headers
             .get("x-csrf-token")
             .and_then(|v| v.to_str().ok())
@@ -226,16 +254,16 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
                     .and_then(|v| v.into_iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v))
             });
         let expected = if path == "/login" {
-            cookie(&headers, LOGIN_CSRF)
+            cookie(&headers, login_csrf_name(&state))
         } else {
             session.as_ref().map(|s| s.csrf.clone())
         };
         let ok = matches!((&sent, &expected), (Some(a), Some(b)) if !b.is_empty() && constant_eq(a, b));
         if !ok {
             if session.is_none() && path != "/login" {
-                return NeedLogin(String::new()).into_response();
+                return finish(NeedLogin(String::new()).into_response());
             }
-            return render_error(&PageError::Csrf, shell_for(&session));
+            return finish(render_error(&PageError::Csrf, shell_for(&session)));
         }
         body = Body::from(bytes);
     }
@@ -248,7 +276,18 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
     });
     let req = Request::from_parts(parts, body);
     let mut resp = next.run(req).await;
-    if let Some(e) = resp.extensions_mut().remove::<PageError>() {
+    let marker = resp.extensions_mut().remove::<PageError>().or_else(|| {
+        // An error answered outside our handlers (axum's own: a path or form that does not
+        // parse, a wrong method) comes as plain text: give it the page every error gets.
+        let status = resp.status();
+        let is_html = resp
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/html"));
+        ((status.is_client_error() || status.is_server_error()) && !is_html).then(|| PageError::from_status(status))
+    });
+    if let Some(e) = marker {
         let retry = resp.headers().get(header::RETRY_AFTER).cloned();
         let mut r = render_error(&e, shell_for(&session));
         if let Some(v) = retry {
@@ -256,25 +295,17 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
         }
         resp = r;
     }
-    if let Some(l) = asked
-        && let Ok(v) = HeaderValue::from_str(&format!(
-            "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
-            l.code()
-        ))
-    {
-        resp.headers_mut().append(header::SET_COOKIE, v);
-    }
-    resp
+    finish(resp)
 }
 
-trait WithStatus {
-    fn into_response_with(self, s: StatusCode) -> Response;
-}
-impl WithStatus for Response {
-    fn into_response_with(mut self, s: StatusCode) -> Response {
-        *self.status_mut() = s;
-        self
+/// Pages (and the session they show) must not stay in a browser's or a proxy's cache; static
+/// files say otherwise themselves.
+fn page_headers(mut resp: Response) -> Response {
+    let h = resp.headers_mut();
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
+    resp
 }
 
 pub fn router() -> Router<AppState> {
@@ -299,15 +330,6 @@ struct LoginPage {
 struct NextQuery {
     #[serde(default)]
     next: String,
-}
-
-/// Only a local path may be a redirect target after sign-in (no open redirects).
-fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") && !next.contains("://") {
-        next.to_string()
-    } else {
-        "/".into()
-    }
 }
 
 fn random_token() -> String {
@@ -335,8 +357,10 @@ fn login_form(
     match html(&page) {
         Ok(h) => {
             let mut r = (status, h).into_response();
-            r.headers_mut()
-                .append(header::SET_COOKIE, set_cookie(state, LOGIN_CSRF, &csrf, Some(3600)));
+            r.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(state, login_csrf_name(state), &csrf, Some(3600)),
+            );
             r
         }
         Err(e) => e.into_response(),
@@ -345,7 +369,7 @@ fn login_form(
 
 async fn login_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<NextQuery>) -> Response {
     if ctx.session.is_some() {
-        return Redirect::to(&safe_next(&q.next)).into_response();
+        return redirect::to_safe(&q.next);
     }
     login_form(&state, &ctx, "", &q.next, None, StatusCode::OK)
 }
@@ -378,13 +402,15 @@ async fn login_submit(
             if let Some(old) = ctx.session.as_ref() {
                 let _ = app_auth::logout(&state.app, &old.secret).await;
             }
-            let mut r = Redirect::to(&safe_next(&f.next)).into_response();
+            let mut r = redirect::to_safe(&f.next);
             r.headers_mut().append(
                 header::SET_COOKIE,
                 set_cookie(&state, cookie_name(&state), &s.secret, None),
             );
-            r.headers_mut()
-                .append(header::SET_COOKIE, set_cookie(&state, LOGIN_CSRF, "", Some(0)));
+            r.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(&state, login_csrf_name(&state), "", Some(0)),
+            );
             r
         }
         Err(AppError::BadCredentials) => login_form(
@@ -401,7 +427,7 @@ async fn login_submit(
 
 async fn logout(State(state): State<AppState>, session: Session) -> Response {
     let _ = app_auth::logout(&state.app, &session.secret).await;
-    let mut r = Redirect::to("/login").into_response();
+    let mut r = crate::redirect::see_other("/login").into_response();
     r.headers_mut()
         .append(header::SET_COOKIE, set_cookie(&state, cookie_name(&state), "", Some(0)));
     r
@@ -460,7 +486,7 @@ async fn password_submit(
     )
     .await
     {
-        Ok(()) => Ok(Redirect::to("/account/password?ok=password").into_response()),
+        Ok(()) => Ok(crate::redirect::see_other("/account/password?ok=password").into_response()),
         Err(AppError::Validation(e)) => {
             let page = PasswordPage {
                 shell: session.shell(session.t.t("password-title")),
@@ -485,20 +511,22 @@ async fn language_submit(
     axum::Form(f): axum::Form<LanguageForm>,
 ) -> Result<Response, PageError> {
     app_users::set_language(&state.app, &session.actor, &f.language).await?;
-    Ok(Redirect::to(&safe_next(&f.back)).into_response())
+    let mut r = redirect::to_safe(&f.back);
+    // Remembered for the sign-in page too, after signing out.
+    if let Some(l) = Lang::parse(&f.language)
+        && let Ok(v) = HeaderValue::from_str(&format!(
+            "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
+            l.code()
+        ))
+    {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(r)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_local_paths_are_followed() {
-        assert_eq!(safe_next("/leads?status=new"), "/leads?status=new");
-        for bad in ["//evil.example", "https://evil.example", "/\\evil", "", "leads"] {
-            assert_eq!(safe_next(bad), "/", "{bad}");
-        }
-    }
 
     #[test]
     fn reads_cookies() {

@@ -10,7 +10,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 
 use kervan_app::AppError;
@@ -274,7 +274,7 @@ async fn submit(state: &AppState, session: &Session, target: Target, body: &[u8]
         }
         Err(e) => return Err(e.into()),
     };
-    Ok(Redirect::to(&done_url(&back, &outcome)).into_response())
+    Ok(crate::redirect::see_other(&done_url(&back, &outcome)).into_response())
 }
 
 /// The list URL with the toast of an outcome.

@@ -9,7 +9,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
@@ -817,10 +817,15 @@ async fn form_error(
                 duplicates: d
                     .into_iter()
                     .map(|d| DupItem {
-                        reason: t.t(&format!("contact-dup-{}", d.field)),
+                        reason: if d.hidden {
+                            t.t(&format!("problem-duplicate-hidden-{}", d.field))
+                        } else {
+                            t.t(&format!("contact-dup-{}", d.field))
+                        },
                         id: d.id,
                         name: d.name,
                         owner: d.owner_name,
+                        hidden: d.hidden,
                     })
                     .collect(),
                 ..Default::default()
@@ -936,9 +941,9 @@ async fn save(state: AppState, session: Session, id: Option<i64>, f: ContactForm
                 Some(a) => format!("/contacts/new?account_id={a}&ok=created"),
                 None => "/contacts/new?ok=created".into(),
             };
-            Ok(Redirect::to(&next).into_response())
+            Ok(crate::redirect::see_other(&next).into_response())
         }
-        Ok(saved) => Ok(Redirect::to(&format!(
+        Ok(saved) => Ok(crate::redirect::see_other(&format!(
             "/contacts/{saved}?ok={}",
             if id.is_some() { "saved" } else { "created" }
         ))
@@ -1297,8 +1302,8 @@ async fn archive_submit(
 ) -> Result<Response, PageError> {
     let v = version_of(&f.version)?;
     match app_contacts::set_archived(&state.app, &session.actor, id, v, true).await {
-        Ok(()) => Ok(Redirect::to(&format!("/contacts/{id}?ok=archived")).into_response()),
-        Err(AppError::Conflict { .. }) => Ok(Redirect::to(&format!("/contacts/{id}")).into_response()),
+        Ok(()) => Ok(crate::redirect::see_other(&format!("/contacts/{id}?ok=archived")).into_response()),
+        Err(AppError::Conflict { .. }) => Ok(crate::redirect::see_other(&format!("/contacts/{id}")).into_response()),
         Err(e) => Err(e.into()),
     }
 }
@@ -1311,8 +1316,8 @@ async fn restore_submit(
 ) -> Result<Response, PageError> {
     let v = version_of(&f.version)?;
     match app_contacts::set_archived(&state.app, &session.actor, id, v, false).await {
-        Ok(()) => Ok(Redirect::to(&format!("/contacts/{id}?ok=restored")).into_response()),
-        Err(AppError::Conflict { .. }) => Ok(Redirect::to(&format!("/contacts/{id}")).into_response()),
+        Ok(()) => Ok(crate::redirect::see_other(&format!("/contacts/{id}?ok=restored")).into_response()),
+        Err(AppError::Conflict { .. }) => Ok(crate::redirect::see_other(&format!("/contacts/{id}")).into_response()),
         Err(e) => Err(e.into()),
     }
 }

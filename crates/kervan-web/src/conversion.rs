@@ -5,7 +5,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
@@ -131,7 +131,7 @@ async fn convert_page(
     session.actor.require(Module::Leads, Action::Edit)?;
     let lead = app_leads::get(&state.app, &session.actor, id).await?;
     if let Some(account_id) = lead.row.account_id {
-        return Ok(Redirect::to(&format!("/accounts/{account_id}")).into_response());
+        return Ok(crate::redirect::see_other(&format!("/accounts/{account_id}")).into_response());
     }
     Ok(html(&page(&state, &session, id, None, vec![], false).await?)?.into_response())
 }
@@ -165,7 +165,9 @@ async fn convert_submit(
     };
     let t = session.t;
     match conversion::convert(&state.app, &session.actor, id, &req).await {
-        Ok(done) => Ok(Redirect::to(&format!("/accounts/{}?ok=converted", done.account_id)).into_response()),
+        Ok(done) => {
+            Ok(crate::redirect::see_other(&format!("/accounts/{}?ok=converted", done.account_id)).into_response())
+        }
         Err(AppError::Validation(errs)) => {
             let p = page(&state, &session, id, Some(f.target), field_messages(&t, &errs), false).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&p)?).into_response())

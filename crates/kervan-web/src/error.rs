@@ -27,6 +27,14 @@ pub enum PageError {
     RateLimited {
         retry_after_secs: u64,
     },
+    /// The request body is over the limit.
+    TooLarge,
+    /// The address exists but not for this method.
+    MethodNotAllowed,
+    /// The server is at its limit for this work (password checks); try again shortly.
+    Busy {
+        retry_after_secs: u64,
+    },
     Internal,
 }
 
@@ -36,6 +44,7 @@ impl From<AppError> for PageError {
             AppError::NotFound => PageError::NotFound,
             AppError::Forbidden { module, action } => PageError::Forbidden { module, action },
             AppError::RateLimited { retry_after_secs } => PageError::RateLimited { retry_after_secs },
+            AppError::Busy { retry_after_secs } => PageError::Busy { retry_after_secs },
             AppError::Validation(_) | AppError::Duplicate(_) | AppError::Conflict { .. } | AppError::BadCredentials => {
                 PageError::BadRequest
             }
@@ -58,7 +67,31 @@ impl PageError {
             PageError::Forbidden { .. } | PageError::Csrf => StatusCode::FORBIDDEN,
             PageError::BadRequest => StatusCode::BAD_REQUEST,
             PageError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            PageError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            PageError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            PageError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             PageError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The page for an error status answered outside our handlers.
+    pub fn from_status(status: StatusCode) -> PageError {
+        match status {
+            StatusCode::NOT_FOUND => PageError::NotFound,
+            StatusCode::METHOD_NOT_ALLOWED => PageError::MethodNotAllowed,
+            StatusCode::PAYLOAD_TOO_LARGE => PageError::TooLarge,
+            StatusCode::SERVICE_UNAVAILABLE => PageError::Busy { retry_after_secs: 5 },
+            s if s.is_server_error() => PageError::Internal,
+            _ => PageError::BadRequest,
+        }
+    }
+
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            PageError::RateLimited { retry_after_secs } | PageError::Busy { retry_after_secs } => {
+                Some(*retry_after_secs)
+            }
+            _ => None,
         }
     }
 }
@@ -66,8 +99,8 @@ impl PageError {
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let mut r = self.status().into_response();
-        if let PageError::RateLimited { retry_after_secs } = &self
-            && let Ok(v) = retry_after_secs.to_string().parse()
+        if let Some(secs) = self.retry_after()
+            && let Ok(v) = secs.to_string().parse()
         {
             r.headers_mut().insert(header::RETRY_AFTER, v);
         }
@@ -107,9 +140,12 @@ pub fn render_error(e: &PageError, mut shell: Shell) -> Response {
         PageError::BadRequest => (t.t("error-400-title"), t.t("error-400-text"), String::new()),
         PageError::RateLimited { retry_after_secs } => (
             t.t("error-429-title"),
-            t.tn("error-429-text", (*retry_after_secs / 60).max(1) as i64),
+            t.tn("error-429-text", retry_after_secs.div_ceil(60).max(1) as i64),
             String::new(),
         ),
+        PageError::TooLarge => (t.t("error-413-title"), t.t("error-413-text"), String::new()),
+        PageError::MethodNotAllowed => (t.t("error-405-title"), t.t("error-405-text"), String::new()),
+        PageError::Busy { .. } => (t.t("error-503-title"), t.t("error-503-text"), String::new()),
         PageError::Internal => (t.t("error-500-title"), t.t("error-500-text"), String::new()),
     };
     shell.title = heading.clone();
@@ -120,7 +156,13 @@ pub fn render_error(e: &PageError, mut shell: Shell) -> Response {
         hint,
     };
     let body = page.render().unwrap_or_else(|_| "error".into());
-    (e.status(), Html(body)).into_response()
+    let mut r = (e.status(), Html(body)).into_response();
+    if let Some(secs) = e.retry_after()
+        && let Ok(v) = secs.to_string().parse()
+    {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    r
 }
 
 pub async fn not_found_page() -> PageError {

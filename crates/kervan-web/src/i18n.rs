@@ -85,6 +85,17 @@ impl I18n {
             .unwrap_or_else(|| key.to_string())
     }
 
+    /// A message with several text arguments.
+    pub fn t_args(&self, key: &str, values: &[(&'static str, String)]) -> String {
+        let mut args: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
+        for (name, v) in values {
+            args.insert(Cow::Borrowed(*name), FluentValue::from(v.clone()));
+        }
+        LOCALES
+            .try_lookup_with_args(&self.lang.id(), key, &args)
+            .unwrap_or_else(|| key.to_string())
+    }
+
     pub fn tn(&self, key: &str, n: i64) -> String {
         let mut args: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
         args.insert(Cow::Borrowed("n"), FluentValue::from(n));

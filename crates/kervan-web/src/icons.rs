@@ -8,3 +8,4 @@ pub const SETTINGS: &str = r#"<svg class="icon" viewBox="0 0 24 24" aria-hidden=
 pub const SEARCH: &str = r#"<svg class="icon" viewBox="0 0 24 24" aria-hidden="true"><circle cx="11" cy="11" r="6.5"/><path d="m16 16 4.5 4.5"/></svg>"#;
 pub const PLUS: &str = r#"<svg class="icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M12 5v14M5 12h14"/></svg>"#;
 pub const LOGO: &str = r#"<svg class="logo" viewBox="0 0 32 32" aria-hidden="true"><rect width="32" height="32" rx="8"/><path d="M8 22V10M8 16l8-6M11 14l7 8M18 22h6M21 10h3"/></svg>"#;
+pub const BELL: &str = r#"<svg class="icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M6 16.5V11a6 6 0 0 1 12 0v5.5l1.5 2h-15zM10 20.5a2 2 0 0 0 4 0"/></svg>"#;

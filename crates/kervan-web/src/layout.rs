@@ -30,6 +30,8 @@ pub struct Shell {
     /// pages, otherwise a lead).
     pub quick_new: Vec<(&'static str, String)>,
     pub title: String,
+    /// Unread notifications (the bell's count).
+    pub unread: i64,
 }
 
 impl Shell {
@@ -85,6 +87,7 @@ impl Shell {
             can_create_lead: actor.can(Module::Leads, Action::Create),
             quick_new: quick_new(&t, actor, path),
             title,
+            unread: 0,
         }
     }
 
@@ -103,7 +106,13 @@ impl Shell {
             can_create_lead: false,
             quick_new: vec![],
             title,
+            unread: 0,
         }
+    }
+
+    pub fn with_unread(mut self, n: i64) -> Shell {
+        self.unread = n;
+        self
     }
 
     pub fn with_toast(mut self, key: Option<&str>) -> Shell {

@@ -4,7 +4,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
@@ -532,9 +532,9 @@ async fn create_submit(
     match app_leads::create(&state.app, &session.actor, &draft, !f.confirm_duplicate.is_empty()).await {
         Ok(id) => {
             if f.after == "new" {
-                Ok(Redirect::to("/leads/new?ok=created").into_response())
+                Ok(crate::redirect::see_other("/leads/new?ok=created").into_response())
             } else {
-                Ok(Redirect::to(&format!("/leads/{id}?ok=created")).into_response())
+                Ok(crate::redirect::see_other(&format!("/leads/{id}?ok=created")).into_response())
             }
         }
         Err(e) => form_error(&state, &session, f, None, e).await,
@@ -577,7 +577,7 @@ async fn edit_submit(
     )
     .await
     {
-        Ok(()) => Ok(Redirect::to(&format!("/leads/{id}?ok=saved")).into_response()),
+        Ok(()) => Ok(crate::redirect::see_other(&format!("/leads/{id}?ok=saved")).into_response()),
         Err(e) => form_error(&state, &session, f, Some(id), e).await,
     }
 }
@@ -765,7 +765,7 @@ async fn status_submit(
     let version = version_of(&f.version)?;
     let reason = opt(&f.lost_reason);
     match app_leads::set_status(&state.app, &session.actor, id, version, &f.status, reason.as_deref()).await {
-        Ok(()) => Ok(Redirect::to(&format!("/leads/{id}?ok=status")).into_response()),
+        Ok(()) => Ok(crate::redirect::see_other(&format!("/leads/{id}?ok=status")).into_response()),
         Err(AppError::Validation(_)) | Err(AppError::Conflict { .. }) => {
             // Fall back to the full form, which explains the problem field by field.
             let lead = app_leads::get(&state.app, &session.actor, id).await?;
@@ -779,7 +779,7 @@ async fn status_submit(
                 .err();
             match e {
                 Some(e) => form_error(&state, &session, form, Some(id), e).await,
-                None => Ok(Redirect::to(&format!("/leads/{id}?ok=status")).into_response()),
+                None => Ok(crate::redirect::see_other(&format!("/leads/{id}?ok=status")).into_response()),
             }
         }
         Err(e) => Err(e.into()),
@@ -800,8 +800,8 @@ async fn archive_submit(
 ) -> Result<Response, PageError> {
     let v = version_of(&f.version)?;
     match app_leads::set_archived(&state.app, &session.actor, id, v, true).await {
-        Ok(()) => Ok(Redirect::to(&format!("/leads/{id}?ok=archived")).into_response()),
-        Err(AppError::Conflict { .. }) => Ok(Redirect::to(&format!("/leads/{id}")).into_response()),
+        Ok(()) => Ok(crate::redirect::see_other(&format!("/leads/{id}?ok=archived")).into_response()),
+        Err(AppError::Conflict { .. }) => Ok(crate::redirect::see_other(&format!("/leads/{id}")).into_response()),
         Err(e) => Err(e.into()),
     }
 }
@@ -814,8 +814,8 @@ async fn restore_submit(
 ) -> Result<Response, PageError> {
     let v = version_of(&f.version)?;
     match app_leads::set_archived(&state.app, &session.actor, id, v, false).await {
-        Ok(()) => Ok(Redirect::to(&format!("/leads/{id}?ok=restored")).into_response()),
-        Err(AppError::Conflict { .. }) => Ok(Redirect::to(&format!("/leads/{id}")).into_response()),
+        Ok(()) => Ok(crate::redirect::see_other(&format!("/leads/{id}?ok=restored")).into_response()),
+        Err(AppError::Conflict { .. }) => Ok(crate::redirect::see_other(&format!("/leads/{id}")).into_response()),
         Err(e) => Err(e.into()),
     }
 }
@@ -826,5 +826,5 @@ async fn delete_submit(
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
     app_leads::delete_hard(&state.app, &session.actor, id).await?;
-    Ok(Redirect::to("/leads?ok=deleted").into_response())
+    Ok(crate::redirect::see_other("/leads?ok=deleted").into_response())
 }

@@ -17,6 +17,7 @@ pub mod accounts;
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod boundary;
 pub mod bulk;
 pub mod contacts;
 pub mod conversion;
@@ -29,6 +30,8 @@ pub mod icons;
 pub mod layout;
 pub mod leads;
 pub mod merge;
+pub mod notifications;
+pub mod redirect;
 pub mod search;
 pub mod tabs;
 pub mod users;
@@ -73,7 +76,9 @@ impl AppState {
 
 pub fn router(state: AppState) -> Router {
     let max_body = state.web.max_body;
-    Router::new()
+    // The body limit sits inside the session layer (and, for the API, inside the problem layer),
+    // so a body over it is answered as every other error: a page, or problem+json.
+    let pages = Router::new()
         .merge(health::router())
         .merge(auth::router())
         .merge(dashboard::router())
@@ -84,12 +89,15 @@ pub fn router(state: AppState) -> Router {
         .merge(conversion::router())
         .merge(merge::router())
         .merge(users::router())
+        .merge(notifications::router())
         .merge(search::router())
         .merge(assets::router())
         .fallback(error::not_found_page)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::session_layer))
-        .merge(api::router(state.clone()))
         .layer(RequestBodyLimitLayer::new(max_body))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::session_layer));
+    Router::new()
+        .merge(pages)
+        .merge(api::router(state.clone()))
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
@@ -102,8 +110,25 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), transport_security))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Behind HTTPS (`--secure-cookies`), browsers are told to use nothing else for this host.
+async fn transport_security(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let mut resp = next.run(req).await;
+    if state.web.secure_cookies {
+        resp.headers_mut().insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    resp
 }
 
 /// Serves until `shutdown` resolves, then finishes the requests in flight.

@@ -5,7 +5,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -528,7 +528,7 @@ async fn submit<K: Mergeable>(
         view::<K>(&state, &session, id, q, out)
     };
     match K::merge(app, &session.actor, &f, &draft).await {
-        Ok(()) => Ok(Redirect::to(&format!("/{}/{id}?ok=merged", K::KIND)).into_response()),
+        Ok(()) => Ok(crate::redirect::see_other(&format!("/{}/{id}?ok=merged", K::KIND)).into_response()),
         Err(AppError::Validation(e)) => {
             let out = Outcome {
                 errors: field_messages(&session.t, &e),

@@ -4,7 +4,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
@@ -152,7 +152,7 @@ async fn create_submit(
         password: f.password.clone(),
     };
     match app_users::create(&state.app, &session.actor, &d).await {
-        Ok(_) => Ok(Redirect::to("/users?ok=user-saved").into_response()),
+        Ok(_) => Ok(crate::redirect::see_other("/users?ok=user-saved").into_response()),
         Err(AppError::Validation(e)) => {
             let mut f = f;
             f.password.clear();
@@ -177,7 +177,7 @@ async fn update_submit(
     axum::Form(f): axum::Form<UpdateForm>,
 ) -> Result<Response, PageError> {
     match app_users::set_role_team(&state.app, &session.actor, id, &f.role, Some(f.team.as_str())).await {
-        Ok(()) => Ok(Redirect::to("/users?ok=user-saved").into_response()),
+        Ok(()) => Ok(crate::redirect::see_other("/users?ok=user-saved").into_response()),
         Err(AppError::Validation(e)) => {
             let page = render(
                 &state,
@@ -205,7 +205,7 @@ async fn active_submit(
     axum::Form(f): axum::Form<ActiveForm>,
 ) -> Result<Response, PageError> {
     match app_users::set_active(&state.app, &session.actor, id, f.active == "1").await {
-        Ok(()) => Ok(Redirect::to("/users?ok=user-saved").into_response()),
+        Ok(()) => Ok(crate::redirect::see_other("/users?ok=user-saved").into_response()),
         Err(AppError::Validation(e)) => {
             let page = render(
                 &state,

@@ -63,7 +63,7 @@ enum Command {
     Bench(bench::BenchArgs),
 }
 
-#[derive(Args, Default)]
+#[derive(Args)]
 struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "KERVAN_ADDR", default_value = "127.0.0.1:8080")]
@@ -77,9 +77,22 @@ struct ServeArgs {
     /// Minutes of inactivity after which a session ends.
     #[arg(long, env = "KERVAN_SESSION_IDLE_MINUTES", default_value_t = 480)]
     session_idle_minutes: i64,
+    /// Days after sign-in at which a session ends however busy it is.
+    #[arg(long, env = "KERVAN_SESSION_MAX_DAYS", default_value_t = 30)]
+    session_max_days: i64,
     /// Failed sign-ins from one address (per 15 minutes) before further tries are refused with 429.
     #[arg(long, env = "KERVAN_LOGIN_MAX_FAILURES", default_value_t = 10)]
     login_max_failures: i64,
+    /// Failed sign-ins at one account from any address (per 15 minutes) before every further try
+    /// at it is slowed and the admins are notified (never a lock).
+    #[arg(long, env = "KERVAN_LOGIN_ACCOUNT_FAILURES", default_value_t = 20)]
+    login_account_failures: i64,
+    /// Password checks running at once (each takes 19 MiB for a moment); more wait in a queue.
+    #[arg(long, env = "KERVAN_PASSWORD_PARALLEL", default_value_t = 2)]
+    password_parallel: usize,
+    /// Password checks that may wait for their turn; beyond it a sign-in answers 503 with Retry-After.
+    #[arg(long, env = "KERVAN_PASSWORD_QUEUE", default_value_t = 64)]
+    password_queue: usize,
 }
 
 #[derive(Subcommand)]
@@ -121,6 +134,10 @@ fn database_url(g: &Global) -> Result<String, String> {
 }
 
 async fn open(g: &Global) -> Result<App, String> {
+    open_with(g, Config::default()).await
+}
+
+async fn open_with(g: &Global, config: Config) -> Result<App, String> {
     let url = database_url(g)?;
     let db = Db::connect(&url)
         .await
@@ -128,7 +145,7 @@ async fn open(g: &Global) -> Result<App, String> {
     migrations::run(&db)
         .await
         .map_err(|e| format!("migration failed: {e}"))?;
-    Ok(App::new(db, Config::default()))
+    Ok(App::new(db, config))
 }
 
 fn message(e: &kervan_app::AppError) -> String {
@@ -274,41 +291,28 @@ fn generated_password() -> String {
 }
 
 impl ServeArgs {
-    /// `kervan` with no subcommand serves, reading the same environment variables.
+    /// `kervan` with no subcommand serves, reading the same flags' defaults and environment.
     fn parse_default() -> ServeArgs {
         #[derive(Parser)]
         struct Only {
             #[command(flatten)]
-            s: ServeFlat,
+            s: ServeArgs,
         }
-        #[derive(Args)]
-        struct ServeFlat {
-            #[arg(long, env = "KERVAN_ADDR", default_value = "127.0.0.1:8080")]
-            addr: String,
-            #[arg(long, env = "KERVAN_SECURE_COOKIES")]
-            secure_cookies: bool,
-            #[arg(long, env = "KERVAN_TRUST_PROXY")]
-            trust_proxy: bool,
-            #[arg(long, env = "KERVAN_SESSION_IDLE_MINUTES", default_value_t = 480)]
-            session_idle_minutes: i64,
-            #[arg(long, env = "KERVAN_LOGIN_MAX_FAILURES", default_value_t = 10)]
-            login_max_failures: i64,
-        }
-        let o = Only::parse_from(["kervan"]);
-        ServeArgs {
-            addr: o.s.addr,
-            secure_cookies: o.s.secure_cookies,
-            trust_proxy: o.s.trust_proxy,
-            session_idle_minutes: o.s.session_idle_minutes,
-            login_max_failures: o.s.login_max_failures,
-        }
+        Only::parse_from(["kervan"]).s
     }
 }
 
 async fn serve(g: &Global, a: ServeArgs) -> Result<(), String> {
-    let mut app = open(g).await?;
-    app.config.session_idle_ms = a.session_idle_minutes.max(1) * 60_000;
-    app.config.login_max_failures = a.login_max_failures.max(1);
+    let config = Config {
+        session_idle_ms: a.session_idle_minutes.max(1) * 60_000,
+        session_max_age_ms: a.session_max_days.max(1) * 24 * 3600 * 1000,
+        login_max_failures: a.login_max_failures.max(1),
+        login_account_failures: a.login_account_failures.max(1),
+        password_parallel: a.password_parallel.max(1),
+        password_queue: a.password_queue,
+        ..Config::default()
+    };
+    let app = open_with(g, config).await?;
     let admin_email = std::env::var("KERVAN_ADMIN_EMAIL").ok();
     let admin_password = std::env::var("KERVAN_ADMIN_PASSWORD").ok();
     if let Some((email, password)) = users::ensure_first_admin(&app, admin_email.as_deref(), admin_password.as_deref())
@@ -349,7 +353,8 @@ async fn housekeeping(app: App) {
     loop {
         tick.tick().await;
         let now = kervan_core::time::now_ms();
-        if let Err(e) = kervan_store::sessions::delete_idle(&app.db.conn, now - app.config.session_idle_ms).await {
+        let (idle, max) = (app.config.session_idle_ms, app.config.session_max_age_ms);
+        if let Err(e) = kervan_store::sessions::delete_expired(&app.db.conn, now - idle, now - max).await {
             tracing::warn!(error = %e, "could not prune sessions");
         }
         if let Err(e) = kervan_store::login_failures::prune(&app.db.conn, now - app.config.login_window_ms).await {

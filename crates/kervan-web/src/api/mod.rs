@@ -25,21 +25,25 @@ mod accounts;
 mod contacts;
 mod conversion;
 mod leads;
+mod notifications;
 
 pub use accounts::{AccountIn, AccountOut};
 pub use contacts::{ContactIn, ContactOut};
 pub use leads::{LeadIn, LeadList, LeadOut};
 
 pub fn router(state: AppState) -> Router<AppState> {
+    let max_body = state.web.max_body;
     Router::new()
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/me", get(me))
+        .merge(notifications::routes())
         .merge(leads::routes())
         .merge(conversion::routes())
         .merge(accounts::routes())
         .merge(contacts::routes())
         .route("/api/v1/search", get(search_all))
         .route("/api/v1/{*rest}", axum::routing::any(api_not_found))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(max_body))
         .layer(axum::middleware::from_fn(problem_layer))
         .with_state(state)
 }
@@ -52,6 +56,9 @@ pub enum ApiError {
     Unprocessable(String),
     TooLarge,
     UnsupportedType,
+    /// An error status answered outside our handlers (a path id that does not parse, a wrong
+    /// method), with the status it had.
+    Status(StatusCode),
     /// Records that look like the one being written, named for what they are (`account`,
     /// `contact`): the lead wording ("same phone or e-mail") would mislead for a customer.
     Similar {
@@ -91,8 +98,10 @@ impl ApiError {
                 AppError::Conflict { .. } | AppError::Duplicate(_) => StatusCode::CONFLICT,
                 AppError::Unauthorized | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
                 AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+                AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
                 AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
+            ApiError::Status(s) => *s,
             ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -131,17 +140,18 @@ impl ApiError {
             ),
             ApiError::App(AppError::Duplicate(d)) => (
                 "duplicate",
-                t.t1(
-                    "problem-duplicate",
-                    "name",
-                    d.first().map(|x| x.name.clone()).unwrap_or_default(),
-                ),
+                duplicate_detail(t, "problem-duplicate", d),
                 json!({"duplicates": d}),
             ),
             ApiError::App(AppError::Unauthorized) | ApiError::App(AppError::BadCredentials) => {
                 ("unauthorized", t.t("problem-unauthorized"), Value::Null)
             }
-            ApiError::App(AppError::RateLimited { .. }) => ("rate-limited", t.tn("error-429-text", 15), Value::Null),
+            ApiError::App(AppError::RateLimited { retry_after_secs }) => (
+                "rate-limited",
+                t.tn("error-429-text", retry_after_secs.div_ceil(60).max(1) as i64),
+                Value::Null,
+            ),
+            ApiError::App(AppError::Busy { .. }) => ("busy", t.t("error-503-text"), Value::Null),
             ApiError::App(AppError::Internal(m)) => {
                 tracing::error!(error = %m, "internal error in API");
                 ("internal", t.t("error-500-text"), Value::Null)
@@ -154,15 +164,22 @@ impl ApiError {
             ),
             ApiError::Similar { kind, items } => (
                 "duplicate",
-                t.t1(
-                    &format!("problem-duplicate-{kind}"),
-                    "name",
-                    items.first().map(|x| x.name.clone()).unwrap_or_default(),
-                ),
+                duplicate_detail(t, &format!("problem-duplicate-{kind}"), items),
                 json!({"duplicates": items}),
             ),
             ApiError::TooLarge => ("too-large", t.t("problem-too-large"), Value::Null),
             ApiError::UnsupportedType => ("unsupported-media-type", t.t("problem-content-type"), Value::Null),
+            ApiError::Status(s) => match *s {
+                StatusCode::NOT_FOUND => ("not-found", t.t("problem-not-found"), Value::Null),
+                StatusCode::METHOD_NOT_ALLOWED => ("method-not-allowed", t.t("problem-method"), Value::Null),
+                StatusCode::PAYLOAD_TOO_LARGE => ("too-large", t.t("problem-too-large"), Value::Null),
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                    ("unsupported-media-type", t.t("problem-content-type"), Value::Null)
+                }
+                StatusCode::REQUEST_TIMEOUT => ("timeout", t.t("problem-timeout"), Value::Null),
+                s if s.is_server_error() => ("internal", t.t("error-500-text"), Value::Null),
+                _ => ("malformed", t.t("problem-bad-request"), Value::Null),
+            },
         };
         let mut v = json!({
             "type": format!("/problems/{kind}"),
@@ -182,6 +199,29 @@ impl ApiError {
     }
 }
 
+/// The 409 detail: the first look-alike the caller may see by name, or — when it may see none —
+/// only which field is taken elsewhere ("this phone is on a record of another team").
+fn duplicate_detail(t: &I18n, key: &str, items: &[Duplicate]) -> String {
+    match items.iter().find(|d| !d.hidden) {
+        Some(d) => t.t1(key, "name", d.name.clone()),
+        None => {
+            let field = items.first().map(|d| d.field.as_str()).unwrap_or("phone");
+            t.t(&format!("problem-duplicate-hidden-{field}"))
+        }
+    }
+}
+
+impl ApiError {
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            ApiError::App(AppError::RateLimited { retry_after_secs } | AppError::Busy { retry_after_secs }) => {
+                Some(*retry_after_secs)
+            }
+            _ => None,
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut r = self.status().into_response();
@@ -190,7 +230,11 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Renders [`ApiError`] markers as `application/problem+json` in the `Accept-Language` language.
+/// Renders [`ApiError`] markers as `application/problem+json` in the `Accept-Language` language,
+/// and every other error response too (axum's own: a path id that is not a number, a wrong
+/// method, a body over the limit), so a client never has to parse plain text. Refuses a query
+/// string with control characters or invalid UTF-8 before any handler reads it. Nothing the API
+/// answers may be cached.
 async fn problem_layer(req: Request, next: Next) -> Response {
     let lang = Lang::from_accept(
         req.headers()
@@ -198,24 +242,33 @@ async fn problem_layer(req: Request, next: Next) -> Response {
             .and_then(|v| v.to_str().ok())
             .unwrap_or(""),
     );
-    let mut resp = next.run(req).await;
-    if let Some(e) = resp.extensions_mut().remove::<ApiError>() {
-        let body = e.problem(&I18n::new(lang));
-        let mut r = (e.status(), Json(body)).into_response();
-        r.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
-        if e.status() == StatusCode::UNAUTHORIZED {
-            r.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    let query_ok = crate::boundary::check_urlencoded(req.uri().query().unwrap_or("").as_bytes(), false);
+    let mut resp = match query_ok {
+        Ok(()) => next.run(req).await,
+        Err(crate::boundary::Refusal::InvalidUtf8) => ApiError::Malformed("invalid UTF-8".into()).into_response(),
+        Err(crate::boundary::Refusal::ControlChar(name)) => {
+            let mut e = FieldErrors::new();
+            e.add(&name, "invalid_chars");
+            ApiError::App(AppError::Validation(e)).into_response()
         }
-        return r;
+    };
+    let marker = resp.extensions_mut().remove::<ApiError>().or_else(|| {
+        let status = resp.status();
+        let is_problem = resp
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+        ((status.is_client_error() || status.is_server_error()) && !is_problem).then_some(ApiError::Status(status))
+    });
+    if let Some(e) = marker {
+        let allow = resp.headers().get(header::ALLOW).cloned();
+        resp = e.problem_response(lang);
+        if let Some(a) = allow {
+            resp.headers_mut().insert(header::ALLOW, a);
+        }
     }
-    // A body over the limit is refused by the limit layer before any handler runs.
-    if resp.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return ApiError::TooLarge.problem_response(lang);
-    }
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp
 }
 
@@ -226,6 +279,15 @@ impl ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if self.status() == StatusCode::UNAUTHORIZED {
+            r.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(secs) = self.retry_after()
+            && let Ok(v) = secs.to_string().parse()
+        {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
         r
     }
 }
@@ -257,14 +319,24 @@ pub struct ApiJson<T>(pub T);
 impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(JsonRejection::JsonSyntaxError(e)) => Err(ApiError::Malformed(e.body_text())),
-            Err(JsonRejection::JsonDataError(e)) => Err(ApiError::Unprocessable(e.body_text())),
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::UnsupportedType),
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::TooLarge),
-            Err(e) => Err(ApiError::Malformed(e.body_text())),
+        // Read as a document first, so a control character anywhere in it is refused naming the
+        // field (422), before any value can reach the database.
+        let v = match Json::<Value>::from_request(req, state).await {
+            Ok(Json(v)) => v,
+            Err(JsonRejection::JsonSyntaxError(e)) => return Err(ApiError::Malformed(e.body_text())),
+            Err(JsonRejection::JsonDataError(e)) => return Err(ApiError::Unprocessable(e.body_text())),
+            Err(JsonRejection::MissingJsonContentType(_)) => return Err(ApiError::UnsupportedType),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(ApiError::TooLarge),
+            Err(e) => return Err(ApiError::Malformed(e.body_text())),
+        };
+        if let Some(field) = crate::boundary::json_control_char(&v) {
+            let mut e = FieldErrors::new();
+            e.add(&field, "invalid_chars");
+            return Err(e.into());
         }
+        serde_json::from_value(v)
+            .map(ApiJson)
+            .map_err(|e| ApiError::Unprocessable(e.to_string()))
     }
 }
 
@@ -533,6 +605,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(accounts::Doc::openapi());
     doc.merge(contacts::Doc::openapi());
     doc.merge(conversion::Doc::openapi());
+    doc.merge(notifications::Doc::openapi());
     doc
 }
 

@@ -281,10 +281,16 @@ db_test!(similar_accounts_are_caught_on_create, |t| {
     ];
     let before = counts(t).await;
     for (body, field) in cases {
-        // Another rep is told too: the customer exists, whoever works it.
+        // A rep of another team is told too — that the customer exists, not which one it is.
         let (s, p) = send(t.post(&t.b_token, "/api/v1/accounts", body.clone())).await;
         assert_eq!(s, 409, "{body}: {p}");
         assert_eq!(p["type"], "/problems/duplicate");
+        assert_eq!(p["duplicates"][0]["hidden"], true, "{body}");
+        assert_eq!(p["duplicates"][0]["field"], field, "{body}");
+        assert!(!p.to_string().contains("ŞÜKRÜ"), "{p}");
+        // The owner's manager is told which one.
+        let (s, p) = send(t.post(&t.m_token, "/api/v1/accounts", body.clone())).await;
+        assert_eq!(s, 409, "{body}: {p}");
         assert_eq!(p["duplicates"][0]["id"], fid, "{body}");
         assert_eq!(p["duplicates"][0]["field"], field, "{body}");
         assert_eq!(p["duplicates"][0]["owner_name"], "Ali Çelik");
@@ -1141,7 +1147,7 @@ db_test!(duplicate_check_sees_past_common_names, |t| {
     assert_eq!(p["duplicates"][0]["field"], "tax_number");
     // And an equal name far down the alphabet of its prefix.
     let (s, p) = send(t.post(
-        &t.a_token,
+        &t.admin_token,
         "/api/v1/accounts",
         json!({"kind": "company", "name": "ANADOLU 229 TİC. A.Ş."}),
     ))

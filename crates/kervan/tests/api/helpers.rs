@@ -32,8 +32,21 @@ pub struct TestApp {
 
 pub const PASSWORD: &str = "gizli-parola-123";
 
+/// The settings tests run with: the defaults, with short sign-in delays.
+pub fn test_config() -> Config {
+    Config {
+        login_delay_ms: 20,
+        ..Config::default()
+    }
+}
+
 /// Starts an app on the backend, or `None` when PostgreSQL is not configured (outside CI).
 pub async fn spawn(backend: Backend) -> Option<TestApp> {
+    spawn_with(backend, test_config(), WebConfig::default()).await
+}
+
+/// [`spawn`] with other settings.
+pub async fn spawn_with(backend: Backend, config: Config, web: WebConfig) -> Option<TestApp> {
     let suffix = format!("{:016x}", rand::random::<u64>());
     let (url, pg) = match backend {
         Backend::Sqlite => {
@@ -64,10 +77,6 @@ pub async fn spawn(backend: Backend) -> Option<TestApp> {
     };
     let db = Db::connect(&url).await.expect("connect");
     migrations::run(&db).await.expect("migrate");
-    let config = Config {
-        login_delay_ms: 20,
-        ..Config::default()
-    };
     let app = App::new(db, config);
     let sys = Actor::system();
     let mk = |email: &str, name: &str, role: &str, team: Option<&str>| UserDraft {
@@ -108,7 +117,7 @@ pub async fn spawn(backend: Backend) -> Option<TestApp> {
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr: SocketAddr = listener.local_addr().expect("addr");
-    let state = AppState::new(app.clone(), WebConfig::default());
+    let state = AppState::new(app.clone(), web);
     tokio::spawn(kervan_web::serve(listener, state, std::future::pending()));
     Some(TestApp {
         base: format!("http://{addr}"),
@@ -228,9 +237,32 @@ pub fn hidden(html: &str, name: &str) -> String {
         .to_string()
 }
 
-/// Declares a test that runs on SQLite and, with `KERVAN_TEST_PG`, on PostgreSQL.
+/// Declares a test that runs on SQLite and, with `KERVAN_TEST_PG`, on PostgreSQL. The second form
+/// starts the app with other settings: `db_test!(name, config, web, |t| { … })`.
 #[macro_export]
 macro_rules! db_test {
+    ($name:ident, $config:expr, $web:expr, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            async fn run($app: &$crate::helpers::TestApp) $body
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::helpers::spawn_with($crate::helpers::Backend::Sqlite, $config, $web)
+                    .await
+                    .expect("sqlite");
+                run(&app).await;
+                app.finish().await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = $crate::helpers::spawn_with($crate::helpers::Backend::Postgres, $config, $web).await {
+                    run(&app).await;
+                    app.finish().await;
+                }
+            }
+        }
+    };
     ($name:ident, |$app:ident| $body:block) => {
         mod $name {
             #[allow(unused_imports)]

@@ -8,6 +8,7 @@ mod helpers;
 mod pages_bulk;
 mod pages_convert_merge;
 mod pages_customers;
+mod security;
 
 use serde_json::{Value, json};
 
@@ -248,12 +249,18 @@ db_test!(bad_input_gets_clear_4xx_and_writes_nothing, |t| {
 db_test!(duplicates_are_caught_by_phone_and_email, |t| {
     let first = t.lead(&t.a_token, ayse()).await;
     let body = json!({"company": "Başka Firma", "phone": "+90 (532) 123-45-67", "source": "meta"});
-    let r = t.post(&t.b_token, "/api/v1/leads", body.clone()).send().await.unwrap();
+    // Ali's manager sees Ali's lead, so is told which one it is.
+    let r = t.post(&t.m_token, "/api/v1/leads", body.clone()).send().await.unwrap();
     assert_eq!(r.status(), 409);
     let p: Value = r.json().await.unwrap();
     assert_eq!(p["duplicates"][0]["id"], first["id"]);
     assert_eq!(p["duplicates"][0]["field"], "phone");
     assert!(p["detail"].as_str().unwrap().contains("Ayşe Yılmaz"));
+    // A rep of another team only that the phone is taken.
+    let r = t.post(&t.b_token, "/api/v1/leads", body.clone()).send().await.unwrap();
+    assert_eq!(r.status(), 409);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["duplicates"], json!([{"field": "phone", "hidden": true}]));
     let r = t
         .post(
             &t.b_token,

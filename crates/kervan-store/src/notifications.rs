@@ -1,0 +1,94 @@
+//! In-app notifications: one row per recipient. `params` is a small JSON object the web layer
+//! fills into the message of `kind` (so the text is in the reader's language, not the writer's).
+
+use sea_orm::{ConnectionTrait, FromQueryResult};
+
+use crate::db::{self, Result};
+
+#[derive(Debug, Clone, FromQueryResult, PartialEq)]
+pub struct NotificationRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub kind: String,
+    pub params: String,
+    pub link: Option<String>,
+    pub created_at: i64,
+    pub read_at: Option<i64>,
+}
+
+pub struct NewNotification<'a> {
+    pub kind: &'a str,
+    pub params: &'a str,
+    pub link: Option<&'a str>,
+    /// Notify once: a second notification with the same key (per recipient) is not written.
+    pub dedupe_key: Option<&'a str>,
+}
+
+/// Writes the notification for each user; returns how many were written (duplicates skipped).
+pub async fn insert_for<C: ConnectionTrait>(c: &C, users: &[i64], n: &NewNotification<'_>, now: i64) -> Result<u64> {
+    let mut written = 0;
+    for u in users {
+        let key = n.dedupe_key.map(|k| format!("{k}:u{u}"));
+        written += db::exec(
+            c,
+            "INSERT INTO notifications (user_id, kind, params, link, dedupe_key, created_at)
+             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
+            vec![
+                (*u).into(),
+                n.kind.into(),
+                n.params.into(),
+                n.link.map(str::to_string).into(),
+                key.into(),
+                now.into(),
+            ],
+        )
+        .await?;
+    }
+    Ok(written)
+}
+
+/// The user's notifications, newest first, `before` an id for the next page.
+pub async fn for_user<C: ConnectionTrait>(
+    c: &C,
+    user_id: i64,
+    before: Option<i64>,
+    limit: u64,
+) -> Result<Vec<NotificationRow>> {
+    db::all(
+        c,
+        "SELECT id, user_id, kind, params, link, created_at, read_at FROM notifications
+         WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+        vec![user_id.into(), before.unwrap_or(i64::MAX).into(), (limit as i64).into()],
+    )
+    .await
+}
+
+pub async fn unread_count<C: ConnectionTrait>(c: &C, user_id: i64) -> Result<i64> {
+    Ok(db::scalar_i64(
+        c,
+        "SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at IS NULL",
+        vec![user_id.into()],
+    )
+    .await?
+    .unwrap_or(0))
+}
+
+/// Marks one of the user's notifications read; `false` when it is not theirs (or not there).
+pub async fn mark_read<C: ConnectionTrait>(c: &C, user_id: i64, id: i64, now: i64) -> Result<bool> {
+    let n = db::exec(
+        c,
+        "UPDATE notifications SET read_at = COALESCE(read_at, ?) WHERE id = ? AND user_id = ?",
+        vec![now.into(), id.into(), user_id.into()],
+    )
+    .await?;
+    Ok(n > 0)
+}
+
+pub async fn mark_all_read<C: ConnectionTrait>(c: &C, user_id: i64, now: i64) -> Result<u64> {
+    db::exec(
+        c,
+        "UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL",
+        vec![now.into(), user_id.into()],
+    )
+    .await
+}

@@ -1,0 +1,203 @@
+//! Memory under a burst of sign-ins, measured from outside on the real `kervan serve` process:
+//! 200 parallel wrong-password posts (each from its own address, so the per-address limit does
+//! not stop them before the password check) must keep the server under 200 MB. Each Argon2 check
+//! takes 19 MiB; unbounded, 50 of them took a server to 884 MB.
+//!
+//! Run: `cargo test -p kervan --test memory -- --nocapture` (prints the figures). The PostgreSQL
+//! run needs `KERVAN_TEST_PG`; outside CI it is skipped without it.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use kervan_store::ConnectionTrait;
+
+const LIMIT_KB: u64 = 200 * 1024;
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+async fn start(database_url: Option<&str>, data: &std::path::Path) -> Server {
+    let port = free_port();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kervan"));
+    cmd.args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--trust-proxy"])
+        .arg("--data")
+        .arg(data)
+        .env("KERVAN_ADMIN_EMAIL", "admin@ornek.com.tr")
+        .env("KERVAN_ADMIN_PASSWORD", "gizli-parola-123")
+        .env_remove("DATABASE_URL")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if let Some(u) = database_url {
+        cmd.args(["--database-url", u]);
+    }
+    let child = cmd.spawn().expect("start kervan serve");
+    let server = Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let started = Instant::now();
+    loop {
+        if let Ok(r) = reqwest::get(format!("{}/readyz", server.base)).await
+            && r.status() == 200
+        {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "server did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    server
+}
+
+/// `VmRSS` and `VmHWM` (peak) of a process, in KiB.
+fn rss(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+async fn burst(label: &str, database_url: Option<&str>) {
+    let dir = std::env::temp_dir().join(format!("kervan-mem-{:016x}", rand::random::<u64>()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let server = start(database_url, &dir).await;
+    let pid = server.child.id();
+
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let page = client
+        .get(format!("{}/login", server.base))
+        .send()
+        .await
+        .expect("login page");
+    let cookie = page
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .expect("csrf cookie")
+        .to_string();
+    let token = cookie.split('=').nth(1).expect("token").to_string();
+    let (before, _) = rss(pid);
+
+    let mut tasks = Vec::new();
+    for i in 0..200u32 {
+        let (base, cookie, token) = (server.base.clone(), cookie.clone(), token.clone());
+        tasks.push(tokio::spawn(async move {
+            let c = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client");
+            c.post(format!("{base}/login"))
+                .header("cookie", cookie)
+                .header(
+                    "x-forwarded-for",
+                    format!("10.{}.{}.{}", i / 65536, (i / 256) % 256, i % 256),
+                )
+                .form(&[
+                    ("email", format!("kisi{i}@ornek.com.tr").as_str()),
+                    ("password", "yanlis-parola-123"),
+                    ("_csrf", token.as_str()),
+                    ("next", ""),
+                ])
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+                .unwrap_or(0)
+        }));
+    }
+    let mut statuses = std::collections::BTreeMap::new();
+    for t in tasks {
+        *statuses.entry(t.await.expect("task")).or_insert(0u32) += 1;
+    }
+    let (after, peak) = rss(pid);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (settled, _) = rss(pid);
+    // The right password still works right after the burst.
+    let r = client
+        .post(format!("{}/login", server.base))
+        .header("cookie", &cookie)
+        .header("x-forwarded-for", "192.0.2.1")
+        .form(&[
+            ("email", "admin@ornek.com.tr"),
+            ("password", "gizli-parola-123"),
+            ("_csrf", token.as_str()),
+            ("next", ""),
+        ])
+        .send()
+        .await
+        .expect("sign in");
+    eprintln!(
+        "[{label}] 200 parallel sign-ins: RSS before {} MB, right after {} MB, peak {} MB, 2 s later {} MB; answers {statuses:?}",
+        before / 1024,
+        after / 1024,
+        peak / 1024,
+        settled / 1024
+    );
+    assert_eq!(r.status(), 303, "a real sign-in after the burst");
+    assert!(peak < LIMIT_KB, "[{label}] peak RSS {} MB over 200 MB", peak / 1024);
+    assert!(
+        statuses.keys().all(|s| *s == 401 || *s == 503),
+        "every answer is a refusal or 'busy': {statuses:?}"
+    );
+    assert!(
+        statuses.get(&401).copied().unwrap_or(0) >= 2,
+        "some passwords were checked"
+    );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_burst_memory_sqlite() {
+    burst("sqlite", None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_burst_memory_postgres() {
+    let Ok(base) = std::env::var("KERVAN_TEST_PG") else {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("CI=true but KERVAN_TEST_PG is not set");
+        }
+        eprintln!("skipping PostgreSQL memory test: set KERVAN_TEST_PG");
+        return;
+    };
+    let base = base.trim_end_matches('/').to_string();
+    let name = format!("kervan_mem_{:016x}", rand::random::<u64>());
+    let admin = kervan_store::Db::connect(&format!("{base}/postgres"))
+        .await
+        .expect("connect to PostgreSQL");
+    admin
+        .conn
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create database");
+    burst("postgres", Some(&format!("{base}/{name}"))).await;
+    let _ = admin
+        .conn
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await;
+}
