@@ -254,7 +254,12 @@ async fn start_server(db_url: &str) -> String {
         .await
         .expect("connect to the test database");
     kervan_store::migrations::run(&db).await.expect("run migrations");
-    let app = kervan_app::App::new(db, kervan_app::Config::default());
+    let config = kervan_app::Config {
+        login_account_failures: 3,
+        login_delay_ms: 20,
+        ..kervan_app::Config::default()
+    };
+    let app = kervan_app::App::new(db, config);
     kervan_app::users::create(
         &app,
         &kervan_app::Actor::system(),
@@ -268,6 +273,11 @@ async fn start_server(db_url: &str) -> String {
     )
     .await
     .expect("create the test user");
+    // Somebody guesses at the admin's password from four addresses: the admin is told (the bell).
+    for i in 0..4 {
+        let r = kervan_app::auth::login(&app, EMAIL, "tahmin-parola-1", &format!("203.0.113.{i}"), "test").await;
+        assert!(r.is_err(), "a wrong password signs in");
+    }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind the app to a free port");
@@ -359,6 +369,34 @@ async fn steps(c: Client, base: String, label: &'static str, mut clock: Clock) {
     wait_path(&c, "dashboard after sign-in", |p| p == "/").await;
     clock.step("signed in");
     shots(&c, label, "dashboard").await;
+
+    // --- The bell: the guesses at this account before the test --------------------------------
+    assert_eq!(
+        text(&c, "#unread-count").await,
+        "1",
+        "one unread notification on the bell"
+    );
+    find(&c, "a.bell").await.click().await.expect("click the bell");
+    wait_path(&c, "the notifications page", |p| p == "/notifications").await;
+    let list = text(&c, "#notifications").await;
+    assert!(
+        list.contains(EMAIL) && list.contains("hatalı giriş"),
+        "the notification names the account; page says:\n{list}"
+    );
+    shots(&c, label, "notifications").await;
+    find(&c, "form[action='/notifications/read-all'] button")
+        .await
+        .click()
+        .await
+        .expect("mark all read");
+    wait_until(
+        &c,
+        "the bell is cleared",
+        "return !document.querySelector('#unread-count')",
+        vec![],
+    )
+    .await;
+    clock.step("notification read");
 
     // --- Validation path: empty form, typed values kept --------------------------------------
     goto(&c, &base, "/leads/new").await;

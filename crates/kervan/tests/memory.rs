@@ -4,7 +4,8 @@
 //! takes 19 MiB; unbounded, 50 of them took a server to 884 MB.
 //!
 //! Run: `cargo test -p kervan --test memory -- --nocapture` (prints the figures). The PostgreSQL
-//! run needs `KERVAN_TEST_PG`; outside CI it is skipped without it.
+//! run needs `KERVAN_TEST_PG`; outside CI it is skipped without it. `KERVAN_BIN=target/release/kervan`
+//! measures another build (the release one, as users run it) instead of the test build.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -34,7 +35,8 @@ fn free_port() -> u16 {
 
 async fn start(database_url: Option<&str>, data: &std::path::Path) -> Server {
     let port = free_port();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kervan"));
+    let bin = std::env::var("KERVAN_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_kervan").to_string());
+    let mut cmd = Command::new(bin);
     cmd.args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--trust-proxy"])
         .arg("--data")
         .arg(data)
