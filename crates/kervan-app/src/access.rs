@@ -136,7 +136,7 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Vec<Change> {
         let o = old.get(i).and_then(|x| x.1.clone());
         let nw = new.get(i).and_then(|x| x.1.clone());
         if o != nw {
-            out.push(Change { field, old: o, new: nw });
+            out.push(Change::new(field, o, nw));
         }
     }
     out
@@ -199,7 +199,7 @@ pub async fn set_archived(app: &App, actor: &Actor, r: Archivable<'_>, version: 
         .await
         .map_err(|e| conflict(e, r.current_version))?;
     let change = Change {
-        field: "archived_at",
+        field: "archived_at".into(),
         old: r.archived_at.map(rfc3339),
         new: at.map(rfc3339),
     };

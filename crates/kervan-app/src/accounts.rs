@@ -377,7 +377,7 @@ pub async fn update(
     }
     let identity_changed = changes
         .iter()
-        .any(|ch| ["name", "tax_number", "national_id", "phone", "email", "website"].contains(&ch.field));
+        .any(|ch| ["name", "tax_number", "national_id", "phone", "email", "website"].contains(&ch.field.as_ref()));
     let now = now_ms();
     let check = !allow_duplicate && identity_changed;
     let txn = begin_guarded(c, &if check { guard_keys(&values) } else { vec![] }).await?;
@@ -423,7 +423,7 @@ pub async fn delete_hard(app: &App, actor: &Actor, id: i64) -> Result<()> {
     let txn = c.begin().await?;
     store::delete(&txn, id).await?;
     let change = Change {
-        field: "deleted",
+        field: "deleted".into(),
         old: Some(acc.row.name.clone()),
         new: None,
     };
@@ -524,7 +524,7 @@ pub async fn add_address(app: &App, actor: &Actor, account_id: i64, draft: &Addr
     let txn = c.begin().await?;
     let id = store::insert_address(&txn, account_id, &v, actor.author(), now).await?;
     let change = Change {
-        field: "address",
+        field: "address".into(),
         old: None,
         new: Some(address_text(&v)),
     };
@@ -575,7 +575,7 @@ pub async fn update_address(
         .await
         .map_err(|e| conflict(e, old.version))?;
     let change = Change {
-        field: "address",
+        field: "address".into(),
         old: Some(address_text(&old_v)),
         new: Some(address_text(&v)),
     };
@@ -600,7 +600,7 @@ pub async fn delete_address(app: &App, actor: &Actor, account_id: i64, id: i64) 
         postal_code: old.postal_code,
     };
     let change = Change {
-        field: "address",
+        field: "address".into(),
         old: Some(address_text(&old_v)),
         new: None,
     };
@@ -677,7 +677,7 @@ pub async fn merge(
         .map_err(|e| conflict(e, merged.row.version))?;
     let mut survivor_changes = changes;
     survivor_changes.push(Change {
-        field: "merged_from",
+        field: "merged_from".into(),
         old: None,
         new: Some(format!(
             "#{merged_id} {} ({contacts} contacts, {addresses} addresses)",
@@ -692,7 +692,7 @@ pub async fn merge(
         actor.author(),
         now,
         &[Change {
-            field: "merged_into",
+            field: "merged_into".into(),
             old: None,
             new: Some(format!("#{survivor_id} {}", values.name)),
         }],

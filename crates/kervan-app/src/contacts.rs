@@ -292,7 +292,7 @@ pub async fn update(
     }
     let reach_changed = changes
         .iter()
-        .any(|ch| ["email", "phone", "mobile", "whatsapp"].contains(&ch.field));
+        .any(|ch| ["email", "phone", "mobile", "whatsapp"].contains(&ch.field.as_ref()));
     let now = now_ms();
     let check = !allow_duplicate && reach_changed;
     let txn = begin_guarded(c, &if check { guard_keys(&values) } else { vec![] }).await?;
@@ -337,7 +337,7 @@ pub async fn delete_hard(app: &App, actor: &Actor, id: i64) -> Result<()> {
     let txn = c.begin().await?;
     store::delete(&txn, id).await?;
     let change = Change {
-        field: "deleted",
+        field: "deleted".into(),
         old: Some(contact.name()),
         new: None,
     };
@@ -493,7 +493,7 @@ pub async fn merge(
         .await
         .map_err(|e| conflict(e, merged.row.version))?;
     changes.push(Change {
-        field: "merged_from",
+        field: "merged_from".into(),
         old: None,
         new: Some(format!("#{merged_id} {}", merged.name())),
     });
@@ -505,7 +505,7 @@ pub async fn merge(
         actor.author(),
         now,
         &[Change {
-            field: "merged_into",
+            field: "merged_into".into(),
             old: None,
             new: Some(format!("#{survivor_id} {} {}", values.first_name, values.last_name)),
         }],

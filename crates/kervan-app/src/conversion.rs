@@ -169,19 +169,19 @@ pub async fn convert(app: &App, actor: &Actor, lead_id: i64, req: &ConvertReques
     }
     let mut changes = vec![
         Change {
-            field: "status",
+            field: "status".into(),
             old: Some(lead.row.status.clone()),
             new: Some(LeadStatus::Converted.as_str().into()),
         },
         Change {
-            field: "account_id",
+            field: "account_id".into(),
             old: None,
             new: Some(account_id.to_string()),
         },
     ];
     if let Some(cid) = contact_id {
         changes.push(Change {
-            field: "contact_id",
+            field: "contact_id".into(),
             old: None,
             new: Some(cid.to_string()),
         });
@@ -189,7 +189,7 @@ pub async fn convert(app: &App, actor: &Actor, lead_id: i64, req: &ConvertReques
     audit::write(&txn, leads::ENTITY, lead_id, actor.author(), now, &changes).await?;
     if !account_created {
         let change = Change {
-            field: "converted_lead",
+            field: "converted_lead".into(),
             old: None,
             new: Some(format!("#{lead_id} {}", lead.name())),
         };

@@ -323,7 +323,7 @@ pub async fn delete_hard(app: &App, actor: &Actor, id: i64) -> Result<()> {
     let txn = c.begin().await?;
     store::delete(&txn, id).await?;
     let change = Change {
-        field: "deleted",
+        field: "deleted".into(),
         old: Some(lead.name()),
         new: None,
     };

@@ -3,11 +3,16 @@
 
 pub mod accounts;
 pub mod contacts;
+pub mod districts;
 pub mod email;
+pub mod kinds;
 pub mod leads;
 pub mod money;
 pub mod permissions;
 pub mod phone;
+pub mod places;
+pub mod products;
+pub mod record;
 pub mod tax_id;
 pub mod text;
 pub mod time;

@@ -40,6 +40,7 @@ str_enum!(Module {
     Leads => "leads",
     Accounts => "accounts",
     Contacts => "contacts",
+    Products => "products",
     Users => "users",
 });
 
@@ -80,6 +81,19 @@ pub fn default_grants() -> Vec<(Role, Module, Action, Scope)> {
         g.push((Role::Finance, m, View, Scope::All));
         g.push((Role::Viewer, m, View, Scope::All));
     }
+    // The catalogue is everyone's to look up; managers keep it, admins remove from it.
+    for r in [
+        Role::Manager,
+        Role::Sales,
+        Role::Operations,
+        Role::Finance,
+        Role::Viewer,
+    ] {
+        g.push((r, Module::Products, View, Scope::All));
+    }
+    g.push((Role::Manager, Module::Products, Create, Scope::All));
+    g.push((Role::Manager, Module::Products, Edit, Scope::All));
+    g.push((Role::Manager, Module::Products, Export, Scope::All));
     g
 }
 
@@ -132,5 +146,17 @@ mod tests {
         assert_eq!(keys.len(), n);
         assert_eq!(Module::parse("accounts"), Some(Module::Accounts));
         assert_eq!(Module::parse("contacts"), Some(Module::Contacts));
+    }
+
+    #[test]
+    fn everyone_looks_products_up_managers_keep_them_admins_delete() {
+        let g = default_grants();
+        let has = |r: Role, a: Action| g.iter().any(|x| x.0 == r && x.1 == Module::Products && x.2 == a);
+        for r in Role::ALL {
+            assert!(has(*r, Action::View), "{r}");
+        }
+        assert!(has(Role::Manager, Action::Create) && has(Role::Manager, Action::Edit));
+        assert!(!has(Role::Manager, Action::Delete) && has(Role::Admin, Action::Delete));
+        assert!(!has(Role::Sales, Action::Create) && !has(Role::Sales, Action::Edit));
     }
 }

@@ -43,15 +43,19 @@ impl Phone {
         &self.0
     }
 
-    /// `+90 532 123 45 67` for Turkish numbers, E.164 otherwise.
+    /// The way people write it: `0532 123 45 67` (mobile) or `0212 555 66 77` (landline) for
+    /// Turkish numbers, the international form for others (`+49 30 901820`).
     pub fn display(&self) -> String {
         let s = &self.0;
         if let Some(n) = s.strip_prefix("+90")
             && n.len() == 10
         {
-            return format!("+90 {} {} {} {}", &n[0..3], &n[3..6], &n[6..8], &n[8..10]);
+            return format!("0{} {} {} {}", &n[0..3], &n[3..6], &n[6..8], &n[8..10]);
         }
-        s.clone()
+        match phonenumber::parse(None, s) {
+            Ok(p) => p.format().mode(phonenumber::Mode::International).to_string(),
+            Err(_) => s.clone(),
+        }
     }
 
     /// The national significant number's digits (`5321234567`): what people type.
@@ -114,7 +118,9 @@ mod tests {
     #[test]
     fn display_groups_turkish_numbers() {
         let p = Phone::parse("05321234567").unwrap();
-        assert_eq!(p.display(), "+90 532 123 45 67");
+        assert_eq!(p.display(), "0532 123 45 67");
+        assert_eq!(Phone::parse("0212 555 66 77").unwrap().display(), "0212 555 66 77");
+        assert_eq!(Phone::parse("+49 30 901820").unwrap().display(), "+49 30 901820");
         assert_eq!(p.national_digits(), "5321234567");
         assert_eq!(p.search_forms(), "+905321234567 05321234567");
     }

@@ -63,6 +63,30 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
         .ok()
 }
 
+/// Parses a moment: RFC 3339 (`2026-01-31T11:30:00Z`, the API), or a local Istanbul time as a
+/// browser's `datetime-local` sends it (`2026-01-31T14:30`) or a person types it (`31.01.2026 14:30`).
+pub fn parse_datetime(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.timestamp_millis());
+    }
+    let naive = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(s, "%d.%m.%Y %H:%M"))
+        .ok()?;
+    Istanbul
+        .from_local_datetime(&naive)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc).timestamp_millis())
+}
+
+/// A moment as a browser's `datetime-local` input shows it, in Istanbul: `2026-01-31T14:30`.
+pub fn local_input(ms: i64) -> String {
+    local(ms)
+        .map(|t| t.format("%Y-%m-%dT%H:%M").to_string())
+        .unwrap_or_default()
+}
+
 /// Relative time in whole units, for "2 gün önce" style labels: (amount, unit).
 pub fn ago(now_ms: i64, then_ms: i64) -> (i64, &'static str) {
     let secs = (now_ms - then_ms).max(0) / 1000;
@@ -86,6 +110,16 @@ mod tests {
         assert_eq!(date(ms), "31.01.2026");
         assert_eq!(datetime(ms), "31.01.2026 14:30");
         assert_eq!(rfc3339(ms), "2026-01-31T11:30:00.000Z");
+    }
+
+    #[test]
+    fn parses_moments() {
+        let ms = Utc.with_ymd_and_hms(2026, 1, 31, 11, 30, 0).unwrap().timestamp_millis();
+        assert_eq!(parse_datetime("2026-01-31T11:30:00Z"), Some(ms));
+        assert_eq!(parse_datetime("2026-01-31T14:30"), Some(ms));
+        assert_eq!(parse_datetime("31.01.2026 14:30"), Some(ms));
+        assert_eq!(local_input(ms), "2026-01-31T14:30");
+        assert_eq!(parse_datetime("yarın"), None);
     }
 
     #[test]

@@ -15,10 +15,22 @@ pub struct AuditRow {
     pub at: i64,
 }
 
+/// One changed field: a declared field's key, `custom.KEY`, or an event (`created`, `archived_at`, `merged_from` …).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Change {
-    pub field: &'static str,
+    pub field: std::borrow::Cow<'static, str>,
     pub old: Option<String>,
     pub new: Option<String>,
+}
+
+impl Change {
+    pub fn new(field: impl Into<std::borrow::Cow<'static, str>>, old: Option<String>, new: Option<String>) -> Change {
+        Change {
+            field: field.into(),
+            old,
+            new,
+        }
+    }
 }
 
 pub async fn write<C: ConnectionTrait>(
@@ -37,7 +49,7 @@ pub async fn write<C: ConnectionTrait>(
             values.extend([
                 entity.into(),
                 entity_id.into(),
-                ch.field.into(),
+                ch.field.to_string().into(),
                 ch.old.clone().into(),
                 ch.new.clone().into(),
                 user_id.into(),

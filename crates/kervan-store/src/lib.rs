@@ -8,19 +8,27 @@
 pub mod accounts;
 pub mod audit;
 pub mod contacts;
+pub mod custom_fields;
 pub mod db;
+pub mod jobs;
 pub mod leads;
 pub mod listing;
 pub mod login_failures;
 pub mod migrations;
 pub mod notifications;
 pub mod permissions;
+pub mod records;
 pub mod sessions;
 pub mod tokens;
 pub mod users;
+pub mod views;
 
 pub use db::{Db, StoreError};
 pub use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, TransactionTrait};
+/// Bound SQL values, for the record kit's writes.
+pub mod sea_orm_value {
+    pub use sea_orm::Value;
+}
 /// The database error type, for callers that map it.
 pub mod sea_orm_err {
     pub use sea_orm::DbErr;

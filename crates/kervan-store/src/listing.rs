@@ -117,11 +117,25 @@ pub(crate) struct PageQuery<'a> {
 }
 
 /// Reads one page. Walking backward reads the opposite order and flips the page afterwards.
-pub(crate) async fn page<T: FromQueryResult, C: ConnectionTrait>(
+pub(crate) async fn page<T: FromQueryResult, C: ConnectionTrait>(c: &C, q: PageQuery<'_>, w: Where) -> Result<Page<T>> {
+    let p = page_rows(c, q, w).await?;
+    Ok(Page {
+        rows: p
+            .rows
+            .iter()
+            .map(|r| T::from_query_result(r, ""))
+            .collect::<std::result::Result<Vec<T>, _>>()?,
+        has_next: p.has_next,
+        has_prev: p.has_prev,
+    })
+}
+
+/// [`page`] with the rows as the database gave them.
+pub(crate) async fn page_rows<C: ConnectionTrait>(
     c: &C,
     q: PageQuery<'_>,
     mut w: Where,
-) -> Result<Page<T>> {
+) -> Result<Page<sea_orm::QueryResult>> {
     let a = q.alias;
     let id_col = format!("{a}.id");
     // With the full-text index joined, order by its rowid (the row id) so the index itself
@@ -167,7 +181,7 @@ pub(crate) async fn page<T: FromQueryResult, C: ConnectionTrait>(
         q.joins,
         w.sql()
     );
-    let mut rows: Vec<T> = db::all(c, &sql, values).await?;
+    let mut rows = c.query_all_raw(db::stmt(c, &sql, values)).await?;
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
     if backward {

@@ -232,6 +232,90 @@ Migration {
     ],
     sqlite: &[],
     postgres: &[],
+},
+Migration {
+    version: 7,
+    name: "record_kit",
+    common: &[
+        // Custom field values, typed, in one JSON column per kind (`{"butce_araligi": "100_500k"}`).
+        "ALTER TABLE leads ADD COLUMN custom JSON_T NOT NULL DEFAULT JSON_EMPTY",
+        "ALTER TABLE accounts ADD COLUMN custom JSON_T NOT NULL DEFAULT JSON_EMPTY",
+        "ALTER TABLE contacts ADD COLUMN custom JSON_T NOT NULL DEFAULT JSON_EMPTY",
+        "CREATE TABLE products (id ID_PK, sku TEXT NOT NULL, sku_key TEXT NOT NULL, name TEXT NOT NULL,
+            description TEXT, product_group TEXT, unit TEXT NOT NULL, list_price BIGINT, currency TEXT NOT NULL,
+            kdv_rate TEXT NOT NULL, kdv_exemption_reason TEXT, active BOOLEAN NOT NULL DEFAULT TRUE,
+            sort_name TEXT NOT NULL, search_key TEXT NOT NULL, custom JSON_T NOT NULL DEFAULT JSON_EMPTY,
+            archived_at BIGINT, AUDIT)",
+        // Two products never share a SKU (compared without case and spaces), archived ones included:
+        // a quote line names it.
+        "CREATE UNIQUE INDEX products_sku_key ON products (sku_key)",
+        "CREATE INDEX products_sort_name ON products (sort_name, id)",
+        "CREATE INDEX products_updated ON products (updated_at, id)",
+        "CREATE INDEX products_product_group_id ON products (product_group, id)",
+        "CREATE INDEX products_unit_id ON products (unit, id)",
+        "CREATE INDEX products_currency_id ON products (currency, id)",
+        "CREATE INDEX products_kdv_rate_id ON products (kdv_rate, id)",
+        "CREATE INDEX products_active_id ON products (active, id)",
+        // Every filter of the lists has an index led by its column (the conformance test checks).
+        "CREATE INDEX leads_source_detail_id ON leads (source_detail, id)",
+        "CREATE INDEX accounts_kind_id ON accounts (kind, id)",
+        "CREATE INDEX accounts_potential_id ON accounts (potential, id)",
+        "CREATE INDEX accounts_segment_id ON accounts (segment, id)",
+        "CREATE INDEX accounts_customer_class_id ON accounts (customer_class, id)",
+        "CREATE INDEX accounts_updated ON accounts (updated_at, id)",
+        "CREATE INDEX contacts_buying_role_id ON contacts (buying_role, id)",
+        "CREATE INDEX contacts_influence_id ON contacts (influence, id)",
+        "CREATE INDEX contacts_relationship_id ON contacts (relationship, id)",
+        "CREATE INDEX contacts_updated ON contacts (updated_at, id)",
+        // Custom field definitions; the values live in the kinds' `custom` columns.
+        "CREATE TABLE custom_fields (id ID_PK, kind TEXT NOT NULL, key TEXT NOT NULL, label TEXT NOT NULL,
+            type TEXT NOT NULL, options TEXT NOT NULL DEFAULT '[]', required BOOLEAN NOT NULL DEFAULT FALSE,
+            filterable BOOLEAN NOT NULL DEFAULT FALSE, searchable BOOLEAN NOT NULL DEFAULT FALSE,
+            sortable BOOLEAN NOT NULL DEFAULT FALSE, position BIGINT NOT NULL DEFAULT 0,
+            active BOOLEAN NOT NULL DEFAULT TRUE, index_state TEXT NOT NULL DEFAULT 'none', AUDIT)",
+        "CREATE UNIQUE INDEX custom_fields_kind_key ON custom_fields (kind, key)",
+        // Multi-select and user custom fields: one row per value (filterable like tags).
+        "CREATE TABLE custom_multi (kind TEXT NOT NULL, record_id BIGINT NOT NULL, key TEXT NOT NULL,
+            value TEXT NOT NULL, PRIMARY KEY (kind, record_id, key, value))",
+        "CREATE INDEX custom_multi_value ON custom_multi (kind, key, value, record_id)",
+        // Saved list views (segments) and each user's chosen columns.
+        "CREATE TABLE views (id ID_PK, kind TEXT NOT NULL, name TEXT NOT NULL,
+            owner_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE, shared BOOLEAN NOT NULL DEFAULT FALSE,
+            filters TEXT NOT NULL DEFAULT '{}', columns TEXT NOT NULL DEFAULT '[]', sort TEXT NOT NULL DEFAULT '', AUDIT)",
+        "CREATE INDEX views_kind_owner ON views (kind, owner_id)",
+        "CREATE TABLE list_prefs (user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE, kind TEXT NOT NULL,
+            columns TEXT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (user_id, kind))",
+        // Values in use per field (city, sector, fair name…), kept where they are written, so a filter
+        // menu reads a few rows instead of scanning the table on every page view.
+        "CREATE TABLE field_values (kind TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, n BIGINT NOT NULL,
+            PRIMARY KEY (kind, field, value))",
+        "CREATE INDEX field_values_top ON field_values (kind, field, n)",
+        // Background work (index builds, search key refreshes; later reminders, mail, imports).
+        "CREATE TABLE jobs (id ID_PK, kind TEXT NOT NULL, payload TEXT NOT NULL, run_at BIGINT NOT NULL,
+            attempts BIGINT NOT NULL DEFAULT 0, locked_until BIGINT, last_error TEXT, done_at BIGINT,
+            dedupe_key TEXT UNIQUE, created_at BIGINT NOT NULL)",
+        "CREATE INDEX jobs_due ON jobs (done_at, run_at, id)",
+        // The values in use today.
+        "INSERT INTO field_values (kind, field, value, n)
+            SELECT 'leads', 'sector', sector, COUNT(*) FROM leads WHERE sector IS NOT NULL GROUP BY sector",
+        "INSERT INTO field_values (kind, field, value, n)
+            SELECT 'leads', 'source_detail', source_detail, COUNT(*) FROM leads WHERE source_detail IS NOT NULL
+            GROUP BY source_detail",
+        "INSERT INTO field_values (kind, field, value, n)
+            SELECT 'accounts', 'sector', sector, COUNT(*) FROM accounts WHERE sector IS NOT NULL GROUP BY sector",
+    ],
+    sqlite: &[
+        "CREATE VIRTUAL TABLE products_fts USING fts5(search_key, content='products', content_rowid='id',
+            tokenize='trigram')",
+        "CREATE TRIGGER products_fts_ai AFTER INSERT ON products BEGIN
+            INSERT INTO products_fts(rowid, search_key) VALUES (new.id, new.search_key); END",
+        "CREATE TRIGGER products_fts_ad AFTER DELETE ON products BEGIN
+            INSERT INTO products_fts(products_fts, rowid, search_key) VALUES ('delete', old.id, old.search_key); END",
+        "CREATE TRIGGER products_fts_au AFTER UPDATE OF search_key ON products BEGIN
+            INSERT INTO products_fts(products_fts, rowid, search_key) VALUES ('delete', old.id, old.search_key);
+            INSERT INTO products_fts(rowid, search_key) VALUES (new.id, new.search_key); END",
+    ],
+    postgres: &["CREATE INDEX products_search_trgm ON products USING gin (search_key gin_trgm_ops)"],
 }];
 
 fn expand(sql: &str, backend: DbBackend) -> String {
@@ -239,7 +323,14 @@ fn expand(sql: &str, backend: DbBackend) -> String {
         DbBackend::Postgres => "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
         _ => "INTEGER PRIMARY KEY",
     };
-    sql.replace("ID_PK", id).replace("AUDIT", AUDIT)
+    let (json, empty) = match backend {
+        DbBackend::Postgres => ("JSONB", "'{}'::jsonb"),
+        _ => ("TEXT", "'{}'"),
+    };
+    sql.replace("ID_PK", id)
+        .replace("AUDIT", AUDIT)
+        .replace("JSON_T", json)
+        .replace("JSON_EMPTY", empty)
 }
 
 /// Applies every migration not yet applied. Returns how many ran.
@@ -276,6 +367,7 @@ pub async fn run(db: &Db) -> Result<usize> {
         let modules: &[&str] = match m.version {
             1 => &["leads", "users"],
             3 => &["accounts", "contacts"],
+            7 => &["products"],
             _ => &[],
         };
         if !modules.is_empty() {

@@ -37,8 +37,8 @@ use crate::error::{PageError, html};
 use crate::forms::{decode_cursor, pager_links, params_of, split_tags};
 use crate::i18n::I18n;
 use crate::layout::Shell;
-use crate::leads::Choice;
 use crate::tabs::{self, Panel, Tab, TabSpec};
+use crate::ui::Choice;
 
 pub fn router() -> Router<AppState> {
     Router::new()

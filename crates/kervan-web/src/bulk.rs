@@ -22,7 +22,7 @@ use crate::AppState;
 use crate::auth::Session;
 use crate::error::PageError;
 use crate::i18n::I18n;
-use crate::leads::Choice;
+use crate::ui::Choice;
 
 pub fn router() -> Router<AppState> {
     Router::new()

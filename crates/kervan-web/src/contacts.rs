@@ -34,8 +34,8 @@ use crate::error::{PageError, html};
 use crate::forms::{pager_links, params_of, split_tags};
 use crate::i18n::I18n;
 use crate::layout::Shell;
-use crate::leads::Choice;
 use crate::tabs::{self, Tab, TabSpec};
+use crate::ui::Choice;
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -66,6 +66,14 @@ impl Shell {
                 active: path.starts_with("/contacts"),
             });
         }
+        if actor.can(Module::Products, Action::View) {
+            nav.push(NavItem {
+                href: "/products",
+                label: t.t("nav-products"),
+                icon: crate::icons::PRODUCTS,
+                active: path.starts_with("/products"),
+            });
+        }
         if actor.can(Module::Users, Action::View) {
             nav.push(NavItem {
                 href: "/users",
@@ -129,6 +137,7 @@ fn quick_new(t: &I18n, actor: &Actor, path: &str) -> Vec<(&'static str, String)>
         ("/leads", Module::Leads, "/leads/new", "lead-new"),
         ("/accounts", Module::Accounts, "/accounts/new", "account-new"),
         ("/contacts", Module::Contacts, "/contacts/new", "contact-new"),
+        ("/products", Module::Products, "/products/new", "product-new"),
     ];
     let mut out: Vec<(&'static str, String)> = kinds
         .iter()

@@ -38,8 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/leads/{id}/delete", post(delete_submit))
 }
 
-/// Choices for a select: (value, label, selected).
-pub type Choice = (String, String, bool);
+use crate::ui::Choice;
 
 fn status_choices(t: &I18n, current: &str, manual_only: bool) -> Vec<Choice> {
     let list: Vec<LeadStatus> = if manual_only {

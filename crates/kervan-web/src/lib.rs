@@ -27,13 +27,16 @@ pub mod forms;
 pub mod health;
 pub mod i18n;
 pub mod icons;
+pub mod kit;
 pub mod layout;
 pub mod leads;
 pub mod merge;
 pub mod notifications;
+pub mod products;
 pub mod redirect;
 pub mod search;
 pub mod tabs;
+pub mod ui;
 pub mod users;
 
 pub use kervan_app::{App, Config};
@@ -90,6 +93,7 @@ pub fn router(state: AppState) -> Router {
         .merge(merge::router())
         .merge(users::router())
         .merge(notifications::router())
+        .merge(products::router())
         .merge(search::router())
         .merge(assets::router())
         .fallback(error::not_found_page)

@@ -16,7 +16,7 @@ use crate::AppState;
 use crate::auth::Session;
 use crate::error::{PageError, field_messages, html};
 use crate::layout::Shell;
-use crate::leads::Choice;
+use crate::ui::Choice;
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -612,7 +612,7 @@ async fn customers(c: &Client, base: &str, label: &'static str, lead_path: &str,
     shots(c, label, "convert").await;
     let preview = text(c, "main").await;
     assert!(
-        preview.contains("Çağlayan Makine San. Tic. A.Ş.") && preview.contains("+90 532 111 22 33"),
+        preview.contains("Çağlayan Makine San. Tic. A.Ş.") && preview.contains("0532 111 22 33"),
         "the conversion screen does not preview the customer and the mobile:\n{preview}"
     );
     find(c, "#convert-submit").await.click().await.expect("click Dönüştür");

@@ -181,6 +181,7 @@ role-finance = Finance
 role-viewer = Viewer
 
 module-leads = Leads
+module-products = Products
 module-users = Users
 perm-view = view
 perm-create = create

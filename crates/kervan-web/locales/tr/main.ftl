@@ -181,6 +181,7 @@ role-finance = Finans
 role-viewer = İzleyici
 
 module-leads = Adaylar
+module-products = Ürünler
 module-users = Kullanıcılar
 perm-view = görüntüleme
 perm-create = oluşturma

@@ -37,6 +37,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/me", get(me))
         .merge(notifications::routes())
+        .merge(crate::kit::api::routes::<kervan_app::products::Products>())
+        .merge(crate::kit::api::shared_routes())
         .merge(leads::routes())
         .merge(conversion::routes())
         .merge(accounts::routes())
@@ -609,8 +611,18 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc
 }
 
-async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(document())
+/// The whole document as served: the modules' derived parts and the kit's generated ones.
+pub fn document_json() -> Value {
+    let mut doc = serde_json::to_value(document()).unwrap_or_else(|_| json!({}));
+    for kind in kervan_core::kinds::ALL {
+        crate::kit::openapi::add_kind(&mut doc, kind);
+    }
+    crate::kit::openapi::add_shared(&mut doc);
+    doc
+}
+
+async fn openapi() -> Json<Value> {
+    Json(document_json())
 }
 
 #[cfg(test)]

@@ -42,7 +42,7 @@ db_test!(convert_screen_offers_the_existing_customer_then_converts, |t| {
     assert!(page.contains("benzer unvan"));
     // The existing customer is pre-selected: a duplicate is the costlier mistake.
     assert!(page.contains(&format!("value=\"{}\" checked", id(&existing))), "{page}");
-    assert!(page.contains("+90 532 111 22 33"), "preview shows the mobile");
+    assert!(page.contains("0532 111 22 33"), "preview shows the mobile");
 
     // Without the CSRF token nothing happens.
     let version = hidden(&page, "version");

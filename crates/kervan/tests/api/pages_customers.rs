@@ -386,7 +386,7 @@ db_test!(card_tabs_show_people_and_org_chart, |t| {
     assert!(!deciders.contains("İrem Yıldız"));
     assert!(answer("Bizi kim destekliyor?").contains("İrem Yıldız"));
     assert!(tab.contains("Kayıtlı görüşme yok"), "no contact yet: said so");
-    assert!(tab.contains("+90 332 444 55 66 · dahili 204"));
+    assert!(tab.contains("0332 444 55 66 · dahili 204"));
     assert!(tab.contains("mailto:irem@anadolumakine.com.tr"));
     let chart = after(&tab, "id=\"org-chart\"");
     let (g, c, i) = (

@@ -1,0 +1,83 @@
+//! The background worker: claims due jobs one at a time (a lease, so two workers or two servers
+//! never run the same job), runs them, retries failures with backoff. Today it builds custom
+//! field indexes and refreshes search keys; reminders, mail and imports come later.
+
+use std::time::Duration;
+
+use kervan_core::time::now_ms;
+use kervan_store::{custom_fields, jobs};
+use serde::Deserialize;
+
+use crate::error::{AppError, Result};
+use crate::lists::custom_key_expr;
+use crate::{App, registry};
+
+/// How long a claimed job is ours before another worker may take it over.
+const LEASE_MS: i64 = 30 * 60 * 1000;
+/// Tries before a job is left failed (visible, not retried).
+const MAX_ATTEMPTS: i64 = 5;
+
+#[derive(Deserialize)]
+struct KindKey {
+    kind: String,
+    #[serde(default)]
+    key: String,
+}
+
+async fn handle(app: &App, kind: &str, payload: &str) -> Result<()> {
+    let p: KindKey = serde_json::from_str(payload).map_err(|e| AppError::Internal(format!("bad payload: {e}")))?;
+    let entry = registry::entry(&p.kind).ok_or_else(|| AppError::Internal(format!("unknown kind {}", p.kind)))?;
+    match kind {
+        "custom_index" => {
+            let c = &app.db.conn;
+            let Some(d) = custom_fields::get(c, entry.kind.key, &p.key).await? else {
+                return Ok(());
+            };
+            if d.index_state != "pending" {
+                return Ok(());
+            }
+            if let Some(expr) = custom_key_expr(c.get_database_backend(), "", &d) {
+                kervan_store::records::build_custom_index(c, entry.kind, &d.key, &expr).await?;
+            }
+            custom_fields::set_index_state(c, d.id, "ready").await?;
+            tracing::info!(kind = %p.kind, key = %p.key, "custom field index ready");
+            Ok(())
+        }
+        "search_keys" => {
+            let n = (entry.refresh_search)(app.clone()).await?;
+            tracing::info!(kind = %p.kind, records = n, "search keys refreshed");
+            Ok(())
+        }
+        other => Err(AppError::Internal(format!("unknown job kind {other}"))),
+    }
+}
+
+/// Runs every job that is due now; returns how many ran (tests and the worker loop use it).
+pub async fn run_due(app: &App) -> Result<usize> {
+    let mut ran = 0;
+    while let Some(job) = jobs::claim(&app.db.conn, now_ms(), LEASE_MS, MAX_ATTEMPTS).await? {
+        match handle(app, &job.kind, &job.payload).await {
+            Ok(()) => jobs::finish(&app.db.conn, job.id, now_ms()).await?,
+            Err(e) => {
+                // 2, 4, 8 … minutes.
+                let backoff = 60_000 * (1i64 << job.attempts.clamp(1, 10));
+                tracing::warn!(job = job.id, kind = %job.kind, error = %e, "job failed");
+                jobs::fail(&app.db.conn, job.id, &e.to_string(), now_ms() + backoff).await?;
+            }
+        }
+        ran += 1;
+    }
+    Ok(ran)
+}
+
+/// Polls for due jobs every `every` until the process ends.
+pub async fn worker(app: App, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = run_due(&app).await {
+            tracing::warn!(error = %e, "job worker");
+        }
+    }
+}

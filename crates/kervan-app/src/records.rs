@@ -1,0 +1,789 @@
+//! The record kit's use cases: read, list, create, edit, archive, restore, delete and history of
+//! any declared kind, each taking an [`Actor`], checking permission and visibility, running in
+//! one transaction and writing the field-level history.
+//!
+//! A module plugs in what is its own through [`RecordKind`]: rules across fields, derived keys,
+//! checks that read the database, duplicate rules and list parameters of its own.
+
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+
+use kervan_core::permissions::{Action, Module, Scope};
+use kervan_core::record::{
+    self, CustomDef, CustomValues, FieldType, Inputs, Kind, Num, Storage, Value, Values, valid_custom_key,
+};
+use kervan_core::text::{collation_key, fold};
+use kervan_core::time::{now_ms, rfc3339};
+use kervan_core::{Email, FieldErrors, Money, Phone, Tckn, Vkn, Website};
+use kervan_store::audit::{self, AuditRow, Change};
+use kervan_store::db::begin_guarded;
+use kervan_store::listing::{Page, Visibility};
+use kervan_store::records::{self as store, Cell, ListQuery, RowData, Write};
+use kervan_store::{ConnectionTrait, DatabaseTransaction, StoreError, TransactionTrait, custom_fields, users};
+
+use crate::access::{self, check_owner, tag_pairs};
+use crate::error::{AppError, Duplicate, Result};
+use crate::{Actor, App};
+
+/// A record as read: typed values of its fields, custom values, and what is shown beside them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub id: i64,
+    pub version: i64,
+    pub values: Values,
+    pub custom: CustomValues,
+    pub owner_name: Option<String>,
+    /// Names of the records its references point at, by field key.
+    pub ref_names: HashMap<&'static str, String>,
+    pub archived_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub created_by: Option<i64>,
+    /// The stored sort key (cursors are made from it).
+    pub sort_name: String,
+}
+
+impl Record {
+    pub fn text(&self, key: &str) -> Option<&str> {
+        self.values.get(key).and_then(Value::as_text)
+    }
+
+    pub fn id_of(&self, key: &str) -> Option<i64> {
+        self.values.get(key).and_then(Value::as_id)
+    }
+
+    pub fn owner_id(&self) -> Option<i64> {
+        self.id_of("owner_id")
+    }
+
+    pub fn tags(&self) -> &[String] {
+        self.values.get("tags").map(Value::as_list).unwrap_or(&[])
+    }
+
+    pub fn money(&self, key: &str) -> Option<Money> {
+        match self.values.get(key) {
+            Some(Value::Money(m)) => Some(*m),
+            _ => None,
+        }
+    }
+
+    pub fn datetime(&self, key: &str) -> Option<i64> {
+        match self.values.get(key) {
+            Some(Value::DateTime(ms)) => Some(*ms),
+            _ => None,
+        }
+    }
+
+    pub fn phone(&self, key: &str) -> Option<&Phone> {
+        match self.values.get(key) {
+            Some(Value::Phone(p)) => Some(p),
+            _ => None,
+        }
+    }
+
+    pub fn is_archived(&self) -> bool {
+        self.archived_at.is_some()
+    }
+
+    /// Where a cursor after (or before) this record stands under `sort`.
+    pub fn position(&self, sort: &SortPick) -> kervan_store::listing::Position {
+        use kervan_store::listing::{Position, SortValue};
+        let value = match sort.key.as_str() {
+            "created_at" => SortValue::Int(self.id),
+            "updated_at" => SortValue::Int(self.updated_at),
+            "name" => SortValue::Text(self.sort_name.clone()),
+            key => match self.sort_value(key) {
+                Some(v) => v,
+                None if sort.text => SortValue::Text(String::new()),
+                None => SortValue::Int(i64::MIN),
+            },
+        };
+        Position { value, id: self.id }
+    }
+
+    fn sort_value(&self, key: &str) -> Option<kervan_store::listing::SortValue> {
+        use kervan_store::listing::SortValue;
+        let v = match key.strip_prefix("custom.") {
+            Some(k) => self.custom.get(k),
+            None => self.values.get(key),
+        };
+        match v? {
+            Value::Money(m) => Some(SortValue::Int(m.kurus())),
+            Value::Bool(b) => Some(SortValue::Int(*b as i64)),
+            other => Some(SortValue::Text(other.canonical())),
+        }
+    }
+}
+
+/// What a module adds to the kit for its kind. Every method has a default, so a kind built only
+/// with the kit (Products) writes just its rules, name and derived keys.
+pub trait RecordKind: Send + Sync + 'static {
+    const KIND: &'static Kind;
+    /// Fields whose change on an edit runs the duplicate check again.
+    const IDENTITY: &'static [&'static str] = &[];
+
+    /// The display name (a lead without a person is its company …).
+    fn name(values: &Values) -> String;
+
+    /// Derived columns written with every save: `sort_name`, `search_key` and the kind's own.
+    fn derived(values: &Values) -> Vec<(&'static str, String)>;
+
+    /// Rules across fields and normalisation, after every field parsed (`old`: the record before
+    /// an edit).
+    fn rules(_values: &mut Values, _e: &mut FieldErrors, _old: Option<&Record>) {}
+
+    /// Checks that read the database (a parent that is not a loop …), inside the write's
+    /// transaction; references and owners are checked by the kit.
+    fn verify<'a>(
+        _txn: &'a DatabaseTransaction,
+        _actor: &'a Actor,
+        _values: &'a Values,
+        _old: Option<&'a Record>,
+    ) -> impl Future<Output = Result<()>> + Send + 'a {
+        async { Ok(()) }
+    }
+
+    /// Records that look like this one (the caller redacts what the actor may not see).
+    fn duplicates<'a>(
+        _txn: &'a DatabaseTransaction,
+        _values: &'a Values,
+        _except: Option<i64>,
+    ) -> impl Future<Output = Result<Vec<Duplicate>>> + Send + 'a {
+        async { Ok(vec![]) }
+    }
+
+    /// The keys a duplicate check serialises on (see `kervan_store::db::begin_guarded`).
+    fn guard_keys(_values: &Values) -> Vec<String> {
+        vec![]
+    }
+
+    /// A list parameter of the module's own (`status=open` …): `Some` when it was one, with any
+    /// problem in `e`.
+    fn list_param(_key: &str, _value: &str, _q: &mut ListQuery, _e: &mut FieldErrors) -> Option<()> {
+        None
+    }
+
+    /// Conditions a list gets unless its parameters say otherwise (passive customers hidden …).
+    fn list_defaults(_params: &[(String, String)], _q: &mut ListQuery) {}
+
+    /// Runs in the transaction that deletes a record for good, before the row goes (links from
+    /// other kinds are cut here).
+    fn before_delete<'a>(_txn: &'a DatabaseTransaction, _id: i64) -> impl Future<Output = Result<()>> + Send + 'a {
+        async { Ok(()) }
+    }
+}
+
+/// The kind a reference names, for the store's joins.
+pub fn lookup(key: &str) -> Option<&'static Kind> {
+    kervan_core::kinds::by_key(key)
+}
+
+/// The visibility of `kind`'s records to `actor` for `action`: owned kinds by their owner;
+/// others (the catalogue) all or nothing.
+pub fn visibility(actor: &Actor, kind: &Kind, action: Action) -> Visibility {
+    let v = actor.visibility(kind.module, action);
+    match (kind.owned, v) {
+        (_, Visibility::Nothing) => Visibility::Nothing,
+        (false, _) => Visibility::All,
+        (true, v) => v,
+    }
+}
+
+/// The custom fields of a kind (deactivated ones included: their values stay on the records).
+pub async fn custom_defs<C: ConnectionTrait>(c: &C, kind: &Kind) -> Result<Vec<CustomDef>> {
+    Ok(custom_fields::for_kind(c, kind.key).await?)
+}
+
+fn typed(ty: FieldType, cell: &Cell) -> Option<Value> {
+    Some(match (ty, cell) {
+        (FieldType::Text | FieldType::LongText, Cell::Text(s)) => Value::Text(s.clone()),
+        (FieldType::Choice, Cell::Text(s)) => Value::Choice(s.clone()),
+        (FieldType::Email, Cell::Text(s)) => Value::Email(Email::from_stored(s.clone())),
+        (FieldType::Phone, Cell::Text(s)) => Value::Phone(Phone::from_stored(s.clone())),
+        (FieldType::Url, Cell::Text(s)) => Value::Url(Website::from_stored(s.clone())),
+        (FieldType::Vkn, Cell::Text(s)) => Value::Vkn(Vkn::from_stored(s.clone())),
+        (FieldType::Tckn, Cell::Text(s)) => Value::Tckn(Tckn::from_stored(s.clone())),
+        (FieldType::Date, Cell::Text(s)) => Value::Date(chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?),
+        (FieldType::Money, Cell::Int(i)) => Value::Money(Money::from_kurus(*i)),
+        (FieldType::DateTime, Cell::Int(i)) => Value::DateTime(*i),
+        (FieldType::User, Cell::Int(i)) => Value::User(*i),
+        (FieldType::Reference, Cell::Int(i)) => Value::Ref(*i),
+        (FieldType::Bool, Cell::Bool(b)) => Value::Bool(*b),
+        (FieldType::Bool, Cell::Int(i)) => Value::Bool(*i != 0),
+        (FieldType::Number, Cell::Real(f)) => Value::Number(Num::from_f64(*f)?),
+        (FieldType::Percent, Cell::Real(f)) => Value::Percent(Num::from_f64(*f)?),
+        _ => return None,
+    })
+}
+
+/// A stored row as a typed record (tags are added by the caller, who reads them for many rows at once).
+pub fn record_of(kind: &Kind, defs: &[CustomDef], row: RowData, tags: Vec<String>) -> Record {
+    let mut values = Values::new();
+    for f in kind.columns() {
+        if let Some(v) = row.cells.get(f.key).and_then(|c| typed(f.ty, c)) {
+            values.insert(f.key, v);
+        }
+    }
+    if !tags.is_empty()
+        && let Some(f) = kind.fields.iter().find(|f| f.storage == Storage::Tags)
+    {
+        values.insert(f.key, Value::Tags(tags));
+    }
+    let mut custom = CustomValues::new();
+    if let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(&row.custom) {
+        for (k, v) in map {
+            if let Some(d) = defs.iter().find(|d| d.key == k)
+                && let Some(val) = Value::from_json(d.ty, &v)
+            {
+                custom.insert(k, val);
+            }
+        }
+    }
+    Record {
+        id: row.id,
+        version: row.version,
+        values,
+        custom,
+        owner_name: row.owner_name,
+        ref_names: row.ref_names,
+        archived_at: row.archived_at,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        created_by: row.created_by,
+        sort_name: row.sort_name,
+    }
+}
+
+/// Reads a record without any permission check (callers check).
+pub async fn read<C: ConnectionTrait>(c: &C, kind: &Kind, defs: &[CustomDef], id: i64) -> Result<Option<Record>> {
+    let Some(row) = store::get(c, kind, lookup, id).await? else {
+        return Ok(None);
+    };
+    let mut tags: Vec<String> = store::tags_of(c, kind, &[id])
+        .await?
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
+    tags.sort_by_key(|t| collation_key(t));
+    Ok(Some(record_of(kind, defs, row, tags)))
+}
+
+/// Reads a record the actor may see for `action`; otherwise `NotFound` (never tell whether
+/// somebody else's record exists) or `Forbidden` (seen, but not this action).
+pub async fn load_for<C: ConnectionTrait>(
+    c: &C,
+    actor: &Actor,
+    kind: &Kind,
+    id: i64,
+    action: Action,
+) -> Result<Record> {
+    actor
+        .require(kind.module, Action::View)
+        .map_err(|_| AppError::NotFound)?;
+    let defs = custom_defs(c, kind).await?;
+    let rec = read(c, kind, &defs, id).await?.ok_or(AppError::NotFound)?;
+    authorize(c, actor, kind, rec.owner_id(), action).await?;
+    Ok(rec)
+}
+
+/// [`access::authorize`] for a kind, owned or not.
+pub async fn authorize<C: ConnectionTrait>(
+    c: &C,
+    actor: &Actor,
+    kind: &Kind,
+    owner_id: Option<i64>,
+    action: Action,
+) -> Result<()> {
+    if kind.owned {
+        return access::authorize(c, actor, kind.module, owner_id, action).await;
+    }
+    actor
+        .require(kind.module, Action::View)
+        .map_err(|_| AppError::NotFound)?;
+    if action != Action::View {
+        actor.require(kind.module, action)?;
+    }
+    Ok(())
+}
+
+pub async fn get<K: RecordKind>(app: &App, actor: &Actor, id: i64) -> Result<Record> {
+    load_for(&app.db.conn, actor, K::KIND, id, Action::View).await
+}
+
+/// The inputs of a write read against the record's current state (empty for a new one), with
+/// every problem found, then the module's rules. Returns the new values.
+fn prepare<K: RecordKind>(
+    defs: &[CustomDef],
+    inputs: &Inputs,
+    old: Option<&Record>,
+) -> std::result::Result<(Values, CustomValues), FieldErrors> {
+    let kind = K::KIND;
+    let empty = (Values::new(), CustomValues::new());
+    let base = match old {
+        Some(r) => (&r.values, &r.custom),
+        None => (&empty.0, &empty.1),
+    };
+    let (mut values, custom, mut e) = record::read_inputs(kind, defs, inputs, base, old.is_none());
+    K::rules(&mut values, &mut e, old);
+    if e.is_empty() {
+        Ok((values, custom))
+    } else {
+        let order: Vec<&str> = kind.fields.iter().map(|f| f.key).collect();
+        e.sort_by_form(&order);
+        Err(e)
+    }
+}
+
+/// Checks what the kit knows about references, users and the owner, for the values that changed.
+async fn verify_links(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    kind: &Kind,
+    defs: &[CustomDef],
+    values: &Values,
+    custom: &CustomValues,
+    old: Option<&Record>,
+) -> Result<()> {
+    let mut e = FieldErrors::new();
+    for f in kind.writable() {
+        let (now, before) = (values.get(f.key), old.and_then(|r| r.values.get(f.key)));
+        if now == before {
+            continue;
+        }
+        match (f.ty, now) {
+            (FieldType::User, Some(Value::User(id))) if f.key == "owner_id" => {
+                let scope = actor.require(kind.module, if old.is_some() { Action::Edit } else { Action::Create })?;
+                match check_owner(txn, actor, scope, *id).await {
+                    Ok(()) => {}
+                    Err(AppError::Validation(v)) => e.0.extend(v.0),
+                    Err(other) => return Err(other),
+                }
+            }
+            (FieldType::User, Some(Value::User(id))) if !active_user(txn, *id).await? => {
+                e.add(f.key, "invalid_choice");
+            }
+            (FieldType::Reference, Some(Value::Ref(id))) => {
+                let visible = match lookup(f.refers) {
+                    Some(target) => match store::owner_of(txn, target, *id).await? {
+                        Some(owner) => {
+                            target.owned
+                                && access::visible(txn, actor.visibility(target.module, Action::View), owner).await?
+                                || !target.owned && actor.can(target.module, Action::View)
+                        }
+                        None => false,
+                    },
+                    None => false,
+                };
+                if !visible {
+                    e.add(f.key, "invalid_choice");
+                }
+            }
+            (_, None) if f.key == "owner_id" && kind.owned && old.is_some() => e.add(f.key, "required"),
+            _ => {}
+        }
+    }
+    for d in defs.iter().filter(|d| d.ty == FieldType::User) {
+        let (now, before) = (custom.get(&d.key), old.and_then(|r| r.custom.get(&d.key)));
+        if let Some(Value::User(id)) = now
+            && now != before
+            && !active_user(txn, *id).await?
+        {
+            e.add(&d.path(), "invalid_choice");
+        }
+    }
+    e.into_result(()).map_err(AppError::Validation)
+}
+
+async fn active_user<C: ConnectionTrait>(c: &C, id: i64) -> Result<bool> {
+    Ok(users::by_id(c, id).await?.is_some_and(|u| u.deactivated_at.is_none()))
+}
+
+/// What a write stores: the declared columns, the derived ones (the search key with the
+/// searchable custom values folded in), the custom values' JSON.
+fn write_of<K: RecordKind>(defs: &[CustomDef], values: &Values, custom: &CustomValues) -> Write {
+    let kind = K::KIND;
+    let mut columns: Vec<(&'static str, kervan_store::sea_orm_value::Value)> = Vec::new();
+    for f in kind.columns().filter(|f| f.writable) {
+        columns.push((f.key, db_value(f.ty, values.get(f.key))));
+    }
+    for (col, mut v) in K::derived(values) {
+        if col == "search_key" {
+            for d in defs.iter().filter(|d| d.searchable && d.active) {
+                if let Some(x) = custom.get(&d.key) {
+                    let text = match x {
+                        Value::Choice(k) => d.option_label(k).unwrap_or(k).to_string(),
+                        Value::Multi(ks) => ks
+                            .iter()
+                            .map(|k| d.option_label(k).unwrap_or(k).to_string())
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                        other => other.canonical(),
+                    };
+                    v.push(' ');
+                    v.push_str(&fold(&text));
+                }
+            }
+        }
+        columns.push((col, v.into()));
+    }
+    let json: serde_json::Map<String, serde_json::Value> =
+        custom.iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
+    Write {
+        columns,
+        custom: serde_json::Value::Object(json).to_string(),
+    }
+}
+
+/// The search key a record gets: the kind's own, with its searchable custom values folded in.
+pub fn search_key_of<K: RecordKind>(defs: &[CustomDef], rec: &Record) -> String {
+    let w = write_of::<K>(defs, &rec.values, &rec.custom);
+    w.columns
+        .into_iter()
+        .find(|(k, _)| *k == "search_key")
+        .and_then(|(_, v)| match v {
+            kervan_store::sea_orm_value::Value::String(Some(s)) => Some(s),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+/// A typed value as a bound SQL value of its column's type.
+pub fn db_value(ty: FieldType, v: Option<&Value>) -> kervan_store::sea_orm_value::Value {
+    use kervan_store::sea_orm_value::Value as V;
+    match (ty, v) {
+        (FieldType::Money, m) => V::BigInt(m.and_then(|x| match x {
+            Value::Money(m) => Some(m.kurus()),
+            _ => None,
+        })),
+        (FieldType::DateTime | FieldType::User | FieldType::Reference, x) => V::BigInt(x.and_then(|x| match x {
+            Value::DateTime(i) | Value::User(i) | Value::Ref(i) => Some(*i),
+            _ => None,
+        })),
+        (FieldType::Bool, x) => V::Bool(x.and_then(|x| match x {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        })),
+        (FieldType::Number | FieldType::Percent, x) => V::Double(x.and_then(|x| match x {
+            Value::Number(n) | Value::Percent(n) => Some(n.get()),
+            _ => None,
+        })),
+        (_, x) => V::String(x.map(Value::canonical)),
+    }
+}
+
+/// Writes the side tables of a record: tags, multi-valued custom fields, values in use.
+async fn write_sides(
+    txn: &DatabaseTransaction,
+    kind: &Kind,
+    defs: &[CustomDef],
+    id: i64,
+    new: (&Values, &CustomValues),
+    old: Option<(&Values, &CustomValues)>,
+) -> Result<()> {
+    for f in kind.fields {
+        let (n, o) = (new.0.get(f.key), old.and_then(|x| x.0.get(f.key)));
+        if f.storage == Storage::Tags && (old.is_none() || n != o) {
+            let tags: Vec<String> = n.map(|v| v.as_list().to_vec()).unwrap_or_default();
+            store::set_tags(txn, kind, id, &tag_pairs(&tags)).await?;
+        }
+        if f.suggest == record::Suggest::Used {
+            store::bump_value(txn, kind, f.key, o.and_then(Value::as_text), n.and_then(Value::as_text)).await?;
+        }
+    }
+    for d in defs
+        .iter()
+        .filter(|d| matches!(d.ty, FieldType::MultiChoice | FieldType::User))
+    {
+        let (n, o) = (new.1.get(&d.key), old.and_then(|x| x.1.get(&d.key)));
+        if old.is_some() && n == o {
+            continue;
+        }
+        let vals: Vec<String> = match n {
+            Some(Value::Multi(v)) => v.clone(),
+            Some(Value::User(i)) => vec![i.to_string()],
+            _ => vec![],
+        };
+        if !vals.is_empty() || old.is_some() {
+            store::set_multi(txn, kind, id, &d.key, &vals).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Options of a kit write.
+#[derive(Debug, Clone, Default)]
+pub struct WriteOptions {
+    /// Save even when look-alikes exist.
+    pub allow_duplicate: bool,
+}
+
+/// Creates a record. The owner defaults to the actor. One that looks like an existing record is
+/// refused with `Duplicate` (redacted to what the actor may see) unless `allow_duplicate`.
+pub async fn create<K: RecordKind>(app: &App, actor: &Actor, inputs: &Inputs, opts: &WriteOptions) -> Result<i64> {
+    let kind = K::KIND;
+    let c = &app.db.conn;
+    actor.require(kind.module, Action::Create)?;
+    let defs = custom_defs(c, kind).await?;
+    let live: Vec<CustomDef> = defs.iter().filter(|d| d.active).cloned().collect();
+    let (mut values, custom) = prepare::<K>(&live, inputs, None)?;
+    if kind.owned
+        && !values.contains_key("owner_id")
+        && let Some(me) = actor.author()
+    {
+        values.insert("owner_id", Value::User(me));
+    }
+    let keys = if opts.allow_duplicate {
+        vec![]
+    } else {
+        K::guard_keys(&values)
+    };
+    // Checks, the duplicate search and the insert under one guard: parallel creates with the same
+    // phone store one record.
+    let txn = begin_guarded(c, &keys).await?;
+    verify_links(&txn, actor, kind, &defs, &values, &custom, None).await?;
+    K::verify(&txn, actor, &values, None).await?;
+    if !opts.allow_duplicate {
+        let found = K::duplicates(&txn, &values, None).await?;
+        access::refuse_duplicates(&txn, actor, kind.module, found).await?;
+    }
+    let id = insert_in::<K>(&txn, actor, &defs, &values, &custom, &[], now_ms()).await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+/// Writes a new record inside the caller's transaction (conversion uses it too), with its side
+/// tables and one "created" entry in the history holding the initial values.
+pub async fn insert_in<K: RecordKind>(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    defs: &[CustomDef],
+    values: &Values,
+    custom: &CustomValues,
+    extra: &[(&'static str, kervan_store::sea_orm_value::Value)],
+    now: i64,
+) -> Result<i64> {
+    let kind = K::KIND;
+    let w = write_of::<K>(defs, values, custom);
+    let id = store::insert(txn, kind, &w, extra, actor.author(), now)
+        .await
+        .map_err(unique_as_duplicate)?;
+    write_sides(txn, kind, defs, id, (values, custom), None).await?;
+    let initial: serde_json::Map<String, serde_json::Value> =
+        record::diff(kind, (&Values::new(), &CustomValues::new()), (values, custom))
+            .into_iter()
+            .filter_map(|(k, _, n)| n.map(|n| (k, serde_json::Value::String(n))))
+            .collect();
+    let created = Change::new("created", None, Some(serde_json::Value::Object(initial).to_string()));
+    audit::write(txn, kind.entity, id, actor.author(), now, &[created]).await?;
+    Ok(id)
+}
+
+/// A unique index said no (a product's SKU): the same answer as any duplicate.
+fn unique_as_duplicate(e: StoreError) -> AppError {
+    match e {
+        StoreError::Duplicate(_) => AppError::Duplicate(vec![Duplicate::redacted("sku")]),
+        other => other.into(),
+    }
+}
+
+/// Values for a record the system builds (conversion), validated like typed ones.
+pub fn values_for<K: RecordKind>(inputs: &Inputs) -> Result<(Values, CustomValues)> {
+    prepare::<K>(&[], inputs, None).map_err(AppError::Validation)
+}
+
+/// Edits a record if it is still at `version`: present inputs replace, absent ones keep.
+pub async fn update<K: RecordKind>(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    version: i64,
+    inputs: &Inputs,
+    opts: &WriteOptions,
+) -> Result<()> {
+    let kind = K::KIND;
+    let c = &app.db.conn;
+    let rec = load_for(c, actor, kind, id, Action::Edit).await?;
+    if rec.version != version {
+        return Err(AppError::Conflict {
+            current_version: rec.version,
+        });
+    }
+    let defs = custom_defs(c, kind).await?;
+    let (values, custom) = prepare::<K>(&defs, inputs, Some(&rec))?;
+    let changes = record::diff(kind, (&rec.values, &rec.custom), (&values, &custom));
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let identity = changes.iter().any(|(k, _, _)| K::IDENTITY.contains(&k.as_str()));
+    let check = !opts.allow_duplicate && identity;
+    let txn = begin_guarded(c, &if check { K::guard_keys(&values) } else { vec![] }).await?;
+    verify_links(&txn, actor, kind, &defs, &values, &custom, Some(&rec)).await?;
+    K::verify(&txn, actor, &values, Some(&rec)).await?;
+    if check {
+        let found = K::duplicates(&txn, &values, Some(id)).await?;
+        access::refuse_duplicates(&txn, actor, kind.module, found).await?;
+    }
+    let now = now_ms();
+    let w = write_of::<K>(&defs, &values, &custom);
+    store::update(&txn, kind, id, version, &w, now)
+        .await
+        .map_err(|e| access::conflict(e, rec.version + 1))?;
+    write_sides(
+        &txn,
+        kind,
+        &defs,
+        id,
+        (&values, &custom),
+        Some((&rec.values, &rec.custom)),
+    )
+    .await?;
+    let changes: Vec<Change> = changes.into_iter().map(|(k, o, n)| Change::new(k, o, n)).collect();
+    audit::write(&txn, kind.entity, id, actor.author(), now, &changes).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Archives (`archive = true`) or restores a record.
+pub async fn set_archived<K: RecordKind>(app: &App, actor: &Actor, id: i64, version: i64, archive: bool) -> Result<()> {
+    let kind = K::KIND;
+    let rec = load_for(&app.db.conn, actor, kind, id, Action::Delete).await?;
+    let r = access::Archivable {
+        table: kind.table,
+        entity: kind.entity,
+        id,
+        current_version: rec.version,
+        archived_at: rec.archived_at,
+    };
+    access::set_archived(app, actor, r, version, archive).await
+}
+
+/// Deletes a record for good. Admins only; the deletion itself stays in the history.
+pub async fn delete_hard<K: RecordKind>(app: &App, actor: &Actor, id: i64) -> Result<()> {
+    let kind = K::KIND;
+    let c = &app.db.conn;
+    let rec = load_for(c, actor, kind, id, Action::View).await?;
+    if !actor.is_admin() {
+        return Err(AppError::Forbidden {
+            module: kind.module,
+            action: Action::Delete,
+        });
+    }
+    let now = now_ms();
+    let txn = c.begin().await?;
+    K::before_delete(&txn, id).await?;
+    store::delete(&txn, kind, id).await?;
+    let change = Change::new("deleted", Some(K::name(&rec.values)), None);
+    audit::write(&txn, kind.entity, id, actor.author(), now, &[change]).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+pub async fn history<K: RecordKind>(app: &App, actor: &Actor, id: i64, limit: u64) -> Result<Vec<AuditRow>> {
+    get::<K>(app, actor, id).await?;
+    Ok(audit::for_entity(&app.db.conn, K::KIND.entity, id, limit).await?)
+}
+
+/// A page of records.
+pub struct RecordPage {
+    pub records: Vec<Record>,
+    pub has_next: bool,
+    pub has_prev: bool,
+}
+
+/// A page of the records the actor may see.
+pub async fn list_kind(app: &App, actor: &Actor, kind: &Kind, defs: &[CustomDef], q: &ListQuery) -> Result<RecordPage> {
+    let vis = visibility(actor, kind, Action::View);
+    if vis == Visibility::Nothing {
+        return Err(AppError::Forbidden {
+            module: kind.module,
+            action: Action::View,
+        });
+    }
+    let c = &app.db.conn;
+    let Page {
+        rows,
+        has_next,
+        has_prev,
+    } = store::list(c, kind, lookup, q, vis).await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let tags = store::tags_of(c, kind, &ids).await?;
+    let records = access::attach_tags(rows, |r| r.id, tags, |r, t| record_of(kind, defs, r, t));
+    Ok(RecordPage {
+        records,
+        has_next,
+        has_prev,
+    })
+}
+
+/// The most used values of a field (filter menus, suggestions), read from where writes keep them.
+pub async fn used_values(app: &App, kind: &Kind, field: &str) -> Result<Vec<String>> {
+    Ok(store::top_values(&app.db.conn, kind.key, field, 100).await?)
+}
+
+/// The sort a list runs under: a declared one or a sortable custom field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SortPick {
+    /// `created_at`, `name`, `custom.KEY` …
+    pub key: String,
+    pub desc: bool,
+    /// The sort value is text (a cursor carries text).
+    pub text: bool,
+}
+
+/// A custom field's value expression for filters and sorting; the key is checked again here so
+/// nothing unchecked is ever written into SQL.
+pub fn custom_sql(c: &impl ConnectionTrait, kind: &Kind, key: &str) -> Option<String> {
+    valid_custom_key(key).then(|| store::custom_expr(c.get_database_backend(), kind.alias, key))
+}
+
+/// The actor's scope for an action on a kind (`Scope::All` for the catalogue).
+pub fn scope_of(actor: &Actor, kind: &Kind, action: Action) -> Option<Scope> {
+    actor.scope(kind.module, action)
+}
+
+/// The history of a record read for an API answer: `created` entries keep their JSON.
+pub fn history_json(rows: &[AuditRow]) -> Vec<serde_json::Value> {
+    rows.iter()
+        .map(|h| {
+            serde_json::json!({
+                "at": rfc3339(h.at), "user_id": h.user_id, "user_name": h.user_name,
+                "field": h.field, "old": h.old, "new": h.new,
+            })
+        })
+        .collect()
+}
+
+/// The keys a list may show as columns: the name, every list field, the bookkeeping dates, and
+/// the active custom fields (`custom.KEY`).
+pub fn column_keys(kind: &Kind, defs: &[CustomDef]) -> Vec<String> {
+    let mut out = vec!["name".to_string()];
+    out.extend(
+        kind.fields
+            .iter()
+            .filter(|f| f.list != record::ListRole::No)
+            .map(|f| f.key.to_string()),
+    );
+    out.extend(["created_at".to_string(), "updated_at".to_string()]);
+    out.extend(defs.iter().filter(|d| d.active).map(|d| d.path()));
+    out
+}
+
+/// Every module that can be told apart by its kind key.
+pub fn module_of(kind: &str) -> Option<Module> {
+    lookup(kind).map(|k| k.module)
+}
+
+/// Custom values of many records of one kind in `BTreeMap` order (for exports and lists).
+pub fn custom_text(defs: &[CustomDef], custom: &CustomValues) -> BTreeMap<String, String> {
+    custom
+        .iter()
+        .map(|(k, v)| {
+            let d = defs.iter().find(|d| &d.key == k);
+            let text = match (d, v) {
+                (Some(d), Value::Choice(o)) => d.option_label(o).unwrap_or(o).to_string(),
+                (_, other) => other.canonical(),
+            };
+            (k.clone(), text)
+        })
+        .collect()
+}

@@ -1,0 +1,141 @@
+//! The kinds the kit serves, with what other parts need to do for any of them without knowing
+//! which: refresh search keys in the background, name a record, follow a merge.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use kervan_core::FieldErrors;
+use kervan_core::record::{CustomDef, FieldType, Kind, Values};
+use kervan_store::DbBackend;
+
+use crate::lists::ListSpec;
+use kervan_store::DatabaseTransaction;
+use kervan_store::records::{self as store};
+
+use crate::App;
+use crate::error::Result;
+use crate::products::Products;
+use crate::records::{self, RecordKind};
+
+type Job = Pin<Box<dyn Future<Output = Result<u64>> + Send>>;
+/// Reads a kind's list parameters.
+pub type ListParser = fn(DbBackend, &[CustomDef], &[(String, String)]) -> std::result::Result<ListSpec, FieldErrors>;
+
+/// One kind's entry.
+#[derive(Clone, Copy)]
+pub struct Entry {
+    pub kind: &'static Kind,
+    /// Rewrites every record's search key (after a custom field became searchable or stopped being so).
+    pub refresh_search: fn(App) -> Job,
+    /// Reads the kind's list parameters (views check theirs with it).
+    pub parse_list: ListParser,
+    /// The display name of a record's values.
+    pub name: fn(&Values) -> String,
+}
+
+impl Entry {
+    fn of<K: RecordKind>() -> Entry {
+        Entry {
+            kind: K::KIND,
+            refresh_search: |app| Box::pin(refresh_search::<K>(app)),
+            parse_list: |backend, defs, pairs| crate::lists::parse::<K>(backend, defs, pairs, 50, 200),
+            name: K::name,
+        }
+    }
+}
+
+/// Every kind the kit serves.
+pub fn entries() -> Vec<Entry> {
+    vec![Entry::of::<Products>()]
+}
+
+pub fn entry(kind: &str) -> Option<Entry> {
+    entries().into_iter().find(|e| e.kind.key == kind)
+}
+
+/// Records of `kind` the actor may see whose name matches `text` (a reference typed by name):
+/// `(id, name)`, at most `limit`, exact (Turkish-insensitive) matches first.
+pub async fn find_by_name(
+    app: &App,
+    actor: &crate::Actor,
+    kind: &str,
+    text: &str,
+    limit: u64,
+) -> Result<Vec<(i64, String)>> {
+    let Some(e) = entry(kind) else {
+        return Ok(vec![]);
+    };
+    let c = &app.db.conn;
+    let defs = records::custom_defs(c, e.kind).await?;
+    let pairs = vec![
+        ("q".to_string(), text.to_string()),
+        ("limit".to_string(), limit.to_string()),
+    ];
+    let spec = (e.parse_list)(c.get_database_backend(), &defs, &pairs).map_err(crate::error::AppError::Validation)?;
+    let page = records::list_kind(app, actor, e.kind, &defs, &spec.query).await?;
+    let wanted = kervan_core::text::fold(text);
+    let mut out: Vec<(i64, String)> = page.records.iter().map(|r| (r.id, (e.name)(&r.values))).collect();
+    out.sort_by_key(|(_, n)| kervan_core::text::fold(n) != wanted);
+    Ok(out)
+}
+
+/// Links into a kind from tables that are not record kinds of their own (addresses …), as
+/// `(table, column, kind)`: a merge moves these too.
+pub const SIDE_LINKS: &[(&str, &str, &str)] = &[("addresses", "account_id", "accounts")];
+
+/// Points every record of every kind that refers to `from` (a record of `kind` being merged
+/// away) at `to`, in the merge's transaction; returns how many moved per `(kind, field)`.
+pub async fn repoint_all(
+    txn: &DatabaseTransaction,
+    kind: &str,
+    from: i64,
+    to: i64,
+    now: i64,
+) -> Result<Vec<(&'static str, &'static str, u64)>> {
+    let mut moved = Vec::new();
+    for k in kervan_core::kinds::ALL {
+        for f in k
+            .fields
+            .iter()
+            .filter(|f| f.ty == FieldType::Reference && f.refers == kind)
+        {
+            let n = store::repoint(txn, k, f.key, from, to, now).await?;
+            moved.push((k.key, f.key, n));
+        }
+    }
+    for (table, column, target) in SIDE_LINKS {
+        if *target == kind {
+            let n = kervan_store::db::exec(
+                txn,
+                &format!("UPDATE {table} SET {column} = ?, updated_at = ?, version = version + 1 WHERE {column} = ?"),
+                vec![to.into(), now.into(), from.into()],
+            )
+            .await?;
+            moved.push((table, column, n));
+        }
+    }
+    Ok(moved)
+}
+
+/// Recomputes the search key of every record of `K`, a thousand at a time.
+async fn refresh_search<K: RecordKind>(app: App) -> Result<u64> {
+    let kind = K::KIND;
+    let c = &app.db.conn;
+    let defs = records::custom_defs(c, kind).await?;
+    let mut after = 0;
+    let mut done = 0;
+    loop {
+        let rows = store::batch(c, kind, records::lookup, after, 1000).await?;
+        let Some(last) = rows.last().map(|r| r.id) else {
+            break;
+        };
+        for row in rows {
+            let rec = records::record_of(kind, &defs, row, vec![]);
+            let key = records::search_key_of::<K>(&defs, &rec);
+            store::set_search_key(c, kind, rec.id, &key).await?;
+            done += 1;
+        }
+        after = last;
+    }
+    Ok(done)
+}

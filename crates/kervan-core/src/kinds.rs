@@ -1,0 +1,10 @@
+//! Every declared record kind, by its key: the registry the store joins references through and
+//! the web layer mounts its pages and API from.
+
+use crate::record::Kind;
+
+pub static ALL: &[&Kind] = &[&crate::products::KIND];
+
+pub fn by_key(key: &str) -> Option<&'static Kind> {
+    ALL.iter().copied().find(|k| k.key == key)
+}

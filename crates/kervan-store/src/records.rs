@@ -1,0 +1,547 @@
+//! The record kit's SQL: one insert, update, read and keyset list for every declared kind
+//! ([`kervan_core::record::Kind`]), on both backends. Table and column names come only from the
+//! declarations (ours, never input); custom field keys are validated (`[a-z][a-z0-9_]*`) before
+//! they are written into a JSON path; every value is a bound parameter.
+
+use std::collections::HashMap;
+
+use kervan_core::record::{FieldType, Kind, Storage};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Value};
+
+use crate::db::{self, Result, StoreError};
+use crate::listing::{self, Page, PageQuery, Position, Visibility, Where};
+
+/// A stored cell, as read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Int(i64),
+    Real(f64),
+    Bool(bool),
+}
+
+/// One record as read: the declared columns (by field key, only those with a value), the
+/// bookkeeping columns, names of what it refers to, and its custom values' JSON.
+#[derive(Debug, Clone, Default)]
+pub struct RowData {
+    pub id: i64,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub created_by: Option<i64>,
+    pub archived_at: Option<i64>,
+    pub cells: HashMap<&'static str, Cell>,
+    pub owner_name: Option<String>,
+    /// Display names of referenced records, by the referring field's key.
+    pub ref_names: HashMap<&'static str, String>,
+    pub custom: String,
+    /// The sort key written on the last save (cursors are made from it).
+    pub sort_name: String,
+}
+
+/// The SQL type a field's column is read as.
+fn cell_kind(ty: FieldType) -> u8 {
+    match ty {
+        FieldType::Money | FieldType::DateTime | FieldType::User | FieldType::Reference => 1,
+        FieldType::Bool => 2,
+        FieldType::Number | FieldType::Percent => 3,
+        _ => 0,
+    }
+}
+
+/// The kind behind a reference (`refers`), to join its name.
+pub type KindLookup = fn(&str) -> Option<&'static Kind>;
+
+/// `SELECT` list and joins of a kind.
+fn select(kind: &Kind, backend: DbBackend, lookup: KindLookup) -> (String, String) {
+    let a = kind.alias;
+    let mut cols = vec![
+        format!("{a}.id"),
+        format!("{a}.version"),
+        format!("{a}.created_at"),
+        format!("{a}.updated_at"),
+        format!("{a}.created_by"),
+        format!("{a}.archived_at"),
+        format!("{a}.sort_name"),
+    ];
+    cols.push(if backend == DbBackend::Postgres {
+        format!("{a}.custom::text AS custom")
+    } else {
+        format!("{a}.custom AS custom")
+    });
+    let mut joins = String::new();
+    if kind.owned {
+        cols.push("u.name AS owner_name".into());
+        joins.push_str(&format!(" LEFT JOIN users u ON u.id = {a}.owner_id"));
+    }
+    for f in kind.columns() {
+        cols.push(format!("{a}.{}", f.key));
+        if f.ty == FieldType::Reference
+            && let Some(target) = lookup(f.refers)
+        {
+            let r = format!("r_{}", f.key);
+            joins.push_str(&format!(" LEFT JOIN {} {r} ON {r}.id = {a}.{}", target.table, f.key));
+            cols.push(format!("{} AS {}__name", target.name_sql.replace("{a}", &r), f.key));
+        }
+    }
+    (cols.join(", "), joins)
+}
+
+fn read_row(kind: &Kind, r: &QueryResult) -> Result<RowData> {
+    let mut d = RowData {
+        id: r.try_get("", "id")?,
+        version: r.try_get("", "version")?,
+        created_at: r.try_get("", "created_at")?,
+        updated_at: r.try_get("", "updated_at")?,
+        created_by: r.try_get("", "created_by")?,
+        archived_at: r.try_get("", "archived_at")?,
+        custom: r
+            .try_get::<Option<String>>("", "custom")?
+            .unwrap_or_else(|| "{}".into()),
+        sort_name: r.try_get("", "sort_name")?,
+        ..Default::default()
+    };
+    if kind.owned {
+        d.owner_name = r.try_get("", "owner_name")?;
+    }
+    for f in kind.columns() {
+        let cell = match cell_kind(f.ty) {
+            1 => r.try_get::<Option<i64>>("", f.key)?.map(Cell::Int),
+            2 => r.try_get::<Option<bool>>("", f.key)?.map(Cell::Bool),
+            3 => r.try_get::<Option<f64>>("", f.key)?.map(Cell::Real),
+            _ => r.try_get::<Option<String>>("", f.key)?.map(Cell::Text),
+        };
+        if let Some(c) = cell {
+            d.cells.insert(f.key, c);
+        }
+        if f.ty == FieldType::Reference
+            && let Ok(Some(name)) = r.try_get::<Option<String>>("", &format!("{}__name", f.key))
+        {
+            d.ref_names.insert(f.key, name);
+        }
+    }
+    Ok(d)
+}
+
+/// What a write stores: each column's value (declared and derived) and the custom values' JSON.
+#[derive(Debug, Clone, Default)]
+pub struct Write {
+    pub columns: Vec<(&'static str, Value)>,
+    pub custom: String,
+}
+
+fn custom_marker(backend: DbBackend) -> &'static str {
+    if backend == DbBackend::Postgres {
+        "CAST(? AS jsonb)"
+    } else {
+        "?"
+    }
+}
+
+/// Inserts a record (plus `extra` columns, e.g. the lead it came from) and returns its id.
+pub async fn insert<C: ConnectionTrait>(
+    c: &C,
+    kind: &Kind,
+    w: &Write,
+    extra: &[(&'static str, Value)],
+    by: Option<i64>,
+    now: i64,
+) -> Result<i64> {
+    let mut names: Vec<&str> = w.columns.iter().chain(extra).map(|(k, _)| *k).collect();
+    let mut values: Vec<Value> = w.columns.iter().chain(extra).map(|(_, v)| v.clone()).collect();
+    let mut marks = vec!["?".to_string(); names.len()];
+    names.extend(["custom", "created_at", "updated_at", "created_by"]);
+    marks.push(custom_marker(c.get_database_backend()).into());
+    marks.extend(["?".into(), "?".into(), "?".into()]);
+    values.extend([w.custom.clone().into(), now.into(), now.into(), by.into()]);
+    db::insert_id(
+        c,
+        &format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            kind.table,
+            names.join(", "),
+            marks.join(", ")
+        ),
+        values,
+    )
+    .await
+}
+
+/// Writes a record if it is still at `version`; a stale version is a conflict.
+pub async fn update<C: ConnectionTrait>(c: &C, kind: &Kind, id: i64, version: i64, w: &Write, now: i64) -> Result<()> {
+    let mut sets: Vec<String> = w.columns.iter().map(|(k, _)| format!("{k} = ?")).collect();
+    sets.push(format!("custom = {}", custom_marker(c.get_database_backend())));
+    let mut values: Vec<Value> = w.columns.iter().map(|(_, v)| v.clone()).collect();
+    values.extend([w.custom.clone().into(), now.into(), id.into(), version.into()]);
+    let n = db::exec(
+        c,
+        &format!(
+            "UPDATE {} SET {}, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?",
+            kind.table,
+            sets.join(", ")
+        ),
+        values,
+    )
+    .await?;
+    if n == 0 { Err(StoreError::Conflict) } else { Ok(()) }
+}
+
+pub async fn get<C: ConnectionTrait>(c: &C, kind: &Kind, lookup: KindLookup, id: i64) -> Result<Option<RowData>> {
+    let (cols, joins) = select(kind, c.get_database_backend(), lookup);
+    let sql = format!(
+        "SELECT {cols} FROM {} {}{joins} WHERE {}.id = ?",
+        kind.table, kind.alias, kind.alias
+    );
+    match db::raw_one(c, &sql, vec![id.into()]).await? {
+        Some(r) => Ok(Some(read_row(kind, &r)?)),
+        None => Ok(None),
+    }
+}
+
+/// The owner of a record (`None` also when there is no such record; [`exists`] tells them apart).
+pub async fn owner_of<C: ConnectionTrait>(c: &C, kind: &Kind, id: i64) -> Result<Option<Option<i64>>> {
+    let sql = if kind.owned {
+        format!("SELECT owner_id FROM {} WHERE id = ?", kind.table)
+    } else {
+        format!("SELECT NULL AS owner_id FROM {} WHERE id = ?", kind.table)
+    };
+    match db::raw_one(c, &sql, vec![id.into()]).await? {
+        Some(r) => Ok(Some(r.try_get_by_index::<Option<i64>>(0)?)),
+        None => Ok(None),
+    }
+}
+
+/// A list's conditions and order, as the use cases built them from a validated query.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    /// Folded search terms (all must match), or the query read as a phone number.
+    pub terms: Vec<String>,
+    pub phone: Option<String>,
+    /// Conditions over the kind's alias with bound values (columns from the declaration only).
+    pub conds: Vec<(String, Vec<Value>)>,
+    pub archived: bool,
+    /// Sort expression (qualified); `None` is the order of entry (the id).
+    pub sort: Option<String>,
+    pub desc: bool,
+    pub after: Option<Position>,
+    pub before: Option<Position>,
+    pub limit: u64,
+}
+
+/// One page of a kind's records inside `vis`.
+pub async fn list<C: ConnectionTrait>(
+    c: &C,
+    kind: &Kind,
+    lookup: KindLookup,
+    q: &ListQuery,
+    vis: Visibility,
+) -> Result<Page<RowData>> {
+    let backend = c.get_database_backend();
+    let a = kind.alias;
+    let mut w = Where::default();
+    if kind.owned {
+        vis.clause(&mut w, &format!("{a}.owner_id"));
+    } else if vis == Visibility::Nothing {
+        w.push("1 = 0", vec![]);
+    }
+    w.push(
+        &format!("{a}.archived_at IS {}NULL", if q.archived { "NOT " } else { "" }),
+        vec![],
+    );
+    if let Some(phone) = &q.phone {
+        let phones: Vec<&str> = kind
+            .fields
+            .iter()
+            .filter(|f| f.ty == FieldType::Phone && f.search && f.storage == Storage::Column)
+            .map(|f| f.key)
+            .collect();
+        if phones.is_empty() {
+            w.push("1 = 0", vec![]);
+        } else {
+            let ors: Vec<String> = phones.iter().map(|p| format!("{a}.{p} = ?")).collect();
+            w.push(
+                &format!("({})", ors.join(" OR ")),
+                phones.iter().map(|_| phone.clone().into()).collect(),
+            );
+        }
+    } else {
+        listing::search_terms(&mut w, backend == DbBackend::Sqlite, a, kind.fts, &q.terms);
+    }
+    for (sql, values) in &q.conds {
+        w.push(sql, values.clone());
+    }
+    let (cols, joins) = select(kind, backend, lookup);
+    let table = format!("{} {a}", kind.table);
+    let pq = PageQuery {
+        columns: &cols,
+        table: &table,
+        alias: a,
+        joins: &joins,
+        fts_table: kind.fts,
+        sort_col: q.sort.as_deref(),
+        desc: q.desc,
+        after: q.after.as_ref(),
+        before: q.before.as_ref(),
+        limit: q.limit,
+    };
+    let rows = listing::page_rows(c, pq, w).await?;
+    let rows_out = rows
+        .rows
+        .iter()
+        .map(|r| read_row(kind, r))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Page {
+        rows: rows_out,
+        has_next: rows.has_next,
+        has_prev: rows.has_prev,
+    })
+}
+
+pub async fn set_tags<C: ConnectionTrait>(c: &C, kind: &Kind, id: i64, tags: &[(String, String)]) -> Result<()> {
+    listing::set_tags(c, kind.tag_table, kind.tag_key, id, tags).await
+}
+
+pub async fn tags_of<C: ConnectionTrait>(c: &C, kind: &Kind, ids: &[i64]) -> Result<Vec<(i64, String)>> {
+    if kind.tag_table.is_empty() {
+        return Ok(vec![]);
+    }
+    listing::tags_of(c, kind.tag_table, kind.tag_key, ids).await
+}
+
+/// Replaces the side-table values of one multi-valued custom field of a record.
+pub async fn set_multi<C: ConnectionTrait>(c: &C, kind: &Kind, id: i64, key: &str, values: &[String]) -> Result<()> {
+    db::exec(
+        c,
+        "DELETE FROM custom_multi WHERE kind = ? AND record_id = ? AND key = ?",
+        vec![kind.key.into(), id.into(), key.into()],
+    )
+    .await?;
+    for v in values {
+        db::exec(
+            c,
+            "INSERT INTO custom_multi (kind, record_id, key, value) VALUES (?, ?, ?, ?)",
+            vec![kind.key.into(), id.into(), key.into(), v.clone().into()],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Counts a value in and another out of a field's values in use (filter menus, suggestions).
+pub async fn bump_value<C: ConnectionTrait>(
+    c: &C,
+    kind: &Kind,
+    field: &str,
+    old: Option<&str>,
+    new: Option<&str>,
+) -> Result<()> {
+    if old == new {
+        return Ok(());
+    }
+    if let Some(v) = new {
+        db::exec(
+            c,
+            "INSERT INTO field_values (kind, field, value, n) VALUES (?, ?, ?, 1)
+             ON CONFLICT (kind, field, value) DO UPDATE SET n = field_values.n + 1",
+            vec![kind.key.into(), field.into(), v.into()],
+        )
+        .await?;
+    }
+    if let Some(v) = old {
+        db::exec(
+            c,
+            "UPDATE field_values SET n = n - 1 WHERE kind = ? AND field = ? AND value = ?",
+            vec![kind.key.into(), field.into(), v.into()],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The most used values of a field, most used first.
+pub async fn top_values<C: ConnectionTrait>(c: &C, kind: &str, field: &str, limit: u64) -> Result<Vec<String>> {
+    #[derive(sea_orm::FromQueryResult)]
+    struct V {
+        value: String,
+    }
+    let rows: Vec<V> = db::all(
+        c,
+        "SELECT value FROM field_values WHERE kind = ? AND field = ? AND n > 0 ORDER BY n DESC, value LIMIT ?",
+        vec![kind.into(), field.into(), (limit as i64).into()],
+    )
+    .await?;
+    Ok(rows.into_iter().map(|r| r.value).collect())
+}
+
+/// Deletes a record for good with its tags and side values (admins; the caller writes history).
+pub async fn delete<C: ConnectionTrait>(c: &C, kind: &Kind, id: i64) -> Result<()> {
+    if !kind.tag_table.is_empty() {
+        db::exec(
+            c,
+            &format!("DELETE FROM {} WHERE {} = ?", kind.tag_table, kind.tag_key),
+            vec![id.into()],
+        )
+        .await?;
+    }
+    db::exec(
+        c,
+        "DELETE FROM custom_multi WHERE kind = ? AND record_id = ?",
+        vec![kind.key.into(), id.into()],
+    )
+    .await?;
+    db::exec(c, &format!("DELETE FROM {} WHERE id = ?", kind.table), vec![id.into()]).await?;
+    Ok(())
+}
+
+/// Moves every record of `kind` whose `column` points at `from` to point at `to` (a merge);
+/// returns how many moved.
+pub async fn repoint<C: ConnectionTrait>(
+    c: &C,
+    kind: &Kind,
+    column: &str,
+    from: i64,
+    to: i64,
+    now: i64,
+) -> Result<u64> {
+    db::exec(
+        c,
+        &format!(
+            "UPDATE {} SET {column} = ?, updated_at = ?, version = version + 1 WHERE {column} = ?",
+            kind.table
+        ),
+        vec![to.into(), now.into(), from.into()],
+    )
+    .await
+}
+
+/// The JSON expression of a custom field's value in SQL (`key` must be valid: see
+/// [`kervan_core::record::valid_custom_key`]). Text on PostgreSQL, the typed value on SQLite.
+pub fn custom_expr(backend: DbBackend, alias: &str, key: &str) -> String {
+    if backend == DbBackend::Postgres {
+        format!("({alias}.custom->>'{key}')")
+    } else {
+        format!("json_extract({alias}.custom, '$.{key}')")
+    }
+}
+
+/// Builds the expression index that serves filtering and sorting on a custom field (`expr`
+/// over the unqualified `custom` column), without blocking writers on PostgreSQL
+/// (`CONCURRENTLY`; SQLite has no such thing and holds its write lock while it builds).
+pub async fn build_custom_index(c: &sea_orm::DatabaseConnection, kind: &Kind, key: &str, expr: &str) -> Result<()> {
+    let backend = c.get_database_backend();
+    let name = format!("cf_{}_{key}", kind.table);
+    if backend == DbBackend::Postgres {
+        // A concurrent build that failed half-way leaves an invalid index behind: drop it first.
+        let invalid = db::scalar_i64(
+            c,
+            "SELECT COUNT(*) FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid WHERE x.relname = ? AND NOT i.indisvalid",
+            vec![name.clone().into()],
+        )
+        .await?
+        .unwrap_or(0);
+        if invalid > 0 {
+            c.execute_unprepared(&format!("DROP INDEX CONCURRENTLY IF EXISTS {name}"))
+                .await?;
+        }
+        c.execute_unprepared(&format!(
+            "CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {} ({expr}, id)",
+            kind.table
+        ))
+        .await?;
+    } else {
+        c.execute_unprepared(&format!(
+            "CREATE INDEX IF NOT EXISTS {name} ON {} ({expr}, id)",
+            kind.table
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// Records of a kind in id order after `after`, for background passes (search key refresh).
+pub async fn batch<C: ConnectionTrait>(
+    c: &C,
+    kind: &Kind,
+    lookup: KindLookup,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<RowData>> {
+    let (cols, joins) = select(kind, c.get_database_backend(), lookup);
+    let a = kind.alias;
+    let sql = format!(
+        "SELECT {cols} FROM {} {a}{joins} WHERE {a}.id > ? ORDER BY {a}.id LIMIT ?",
+        kind.table
+    );
+    let rows = c
+        .query_all_raw(db::stmt(c, &sql, vec![after.into(), (limit as i64).into()]))
+        .await?;
+    rows.iter().map(|r| read_row(kind, r)).collect()
+}
+
+/// Sets the search key of one record (a background refresh, no version bump: nothing a person
+/// edits changes).
+pub async fn set_search_key<C: ConnectionTrait>(c: &C, kind: &Kind, id: i64, key: &str) -> Result<()> {
+    db::exec(
+        c,
+        &format!("UPDATE {} SET search_key = ? WHERE id = ?", kind.table),
+        vec![key.into(), id.into()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// A record found by an equal value (a duplicate candidate).
+#[derive(Debug, Clone, PartialEq, sea_orm::FromQueryResult)]
+pub struct Match {
+    pub id: i64,
+    pub name: Option<String>,
+    pub owner_id: Option<i64>,
+    pub owner_name: Option<String>,
+    /// The column that matched.
+    pub field: String,
+}
+
+/// Records whose `columns` (any of them) equal `value`, other than `except`, at most five each
+/// column; archived ones only with `with_archived`. Each column must have an index.
+pub async fn find_equal<C: ConnectionTrait>(
+    c: &C,
+    kind: &Kind,
+    checks: &[(&str, String)],
+    except: Option<i64>,
+    with_archived: bool,
+) -> Result<Vec<Match>> {
+    let a = kind.alias;
+    let (owner, join) = if kind.owned {
+        (
+            format!("{a}.owner_id, u.name AS owner_name"),
+            format!("LEFT JOIN users u ON u.id = {a}.owner_id"),
+        )
+    } else {
+        ("NULL AS owner_id, NULL AS owner_name".to_string(), String::new())
+    };
+    let archived = if with_archived {
+        String::new()
+    } else {
+        format!(" AND {a}.archived_at IS NULL")
+    };
+    let mut out: Vec<Match> = Vec::new();
+    for (col, value) in checks {
+        let rows: Vec<Match> = db::all(
+            c,
+            &format!(
+                "SELECT {a}.id, {} AS name, {owner}, '{col}' AS field FROM {} {a} {join}
+                 WHERE {a}.{col} = ? AND {a}.id <> ?{archived} ORDER BY {a}.id LIMIT 5",
+                kind.name_sql.replace("{a}", a),
+                kind.table
+            ),
+            vec![value.clone().into(), except.unwrap_or(0).into()],
+        )
+        .await?;
+        for r in rows {
+            if !out.iter().any(|x| x.id == r.id) {
+                out.push(r);
+            }
+        }
+    }
+    Ok(out)
+}
