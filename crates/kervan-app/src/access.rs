@@ -6,7 +6,7 @@ use kervan_core::text::collation_key;
 use kervan_core::text::fold;
 use kervan_core::time::{now_ms, rfc3339};
 use kervan_store::audit::{self, Change};
-use kervan_store::leads::Visibility;
+use kervan_store::listing::Visibility;
 use kervan_store::{ConnectionTrait, StoreError, TransactionTrait, listing, users};
 
 use crate::error::{AppError, Duplicate, Result};
@@ -145,11 +145,6 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Vec<Change> {
 /// Tags with their folded keys, as stored.
 pub fn tag_pairs(tags: &[String]) -> Vec<(String, String)> {
     tags.iter().map(|t| (t.clone(), fold(t))).collect()
-}
-
-/// Tags joined for the history (`None` when there are none).
-pub fn tags_text(tags: &[String]) -> Option<String> {
-    if tags.is_empty() { None } else { Some(tags.join(", ")) }
 }
 
 /// Groups `(id, tag)` pairs under the rows they belong to, keeping the rows' order.

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use kervan_core::permissions::{Action, Module, Role, Scope};
-use kervan_store::leads::Visibility;
+use kervan_store::listing::Visibility;
 use kervan_store::users::UserRow;
 use kervan_store::{ConnectionTrait, permissions};
 

@@ -1,18 +1,20 @@
 //! Lead → customer: one step that turns a lead into an account and a contact, links the three
 //! both ways and closes the lead, in one transaction.
 
-use kervan_core::accounts::{AccountDraft, AccountKind};
-use kervan_core::contacts::ContactDraft;
 use kervan_core::leads::LeadStatus;
 use kervan_core::permissions::{Action, Module};
+use kervan_core::record::{Input, Inputs};
 use kervan_core::time::now_ms;
 use kervan_store::audit::{self, Change};
 use kervan_store::leads::{self as lead_store, ConversionRow};
 use kervan_store::{StoreError, accounts as account_store};
 
+use crate::accounts::{self, Accounts};
+use crate::contacts::Contacts;
 use crate::error::{AppError, Duplicate, Result};
-use crate::leads::Lead;
-use crate::{Actor, App, accounts, contacts, leads};
+use crate::leads::{ENTITY, Leads};
+use crate::records::{self, Record, RecordKind};
+use crate::{Actor, App};
 use kervan_store::db::begin_guarded;
 
 /// How to convert.
@@ -37,54 +39,70 @@ pub struct Converted {
     pub account_created: bool,
 }
 
-/// The account a lead would become, as a draft (also what the conversion screen previews).
-pub fn account_draft(lead: &Lead) -> AccountDraft {
-    let r = &lead.row;
-    let (kind, name) = match &r.company {
-        Some(c) => (AccountKind::Company, c.clone()),
-        None => (AccountKind::Individual, lead.name()),
-    };
-    AccountDraft {
-        kind: Some(kind.as_str().into()),
-        name: Some(name),
-        sector: r.sector.clone(),
-        owner_id: r.owner_id,
-        city: r.city.clone(),
-        phone: r.phone.clone(),
-        email: r.email.clone(),
-        tags: lead.tags.clone(),
-        notes: r.notes.clone(),
-        ..Default::default()
+fn put(inputs: &mut Inputs, key: &str, v: Option<String>) {
+    if let Some(v) = v {
+        inputs.fields.insert(key.to_string(), Input::Text(v));
     }
 }
 
+/// The account a lead would become (also what the conversion screen previews).
+pub fn account_inputs(lead: &Record) -> Inputs {
+    let t = |k: &str| lead.text(k).map(str::to_string);
+    let mut i = Inputs::default();
+    match t("company") {
+        Some(c) => {
+            put(&mut i, "kind", Some("company".into()));
+            put(&mut i, "name", Some(c));
+        }
+        None => {
+            put(&mut i, "kind", Some("individual".into()));
+            put(&mut i, "name", Some(Leads::name(&lead.values)));
+        }
+    }
+    for k in ["sector", "city", "phone", "email", "notes"] {
+        put(&mut i, k, t(k));
+    }
+    put(&mut i, "owner_id", lead.owner_id().map(|o| o.to_string()));
+    if !lead.tags().is_empty() {
+        i.fields.insert("tags".into(), Input::List(lead.tags().to_vec()));
+    }
+    i
+}
+
 /// The contact a lead would become, when it names a person.
-pub fn contact_draft(lead: &Lead, account_id: i64) -> Option<ContactDraft> {
-    let r = &lead.row;
-    let (first, last) = (r.first_name.clone()?, r.last_name.clone()?);
+pub fn contact_inputs(lead: &Record, account_id: i64) -> Option<Inputs> {
+    let t = |k: &str| lead.text(k).map(str::to_string);
+    let (first, last) = (t("first_name")?, t("last_name")?);
+    let mut i = Inputs::default();
+    put(&mut i, "account_id", Some(account_id.to_string()));
+    put(&mut i, "first_name", Some(first));
+    put(&mut i, "last_name", Some(last));
+    for k in ["title", "email", "notes"] {
+        put(&mut i, k, t(k));
+    }
     // Turkish mobile numbers start with 5 after the country code; a landline goes to "phone",
     // and so does any foreign number (+55…, +52… are not Turkish mobiles).
-    let is_mobile = r.phone.as_ref().is_some_and(|p| p.starts_with("+905"));
-    Some(ContactDraft {
-        account_id: Some(account_id),
-        first_name: Some(first),
-        last_name: Some(last),
-        title: r.title.clone(),
-        email: r.email.clone(),
-        phone: if is_mobile { None } else { r.phone.clone() },
-        mobile: if is_mobile { r.phone.clone() } else { None },
-        owner_id: r.owner_id,
-        tags: lead.tags.clone(),
-        notes: r.notes.clone(),
-        ..Default::default()
-    })
+    let phone = t("phone");
+    let is_mobile = phone.as_ref().is_some_and(|p| p.starts_with("+905"));
+    put(&mut i, if is_mobile { "mobile" } else { "phone" }, phone);
+    put(&mut i, "owner_id", lead.owner_id().map(|o| o.to_string()));
+    if !lead.tags().is_empty() {
+        i.fields.insert("tags".into(), Input::List(lead.tags().to_vec()));
+    }
+    Some(i)
+}
+
+fn status_of(lead: &Record) -> LeadStatus {
+    lead.text("status")
+        .and_then(LeadStatus::parse)
+        .unwrap_or(LeadStatus::New)
 }
 
 /// Existing accounts the lead's company may already be (same VKN, e-mail domain, phone or a
 /// nearly equal folded name), for the "attach instead of duplicating" offer.
 pub async fn matches(app: &App, actor: &Actor, lead_id: i64) -> Result<Vec<Duplicate>> {
-    let lead = leads::get(app, actor, lead_id).await?;
-    let (values, _) = accounts::values_for(&account_draft(&lead), lead.row.owner_id)?;
+    let lead = records::get::<Leads>(app, actor, lead_id).await?;
+    let (values, _) = records::values_for::<Accounts>(&account_inputs(&lead))?;
     accounts::visible_duplicates(&app.db.conn, actor, &values, None).await
 }
 
@@ -92,42 +110,43 @@ pub async fn matches(app: &App, actor: &Actor, lead_id: i64) -> Result<Vec<Dupli
 /// attaching) and contacts.
 pub async fn convert(app: &App, actor: &Actor, lead_id: i64, req: &ConvertRequest) -> Result<Converted> {
     let c = &app.db.conn;
-    let lead = leads::load_for(c, actor, lead_id, Action::Edit).await?;
-    if lead.status() == LeadStatus::Converted {
+    let lead = records::load_for(c, actor, &kervan_core::leads::KIND, lead_id, Action::Edit).await?;
+    if status_of(&lead) == LeadStatus::Converted {
         return Err(AppError::field("status", "already_converted"));
     }
-    if lead.row.version != req.version {
+    if lead.version != req.version {
         return Err(AppError::Conflict {
-            current_version: lead.row.version,
+            current_version: lead.version,
         });
     }
     actor.require(Module::Contacts, Action::Create)?;
-    let owner_id = lead.row.owner_id.or(actor.author());
+    let owner_id = lead.owner_id().or(actor.author());
     let now = now_ms();
 
     // Decide the account before opening the transaction (reads only).
     let new_account = match req.account_id {
         Some(id) => {
-            let acc = accounts::load_for(c, actor, id, Action::View)
+            let acc = records::load_for(c, actor, &kervan_core::accounts::KIND, id, Action::View)
                 .await
                 .map_err(|_| AppError::field("account_id", "invalid_choice"))?;
             // An archived account is out of business with us: restore it first.
-            if acc.row.archived_at.is_some() {
+            if acc.is_archived() {
                 return Err(AppError::field("account_id", "invalid_choice"));
             }
             None
         }
         None => {
             actor.require(Module::Accounts, Action::Create)?;
-            let (values, tags) = accounts::values_for(&account_draft(&lead), owner_id)?;
-            Some((values, tags))
+            let mut inputs = account_inputs(&lead);
+            put(&mut inputs, "owner_id", owner_id.map(|o| o.to_string()));
+            Some(records::values_for::<Accounts>(&inputs)?)
         }
     };
 
     // The new account's duplicate check and its insert under one guard (as a plain create).
     let keys = new_account
         .as_ref()
-        .map(|(v, _)| accounts::guard_keys(v))
+        .map(|(v, _)| Accounts::guard_keys(v))
         .unwrap_or_default();
     let txn = begin_guarded(c, &keys).await?;
     if let Some((values, _)) = &new_account
@@ -139,18 +158,22 @@ pub async fn convert(app: &App, actor: &Actor, lead_id: i64, req: &ConvertReques
             return Err(AppError::Duplicate(d));
         }
     }
+    let account_defs = records::custom_defs(&txn, &kervan_core::accounts::KIND).await?;
+    let contact_defs = records::custom_defs(&txn, &kervan_core::contacts::KIND).await?;
+    let link = [("lead_id", lead_id.into())];
     let (account_id, account_created) = match (&new_account, req.account_id) {
-        (Some((values, tags)), _) => (
-            accounts::insert(&txn, actor, values, tags, Some(lead_id), now).await?,
+        (Some((values, custom)), _) => (
+            records::insert_in::<Accounts>(&txn, actor, &account_defs, values, custom, &link, now).await?,
             true,
         ),
         (None, Some(id)) => (id, false),
         (None, None) => return Err(AppError::Internal("conversion without an account".into())),
     };
-    let contact_id = match contact_draft(&lead, account_id) {
-        Some(d) => {
-            let (values, tags) = contacts::values_for(&d, owner_id)?;
-            Some(contacts::insert(&txn, actor, &values, &tags, Some(lead_id), now).await?)
+    let contact_id = match contact_inputs(&lead, account_id) {
+        Some(mut inputs) => {
+            put(&mut inputs, "owner_id", owner_id.map(|o| o.to_string()));
+            let (values, custom) = records::values_for::<Contacts>(&inputs)?;
+            Some(records::insert_in::<Contacts>(&txn, actor, &contact_defs, &values, &custom, &link, now).await?)
         }
         None => None,
     };
@@ -158,7 +181,7 @@ pub async fn convert(app: &App, actor: &Actor, lead_id: i64, req: &ConvertReques
         .await
         .map_err(|e| match e {
             StoreError::Conflict => AppError::Conflict {
-                current_version: lead.row.version + 1,
+                current_version: lead.version + 1,
             },
             other => other.into(),
         })?;
@@ -168,31 +191,23 @@ pub async fn convert(app: &App, actor: &Actor, lead_id: i64, req: &ConvertReques
         kervan_store::contacts::set_last_contact(&txn, cid, now).await?;
     }
     let mut changes = vec![
-        Change {
-            field: "status".into(),
-            old: Some(lead.row.status.clone()),
-            new: Some(LeadStatus::Converted.as_str().into()),
-        },
-        Change {
-            field: "account_id".into(),
-            old: None,
-            new: Some(account_id.to_string()),
-        },
+        Change::new(
+            "status",
+            lead.text("status").map(str::to_string),
+            Some("converted".into()),
+        ),
+        Change::new("account_id", None, Some(account_id.to_string())),
     ];
     if let Some(cid) = contact_id {
-        changes.push(Change {
-            field: "contact_id".into(),
-            old: None,
-            new: Some(cid.to_string()),
-        });
+        changes.push(Change::new("contact_id", None, Some(cid.to_string())));
     }
-    audit::write(&txn, leads::ENTITY, lead_id, actor.author(), now, &changes).await?;
+    audit::write(&txn, ENTITY, lead_id, actor.author(), now, &changes).await?;
     if !account_created {
-        let change = Change {
-            field: "converted_lead".into(),
-            old: None,
-            new: Some(format!("#{lead_id} {}", lead.name())),
-        };
+        let change = Change::new(
+            "converted_lead",
+            None,
+            Some(format!("#{lead_id} {}", Leads::name(&lead.values))),
+        );
         audit::write(&txn, accounts::ENTITY, account_id, actor.author(), now, &[change]).await?;
     }
     txn.commit().await?;

@@ -2,16 +2,18 @@
 
 use kervan_core::permissions::{Action, Module};
 use kervan_core::time::now_ms;
-use kervan_store::leads::{self as store, LeadQuery, SourceCount};
+use kervan_store::leads::{self as store, SourceCount};
+use kervan_store::records::ListQuery;
 
-use crate::leads::{self, Lead};
+use crate::records::{self, Record};
 use crate::{Actor, App, Result};
 
 pub struct MyNumbers {
     pub open_leads: i64,
     pub new_this_week: Vec<SourceCount>,
     pub new_this_week_total: i64,
-    pub recent: Vec<Lead>,
+    /// The user's newest open leads.
+    pub recent: Vec<Record>,
     /// The user's working customers, when they may see customers.
     pub my_accounts: Option<i64>,
 }
@@ -25,14 +27,18 @@ pub async fn my_numbers(app: &App, actor: &Actor) -> Result<Option<MyNumbers>> {
     let open_leads = store::count_open_owned(c, actor.user_id).await?;
     let new_this_week = store::new_by_source(c, actor.user_id, week_ago).await?;
     let new_this_week_total = new_this_week.iter().map(|s| s.n).sum();
-    let q = LeadQuery {
-        owner_id: Some(actor.user_id),
-        open_only: true,
+    let kind = &kervan_core::leads::KIND;
+    let q = ListQuery {
+        conds: vec![
+            ("l.owner_id = ?".into(), vec![actor.user_id.into()]),
+            ("l.status NOT IN ('converted', 'lost')".into(), vec![]),
+        ],
         desc: true,
         limit: 5,
         ..Default::default()
     };
-    let recent = leads::list(app, actor, &q).await?.leads;
+    let defs = records::custom_defs(c, kind).await?;
+    let recent = records::list_kind(app, actor, kind, &defs, &q).await?.records;
     let my_accounts = if actor.can(Module::Accounts, Action::View) {
         Some(kervan_store::accounts::count_owned(c, actor.user_id).await?)
     } else {

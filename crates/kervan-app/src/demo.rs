@@ -1,12 +1,12 @@
 //! Demo data: a sales team and as many realistic Turkish leads as asked for.
 //!
 //! A million leads must load in under a minute on a small machine, so the rows are not written
-//! through [`crate::leads::create`] (one transaction, duplicate check and audit per lead) but
+//! through the record kit (one transaction, duplicate check and audit per lead) but
 //! generated in memory and written in bulk: multi-row `INSERT`s on SQLite, `COPY` on
 //! PostgreSQL (where multi-row `INSERT`s alone took about 40 s for a million rows, `COPY` 10 s).
 //! The values are built exactly as the real write path builds them (`sort_name`, `search_key`,
-//! E.164 phones, folded tag keys); the tests check this against
-//! [`kervan_core::leads::LeadDraft::validate`] and `LeadFields::search_key`. Demo data writes no
+//! E.164 phones, folded tag keys); the tests check this against the kit's own reading of the
+//! same input and the leads module's derived keys. Demo data writes no
 //! audit rows: nobody typed it.
 //!
 //! Generation runs on a blocking thread and hands batches to the writer through a small channel,
@@ -75,8 +75,8 @@ const BATCH: usize = 1_000;
 const CHUNK: u64 = 50_000;
 
 /// The lead columns written, in the order [`DemoLead::push_args`] and
-/// [`DemoLead::push_copy`] write them. A test pins this against
-/// `kervan_store::leads::INSERT_COLUMNS`, so a new column there cannot silently shift values.
+/// [`DemoLead::push_copy`] write them. A test pins this against the columns the record kit
+/// writes for a lead, so a new field cannot be silently left out.
 #[rustfmt::skip]
 const LEAD_COLUMNS: &[&str] = &[
     "id", "first_name", "last_name", "company", "title", "email", "phone", "source", "source_detail",
@@ -520,28 +520,31 @@ struct DemoLead {
 }
 
 impl DemoLead {
-    /// The lead as a person would have typed it, for checking it against the domain rules.
+    /// The lead as a person would have typed it, for checking it against the kit's rules.
     #[cfg(test)]
-    fn draft(&self) -> kervan_core::leads::LeadDraft {
-        kervan_core::leads::LeadDraft {
-            first_name: self.first_name.clone(),
-            last_name: self.last_name.map(Into::into),
-            company: self.company.clone(),
-            title: self.title.map(Into::into),
-            email: self.email.clone(),
-            phone: self.phone.clone(),
-            source: Some(self.source.into()),
-            source_detail: self.source_detail.map(Into::into),
-            campaign: self.campaign.map(Into::into),
-            product_interest: self.product_interest.map(Into::into),
-            status: Some(self.status.into()),
-            lost_reason: self.lost_reason.map(Into::into),
-            owner_id: Some(self.owner_id),
-            city: self.city.map(Into::into),
-            sector: self.sector.map(Into::into),
-            tags: self.tags.iter().map(|(t, _)| (*t).to_string()).collect(),
-            notes: self.notes.map(Into::into),
-        }
+    fn inputs(&self) -> kervan_core::record::Inputs {
+        let owner = self.owner_id.to_string();
+        let tags: Vec<&str> = self.tags.iter().map(|(t, _)| *t).collect();
+        let tags = tags.join(", ");
+        inputs(&[
+            ("first_name", self.first_name.as_deref()),
+            ("last_name", self.last_name),
+            ("company", self.company.as_deref()),
+            ("title", self.title),
+            ("email", self.email.as_deref()),
+            ("phone", self.phone.as_deref()),
+            ("source", Some(self.source)),
+            ("source_detail", self.source_detail),
+            ("campaign", self.campaign),
+            ("product_interest", self.product_interest),
+            ("status", Some(self.status)),
+            ("lost_reason", self.lost_reason),
+            ("owner_id", Some(&owner)),
+            ("city", self.city),
+            ("sector", self.sector),
+            ("tags", (!tags.is_empty()).then_some(tags.as_str())),
+            ("notes", self.notes),
+        ])
     }
 
     /// Adds the lead's values in [`LEAD_COLUMNS`] order.
@@ -676,6 +679,18 @@ impl Weighted {
         let x = rng.random_range(0..total);
         self.cumulative.partition_point(|&c| c <= x)
     }
+}
+
+/// The kit's inputs of a generated record, as a person would type them (absent values left out).
+fn inputs(pairs: &[(&str, Option<&str>)]) -> kervan_core::record::Inputs {
+    let mut i = kervan_core::record::Inputs::default();
+    for (k, v) in pairs {
+        if let Some(v) = v {
+            i.fields
+                .insert((*k).to_string(), kervan_core::record::Input::Text((*v).to_string()));
+        }
+    }
+    i
 }
 
 fn one<T: Copy>(rng: &mut SmallRng, items: &[T]) -> T {
@@ -1579,11 +1594,10 @@ pub async fn generate_customers(
     contacts: u64,
     progress: impl Fn(u64),
 ) -> Result<CustomerReport> {
+    use crate::accounts::Accounts;
+    use crate::contacts::Contacts;
+    use crate::records;
     use kervan_core::Vkn;
-    use kervan_core::accounts::AccountDraft;
-    use kervan_core::contacts::ContactDraft;
-    use kervan_store::accounts::WRITE_COLUMNS as ACCOUNT_COLUMNS;
-    use kervan_store::contacts::WRITE_COLUMNS as CONTACT_COLUMNS;
     use kervan_store::db::{all, exec};
     use sea_orm::{TransactionTrait, Value};
 
@@ -1641,6 +1655,8 @@ pub async fn generate_customers(
         let Some(last) = batch.last() else { break };
         after = last.id;
         let mut account_rows: Vec<Value> = Vec::new();
+        // The columns the kit writes, in its order (the same for every row).
+        let (mut account_columns, mut contact_columns): (Vec<&str>, Vec<&str>) = (vec![], vec![]);
         let mut contact_rows: Vec<Value> = Vec::new();
         let mut lead_rows: Vec<Value> = Vec::new();
         let (mut n_acc, mut n_con) = (0usize, 0usize);
@@ -1666,30 +1682,37 @@ pub async fn generate_customers(
                 _ => "passive",
             };
             let domain = lead.email.as_deref().and_then(kervan_core::accounts::email_domain);
-            let draft = AccountDraft {
-                kind: Some("company".into()),
-                name: lead.company.clone(),
-                tax_office: Some(one(&mut rng, TAX_OFFICES).into()),
-                tax_number: Some(Vkn::from_number(100_000_000 + (account_id as u64 * 7_919) % 900_000_000).to_string()),
-                sector: lead.sector.clone(),
-                customer_class: Some(one(&mut rng, &["a", "b", "b", "c", "c", "c"]).into()),
-                segment: Some(one(&mut rng, &["corporate", "sme", "sme", "sme"]).into()),
-                potential: Some(one(&mut rng, &["high", "medium", "medium", "low"]).into()),
-                annual_revenue: Some(format!("{}", rng.random_range(1..=500u64) * 1_000_000)),
-                lifecycle: Some(lifecycle.into()),
-                owner_id: lead.owner_id,
-                region,
-                country: Some("Türkiye".into()),
-                city: city.clone(),
-                website: domain.as_ref().map(|d| format!("https://www.{d}")),
-                phone: lead.phone.clone(),
-                email: lead.email.clone(),
-                notes: lead.notes.clone(),
-                ..Default::default()
-            };
-            let (values, _) = crate::accounts::values_for(&draft, lead.owner_id)?;
+            let owner = lead.owner_id.map(|o| o.to_string());
+            let tax = Vkn::from_number(100_000_000 + (account_id as u64 * 7_919) % 900_000_000).to_string();
+            let revenue = format!("{}", rng.random_range(1..=500u64) * 1_000_000);
+            let account = inputs(&[
+                ("kind", Some("company")),
+                ("name", lead.company.as_deref()),
+                ("tax_office", Some(one(&mut rng, TAX_OFFICES))),
+                ("tax_number", Some(&tax)),
+                ("sector", lead.sector.as_deref()),
+                ("customer_class", Some(one(&mut rng, &["a", "b", "b", "c", "c", "c"]))),
+                ("segment", Some(one(&mut rng, &["corporate", "sme", "sme", "sme"]))),
+                ("potential", Some(one(&mut rng, &["high", "medium", "medium", "low"]))),
+                ("annual_revenue", Some(&revenue)),
+                ("lifecycle", Some(lifecycle)),
+                ("owner_id", owner.as_deref()),
+                ("region", region.as_deref()),
+                ("country", Some("Türkiye")),
+                ("city", city.as_deref()),
+                (
+                    "website",
+                    domain.as_ref().map(|d| format!("https://www.{d}")).as_deref(),
+                ),
+                ("phone", lead.phone.as_deref()),
+                ("email", lead.email.as_deref()),
+                ("notes", lead.notes.as_deref()),
+            ]);
+            let (values, _) = records::values_for::<Accounts>(&account)?;
+            let written = records::write_values::<Accounts>(&values);
+            account_columns = written.iter().map(|(k, _)| *k).collect();
             account_rows.push(account_id.into());
-            account_rows.extend(values.values());
+            account_rows.extend(written.into_iter().map(|(_, v)| v));
             account_rows.extend([
                 Value::from(lead.id),
                 converted_at.into(),
@@ -1727,52 +1750,48 @@ pub async fn generate_customers(
                 let contact_id = next_contact;
                 next_contact += 1;
                 let mobile = phone.or_else(|| Some(mobile(contact_id + 7_000_000)));
-                let draft = ContactDraft {
-                    account_id: Some(account_id),
-                    first_name: Some(f),
-                    last_name: Some(l),
-                    title,
-                    department: Some(one(&mut rng, DEPARTMENTS).into()),
-                    email,
-                    mobile,
-                    buying_role: Some(
-                        if i == 0 {
-                            "decision_maker"
-                        } else {
-                            one(
-                                &mut rng,
-                                &[
-                                    "economic_buyer",
-                                    "technical_evaluator",
-                                    "user",
-                                    "influencer",
-                                    "champion",
-                                    "blocker",
-                                ],
-                            )
-                        }
-                        .into(),
-                    ),
-                    influence: Some(one(&mut rng, &["high", "medium", "low"]).into()),
-                    relationship: Some(one(&mut rng, &["new", "warm", "strong", "cold"]).into()),
-                    reports_to_id: (i > 0).then_some(first_contact),
-                    owner_id: lead.owner_id,
-                    ..Default::default()
+                let role = if i == 0 {
+                    "decision_maker"
+                } else {
+                    one(
+                        &mut rng,
+                        &[
+                            "economic_buyer",
+                            "technical_evaluator",
+                            "user",
+                            "influencer",
+                            "champion",
+                            "blocker",
+                        ],
+                    )
                 };
+                let (account_s, manager) = (account_id.to_string(), first_contact.to_string());
+                let mut fields = vec![
+                    ("account_id", Some(account_s.as_str())),
+                    ("first_name", Some(f.as_str())),
+                    ("last_name", Some(l.as_str())),
+                    ("title", title.as_deref()),
+                    ("department", Some(one(&mut rng, DEPARTMENTS))),
+                    ("buying_role", Some(role)),
+                    ("influence", Some(one(&mut rng, &["high", "medium", "low"]))),
+                    ("relationship", Some(one(&mut rng, &["new", "warm", "strong", "cold"]))),
+                    ("reports_to_id", (i > 0).then_some(manager.as_str())),
+                    ("owner_id", owner.as_deref()),
+                ];
+                let reach = [("email", email.as_deref()), ("mobile", mobile.as_deref())];
                 // A generated e-mail or number that the rules refuse is dropped, never the person.
-                let (values, _) = match crate::contacts::values_for(&draft, lead.owner_id) {
-                    Ok(v) => v,
-                    Err(_) => crate::contacts::values_for(
-                        &ContactDraft {
-                            email: None,
-                            mobile: None,
-                            ..draft
-                        },
-                        lead.owner_id,
-                    )?,
+                let with_reach: Vec<_> = fields.iter().cloned().chain(reach).collect();
+                let values = match records::values_for::<Contacts>(&inputs(&with_reach)) {
+                    Ok((v, _)) => v,
+                    Err(_) => {
+                        fields.retain(|(k, _)| *k != "email" && *k != "mobile");
+                        records::values_for::<Contacts>(&inputs(&fields))?.0
+                    }
                 };
+                let written = records::write_values::<Contacts>(&values);
+                contact_columns = written.iter().map(|(k, _)| *k).collect();
                 contact_rows.push(contact_id.into());
-                contact_rows.extend(values.values());
+                contact_rows.extend(written.into_iter().map(|(_, v)| v));
                 contact_rows.extend([
                     Value::from(if i == 0 { Some(lead.id) } else { None }),
                     converted_at.into(),
@@ -1790,7 +1809,7 @@ pub async fn generate_customers(
         // Parameters per statement stay under both databases' limits (SQLite 32,766).
         let acc_cols: Vec<&str> = ["id"]
             .iter()
-            .chain(ACCOUNT_COLUMNS)
+            .chain(&account_columns)
             .chain(&["lead_id", "created_at", "updated_at", "last_contact_at"])
             .copied()
             .collect();
@@ -1800,7 +1819,7 @@ pub async fn generate_customers(
                 contact_rows,
                 ["id"]
                     .iter()
-                    .chain(CONTACT_COLUMNS)
+                    .chain(&contact_columns)
                     .chain(&["lead_id", "created_at", "updated_at", "last_contact_at"])
                     .copied()
                     .collect(),
@@ -1868,18 +1887,22 @@ mod tests {
 
     #[test]
     fn generated_leads_obey_the_domain_rules_and_match_the_real_derived_values() {
+        use crate::records::RecordKind;
         for l in leads(7, 3_000) {
-            let f = match l.draft().validate() {
-                Ok(f) => f,
+            let v = match crate::records::values_for::<crate::leads::Leads>(&l.inputs()) {
+                Ok((v, _)) => v,
                 Err(e) => panic!("{l:?} does not validate: {e:?}"),
             };
             // The fast path must write what the real path would have written.
-            assert_eq!(f.phone.as_ref().map(|p| p.to_string()), l.phone, "{l:?}");
-            assert_eq!(f.email.as_ref().map(|e| e.to_string()), l.email, "{l:?}");
-            assert_eq!(f.search_key(), l.search_key, "{l:?}");
-            assert_eq!(fold(&f.display_name()), l.sort_name, "{l:?}");
-            assert_eq!(f.tags, l.tags.iter().map(|t| t.0.to_string()).collect::<Vec<_>>());
-            assert_eq!(f.lost_reason.as_deref(), l.lost_reason);
+            let text = |k: &str| v.get(k).map(|x| x.canonical());
+            assert_eq!(text("phone"), l.phone, "{l:?}");
+            assert_eq!(text("email"), l.email, "{l:?}");
+            let derived = crate::leads::Leads::derived(&v);
+            assert_eq!(derived[1].1, l.search_key, "{l:?}");
+            assert_eq!(derived[0].1, l.sort_name, "{l:?}");
+            let tags: Vec<String> = l.tags.iter().map(|t| t.0.to_string()).collect();
+            assert_eq!(v.get("tags").map(|t| t.as_list().to_vec()).unwrap_or_default(), tags);
+            assert_eq!(text("lost_reason").as_deref(), l.lost_reason);
             assert_ne!(l.status, "converted");
             assert!(l.updated_at >= l.created_at);
         }
@@ -1956,11 +1979,18 @@ mod tests {
         for (tag, key) in TAGS {
             assert_eq!(fold(tag), *key);
         }
-        let columns: Vec<String> = kervan_store::leads::INSERT_COLUMNS
-            .split(',')
-            .map(|c| c.trim().to_string())
+        // The fast path writes the columns the kit writes (plus the bookkeeping ones).
+        let l = &leads(5, 1)[0];
+        let (v, _) = crate::records::values_for::<crate::leads::Leads>(&l.inputs()).unwrap();
+        let mut kit: Vec<&str> = crate::records::write_values::<crate::leads::Leads>(&v)
+            .iter()
+            .map(|(k, _)| *k)
             .collect();
-        assert_eq!(columns, LEAD_COLUMNS[1..].to_vec());
+        kit.extend(["created_at", "updated_at", "created_by"]);
+        let mut ours: Vec<&str> = LEAD_COLUMNS[1..].to_vec();
+        kit.sort();
+        ours.sort();
+        assert_eq!(kit, ours);
     }
 
     #[test]

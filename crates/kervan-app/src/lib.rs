@@ -6,7 +6,6 @@ pub mod accounts;
 pub mod actor;
 pub mod auth;
 pub mod bulk;
-pub mod bulk_kit;
 pub mod contacts;
 pub mod conversion;
 pub mod custom_fields;

@@ -1,29 +1,26 @@
-//! Finding what to merge: the accounts (or contacts) that look like one record, limited to
-//! those the user may see. The merges themselves are [`crate::accounts::merge`] and
-//! [`crate::contacts::merge`].
+//! Finding what to merge: the records that look like one record (the kind's own duplicate
+//! rules), limited to those the user may see. The merge itself is the kit's
+//! ([`crate::records::merge`]).
 
+use kervan_core::permissions::Action;
+use kervan_store::TransactionTrait;
+
+use crate::access;
 use crate::error::{Duplicate, Result};
-use crate::{Actor, App, accounts, contacts};
+use crate::records::{self, RecordKind};
+use crate::{Actor, App};
 
-/// Accounts that look like account `id` (same identifiers, domain or a close name).
-pub async fn similar_accounts(app: &App, actor: &Actor, id: i64) -> Result<Vec<Duplicate>> {
-    let a = accounts::get(app, actor, id).await?;
-    // Old rows that no longer pass today's rules simply have no suggestions.
-    let Ok((values, _)) = accounts::values_for(&a.draft(), a.row.owner_id) else {
-        return Ok(vec![]);
-    };
-    accounts::visible_duplicates(&app.db.conn, actor, &values, Some(id)).await
-}
-
-/// Contacts that share a phone number or the e-mail with contact `id`.
-pub async fn similar_contacts(app: &App, actor: &Actor, id: i64) -> Result<Vec<Duplicate>> {
-    let c = contacts::get(app, actor, id).await?;
-    let Ok((values, _)) = contacts::values_for(&c.draft(), c.row.owner_id) else {
-        return Ok(vec![]);
-    };
+/// Records of `K` that look like record `id` and that the actor may see.
+pub async fn similar<K: RecordKind>(app: &App, actor: &Actor, id: i64) -> Result<Vec<Duplicate>> {
+    let rec = records::get::<K>(app, actor, id).await?;
+    let c = &app.db.conn;
+    let txn = c.begin().await?;
+    let found = K::duplicates(&txn, &rec.values, Some(id)).await?;
+    txn.commit().await?;
+    let vis = records::visibility(actor, K::KIND, Action::View);
     let mut out = Vec::new();
-    for d in contacts::find_duplicates(&app.db.conn, &values, Some(id)).await? {
-        if contacts::get(app, actor, d.id).await.is_ok() {
+    for d in found {
+        if access::visible(c, vis, d.owner_id).await? {
             out.push(d);
         }
     }

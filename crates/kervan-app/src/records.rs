@@ -5,13 +5,11 @@
 //! A module plugs in what is its own through [`RecordKind`]: rules across fields, derived keys,
 //! checks that read the database, duplicate rules and list parameters of its own.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::future::Future;
 
-use kervan_core::permissions::{Action, Module, Scope};
-use kervan_core::record::{
-    self, CustomDef, CustomValues, FieldType, Inputs, Kind, Num, Storage, Value, Values, valid_custom_key,
-};
+use kervan_core::permissions::Action;
+use kervan_core::record::{self, CustomDef, CustomValues, FieldType, Inputs, Kind, Num, Storage, Value, Values};
 use kervan_core::text::{collation_key, fold};
 use kervan_core::time::{now_ms, rfc3339};
 use kervan_core::{Email, FieldErrors, Money, Phone, Tckn, Vkn, Website};
@@ -166,9 +164,17 @@ pub trait RecordKind: Send + Sync + 'static {
     /// Conditions a list gets unless its parameters say otherwise (passive customers hidden …).
     fn list_defaults(_params: &[(String, String)], _q: &mut ListQuery) {}
 
-    /// Runs in the transaction that deletes a record for good, before the row goes (links from
-    /// other kinds are cut here).
-    fn before_delete<'a>(_txn: &'a DatabaseTransaction, _id: i64) -> impl Future<Output = Result<()>> + Send + 'a {
+    /// Before a merge: the survivor's new values with the merged record in mind (a parent or
+    /// manager that is the merged record itself goes up one level).
+    fn merge_fix(_values: &mut Values, _survivor: &Record, _merged: &Record) {}
+
+    /// Checks of a merge inside its transaction: what points at the merged record will point at
+    /// the survivor, so a survivor below the merged record would make a loop.
+    fn merge_check<'a>(
+        _txn: &'a DatabaseTransaction,
+        _values: &'a Values,
+        _merged_id: i64,
+    ) -> impl Future<Output = Result<()>> + Send + 'a {
         async { Ok(()) }
     }
 }
@@ -434,6 +440,12 @@ fn write_of<K: RecordKind>(defs: &[CustomDef], values: &Values, custom: &CustomV
     }
 }
 
+/// The columns and bound values a record of `K` is written with (the bulk loader of demo data
+/// writes many rows in one statement with them).
+pub fn write_values<K: RecordKind>(values: &Values) -> Vec<(&'static str, kervan_store::sea_orm_value::Value)> {
+    write_of::<K>(&[], values, &CustomValues::new()).columns
+}
+
 /// The search key a record gets: the kind's own, with its searchable custom values folded in.
 pub fn search_key_of<K: RecordKind>(defs: &[CustomDef], rec: &Record) -> String {
     let w = write_of::<K>(defs, &rec.values, &rec.custom);
@@ -566,7 +578,7 @@ pub async fn insert_in<K: RecordKind>(
     let w = write_of::<K>(defs, values, custom);
     let id = store::insert(txn, kind, &w, extra, actor.author(), now)
         .await
-        .map_err(unique_as_duplicate)?;
+        .map_err(|e| unique_as_duplicate(kind, e))?;
     write_sides(txn, kind, defs, id, (values, custom), None).await?;
     let initial: serde_json::Map<String, serde_json::Value> =
         record::diff(kind, (&Values::new(), &CustomValues::new()), (values, custom))
@@ -578,10 +590,18 @@ pub async fn insert_in<K: RecordKind>(
     Ok(id)
 }
 
-/// A unique index said no (a product's SKU): the same answer as any duplicate.
-fn unique_as_duplicate(e: StoreError) -> AppError {
+/// A unique index said no (a product's SKU, whose index is on its derived `sku_key`): the same
+/// answer as any duplicate, naming the field the index serves.
+fn unique_as_duplicate(kind: &Kind, e: StoreError) -> AppError {
     match e {
-        StoreError::Duplicate(_) => AppError::Duplicate(vec![Duplicate::redacted("sku")]),
+        StoreError::Duplicate(m) => {
+            let field = kind
+                .fields
+                .iter()
+                .find(|f| m.contains(&format!("{}_key", f.key)) || m.ends_with(&format!(".{}", f.key)))
+                .map_or("name", |f| f.key);
+            AppError::Duplicate(vec![Duplicate::redacted(field)])
+        }
         other => other.into(),
     }
 }
@@ -627,7 +647,10 @@ pub async fn update<K: RecordKind>(
     let w = write_of::<K>(&defs, &values, &custom);
     store::update(&txn, kind, id, version, &w, now)
         .await
-        .map_err(|e| access::conflict(e, rec.version + 1))?;
+        .map_err(|e| match e {
+            StoreError::Duplicate(_) => unique_as_duplicate(kind, e),
+            e => access::conflict(e, rec.version + 1),
+        })?;
     write_sides(
         &txn,
         kind,
@@ -670,7 +693,8 @@ pub async fn delete_hard<K: RecordKind>(app: &App, actor: &Actor, id: i64) -> Re
     }
     let now = now_ms();
     let txn = c.begin().await?;
-    K::before_delete(&txn, id).await?;
+    // What pointed at it points at nothing now; what belonged only to it goes with it.
+    crate::registry::unlink_all(&txn, kind.key, id, now).await?;
     store::delete(&txn, kind, id).await?;
     let change = Change::new("deleted", Some(K::name(&rec.values)), None);
     audit::write(&txn, kind.entity, id, actor.author(), now, &[change]).await?;
@@ -681,6 +705,132 @@ pub async fn delete_hard<K: RecordKind>(app: &App, actor: &Actor, id: i64) -> Re
 pub async fn history<K: RecordKind>(app: &App, actor: &Actor, id: i64, limit: u64) -> Result<Vec<AuditRow>> {
     get::<K>(app, actor, id).await?;
     Ok(audit::for_entity(&app.db.conn, K::KIND.entity, id, limit).await?)
+}
+
+/// Merges record `merged_id` into `survivor_id`: the survivor keeps its values, takes the merged
+/// record's where it has none, takes the fields listed in `take` (keys, `custom.KEY`) from
+/// the merged record, and then the values typed in `overrides`; tags are the union; every record of every kind that pointed at the merged record points at the survivor
+/// (contacts, addresses, subsidiaries, leads — and later activities, deals …); the merged
+/// record's history joins the survivor's, and it is archived. Both histories record the merge.
+/// Both versions must be current.
+pub async fn merge<K: RecordKind>(
+    app: &App,
+    actor: &Actor,
+    (survivor_id, survivor_version): (i64, i64),
+    (merged_id, merged_version): (i64, i64),
+    take: &[String],
+    overrides: &Inputs,
+) -> Result<()> {
+    let kind = K::KIND;
+    let c = &app.db.conn;
+    if survivor_id == merged_id {
+        return Err(AppError::field("merged_id", "merge_same"));
+    }
+    let survivor = load_for(c, actor, kind, survivor_id, Action::Edit).await?;
+    let merged = load_for(c, actor, kind, merged_id, Action::Delete).await?;
+    for (rec, version) in [(&survivor, survivor_version), (&merged, merged_version)] {
+        if rec.version != version {
+            return Err(AppError::Conflict {
+                current_version: rec.version,
+            });
+        }
+    }
+    let defs = custom_defs(c, kind).await?;
+    let (mut values, mut custom) = (survivor.values.clone(), survivor.custom.clone());
+    for f in kind.writable().filter(|f| f.storage == Storage::Column) {
+        if let (None, Some(v)) = (values.get(f.key), merged.values.get(f.key)) {
+            values.insert(f.key, v.clone());
+        }
+    }
+    for (k, v) in &merged.custom {
+        custom.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    for key in take {
+        match key.strip_prefix("custom.") {
+            Some(ck) => match merged.custom.get(ck) {
+                Some(v) => {
+                    custom.insert(ck.to_string(), v.clone());
+                }
+                None => {
+                    custom.remove(ck);
+                }
+            },
+            None => {
+                if let Some(f) = kind.field(key).filter(|f| f.writable && f.storage == Storage::Column) {
+                    match merged.values.get(f.key) {
+                        Some(v) => values.insert(f.key, v.clone()),
+                        None => values.remove(f.key),
+                    };
+                }
+            }
+        }
+    }
+    if let Some(f) = kind.fields.iter().find(|f| f.storage == Storage::Tags) {
+        let tags = access::union_tags(survivor.tags(), merged.tags());
+        if tags.is_empty() {
+            values.remove(f.key);
+        } else {
+            values.insert(f.key, Value::Tags(tags));
+        }
+    }
+    K::merge_fix(&mut values, &survivor, &merged);
+    let (mut values, custom, mut e) = record::read_inputs(kind, &defs, overrides, (&values, &custom), false);
+    K::rules(&mut values, &mut e, Some(&survivor));
+    if !e.is_empty() {
+        return Err(AppError::Validation(e));
+    }
+    let txn = c.begin().await?;
+    verify_links(&txn, actor, kind, &defs, &values, &custom, Some(&survivor)).await?;
+    K::verify(&txn, actor, &values, Some(&survivor)).await?;
+    K::merge_check(&txn, &values, merged_id).await?;
+    let now = now_ms();
+    let w = write_of::<K>(&defs, &values, &custom);
+    store::update(&txn, kind, survivor_id, survivor_version, &w, now)
+        .await
+        .map_err(|e| access::conflict(e, survivor.version + 1))?;
+    write_sides(
+        &txn,
+        kind,
+        &defs,
+        survivor_id,
+        (&values, &custom),
+        Some((&survivor.values, &survivor.custom)),
+    )
+    .await?;
+    let moved = crate::registry::repoint_all(&txn, kind.key, merged_id, survivor_id, now).await?;
+    // The merged record's past is now the survivor's (its own "merged into" entry follows).
+    kervan_store::db::exec(
+        &txn,
+        "UPDATE audit_log SET entity_id = ? WHERE entity = ? AND entity_id = ?",
+        vec![survivor_id.into(), kind.entity.into(), merged_id.into()],
+    )
+    .await?;
+    kervan_store::listing::set_archived(&txn, kind.table, merged_id, merged_version, Some(now), now)
+        .await
+        .map_err(|e| access::conflict(e, merged.version))?;
+    let moved_text: Vec<String> = moved
+        .iter()
+        .filter(|(_, _, n)| *n > 0)
+        .map(|(k, f, n)| format!("{k}.{f}: {n}"))
+        .collect();
+    let mut changes: Vec<Change> = record::diff(kind, (&survivor.values, &survivor.custom), (&values, &custom))
+        .into_iter()
+        .map(|(k, o, n)| Change::new(k, o, n))
+        .collect();
+    let mut from = format!("#{merged_id} {}", K::name(&merged.values));
+    if !moved_text.is_empty() {
+        from = format!("{from} ({})", moved_text.join(", "));
+    }
+    changes.push(Change::new("merged_from", None, Some(from)));
+    audit::write(&txn, kind.entity, survivor_id, actor.author(), now, &changes).await?;
+    let into = Change::new(
+        "merged_into",
+        None,
+        Some(format!("#{survivor_id} {}", K::name(&values))),
+    );
+    audit::write(&txn, kind.entity, merged_id, actor.author(), now, &[into]).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// A page of records.
@@ -730,27 +880,26 @@ pub struct SortPick {
     pub text: bool,
 }
 
-/// A custom field's value expression for filters and sorting; the key is checked again here so
-/// nothing unchecked is ever written into SQL.
-pub fn custom_sql(c: &impl ConnectionTrait, kind: &Kind, key: &str) -> Option<String> {
-    valid_custom_key(key).then(|| store::custom_expr(c.get_database_backend(), kind.alias, key))
-}
-
-/// The actor's scope for an action on a kind (`Scope::All` for the catalogue).
-pub fn scope_of(actor: &Actor, kind: &Kind, action: Action) -> Option<Scope> {
-    actor.scope(kind.module, action)
-}
-
-/// The history of a record read for an API answer: `created` entries keep their JSON.
+/// The history of a record for an API answer, field by field: the one `created` entry (which
+/// holds the initial values) becomes an entry per initial value, from nothing to the value.
 pub fn history_json(rows: &[AuditRow]) -> Vec<serde_json::Value> {
-    rows.iter()
-        .map(|h| {
-            serde_json::json!({
-                "at": rfc3339(h.at), "user_id": h.user_id, "user_name": h.user_name,
-                "field": h.field, "old": h.old, "new": h.new,
-            })
+    let entry = |h: &AuditRow, field: &str, old: Option<&str>, new: Option<&str>| {
+        serde_json::json!({
+            "at": rfc3339(h.at), "user_id": h.user_id, "user_name": h.user_name,
+            "field": field, "old": old, "new": new,
         })
-        .collect()
+    };
+    let mut out = Vec::new();
+    for h in rows {
+        let initial = (h.field == "created")
+            .then(|| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(h.new.as_deref()?).ok())
+            .flatten();
+        match initial {
+            Some(values) => out.extend(values.iter().map(|(k, v)| entry(h, k, None, v.as_str()))),
+            None => out.push(entry(h, &h.field, h.old.as_deref(), h.new.as_deref())),
+        }
+    }
+    out
 }
 
 /// The keys a list may show as columns: the name, every list field, the bookkeeping dates, and
@@ -766,24 +915,4 @@ pub fn column_keys(kind: &Kind, defs: &[CustomDef]) -> Vec<String> {
     out.extend(["created_at".to_string(), "updated_at".to_string()]);
     out.extend(defs.iter().filter(|d| d.active).map(|d| d.path()));
     out
-}
-
-/// Every module that can be told apart by its kind key.
-pub fn module_of(kind: &str) -> Option<Module> {
-    lookup(kind).map(|k| k.module)
-}
-
-/// Custom values of many records of one kind in `BTreeMap` order (for exports and lists).
-pub fn custom_text(defs: &[CustomDef], custom: &CustomValues) -> BTreeMap<String, String> {
-    custom
-        .iter()
-        .map(|(k, v)| {
-            let d = defs.iter().find(|d| &d.key == k);
-            let text = match (d, v) {
-                (Some(d), Value::Choice(o)) => d.option_label(o).unwrap_or(o).to_string(),
-                (_, other) => other.canonical(),
-            };
-            (k.clone(), text)
-        })
-        .collect()
 }

@@ -13,7 +13,10 @@ use kervan_store::DatabaseTransaction;
 use kervan_store::records::{self as store};
 
 use crate::App;
+use crate::accounts::Accounts;
+use crate::contacts::Contacts;
 use crate::error::Result;
+use crate::leads::Leads;
 use crate::products::Products;
 use crate::records::{self, RecordKind};
 
@@ -44,9 +47,15 @@ impl Entry {
     }
 }
 
-/// Every kind the kit serves.
+/// Every kind the kit serves, in the order the global search shows them (customers first: a
+/// caller is more often an existing customer than a lead).
 pub fn entries() -> Vec<Entry> {
-    vec![Entry::of::<Products>()]
+    vec![
+        Entry::of::<Accounts>(),
+        Entry::of::<Contacts>(),
+        Entry::of::<Leads>(),
+        Entry::of::<Products>(),
+    ]
 }
 
 pub fn entry(kind: &str) -> Option<Entry> {
@@ -83,6 +92,63 @@ pub async fn find_by_name(
 /// `(table, column, kind)`: a merge moves these too.
 pub const SIDE_LINKS: &[(&str, &str, &str)] = &[("addresses", "account_id", "accounts")];
 
+/// A column that points at records of some kind: a reference field of a kind, or a side table.
+struct Link {
+    /// The kind holding the reference, or `None` for a side table.
+    kind: Option<&'static Kind>,
+    table: &'static str,
+    column: &'static str,
+}
+
+/// Every column that points at records of `kind`.
+fn links_into(kind: &str) -> Vec<Link> {
+    let mut out = Vec::new();
+    for k in kervan_core::kinds::ALL {
+        for f in k
+            .fields
+            .iter()
+            .filter(|f| f.ty == FieldType::Reference && f.refers == kind)
+        {
+            out.push(Link {
+                kind: Some(k),
+                table: k.table,
+                column: f.key,
+            });
+        }
+    }
+    for (table, column, target) in SIDE_LINKS {
+        if *target == kind {
+            out.push(Link {
+                kind: None,
+                table,
+                column,
+            });
+        }
+    }
+    out
+}
+
+/// How many current records point at record `id` of `kind`, per `(kind or table, field)`, the
+/// ones with none left out (what a merge will move).
+pub async fn links_to(app: &App, kind: &str, id: i64) -> Result<Vec<(&'static str, &'static str, i64)>> {
+    let mut out = Vec::new();
+    for l in links_into(kind) {
+        let current = if l.kind.is_some() {
+            " AND archived_at IS NULL"
+        } else {
+            ""
+        };
+        let sql = format!("SELECT COUNT(*) FROM {} WHERE {} = ?{current}", l.table, l.column);
+        let n = kervan_store::db::scalar_i64(&app.db.conn, &sql, vec![id.into()])
+            .await?
+            .unwrap_or(0);
+        if n > 0 {
+            out.push((l.kind.map_or(l.table, |k| k.key), l.column, n));
+        }
+    }
+    Ok(out)
+}
+
 /// Points every record of every kind that refers to `from` (a record of `kind` being merged
 /// away) at `to`, in the merge's transaction; returns how many moved per `(kind, field)`.
 pub async fn repoint_all(
@@ -93,28 +159,40 @@ pub async fn repoint_all(
     now: i64,
 ) -> Result<Vec<(&'static str, &'static str, u64)>> {
     let mut moved = Vec::new();
-    for k in kervan_core::kinds::ALL {
-        for f in k
-            .fields
-            .iter()
-            .filter(|f| f.ty == FieldType::Reference && f.refers == kind)
-        {
-            let n = store::repoint(txn, k, f.key, from, to, now).await?;
-            moved.push((k.key, f.key, n));
-        }
-    }
-    for (table, column, target) in SIDE_LINKS {
-        if *target == kind {
-            let n = kervan_store::db::exec(
-                txn,
-                &format!("UPDATE {table} SET {column} = ?, updated_at = ?, version = version + 1 WHERE {column} = ?"),
-                vec![to.into(), now.into(), from.into()],
-            )
-            .await?;
-            moved.push((table, column, n));
-        }
+    for l in links_into(kind) {
+        let n = match l.kind {
+            Some(k) => store::repoint(txn, k, l.column, from, to, now).await?,
+            None => {
+                let sql = format!(
+                    "UPDATE {} SET {} = ?, updated_at = ?, version = version + 1 WHERE {} = ?",
+                    l.table, l.column, l.column
+                );
+                kervan_store::db::exec(txn, &sql, vec![to.into(), now.into(), from.into()]).await?
+            }
+        };
+        moved.push((l.kind.map_or(l.table, |k| k.key), l.column, n));
     }
     Ok(moved)
+}
+
+/// Cuts every link to record `id` of `kind` (references become empty) and removes what belonged
+/// only to it (an account's addresses), before it is deleted for good.
+pub async fn unlink_all(txn: &DatabaseTransaction, kind: &str, id: i64, now: i64) -> Result<()> {
+    for l in links_into(kind) {
+        let sql = match l.kind {
+            Some(_) => format!(
+                "UPDATE {} SET {} = NULL, updated_at = ?, version = version + 1 WHERE {} = ?",
+                l.table, l.column, l.column
+            ),
+            None => format!("DELETE FROM {} WHERE {} = ?", l.table, l.column),
+        };
+        let values = match l.kind {
+            Some(_) => vec![now.into(), id.into()],
+            None => vec![id.into()],
+        };
+        kervan_store::db::exec(txn, &sql, values).await?;
+    }
+    Ok(())
 }
 
 /// Recomputes the search key of every record of `K`, a thousand at a time.

@@ -3,11 +3,13 @@
 
 use std::path::PathBuf;
 
-use kervan_app::{Actor, App, demo, leads, search};
-use kervan_core::leads::LeadDraft;
+use kervan_app::leads::Leads;
+use kervan_app::records::{self, RecordKind, WriteOptions};
+use kervan_app::{Actor, App, demo, lists};
+use kervan_core::record::{Input, Inputs};
 use kervan_core::text::{fold, upper_tr};
 use kervan_store::db::scalar_i64;
-use kervan_store::leads::LeadQuery;
+use kervan_store::records::ListQuery;
 use kervan_store::{ConnectionTrait, Db, migrations};
 
 const N: u64 = 2_000;
@@ -62,18 +64,18 @@ async fn schema(db: &Db) -> Vec<String> {
 }
 
 async fn search_ids(app: &App, text: &str) -> Vec<i64> {
-    let mut q = LeadQuery {
+    let mut q = ListQuery {
         limit: 500,
         desc: true,
         ..Default::default()
     };
-    search::apply_query(&mut q, text);
-    leads::list(app, &Actor::system(), &q)
+    lists::search_text(&mut q, text);
+    records::list_kind(app, &Actor::system(), Leads::KIND, &[], &q)
         .await
         .unwrap()
-        .leads
+        .records
         .into_iter()
-        .map(|l| l.row.id)
+        .map(|l| l.id)
         .collect()
 }
 
@@ -142,19 +144,16 @@ async fn check(app: &App) {
         "SELECT MIN(id) FROM leads WHERE first_name IS NOT NULL AND last_name IS NOT NULL",
     )
     .await;
-    let lead = leads::get(app, &Actor::system(), id).await.unwrap();
-    let folded = lead.row.sort_name.clone();
-    assert_eq!(fold(&lead.name()), folded);
+    let lead = records::get::<Leads>(app, &Actor::system(), id).await.unwrap();
+    let name = Leads::name(&lead.values);
+    let folded = lead.sort_name.clone();
+    assert_eq!(fold(&name), folded);
     let fragment: String = folded.chars().skip(1).take(folded.chars().count() - 2).collect();
     assert!(search_ids(app, &fragment).await.contains(&id), "{fragment}");
-    assert!(
-        search_ids(app, &upper_tr(&lead.name())).await.contains(&id),
-        "{}",
-        lead.name()
-    );
+    assert!(search_ids(app, &upper_tr(&name)).await.contains(&id), "{name}");
     let phone = count(db, "SELECT MIN(id) FROM leads WHERE phone LIKE '+905%'").await;
-    let phone_lead = leads::get(app, &Actor::system(), phone).await.unwrap();
-    let national = phone_lead.row.phone.as_deref().unwrap().replace("+90", "0");
+    let phone_lead = records::get::<Leads>(app, &Actor::system(), phone).await.unwrap();
+    let national = phone_lead.phone("phone").unwrap().as_str().replace("+90", "0");
     assert_eq!(search_ids(app, &national).await, vec![phone]);
 
     // A small run into a bigger table keeps the indexes and commits in chunks.
@@ -171,19 +170,24 @@ async fn check(app: &App) {
     assert_eq!(schema(db).await, before);
     assert!(search_ids(app, &fragment).await.contains(&id), "{fragment}");
     let last = count(db, "SELECT MAX(id) FROM leads").await;
-    let last_lead = leads::get(app, &Actor::system(), last).await.unwrap();
-    assert!(search_ids(app, &last_lead.row.sort_name).await.contains(&last));
+    let last_lead = records::get::<Leads>(app, &Actor::system(), last).await.unwrap();
+    assert!(search_ids(app, &last_lead.sort_name).await.contains(&last));
 
     // The normal write path still works: the id sequence is past the demo ids, and the
     // full-text trigger is back.
-    let draft = LeadDraft {
-        first_name: Some("Şükrü".into()),
-        last_name: Some("Işıkoğlu".into()),
-        phone: Some("0212 444 12 34".into()),
-        source: Some("fair".into()),
-        ..Default::default()
-    };
-    let new_id = leads::create(app, &Actor::system(), &draft, true).await.unwrap();
+    let mut draft = Inputs::default();
+    for (k, v) in [
+        ("first_name", "Şükrü"),
+        ("last_name", "Işıkoğlu"),
+        ("phone", "0212 444 12 34"),
+        ("source", "fair"),
+    ] {
+        draft.fields.insert(k.into(), Input::Text(v.into()));
+    }
+    let opts = WriteOptions { allow_duplicate: true };
+    let new_id = records::create::<Leads>(app, &Actor::system(), &draft, &opts)
+        .await
+        .unwrap();
     assert!(new_id > last, "{new_id}");
     assert_eq!(search_ids(app, "SUKRU ışıkoğ").await, vec![new_id]);
 }

@@ -1,12 +1,10 @@
 //! Accounts (Müşteriler): the customers, companies or individuals, with their tax identity, classification and
 //! addresses; and the name and e-mail keys that find likely duplicates before a second record is made.
 
-use crate::permissions::str_enum;
-use crate::tax_id::TaxIdError;
+use crate::permissions::{Module, str_enum};
+use crate::record::{Field, FieldType as T, Kind, SORT_CREATED, SORT_NAME, SORT_UPDATED, Suggest, Value, Values};
 use crate::text::{fold, search_key, sort_key};
-use crate::validation::{FieldErrors, choice, clean_tags, clean_text, given, parse_opt};
-use crate::website::Website;
-use crate::{Email, Money, Phone, Tckn, Vkn};
+use crate::validation::{FieldErrors, choice, clean_text, given};
 
 str_enum!(
     /// A company (firma) or a private person (bireysel müşteri).
@@ -77,263 +75,232 @@ pub const MAX_ADDRESS_LINE: usize = 300;
 /// Longest foreign postal code.
 pub const MAX_POSTAL_CODE: usize = 12;
 
-/// The fields in the order the account form shows them.
-const FORM_ORDER: &[&str] = &[
-    "kind",
-    "name",
-    "tax_office",
-    "tax_number",
-    "national_id",
-    "sector",
-    "customer_class",
-    "segment",
-    "potential",
-    "annual_revenue",
-    "lifecycle",
-    "parent_id",
-    "owner_id",
-    "phone",
-    "email",
-    "website",
-    "country",
-    "region",
-    "city",
-    "district",
-    "tags",
-    "notes",
-];
-
 /// The fields in the order the address form shows them.
 const ADDRESS_FORM_ORDER: &[&str] = &["kind", "line", "country", "city", "district", "postal_code"];
 
-/// An account as typed: every field raw, from a form or from JSON.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AccountDraft {
-    pub kind: Option<String>,
-    pub name: Option<String>,
-    pub tax_office: Option<String>,
-    pub tax_number: Option<String>,
-    pub national_id: Option<String>,
-    pub sector: Option<String>,
-    pub customer_class: Option<String>,
-    pub segment: Option<String>,
-    pub potential: Option<String>,
-    pub annual_revenue: Option<String>,
-    pub lifecycle: Option<String>,
-    pub parent_id: Option<i64>,
-    pub owner_id: Option<i64>,
-    pub region: Option<String>,
-    pub country: Option<String>,
-    pub city: Option<String>,
-    pub district: Option<String>,
-    pub website: Option<String>,
-    pub phone: Option<String>,
-    pub email: Option<String>,
-    pub tags: Vec<String>,
-    pub notes: Option<String>,
+const KINDS: &[&str] = &["company", "individual"];
+const CLASSES: &[&str] = &["a", "b", "c"];
+const SEGMENTS: &[&str] = &["corporate", "sme", "individual"];
+const LEVELS: &[&str] = &["high", "medium", "low"];
+const LIFECYCLES: &[&str] = &["active", "loyal", "at_risk", "passive"];
+
+const IDENTITY: &str = "account-section-identity";
+const SALES: &str = "account-section-sales";
+const PLACE: &str = "account-section-contact";
+const NOTES: &str = "form-section-notes";
+
+static FIELDS: &[Field] = &[
+    Field::new("kind", T::Choice)
+        .options(KINDS)
+        .required()
+        .initial("company")
+        .list()
+        .filter()
+        .section(IDENTITY)
+        .import(&["Müşteri türü", "Tür", "Type"]),
+    Field::new("name", T::Text)
+        .required()
+        .max(MAX_NAME)
+        .search()
+        .section(IDENTITY)
+        .import(&["Unvan", "Firma", "Firma adı", "Ad soyad", "Name", "Company"]),
+    Field::new("tax_office", T::Text)
+        .max(MAX_SHORT)
+        .section(IDENTITY)
+        .import(&["Vergi dairesi", "Tax office"]),
+    Field::new("tax_number", T::Vkn)
+        .search()
+        .section(IDENTITY)
+        .hint("account-hint-tax_number")
+        .shown_when("kind", &["company"])
+        .import(&["Vergi no", "Vergi numarası", "VKN", "Tax number"]),
+    Field::new("national_id", T::Tckn)
+        .search()
+        .section(IDENTITY)
+        .hint("account-hint-national_id")
+        .shown_when("kind", &["individual"])
+        .import(&["TC kimlik no", "TCKN", "T.C. kimlik", "National id"]),
+    Field::new("sector", T::Text)
+        .max(MAX_SHORT)
+        .column()
+        .filter()
+        .section(SALES)
+        .suggest(Suggest::Used)
+        .import(&["Sektör", "Sector", "Industry"]),
+    Field::new("customer_class", T::Choice)
+        .options(CLASSES)
+        .column()
+        .filter()
+        .bulk()
+        .section(SALES)
+        .import(&["Müşteri sınıfı", "Sınıf", "Class"]),
+    Field::new("segment", T::Choice)
+        .options(SEGMENTS)
+        .column()
+        .filter()
+        .bulk()
+        .section(SALES)
+        .import(&["Segment"]),
+    Field::new("potential", T::Choice)
+        .options(LEVELS)
+        .list()
+        .filter()
+        .bulk()
+        .card()
+        .section(SALES)
+        .import(&["Potansiyel", "Potential"]),
+    Field::new("annual_revenue", T::Money)
+        .column()
+        .section(SALES)
+        .import(&["Yıllık ciro", "Ciro", "Revenue"]),
+    Field::new("lifecycle", T::Choice)
+        .options(LIFECYCLES)
+        .default("active")
+        .list()
+        .filter()
+        .bulk()
+        .section(SALES)
+        .import(&["Durum", "Yaşam döngüsü", "Lifecycle"]),
+    Field::new("parent_id", T::Reference)
+        .refers("accounts")
+        .filter()
+        .section(SALES)
+        .hint("account-hint-parent")
+        .import(&["Bağlı olduğu firma", "Ana firma", "Parent"]),
+    Field::new("owner_id", T::User)
+        .list()
+        .filter()
+        .bulk()
+        .section(SALES)
+        .import(&["Sorumlu", "Owner"]),
+    Field::new("tags", T::Tags)
+        .column()
+        .filter()
+        .section(SALES)
+        .placeholder("form-tags-ph")
+        .import(&["Etiketler", "Tags"]),
+    Field::new("phone", T::Phone)
+        .list()
+        .search()
+        .card()
+        .section(PLACE)
+        .placeholder("form-phone-ph")
+        .import(&["Telefon", "Tel", "Phone"]),
+    Field::new("email", T::Email)
+        .column()
+        .search()
+        .section(PLACE)
+        .import(&["E-posta", "Mail", "Email"]),
+    Field::new("website", T::Url)
+        .max(MAX_WEBSITE)
+        .column()
+        .section(PLACE)
+        .import(&["Web sitesi", "Web", "Website"]),
+    Field::new("country", T::Text)
+        .max(MAX_SHORT)
+        .default(DEFAULT_COUNTRY)
+        .column()
+        .section(PLACE)
+        .import(&["Ülke", "Country"]),
+    Field::new("region", T::Text)
+        .max(MAX_SHORT)
+        .column()
+        .section(PLACE)
+        .placeholder("account-region-ph")
+        .import(&["Bölge", "Region"]),
+    Field::new("city", T::Text)
+        .max(MAX_SHORT)
+        .list()
+        .filter()
+        .card()
+        .section(PLACE)
+        .suggest(Suggest::Provinces)
+        .import(&["Şehir", "İl", "City"]),
+    Field::new("district", T::Text)
+        .max(MAX_SHORT)
+        .column()
+        .section(PLACE)
+        .suggest(Suggest::Districts("city"))
+        .import(&["İlçe", "District"]),
+    Field::new("notes", T::LongText)
+        .max(MAX_NOTES)
+        .section(NOTES)
+        .import(&["Not", "Notlar", "Notes"]),
+    Field::new("lead_id", T::Reference).refers("leads").system().no_export(),
+    Field::new("last_contact_at", T::DateTime).system().card(),
+];
+
+pub static KIND: Kind = Kind {
+    key: "accounts",
+    entity: "account",
+    table: "accounts",
+    alias: "a",
+    module: Module::Accounts,
+    fields: FIELDS,
+    sorts: &[SORT_NAME, SORT_CREATED, SORT_UPDATED],
+    default_sort: "name",
+    tag_table: "account_tags",
+    tag_key: "account_id",
+    fts: "accounts_fts",
+    owned: true,
+    status: "lifecycle",
+    name_sql: "{a}.name",
+    derived: &["sort_name", "search_key", "name_key", "email_domain", "website_domain"],
+    merge: true,
+    sections: &[(IDENTITY, ""), (SALES, ""), (PLACE, ""), (NOTES, "")],
+};
+
+fn text<'a>(v: &'a Values, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_text)
 }
 
-/// An account that obeys every rule: only this can be written.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AccountFields {
-    pub kind: AccountKind,
-    /// Trade name (unvan) of a company, full name of an individual.
-    pub name: String,
-    pub tax_office: Option<String>,
-    pub tax_number: Option<Vkn>,
-    pub national_id: Option<Tckn>,
-    pub sector: Option<String>,
-    pub customer_class: Option<CustomerClass>,
-    pub segment: Option<Segment>,
-    pub potential: Option<Potential>,
-    pub annual_revenue: Option<Money>,
-    pub lifecycle: Lifecycle,
-    pub parent_id: Option<i64>,
-    pub owner_id: Option<i64>,
-    pub region: Option<String>,
-    pub country: String,
-    pub city: Option<String>,
-    pub district: Option<String>,
-    pub website: Option<Website>,
-    pub phone: Option<Phone>,
-    pub email: Option<Email>,
-    pub tags: Vec<String>,
-    pub notes: Option<String>,
+/// The rules across fields. Tax identity: a company's tax number is its VKN; an individual has
+/// no VKN of its own in our records, so a tax number on an individual is refused
+/// (`tax_number_for_company_only`) and the TCKN goes to `national_id`. A company may carry a
+/// TCKN: a sole proprietorship (şahıs firması) is taxed under its owner's TCKN. Every spelling of
+/// Türkiye is stored as `Türkiye`, so filters and reports see one country.
+pub fn rules(v: &mut Values, e: &mut FieldErrors) {
+    if text(v, "kind") == Some("individual") && v.contains_key("tax_number") && !e.has("tax_number") {
+        e.add("tax_number", "tax_number_for_company_only");
+    }
+    let country = normalize_country(text(v, "country").map(str::to_string));
+    v.insert("country", Value::Text(country));
 }
 
-impl AccountDraft {
-    /// Checks every rule; errors come back in form order.
-    ///
-    /// Tax identity: a company's tax number is its VKN; an individual has no VKN of its own in our records, so a
-    /// tax number on an individual is refused (`tax_number_for_company_only`) and the TCKN goes to `national_id`.
-    /// A company may carry a TCKN: a sole proprietorship (şahıs firması) is taxed under its owner's TCKN, and
-    /// e-invoices to it name that number. An 11-digit valid TCKN typed into the tax number box gets its own code
-    /// (`tax_number_is_tckn`) so the form can point to the right box.
-    pub fn validate(&self) -> Result<AccountFields, FieldErrors> {
-        let mut e = FieldErrors::new();
-        let kind = choice(&mut e, "kind", self.kind.as_deref(), AccountKind::parse);
-        if kind.is_none() && !e.has("kind") {
-            e.add("kind", "required");
-        }
-        let name = clean_text(&mut e, "name", self.name.as_deref(), MAX_NAME, false);
-        if name.is_none() && !e.has("name") {
-            e.add("name", "required");
-        }
-        let tax_office = clean_text(&mut e, "tax_office", self.tax_office.as_deref(), MAX_SHORT, false);
-
-        let raw_tax = self.tax_number.as_deref();
-        let tax_number = if kind == Some(AccountKind::Individual) && given(raw_tax).is_some() {
-            e.add("tax_number", "tax_number_for_company_only");
-            None
-        } else {
-            parse_opt(&mut e, "tax_number", raw_tax, Vkn::parse, |err| match err {
-                TaxIdError::Checksum => "vkn_checksum",
-                // a TCKN typed into the VKN box: say so, rather than "must be 10 digits"
-                _ if given(raw_tax).is_some_and(|s| Tckn::parse(s).is_ok()) => "tax_number_is_tckn",
-                _ => "vkn_length",
-            })
-        };
-        let national_id = parse_opt(
-            &mut e,
-            "national_id",
-            self.national_id.as_deref(),
-            Tckn::parse,
-            |err| match err {
-                TaxIdError::Length => "tckn_length",
-                TaxIdError::LeadingZero => "tckn_leading_zero",
-                TaxIdError::Checksum => "tckn_checksum",
-            },
-        );
-
-        let sector = clean_text(&mut e, "sector", self.sector.as_deref(), MAX_SHORT, false);
-        let customer_class = choice(
-            &mut e,
-            "customer_class",
-            self.customer_class.as_deref(),
-            CustomerClass::parse,
-        );
-        let segment = choice(&mut e, "segment", self.segment.as_deref(), Segment::parse);
-        let potential = choice(&mut e, "potential", self.potential.as_deref(), Potential::parse);
-        let annual_revenue = parse_opt(
-            &mut e,
-            "annual_revenue",
-            self.annual_revenue.as_deref(),
-            Money::parse,
-            |_| "invalid_money",
-        );
-        let lifecycle =
-            choice(&mut e, "lifecycle", self.lifecycle.as_deref(), Lifecycle::parse).unwrap_or(Lifecycle::Active);
-
-        let phone = parse_opt(
-            &mut e,
-            "phone",
-            self.phone.as_deref(),
-            Phone::parse,
-            |_| "invalid_phone",
-        );
-        let email = parse_opt(
-            &mut e,
-            "email",
-            self.email.as_deref(),
-            Email::parse,
-            |_| "invalid_email",
-        );
-        let website = match clean_text(&mut e, "website", self.website.as_deref(), MAX_WEBSITE, false) {
-            None => None,
-            Some(w) => parse_opt(&mut e, "website", Some(&w), Website::parse, |_| "invalid_website"),
-        };
-        let country = clean_text(&mut e, "country", self.country.as_deref(), MAX_SHORT, false);
-        let region = clean_text(&mut e, "region", self.region.as_deref(), MAX_SHORT, false);
-        let city = clean_text(&mut e, "city", self.city.as_deref(), MAX_SHORT, false);
-        let district = clean_text(&mut e, "district", self.district.as_deref(), MAX_SHORT, false);
-        let tags = clean_tags(&mut e, "tags", &self.tags);
-        let notes = clean_text(&mut e, "notes", self.notes.as_deref(), MAX_NOTES, true);
-
-        if !e.is_empty() {
-            e.sort_by_form(FORM_ORDER);
-            return Err(e);
-        }
-        let (Some(kind), Some(name)) = (kind, name) else {
-            return Err(e);
-        };
-        Ok(AccountFields {
-            kind,
-            name,
-            tax_office,
-            tax_number,
-            national_id,
-            sector,
-            customer_class,
-            segment,
-            potential,
-            annual_revenue,
-            lifecycle,
-            parent_id: self.parent_id,
-            owner_id: self.owner_id,
-            region,
-            country: normalize_country(country),
-            city,
-            district,
-            website,
-            phone,
-            email,
-            tags,
-            notes,
-        })
-    }
+/// The trade name (unvan) of a company, the full name of a person.
+pub fn name(v: &Values) -> String {
+    text(v, "name").unwrap_or_default().to_string()
 }
 
-impl AccountFields {
-    /// The stored sort key of the name ([`sort_key`]): Turkish alphabetical order in a plain text column.
-    pub fn sort_name(&self) -> String {
-        sort_key(&self.name)
-    }
-
-    /// What search matches: name, tax number, national id, the phone in E.164 and with a leading 0, e-mail, city.
-    pub fn search_key(&self) -> String {
-        let phone = self.phone.as_ref().map(Phone::search_forms);
-        search_key(&[
-            Some(self.name.as_str()),
-            self.tax_number.as_ref().map(Vkn::as_str),
-            self.national_id.as_ref().map(Tckn::as_str),
-            phone.as_deref(),
-            self.email.as_ref().map(Email::as_str),
-            self.city.as_deref(),
-        ])
-    }
-
-    /// The duplicate-detection key of the name ([`company_name_key`]).
-    pub fn name_key(&self) -> String {
-        company_name_key(&self.name)
-    }
-
-    /// Back to a draft, for editing.
-    pub fn to_draft(&self) -> AccountDraft {
-        AccountDraft {
-            kind: Some(self.kind.as_str().into()),
-            name: Some(self.name.clone()),
-            tax_office: self.tax_office.clone(),
-            tax_number: self.tax_number.as_ref().map(|v| v.to_string()),
-            national_id: self.national_id.as_ref().map(|v| v.to_string()),
-            sector: self.sector.clone(),
-            customer_class: self.customer_class.map(|v| v.as_str().into()),
-            segment: self.segment.map(|v| v.as_str().into()),
-            potential: self.potential.map(|v| v.as_str().into()),
-            annual_revenue: self.annual_revenue.map(Money::amount_text),
-            lifecycle: Some(self.lifecycle.as_str().into()),
-            parent_id: self.parent_id,
-            owner_id: self.owner_id,
-            region: self.region.clone(),
-            country: Some(self.country.clone()),
-            city: self.city.clone(),
-            district: self.district.clone(),
-            website: self.website.as_ref().map(|w| w.to_string()),
-            phone: self.phone.as_ref().map(|p| p.to_string()),
-            email: self.email.as_ref().map(|m| m.to_string()),
-            tags: self.tags.clone(),
-            notes: self.notes.clone(),
-        }
-    }
+/// Derived columns: sort and search keys, the duplicate key of the name, company domains.
+pub fn derived(v: &Values) -> Vec<(&'static str, String)> {
+    let phone = match v.get("phone") {
+        Some(Value::Phone(p)) => Some(p.search_forms()),
+        _ => None,
+    };
+    let n = name(v);
+    let key = search_key(&[
+        Some(n.as_str()),
+        text(v, "tax_number"),
+        text(v, "national_id"),
+        phone.as_deref(),
+        text(v, "email"),
+        text(v, "city"),
+    ]);
+    let website_domain = match v.get("website") {
+        Some(Value::Url(w)) => w.domain().to_string(),
+        _ => String::new(),
+    };
+    vec![
+        ("sort_name", sort_key(&n)),
+        ("search_key", key),
+        ("name_key", company_name_key(&n)),
+        (
+            "email_domain",
+            text(v, "email").and_then(email_domain).unwrap_or_default(),
+        ),
+        ("website_domain", website_domain),
+    ]
 }
 
 /// Whether a country name means Türkiye (`Türkiye`, `TURKIYE`, `Turkey`, `TR`, …).
@@ -346,7 +313,7 @@ pub fn is_turkiye(country: &str) -> bool {
 
 /// The country as stored: Türkiye when empty, and every spelling of Türkiye as `Türkiye`, so filters and reports
 /// see one country.
-fn normalize_country(country: Option<String>) -> String {
+pub fn normalize_country(country: Option<String>) -> String {
     match country {
         Some(c) if !is_turkiye(&c) => c,
         _ => DEFAULT_COUNTRY.to_string(),
@@ -614,12 +581,27 @@ pub fn email_domain(email: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn draft() -> AccountDraft {
-        AccountDraft {
-            kind: Some("company".into()),
-            name: Some("Şükrü Işık Tekstil San. ve Tic. A.Ş.".into()),
-            ..Default::default()
+    use crate::record::{CustomValues, Input, Inputs, read_inputs};
+    use crate::{Money, Tckn, Vkn, Website};
+
+    fn parse(pairs: &[(&str, &str)]) -> Result<Values, FieldErrors> {
+        let mut all = vec![("kind", "company"), ("name", "Şükrü Işık Tekstil San. ve Tic. A.Ş.")];
+        for p in pairs {
+            all.retain(|(k, _)| k != &p.0);
+            all.push(*p);
         }
+        let inputs = Inputs {
+            fields: all
+                .iter()
+                .map(|(k, v)| (k.to_string(), Input::Text(v.to_string())))
+                .collect(),
+            custom: Default::default(),
+        };
+        let (mut v, _, mut e) = read_inputs(&KIND, &[], &inputs, (&Values::new(), &CustomValues::new()), true);
+        rules(&mut v, &mut e);
+        let order: Vec<&str> = KIND.fields.iter().map(|f| f.key).collect();
+        e.sort_by_form(&order);
+        e.into_result(v)
     }
 
     fn codes(e: &FieldErrors) -> Vec<(&str, &str)> {
@@ -637,64 +619,47 @@ mod tests {
     }
 
     #[test]
-    fn a_minimal_draft_validates_with_defaults() {
-        let f = draft().validate().unwrap();
-        assert_eq!(f.kind, AccountKind::Company);
-        assert_eq!(f.lifecycle, Lifecycle::Active);
-        assert_eq!(f.country, "Türkiye");
-        assert!(f.tags.is_empty());
+    fn a_minimal_account_gets_its_defaults() {
+        let v = parse(&[]).unwrap();
+        assert_eq!(v["kind"], Value::Choice("company".into()));
+        assert_eq!(v["lifecycle"], Value::Choice("active".into()));
+        assert_eq!(v["country"], Value::Text("Türkiye".into()));
     }
 
     #[test]
-    fn a_full_draft_validates_and_round_trips() {
-        let d = AccountDraft {
-            tax_office: Some("Bursa Osmangazi".into()),
-            tax_number: Some("123 456 78 90".into()),
-            sector: Some("Tekstil".into()),
-            customer_class: Some("a".into()),
-            segment: Some("sme".into()),
-            potential: Some("high".into()),
-            annual_revenue: Some("12.500.000,50".into()),
-            lifecycle: Some("loyal".into()),
-            parent_id: Some(3),
-            owner_id: Some(7),
-            region: Some("Marmara".into()),
-            country: Some("turkey".into()),
-            city: Some("Bursa".into()),
-            district: Some("Osmangazi".into()),
-            website: Some("WWW.Isiktekstil.com.tr/".into()),
-            phone: Some("0224 555 12 12".into()),
-            email: Some("Satis@IsikTekstil.com.tr".into()),
-            tags: vec!["İhracat".into(), "ihracat".into()],
-            notes: Some("Fuar\nziyareti".into()),
-            ..draft()
-        };
-        let f = d.validate().unwrap();
-        assert_eq!(f.tax_number.as_ref().map(Vkn::as_str), Some("1234567890"));
-        assert_eq!(f.annual_revenue, Some(Money::from_kurus(1_250_000_050)));
-        assert_eq!(f.country, "Türkiye");
+    fn a_full_account_is_typed() {
+        let v = parse(&[
+            ("tax_number", "123 456 78 90"),
+            ("annual_revenue", "12.500.000,50"),
+            ("country", "turkey"),
+            ("website", "WWW.Isiktekstil.com.tr/"),
+            ("email", "Satis@IsikTekstil.com.tr"),
+            ("tags", "İhracat, ihracat"),
+        ])
+        .unwrap();
+        assert_eq!(v["tax_number"], Value::Vkn(Vkn::parse("1234567890").unwrap()));
+        assert_eq!(v["annual_revenue"], Value::Money(Money::from_kurus(1_250_000_050)));
+        assert_eq!(v["country"], Value::Text("Türkiye".into()));
         assert_eq!(
-            f.website.as_ref().map(Website::as_str),
-            Some("https://www.isiktekstil.com.tr")
+            v["website"],
+            Value::Url(Website::parse("https://www.isiktekstil.com.tr").unwrap())
         );
-        assert_eq!(f.email.as_ref().map(Email::as_str), Some("satis@isiktekstil.com.tr"));
-        assert_eq!(f.tags, vec!["İhracat".to_string()]);
-        assert_eq!(f.to_draft().validate(), Ok(f.clone()));
+        assert_eq!(v["email"].canonical(), "satis@isiktekstil.com.tr");
+        assert_eq!(v["tags"], Value::Tags(vec!["İhracat".into()]));
     }
 
     #[test]
     fn required_and_choices() {
-        let e = AccountDraft::default().validate().unwrap_err();
+        let e = parse(&[("kind", ""), ("name", "")]).unwrap_err();
         assert_eq!(codes(&e), vec![("kind", "required"), ("name", "required")]);
-        let d = AccountDraft {
-            customer_class: Some("d".into()),
-            segment: Some("kobi".into()),
-            potential: Some("huge".into()),
-            lifecycle: Some("dead".into()),
-            kind: Some("firm".into()),
-            ..draft()
-        };
-        let e = d.validate().unwrap_err();
+        let e = parse(&[
+            ("customer_class", "d"),
+            ("segment", "kobi"),
+            ("potential", "huge"),
+            ("lifecycle", "dead"),
+            ("kind", "firm"),
+        ])
+        .unwrap_err();
         assert_eq!(
             codes(&e),
             vec![
@@ -709,113 +674,91 @@ mod tests {
 
     #[test]
     fn tax_identity_rules() {
-        let err = |d: AccountDraft| {
-            codes(&d.validate().unwrap_err())
+        let err = |pairs: &[(&str, &str)]| {
+            codes(&parse(pairs).unwrap_err())
                 .into_iter()
                 .map(|(f, c)| format!("{f}:{c}"))
                 .collect::<Vec<_>>()
         };
-        let with = |tax: Option<&str>, national: Option<&str>, kind: &str| AccountDraft {
-            kind: Some(kind.into()),
-            tax_number: tax.map(Into::into),
-            national_id: national.map(Into::into),
-            ..draft()
-        };
+        assert_eq!(err(&[("tax_number", "1234567891")]), vec!["tax_number:vkn_checksum"]);
+        assert_eq!(err(&[("tax_number", "12345")]), vec!["tax_number:vkn_length"]);
+        assert_eq!(err(&[("tax_number", "12345abcde")]), vec!["tax_number:vkn_length"]);
         assert_eq!(
-            err(with(Some("1234567891"), None, "company")),
-            vec!["tax_number:vkn_checksum"]
-        );
-        assert_eq!(err(with(Some("12345"), None, "company")), vec!["tax_number:vkn_length"]);
-        assert_eq!(
-            err(with(Some("12345abcde"), None, "company")),
-            vec!["tax_number:vkn_length"]
-        );
-        assert_eq!(
-            err(with(Some("10000000146"), None, "company")),
+            err(&[("tax_number", "10000000146")]),
             vec!["tax_number:tax_number_is_tckn"]
         );
+        assert_eq!(err(&[("tax_number", "10000000147")]), vec!["tax_number:vkn_length"]);
         assert_eq!(
-            err(with(Some("10000000147"), None, "company")),
-            vec!["tax_number:vkn_length"]
-        );
-        assert_eq!(
-            err(with(Some("1234567890"), None, "individual")),
+            err(&[("tax_number", "1234567890"), ("kind", "individual")]),
             vec!["tax_number:tax_number_for_company_only"]
         );
         assert_eq!(
-            err(with(None, Some("10000000147"), "individual")),
+            err(&[("national_id", "10000000147"), ("kind", "individual")]),
             vec!["national_id:tckn_checksum"]
         );
+        assert_eq!(err(&[("national_id", "1000000014")]), vec!["national_id:tckn_length"]);
         assert_eq!(
-            err(with(None, Some("1000000014"), "individual")),
-            vec!["national_id:tckn_length"]
-        );
-        assert_eq!(
-            err(with(None, Some("01234567840"), "individual")),
+            err(&[("national_id", "01234567840")]),
             vec!["national_id:tckn_leading_zero"]
         );
-        let f = with(None, Some("100 000 001 46"), "individual").validate().unwrap();
-        assert_eq!(f.national_id.as_ref().map(Tckn::as_str), Some("10000000146"));
+        let v = parse(&[("national_id", "100 000 001 46"), ("kind", "individual")]).unwrap();
+        assert_eq!(v["national_id"], Value::Tckn(Tckn::parse("10000000146").unwrap()));
         // a sole proprietorship: a company known by its owner's TCKN
-        assert!(with(None, Some("10000000146"), "company").validate().is_ok());
-        assert!(with(Some(" "), None, "individual").validate().is_ok());
+        assert!(parse(&[("national_id", "10000000146")]).is_ok());
+        assert!(parse(&[("tax_number", " "), ("kind", "individual")]).is_ok());
     }
 
     #[test]
     fn bad_values_are_named_in_form_order() {
-        let d = AccountDraft {
-            notes: Some("a\u{0}b".into()),
-            tags: vec!["a,b".into()],
-            district: Some("x".repeat(101)),
-            website: Some("javascript:alert(1)".into()),
-            email: Some("satis@".into()),
-            phone: Some("12".into()),
-            annual_revenue: Some("1.250.000,505".into()),
-            name: Some("ş".repeat(201)),
-            ..draft()
-        };
-        let e = d.validate().unwrap_err();
-        assert_eq!(
-            codes(&e),
-            vec![
-                ("name", "too_long"),
-                ("annual_revenue", "invalid_money"),
-                ("phone", "invalid_phone"),
-                ("email", "invalid_email"),
-                ("website", "invalid_website"),
-                ("district", "too_long"),
-                ("tags", "invalid_tag"),
-                ("notes", "invalid_chars"),
-            ]
-        );
-        let long_site = AccountDraft {
-            website: Some(format!("firma.com/{}", "a".repeat(300))),
-            ..draft()
-        };
-        assert_eq!(codes(&long_site.validate().unwrap_err()), vec![("website", "too_long")]);
+        let long_district = "x".repeat(101);
+        let long_name = "ş".repeat(201);
+        let e = parse(&[
+            ("notes", "a\u{0}b"),
+            ("tags", "a,b".repeat(30).as_str()),
+            ("district", &long_district),
+            ("website", "javascript:alert(1)"),
+            ("email", "satis@"),
+            ("phone", "12"),
+            ("annual_revenue", "1.250.000,505"),
+            ("name", &long_name),
+        ])
+        .unwrap_err();
+        let got = codes(&e);
+        for want in [
+            ("name", "too_long"),
+            ("annual_revenue", "invalid_money"),
+            ("phone", "invalid_phone"),
+            ("email", "invalid_email"),
+            ("website", "invalid_website"),
+            ("district", "too_long"),
+        ] {
+            assert!(got.contains(&want), "{want:?} in {got:?}");
+        }
+        let pos = |f: &str| got.iter().position(|x| x.0 == f).unwrap();
+        assert!(pos("name") < pos("annual_revenue") && pos("phone") < pos("district"));
     }
 
     #[test]
     fn foreign_country_is_kept() {
-        let d = AccountDraft {
-            country: Some(" Almanya ".into()),
-            ..draft()
-        };
-        assert_eq!(d.validate().unwrap().country, "Almanya");
+        assert_eq!(
+            parse(&[("country", " Almanya ")]).unwrap()["country"],
+            Value::Text("Almanya".into())
+        );
         assert!(is_turkiye("TÜRKİYE") && is_turkiye("Turkiye") && is_turkiye("TR") && !is_turkiye("Türkmenistan"));
     }
 
     #[test]
     fn search_and_sort_keys() {
-        let d = AccountDraft {
-            tax_number: Some("1234567890".into()),
-            phone: Some("0532 123 45 67".into()),
-            email: Some("info@isik.com.tr".into()),
-            city: Some("İZMİR".into()),
-            ..draft()
-        };
-        let f = d.validate().unwrap();
-        let k = f.search_key();
+        let v = parse(&[
+            ("tax_number", "1234567890"),
+            ("phone", "0532 123 45 67"),
+            ("email", "info@isik.com.tr"),
+            ("city", "İZMİR"),
+        ])
+        .unwrap();
+        let d = derived(&v);
+        let get = |k: &str| d.iter().find(|x| x.0 == k).unwrap().1.clone();
+        let k = get("search_key");
         for part in [
             "sukru isik tekstil",
             "1234567890",
@@ -826,9 +769,9 @@ mod tests {
         ] {
             assert!(k.contains(part), "{part} in {k}");
         }
-        assert_eq!(f.sort_name(), sort_key("Şükrü Işık Tekstil San. ve Tic. A.Ş."));
-        assert!(f.sort_name() > sort_key("Sükrü"));
-        assert_eq!(f.name_key(), "sukru isik tekstil");
+        assert_eq!(get("sort_name"), sort_key("Şükrü Işık Tekstil San. ve Tic. A.Ş."));
+        assert_eq!(get("name_key"), "sukru isik tekstil");
+        assert_eq!(get("email_domain"), "isik.com.tr");
     }
 
     #[test]

@@ -3,7 +3,12 @@
 
 use crate::record::Kind;
 
-pub static ALL: &[&Kind] = &[&crate::products::KIND];
+pub static ALL: &[&Kind] = &[
+    &crate::leads::KIND,
+    &crate::accounts::KIND,
+    &crate::contacts::KIND,
+    &crate::products::KIND,
+];
 
 pub fn by_key(key: &str) -> Option<&'static Kind> {
     ALL.iter().copied().find(|k| k.key == key)

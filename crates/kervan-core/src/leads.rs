@@ -1,9 +1,9 @@
 //! Leads (Aday): the statuses, the sources and the rules of a valid lead.
 
-use crate::permissions::str_enum;
-use crate::text::person_name;
-use crate::validation::{FieldErrors, choice, clean_tags, clean_text, parse_opt};
-use crate::{Email, Phone};
+use crate::permissions::{Module, str_enum};
+use crate::record::{Field, FieldType as T, Kind, SORT_CREATED, SORT_NAME, SORT_UPDATED, Suggest, Value, Values};
+use crate::text::{fold, person_name};
+use crate::validation::FieldErrors;
 
 pub use crate::text::search_key;
 pub use crate::validation::{MAX_TAG, MAX_TAGS};
@@ -55,214 +55,224 @@ impl LeadStatus {
     }
 }
 
-/// The fields in the order the lead form shows them.
-const FORM_ORDER: &[&str] = &[
-    "first_name",
-    "last_name",
-    "company",
-    "title",
-    "phone",
-    "email",
-    "city",
-    "sector",
-    "source",
-    "source_detail",
-    "campaign",
-    "product_interest",
-    "status",
-    "lost_reason",
-    "owner_id",
-    "tags",
-    "notes",
-];
-
 pub const MAX_NAME: usize = 100;
 pub const MAX_COMPANY: usize = 200;
 pub const MAX_SHORT: usize = 200;
 pub const MAX_NOTES: usize = 10_000;
 
-/// A lead as typed: every field raw, from a form or from JSON.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LeadDraft {
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub company: Option<String>,
-    pub title: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub source: Option<String>,
-    pub source_detail: Option<String>,
-    pub campaign: Option<String>,
-    pub product_interest: Option<String>,
-    pub status: Option<String>,
-    pub lost_reason: Option<String>,
-    pub owner_id: Option<i64>,
-    pub city: Option<String>,
-    pub sector: Option<String>,
-    pub tags: Vec<String>,
-    pub notes: Option<String>,
+const PERSON: &str = "form-section-person";
+const REACH: &str = "form-section-contact";
+const SALES: &str = "form-section-sales";
+const NOTES: &str = "form-section-notes";
+
+const STATUSES: &[&str] = &["new", "contacted", "info_sent", "quoted", "converted", "lost"];
+const SOURCES: &[&str] = &[
+    "google_ads",
+    "meta",
+    "web_form",
+    "whatsapp",
+    "fair",
+    "referral",
+    "organic",
+    "phone",
+    "email",
+    "other",
+];
+
+static FIELDS: &[Field] = &[
+    Field::new("first_name", T::Text)
+        .max(MAX_NAME)
+        .section(PERSON)
+        .import(&["Ad", "Adı", "İsim", "First name"]),
+    Field::new("last_name", T::Text)
+        .max(MAX_NAME)
+        .section(PERSON)
+        .import(&["Soyad", "Soyadı", "Last name", "Surname"]),
+    Field::new("company", T::Text)
+        .max(MAX_COMPANY)
+        .column()
+        .section(PERSON)
+        .import(&["Firma", "Şirket", "Firma adı", "Company"]),
+    Field::new("title", T::Text)
+        .max(MAX_SHORT)
+        .column()
+        .section(PERSON)
+        .import(&["Görevi", "Görev", "Pozisyon", "Title", "Job title"]),
+    Field::new("phone", T::Phone)
+        .list()
+        .search()
+        .section(REACH)
+        .placeholder("form-phone-ph")
+        .import(&["Telefon", "Tel", "GSM", "Cep", "Cep telefonu", "Phone", "Mobile"]),
+    Field::new("email", T::Email)
+        .column()
+        .search()
+        .section(REACH)
+        .import(&["E-posta", "Eposta", "Mail", "E-mail", "Email"]),
+    Field::new("city", T::Text)
+        .max(MAX_NAME)
+        .list()
+        .filter()
+        .section(REACH)
+        .suggest(Suggest::Provinces)
+        .import(&["Şehir", "İl", "City"]),
+    Field::new("sector", T::Text)
+        .max(MAX_NAME)
+        .column()
+        .filter()
+        .section(REACH)
+        .suggest(Suggest::Used)
+        .import(&["Sektör", "Sector", "Industry"]),
+    Field::new("source", T::Choice)
+        .options(SOURCES)
+        .required()
+        .list()
+        .filter()
+        .sticky()
+        .section(SALES)
+        .import(&["Kaynak", "Source"]),
+    Field::new("source_detail", T::Text)
+        .max(MAX_SHORT)
+        .column()
+        .filter()
+        .sticky()
+        .section(SALES)
+        .suggest(Suggest::Used)
+        .placeholder("form-source-detail-ph")
+        .import(&["Kaynak ayrıntısı", "Fuar", "Etkinlik", "Source detail", "Event"]),
+    Field::new("campaign", T::Text)
+        .max(MAX_SHORT)
+        .column()
+        .sticky()
+        .section(SALES)
+        .import(&["Kampanya", "Campaign"]),
+    Field::new("product_interest", T::Text)
+        .max(MAX_SHORT)
+        .column()
+        .section(SALES)
+        .import(&["İlgilendiği ürün", "Ürün", "Product interest"]),
+    Field::new("status", T::Choice)
+        .options(STATUSES)
+        .default("new")
+        .list()
+        .filter()
+        .bulk()
+        .section(SALES)
+        .import(&["Durum", "Status"]),
+    Field::new("lost_reason", T::Text)
+        .max(MAX_SHORT)
+        .shown_when("status", &["lost"])
+        .section(SALES)
+        .import(&["Kayıp nedeni", "Lost reason"]),
+    Field::new("owner_id", T::User)
+        .list()
+        .filter()
+        .bulk()
+        .section(SALES)
+        .import(&["Sorumlu", "Owner"]),
+    Field::new("tags", T::Tags)
+        .list()
+        .filter()
+        .section(SALES)
+        .placeholder("form-tags-ph")
+        .import(&["Etiketler", "Etiket", "Tags"]),
+    Field::new("notes", T::LongText)
+        .max(MAX_NOTES)
+        .section(NOTES)
+        .import(&["Not", "Notlar", "Açıklama", "Notes"]),
+    Field::new("account_id", T::Reference)
+        .refers("accounts")
+        .system()
+        .no_export(),
+    Field::new("contact_id", T::Reference)
+        .refers("contacts")
+        .system()
+        .no_export(),
+    Field::new("converted_at", T::DateTime).system(),
+];
+
+pub static KIND: Kind = Kind {
+    key: "leads",
+    entity: "lead",
+    table: "leads",
+    alias: "l",
+    module: Module::Leads,
+    fields: FIELDS,
+    sorts: &[SORT_CREATED, SORT_UPDATED, SORT_NAME],
+    default_sort: "-created_at",
+    tag_table: "lead_tags",
+    tag_key: "lead_id",
+    fts: "leads_fts",
+    owned: true,
+    status: "status",
+    name_sql: "COALESCE(NULLIF(TRIM(COALESCE({a}.first_name, '') || ' ' || COALESCE({a}.last_name, '')), ''), {a}.company)",
+    derived: &["sort_name", "search_key"],
+    merge: false,
+    sections: &[
+        (PERSON, "form-hint-name"),
+        (REACH, "form-hint-contact"),
+        (SALES, ""),
+        (NOTES, ""),
+    ],
+};
+
+fn text<'a>(v: &'a Values, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_text)
 }
 
-/// A lead that obeys every rule: only this can be written.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LeadFields {
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub company: Option<String>,
-    pub title: Option<String>,
-    pub email: Option<Email>,
-    pub phone: Option<Phone>,
-    pub source: LeadSource,
-    pub source_detail: Option<String>,
-    pub campaign: Option<String>,
-    pub product_interest: Option<String>,
-    pub status: LeadStatus,
-    pub lost_reason: Option<String>,
-    pub owner_id: Option<i64>,
-    pub city: Option<String>,
-    pub sector: Option<String>,
-    pub tags: Vec<String>,
-    pub notes: Option<String>,
-}
-
-impl LeadDraft {
-    pub fn validate(&self) -> Result<LeadFields, FieldErrors> {
-        let mut e = FieldErrors::new();
-        let first_name = clean_text(&mut e, "first_name", self.first_name.as_deref(), MAX_NAME, false);
-        let last_name = clean_text(&mut e, "last_name", self.last_name.as_deref(), MAX_NAME, false);
-        let company = clean_text(&mut e, "company", self.company.as_deref(), MAX_COMPANY, false);
-        let title = clean_text(&mut e, "title", self.title.as_deref(), MAX_SHORT, false);
-        let source_detail = clean_text(&mut e, "source_detail", self.source_detail.as_deref(), MAX_SHORT, false);
-        let campaign = clean_text(&mut e, "campaign", self.campaign.as_deref(), MAX_SHORT, false);
-        let product_interest = clean_text(
-            &mut e,
-            "product_interest",
-            self.product_interest.as_deref(),
-            MAX_SHORT,
-            false,
-        );
-        let lost_reason = clean_text(&mut e, "lost_reason", self.lost_reason.as_deref(), MAX_SHORT, true);
-        let city = clean_text(&mut e, "city", self.city.as_deref(), MAX_NAME, false);
-        let sector = clean_text(&mut e, "sector", self.sector.as_deref(), MAX_NAME, false);
-        let notes = clean_text(&mut e, "notes", self.notes.as_deref(), MAX_NOTES, true);
-
-        let email = parse_opt(
-            &mut e,
-            "email",
-            self.email.as_deref(),
-            Email::parse,
-            |_| "invalid_email",
-        );
-        let phone = parse_opt(
-            &mut e,
-            "phone",
-            self.phone.as_deref(),
-            Phone::parse,
-            |_| "invalid_phone",
-        );
-        let source = choice(&mut e, "source", self.source.as_deref(), LeadSource::parse);
-        if source.is_none() && !e.has("source") {
-            e.add("source", "required");
-        }
-        let status = match choice(&mut e, "status", self.status.as_deref(), LeadStatus::parse) {
-            None if !e.has("status") => Some(LeadStatus::New),
-            other => other,
+/// The rules across fields: a name (person or company), a way to reach them, a reason when lost;
+/// `converted` is reached only by converting, and a converted lead stays converted.
+pub fn rules(v: &mut Values, e: &mut FieldErrors, old_status: Option<&str>) {
+    let has_person = v.contains_key("first_name") && v.contains_key("last_name");
+    if !has_person && !v.contains_key("company") && !["first_name", "last_name", "company"].iter().any(|k| e.has(k)) {
+        // Point at whichever half of the name is missing, so the form marks the right box.
+        let field = if v.contains_key("first_name") {
+            "last_name"
+        } else {
+            "first_name"
         };
-
-        let has_person = first_name.is_some() && last_name.is_some();
-        if !has_person && company.is_none() && !e.has("first_name") && !e.has("last_name") && !e.has("company") {
-            // Point at whichever half of the name is missing, so the form marks the right box.
-            let field = if first_name.is_some() {
-                "last_name"
-            } else {
-                "first_name"
-            };
-            e.add(field, "name_or_company");
-        }
-        if email.is_none() && phone.is_none() && !e.has("email") && !e.has("phone") {
-            e.add("phone", "phone_or_email");
-        }
-        if status == Some(LeadStatus::Lost) && lost_reason.is_none() && !e.has("lost_reason") {
-            e.add("lost_reason", "required");
-        }
-
-        let tags = clean_tags(&mut e, "tags", &self.tags);
-
-        if !e.is_empty() {
-            e.sort_by_form(FORM_ORDER);
-            return Err(e);
-        }
-        let (Some(source), Some(status)) = (source, status) else {
-            return Err(e);
-        };
-        Ok(LeadFields {
-            first_name,
-            last_name,
-            company,
-            title,
-            email,
-            phone,
-            source,
-            source_detail,
-            campaign,
-            product_interest,
-            // a lost reason only makes sense on a lost lead
-            lost_reason: if status == LeadStatus::Lost { lost_reason } else { None },
-            status,
-            owner_id: self.owner_id,
-            city,
-            sector,
-            tags,
-            notes,
-        })
+        e.add(field, "name_or_company");
+    }
+    if !v.contains_key("email") && !v.contains_key("phone") && !e.has("email") && !e.has("phone") {
+        e.add("phone", "phone_or_email");
+    }
+    let status = text(v, "status").and_then(LeadStatus::parse).unwrap_or(LeadStatus::New);
+    let before = old_status.and_then(LeadStatus::parse);
+    match before {
+        Some(b) if !b.can_move_to(status) => e.add("status", "status_not_allowed"),
+        None if status == LeadStatus::Converted => e.add("status", "status_not_allowed"),
+        _ => {}
+    }
+    if status == LeadStatus::Lost && !v.contains_key("lost_reason") && !e.has("lost_reason") {
+        e.add("lost_reason", "required");
+    }
+    // A lost reason only makes sense on a lost lead.
+    if status != LeadStatus::Lost {
+        v.remove("lost_reason");
     }
 }
 
-impl LeadFields {
-    /// `Ayşe Yılmaz`, else the company.
-    pub fn display_name(&self) -> String {
-        display_name(
-            self.first_name.as_deref(),
-            self.last_name.as_deref(),
-            self.company.as_deref(),
-        )
-    }
+/// `Ayşe Yılmaz`, else the company.
+pub fn name(v: &Values) -> String {
+    display_name(text(v, "first_name"), text(v, "last_name"), text(v, "company"))
+}
 
-    /// What search matches: names, company, e-mail, the phone's digits, city.
-    pub fn search_key(&self) -> String {
-        let phone = self.phone.as_ref().map(Phone::search_forms);
-        search_key(&[
-            self.first_name.as_deref(),
-            self.last_name.as_deref(),
-            self.company.as_deref(),
-            self.email.as_ref().map(|e| e.as_str()),
-            phone.as_deref(),
-            self.city.as_deref(),
-        ])
-    }
-
-    /// Back to a draft, for editing.
-    pub fn to_draft(&self) -> LeadDraft {
-        LeadDraft {
-            first_name: self.first_name.clone(),
-            last_name: self.last_name.clone(),
-            company: self.company.clone(),
-            title: self.title.clone(),
-            email: self.email.as_ref().map(|e| e.to_string()),
-            phone: self.phone.as_ref().map(|p| p.to_string()),
-            source: Some(self.source.as_str().into()),
-            source_detail: self.source_detail.clone(),
-            campaign: self.campaign.clone(),
-            product_interest: self.product_interest.clone(),
-            status: Some(self.status.as_str().into()),
-            lost_reason: self.lost_reason.clone(),
-            owner_id: self.owner_id,
-            city: self.city.clone(),
-            sector: self.sector.clone(),
-            tags: self.tags.clone(),
-            notes: self.notes.clone(),
-        }
-    }
+/// Derived columns: the name's sort key and what search matches (names, company, e-mail, the
+/// phone's digits in both forms, city).
+pub fn derived(v: &Values) -> Vec<(&'static str, String)> {
+    let phone = match v.get("phone") {
+        Some(Value::Phone(p)) => Some(p.search_forms()),
+        _ => None,
+    };
+    let key = search_key(&[
+        text(v, "first_name"),
+        text(v, "last_name"),
+        text(v, "company"),
+        text(v, "email"),
+        phone.as_deref(),
+        text(v, "city"),
+    ]);
+    vec![("sort_name", fold(&name(v))), ("search_key", key)]
 }
 
 /// The person's name if there is one, else the company.
@@ -278,45 +288,54 @@ pub fn display_name(first: Option<&str>, last: Option<&str>, company: Option<&st
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::{CustomValues, Input, Inputs, read_inputs};
 
-    fn draft() -> LeadDraft {
-        LeadDraft {
-            first_name: Some("Şükrü".into()),
-            last_name: Some("Işık".into()),
-            phone: Some("0532 123 45 67".into()),
-            source: Some("fair".into()),
-            ..Default::default()
-        }
+    fn parse(pairs: &[(&str, &str)], old: Option<&str>) -> Result<Values, FieldErrors> {
+        let inputs = Inputs {
+            fields: pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), Input::Text(v.to_string())))
+                .collect(),
+            custom: Default::default(),
+        };
+        let (mut v, _, mut e) = read_inputs(&KIND, &[], &inputs, (&Values::new(), &CustomValues::new()), true);
+        rules(&mut v, &mut e, old);
+        e.into_result(v)
     }
 
+    const OK: &[(&str, &str)] = &[
+        ("first_name", "Şükrü"),
+        ("last_name", "Işık"),
+        ("phone", "0532 123 45 67"),
+        ("source", "fair"),
+    ];
+
     #[test]
-    fn a_complete_draft_validates() {
-        let f = draft().validate().unwrap();
-        assert_eq!(f.status, LeadStatus::New);
-        assert_eq!(f.phone.unwrap().as_str(), "+905321234567");
+    fn a_complete_lead_validates() {
+        let v = parse(OK, None).unwrap();
+        assert_eq!(v["status"], Value::Choice("new".into()));
+        assert_eq!(v["phone"].canonical(), "+905321234567");
+        assert_eq!(name(&v), "Şükrü Işık");
     }
 
     #[test]
     fn company_alone_is_a_name() {
-        let d = LeadDraft {
-            first_name: None,
-            last_name: None,
-            company: Some("Anadolu Metal A.Ş.".into()),
-            ..draft()
-        };
-        assert!(d.validate().is_ok());
+        assert!(
+            parse(
+                &[
+                    ("company", "Anadolu Metal A.Ş."),
+                    ("email", "a@b.com"),
+                    ("source", "meta")
+                ],
+                None
+            )
+            .is_ok()
+        );
     }
 
     #[test]
     fn missing_parts_are_named() {
-        let d = LeadDraft {
-            first_name: None,
-            last_name: None,
-            phone: None,
-            source: None,
-            ..Default::default()
-        };
-        let e = d.validate().unwrap_err();
+        let e = parse(&[], None).unwrap_err();
         let codes: Vec<_> = e.0.iter().map(|x| (x.field.as_str(), x.code.as_str())).collect();
         assert!(codes.contains(&("first_name", "name_or_company")));
         assert!(codes.contains(&("phone", "phone_or_email")));
@@ -325,14 +344,14 @@ mod tests {
 
     #[test]
     fn bad_values_are_named() {
-        let d = LeadDraft {
-            email: Some("not-an-email".into()),
-            phone: Some("12".into()),
-            source: Some("tv".into()),
-            status: Some("lost".into()),
-            ..draft()
-        };
-        let e = d.validate().unwrap_err();
+        let mut pairs = OK.to_vec();
+        pairs.extend([
+            ("email", "not-an-email"),
+            ("phone", "12"),
+            ("source", "tv"),
+            ("status", "lost"),
+        ]);
+        let e = parse(&pairs, None).unwrap_err();
         for (f, c) in [
             ("email", "invalid_email"),
             ("phone", "invalid_phone"),
@@ -344,30 +363,22 @@ mod tests {
     }
 
     #[test]
-    fn tags_are_deduplicated_turkish_insensitively() {
-        let d = LeadDraft {
-            tags: vec!["İhracat".into(), "ihracat".into(), " ".into(), "Fuar".into()],
-            ..draft()
-        };
-        assert_eq!(
-            d.validate().unwrap().tags,
-            vec!["İhracat".to_string(), "Fuar".to_string()]
-        );
-    }
-
-    #[test]
-    fn search_key_contains_phone_forms() {
-        let f = draft().validate().unwrap();
-        let k = f.search_key();
-        assert!(k.contains("sukru isik"));
-        assert!(k.contains("05321234567"));
-        assert!(k.contains("+905321234567"));
-    }
-
-    #[test]
-    fn converted_is_terminal() {
+    fn converted_is_reached_only_by_conversion_and_stays() {
+        let mut pairs = OK.to_vec();
+        pairs.push(("status", "converted"));
+        assert!(parse(&pairs, None).unwrap_err().has("status"));
+        assert!(parse(&pairs, Some("new")).unwrap_err().has("status"));
+        let mut back = OK.to_vec();
+        back.push(("status", "new"));
+        assert!(parse(&back, Some("converted")).unwrap_err().has("status"));
         assert!(!LeadStatus::Converted.can_move_to(LeadStatus::New));
-        assert!(!LeadStatus::New.can_move_to(LeadStatus::Converted));
         assert!(LeadStatus::Lost.can_move_to(LeadStatus::Contacted));
+    }
+
+    #[test]
+    fn search_key_has_both_phone_forms() {
+        let v = parse(OK, None).unwrap();
+        let key = &derived(&v)[1].1;
+        assert!(key.contains("sukru isik") && key.contains("05321234567") && key.contains("+905321234567"));
     }
 }

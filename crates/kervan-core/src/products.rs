@@ -111,6 +111,7 @@ pub static KIND: Kind = Kind {
     status: "active",
     name_sql: "{a}.name",
     derived: &["sort_name", "search_key", "sku_key"],
+    merge: false,
     sections: &[(S, ""), (P, "")],
 };
 
@@ -157,7 +158,7 @@ pub fn derived(v: &Values) -> Vec<(&'static str, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{CustomValues, Input, Inputs, Value, apply_inputs};
+    use crate::record::{CustomValues, Input, Inputs, Value, read_inputs};
 
     fn parse(pairs: &[(&str, &str)]) -> Result<Values, FieldErrors> {
         let inputs = Inputs {
@@ -167,8 +168,7 @@ mod tests {
                 .collect(),
             custom: Default::default(),
         };
-        let (mut v, _) = apply_inputs(&KIND, &[], &inputs, (&Values::new(), &CustomValues::new()), true)?;
-        let mut e = FieldErrors::new();
+        let (mut v, _, mut e) = read_inputs(&KIND, &[], &inputs, (&Values::new(), &CustomValues::new()), true);
         rules(&mut v, &mut e);
         e.into_result(v)
     }

@@ -165,6 +165,9 @@ pub struct Field {
     pub section: &'static str,
     /// The value a new record starts with.
     pub default: Option<&'static str>,
+    /// The choice a new form starts with, for a field whoever writes must still name (an
+    /// account's kind: the API has no default for it).
+    pub initial: Option<&'static str>,
     pub storage: Storage,
     /// `.ftl` id of a placeholder, and of a hint under the input.
     pub placeholder: &'static str,
@@ -200,6 +203,7 @@ impl Field {
             writable: true,
             section: "",
             default: None,
+            initial: None,
             storage: if matches!(ty, FieldType::Tags) {
                 Storage::Tags
             } else {
@@ -279,6 +283,10 @@ impl Field {
     }
     pub const fn default(mut self, v: &'static str) -> Field {
         self.default = Some(v);
+        self
+    }
+    pub const fn initial(mut self, v: &'static str) -> Field {
+        self.initial = Some(v);
         self
     }
     pub const fn placeholder(mut self, id: &'static str) -> Field {
@@ -370,6 +378,9 @@ pub struct Kind {
     pub derived: &'static [&'static str],
     /// Form sections in order: `.ftl` id of the heading and of a hint under it ("" for none).
     pub sections: &'static [(&'static str, &'static str)],
+    /// Two records of the kind may be merged into one (a merge screen, a card action and
+    /// `POST /api/v1/{kind}/{id}/merge`).
+    pub merge: bool,
 }
 
 impl Kind {
@@ -1059,6 +1070,7 @@ mod tests {
         name_sql: "{a}.name",
         derived: &[],
         sections: &[],
+        merge: false,
     };
 
     fn inputs(pairs: &[(&str, Input)]) -> Inputs {

@@ -116,20 +116,6 @@ pub(crate) struct PageQuery<'a> {
     pub limit: u64,
 }
 
-/// Reads one page. Walking backward reads the opposite order and flips the page afterwards.
-pub(crate) async fn page<T: FromQueryResult, C: ConnectionTrait>(c: &C, q: PageQuery<'_>, w: Where) -> Result<Page<T>> {
-    let p = page_rows(c, q, w).await?;
-    Ok(Page {
-        rows: p
-            .rows
-            .iter()
-            .map(|r| T::from_query_result(r, ""))
-            .collect::<std::result::Result<Vec<T>, _>>()?,
-        has_next: p.has_next,
-        has_prev: p.has_prev,
-    })
-}
-
 /// [`page`] with the rows as the database gave them.
 pub(crate) async fn page_rows<C: ConnectionTrait>(
     c: &C,
@@ -262,55 +248,6 @@ pub async fn set_archived<C: ConnectionTrait>(
             "UPDATE {table} SET archived_at = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?"
         ),
         vec![at.into(), now.into(), id.into(), version.into()],
-    )
-    .await?;
-    if n == 0 { Err(StoreError::Conflict) } else { Ok(()) }
-}
-
-/// Inserts a record: `columns` with `values` (in that order), then the link to the lead it came
-/// from and the audit columns. `table` and `columns` are ours, never input.
-pub(crate) async fn insert_record<C: ConnectionTrait>(
-    c: &C,
-    table: &str,
-    columns: &[&str],
-    mut values: Vec<Value>,
-    lead_id: Option<i64>,
-    by: Option<i64>,
-    now: i64,
-) -> Result<i64> {
-    values.extend([lead_id.into(), now.into(), now.into(), by.into()]);
-    let marks = vec!["?"; values.len()].join(", ");
-    db::insert_id(
-        c,
-        &format!(
-            "INSERT INTO {table} ({}, lead_id, created_at, updated_at, created_by) VALUES ({marks})",
-            columns.join(", ")
-        ),
-        values,
-    )
-    .await
-}
-
-/// Writes `columns` = `values` if the record is still at `version`; a stale version is a conflict.
-pub(crate) async fn update_record<C: ConnectionTrait>(
-    c: &C,
-    table: &str,
-    columns: &[&str],
-    mut values: Vec<Value>,
-    id: i64,
-    version: i64,
-    now: i64,
-) -> Result<()> {
-    values.extend([now.into(), id.into(), version.into()]);
-    let sets = columns
-        .iter()
-        .map(|c| format!("{c} = ?"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let n = db::exec(
-        c,
-        &format!("UPDATE {table} SET {sets}, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?"),
-        values,
     )
     .await?;
     if n == 0 { Err(StoreError::Conflict) } else { Ok(()) }

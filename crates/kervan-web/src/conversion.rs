@@ -10,16 +10,19 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use kervan_app::AppError;
+use kervan_app::accounts::Accounts;
+use kervan_app::contacts::Contacts;
 use kervan_app::conversion::{self, ConvertRequest};
 use kervan_app::error::Duplicate;
-use kervan_app::leads as app_leads;
-use kervan_core::Phone;
+use kervan_app::leads::Leads;
+use kervan_app::records::{self, RecordKind};
 use kervan_core::permissions::{Action, Module};
+use kervan_core::record::Values;
 
 use crate::AppState;
 use crate::auth::Session;
 use crate::error::{PageError, field_messages, html};
-use crate::i18n::I18n;
+use crate::kit::display::{Shown, preview};
 use crate::layout::Shell;
 
 pub fn router() -> Router<AppState> {
@@ -34,25 +37,14 @@ struct ConvertPage {
     lead_name: String,
     version: i64,
     /// (label, value) of the account that would be created.
-    account: Vec<(String, String)>,
+    account: Vec<(String, Shown)>,
     /// (label, value) of the contact that would be created; empty when the lead names no person.
-    contact: Vec<(String, String)>,
+    contact: Vec<(String, Shown)>,
     matches: Vec<Duplicate>,
     /// `new` or an account id.
     target: String,
     errors: Vec<(String, String)>,
     conflict: bool,
-}
-
-fn facts(t: &I18n, pairs: &[(&str, Option<String>)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .filter_map(|(k, v)| {
-            v.as_ref()
-                .filter(|v| !v.is_empty())
-                .map(|v| (t.t(&format!("convert-field-{k}")), v.clone()))
-        })
-        .collect()
 }
 
 async fn page(
@@ -65,55 +57,33 @@ async fn page(
 ) -> Result<ConvertPage, PageError> {
     let t = session.t;
     let actor = &session.actor;
-    let lead = app_leads::get(&state.app, actor, id).await?;
-    let a = conversion::account_draft(&lead);
-    let phone = |p: &Option<String>| p.clone().map(|p| Phone::from_stored(p).display());
-    let kind = a.kind.clone().map(|k| t.t(&format!("account-kind-{k}")));
-    let tags = (!a.tags.is_empty()).then(|| a.tags.join(", "));
-    let account = facts(
-        &t,
-        &[
-            ("kind", kind),
-            ("name", a.name.clone()),
-            ("city", a.city.clone()),
-            ("sector", a.sector.clone()),
-            ("phone", phone(&a.phone)),
-            ("email", a.email.clone()),
-            ("owner", lead.row.owner_name.clone()),
-            ("tags", tags.clone()),
-        ],
-    );
-    let contact = match conversion::contact_draft(&lead, 0) {
-        Some(c) => facts(
-            &t,
-            &[
-                (
-                    "person",
-                    Some(format!(
-                        "{} {}",
-                        c.first_name.unwrap_or_default(),
-                        c.last_name.unwrap_or_default()
-                    )),
-                ),
-                ("title", c.title),
-                ("mobile", phone(&c.mobile)),
-                ("phone", phone(&c.phone)),
-                ("email", c.email),
-            ],
-        ),
-        None => vec![],
+    let lead = records::get::<Leads>(&state.app, actor, id).await?;
+    let names = crate::kit::user_names(state).await?;
+    // What the conversion will write, read through the same rules; a lead that would not make a
+    // valid account shows what it can and the conversion itself names the problem.
+    let shown = |kind: &'static kervan_core::record::Kind, values: Option<Values>, skip: &[&str]| {
+        values.map_or_else(Vec::new, |v| preview(&t, kind, &v, &names, skip))
     };
+    let account_values = records::values_for::<Accounts>(&conversion::account_inputs(&lead))
+        .ok()
+        .map(|(v, _)| v);
+    let account = shown(&kervan_core::accounts::KIND, account_values, &["notes"]);
+    let contact_values = conversion::contact_inputs(&lead, 0)
+        .and_then(|i| records::values_for::<Contacts>(&i).ok())
+        .map(|(v, _)| v);
+    let contact = shown(&kervan_core::contacts::KIND, contact_values, &["account_id", "notes"]);
     let matches = conversion::matches(&state.app, actor, id).await?;
     // Offer the most likely existing customer first: a duplicate is the costlier mistake.
     let target = target.unwrap_or_else(|| match matches.first() {
         Some(m) => m.id.to_string(),
         None => "new".into(),
     });
+    let lead_name = Leads::name(&lead.values);
     Ok(ConvertPage {
-        shell: session.shell(t.t1("convert-title", "name", lead.name())),
+        shell: session.shell(t.t1("convert-title", "name", lead_name.clone())),
         lead_id: id,
-        lead_name: lead.name(),
-        version: lead.row.version,
+        lead_name,
+        version: lead.version,
         account,
         contact,
         matches,
@@ -129,8 +99,8 @@ async fn convert_page(
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
     session.actor.require(Module::Leads, Action::Edit)?;
-    let lead = app_leads::get(&state.app, &session.actor, id).await?;
-    if let Some(account_id) = lead.row.account_id {
+    let lead = records::get::<Leads>(&state.app, &session.actor, id).await?;
+    if let Some(account_id) = lead.id_of("account_id") {
         return Ok(crate::redirect::see_other(&format!("/accounts/{account_id}")).into_response());
     }
     Ok(html(&page(&state, &session, id, None, vec![], false).await?)?.into_response())

@@ -12,7 +12,8 @@ use crate::AppState;
 use crate::auth::Session;
 use crate::error::{PageError, html};
 use crate::layout::Shell;
-use crate::leads::LeadItem;
+use kervan_app::leads::Leads;
+use kervan_app::records::RecordKind;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/", get(page))
@@ -26,6 +27,16 @@ pub struct Bar {
     pub pct: i64,
 }
 
+/// A recent lead: link, name, status and where and when it came from.
+pub struct Recent {
+    pub id: i64,
+    pub name: String,
+    pub status: String,
+    pub status_label: String,
+    pub source: String,
+    pub created_ago: String,
+}
+
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct Dashboard {
@@ -34,7 +45,7 @@ struct Dashboard {
     open_leads: String,
     new_week: String,
     bars: Vec<Bar>,
-    recent: Vec<LeadItem>,
+    recent: Vec<Recent>,
     /// "Müşterilerim": count and the list link, when the user may see customers.
     my_accounts: Option<(String, String)>,
 }
@@ -65,7 +76,20 @@ async fn page(State(state): State<AppState>, session: Session) -> Result<Respons
                 t.num(n.open_leads),
                 t.num(n.new_this_week_total),
                 bars,
-                n.recent.iter().map(|l| LeadItem::from(&t, l)).collect(),
+                n.recent
+                    .iter()
+                    .map(|l| {
+                        let status = l.text("status").unwrap_or("new").to_string();
+                        Recent {
+                            id: l.id,
+                            name: Leads::name(&l.values),
+                            status_label: t.status(&status),
+                            status,
+                            source: l.text("source").map(|s| t.source(s)).unwrap_or_default(),
+                            created_ago: t.ago(l.created_at),
+                        }
+                    })
+                    .collect(),
             )
         }
     };

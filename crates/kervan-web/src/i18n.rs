@@ -77,6 +77,19 @@ impl I18n {
             .unwrap_or_else(|| key.to_string())
     }
 
+    /// Whether there is a message `key`.
+    pub fn has(&self, key: &str) -> bool {
+        LOCALES.try_lookup(&self.lang.id(), key).is_some()
+    }
+
+    /// The message `key`, or the message `fallback` when there is no `key` (a module's own
+    /// wording of a text the kit has for every kind: `lead-toast-created` over `toast-created`).
+    pub fn t_or(&self, key: &str, fallback: &str) -> String {
+        LOCALES
+            .try_lookup(&self.lang.id(), key)
+            .unwrap_or_else(|| self.t(fallback))
+    }
+
     pub fn t1(&self, key: &str, name: &'static str, value: impl ToString) -> String {
         let mut args: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
         args.insert(Cow::Borrowed(name), FluentValue::from(value.to_string()));

@@ -18,19 +18,16 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod boundary;
-pub mod bulk;
 pub mod contacts;
 pub mod conversion;
 pub mod dashboard;
 pub mod error;
-pub mod forms;
 pub mod health;
 pub mod i18n;
 pub mod icons;
 pub mod kit;
 pub mod layout;
 pub mod leads;
-pub mod merge;
 pub mod notifications;
 pub mod products;
 pub mod redirect;
@@ -86,11 +83,9 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .merge(dashboard::router())
         .merge(leads::router())
-        .merge(bulk::router())
         .merge(accounts::router())
         .merge(contacts::router())
         .merge(conversion::router())
-        .merge(merge::router())
         .merge(users::router())
         .merge(notifications::router())
         .merge(products::router())

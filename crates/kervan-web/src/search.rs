@@ -1,4 +1,6 @@
-//! Global search: a page, and a fragment for the live results under the top-bar box.
+//! Global search: a page, and a fragment for the live results under the top-bar box. Every kind
+//! the kit serves is searched the same way; a hit shows its name, its status and a line of the
+//! values a person recognises it by.
 
 use askama::Template;
 use axum::Router;
@@ -7,16 +9,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
-use kervan_app::accounts::Account;
-use kervan_app::contacts::Contact;
+use kervan_app::records::Record;
 use kervan_app::search;
-use kervan_core::Phone;
+use kervan_core::record::{FieldType, Kind, ListRole};
 
 use crate::AppState;
 use crate::auth::Session;
 use crate::error::{PageError, html};
+use crate::i18n::I18n;
+use crate::kit::display::{Names, Shown, show};
 use crate::layout::Shell;
-use crate::leads::LeadItem;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/search", get(page))
@@ -31,45 +33,69 @@ struct SearchQuery {
     partial: String,
 }
 
-/// An account or contact hit: where it links, its name and a line of detail.
+/// A hit: where it links, its name, its status badge and a line of detail.
 pub struct Hit {
+    pub id: i64,
     pub href: String,
     pub name: String,
+    pub status: Option<Shown>,
     pub detail: String,
 }
 
-fn account_hit(a: &Account) -> Hit {
-    let r = &a.row;
-    let phone = r.phone.clone().map(|p| Phone::from_stored(p).display());
-    let detail = [r.city.clone(), phone, r.tax_number.clone()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" · ");
-    Hit {
-        href: format!("/accounts/{}", r.id),
-        name: r.name.clone(),
-        detail,
-    }
+/// The hits of one kind under its heading.
+pub struct Section {
+    pub key: &'static str,
+    pub title: String,
+    pub hits: Vec<Hit>,
 }
 
-fn contact_hit(c: &Contact) -> Hit {
-    let r = &c.row;
-    let phone = r
-        .mobile
-        .clone()
-        .or(r.phone.clone())
-        .map(|p| Phone::from_stored(p).display());
-    let detail = [r.account_name.clone(), r.title.clone(), phone]
-        .into_iter()
-        .flatten()
+/// Fields that make the detail line: what a list shows, in declaration order, without the name,
+/// the status, the owner and the tags.
+fn detail(t: &I18n, kind: &Kind, rec: &Record, name: &str, names: &Names) -> String {
+    kind.fields
+        .iter()
+        .filter(|f| f.list != ListRole::No && f.key != kind.status && f.key != "owner_id")
+        .filter(|f| !matches!(f.ty, FieldType::Tags | FieldType::LongText | FieldType::Bool))
+        .filter_map(|f| {
+            let v = rec.values.get(f.key)?;
+            let s = show(t, kind, f, v, &rec.values, &rec.ref_names, names);
+            (!s.text.is_empty() && !name.contains(&s.text)).then_some(s.text)
+        })
+        .take(3)
         .collect::<Vec<_>>()
-        .join(" · ");
-    Hit {
-        href: format!("/contacts/{}", r.id),
-        name: c.name(),
-        detail,
-    }
+        .join(" · ")
+}
+
+/// The hits of the global search as a person reads them (the API shows the same).
+pub fn sections(t: &I18n, groups: Vec<search::Group>, names: &Names) -> Vec<Section> {
+    groups
+        .into_iter()
+        .map(|g| {
+            let kind = g.kind;
+            let hits = g
+                .hits
+                .into_iter()
+                .map(|(rec, name)| {
+                    let status = kind.field(kind.status).and_then(|f| {
+                        let v = rec.values.get(f.key)?;
+                        Some(show(t, kind, f, v, &rec.values, &rec.ref_names, names))
+                    });
+                    Hit {
+                        id: rec.id,
+                        href: format!("/{}/{}", kind.key, rec.id),
+                        detail: detail(t, kind, &rec, &name, names),
+                        name,
+                        status,
+                    }
+                })
+                .collect();
+            Section {
+                key: kind.key,
+                title: t.t(&format!("{}-title", kind.key)),
+                hits,
+            }
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -77,31 +103,15 @@ fn contact_hit(c: &Contact) -> Hit {
 struct SearchPage {
     shell: Shell,
     q: String,
-    leads: Vec<LeadItem>,
-    accounts: Vec<Hit>,
-    contacts: Vec<Hit>,
-}
-
-impl SearchPage {
-    fn nothing(&self) -> bool {
-        self.leads.is_empty() && self.accounts.is_empty() && self.contacts.is_empty()
-    }
+    sections: Vec<Section>,
 }
 
 #[derive(Template)]
 #[template(path = "search/results.html")]
 struct SearchResults {
-    t: crate::i18n::I18n,
+    t: I18n,
     q: String,
-    leads: Vec<LeadItem>,
-    accounts: Vec<Hit>,
-    contacts: Vec<Hit>,
-}
-
-impl SearchResults {
-    fn nothing(&self) -> bool {
-        self.leads.is_empty() && self.accounts.is_empty() && self.contacts.is_empty()
-    }
+    sections: Vec<Section>,
 }
 
 async fn page(
@@ -112,28 +122,12 @@ async fn page(
     let t = session.t;
     let q: String = sq.q.chars().take(200).collect();
     let partial = sq.partial == "1";
-    let res = search::global(&state.app, &session.actor, &q, if partial { 8 } else { 50 }).await?;
-    let leads = res.leads.iter().map(|l| LeadItem::from(&t, l)).collect();
-    // Customers first in the results: a caller is more often an existing customer than a lead.
-    let accounts = res.accounts.iter().map(account_hit).collect();
-    let contacts = res.contacts.iter().map(contact_hit).collect();
+    let groups = search::global(&state.app, &session.actor, &q, if partial { 8 } else { 50 }).await?;
+    let names = crate::kit::user_names(&state).await?;
+    let sections = sections(&t, groups, &names);
     if partial {
-        return Ok(html(&SearchResults {
-            t,
-            q,
-            leads,
-            accounts,
-            contacts,
-        })?
-        .into_response());
+        return Ok(html(&SearchResults { t, q, sections })?.into_response());
     }
     let shell = session.shell(t.t("search-title"));
-    Ok(html(&SearchPage {
-        shell,
-        q,
-        leads,
-        accounts,
-        contacts,
-    })?
-    .into_response())
+    Ok(html(&SearchPage { shell, q, sections })?.into_response())
 }

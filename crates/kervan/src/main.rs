@@ -10,8 +10,6 @@ use kervan_app::{Actor, App, Config, auth, users};
 use kervan_store::{Db, migrations};
 use kervan_web::{AppState, WebConfig};
 
-mod bench;
-
 #[derive(Parser)]
 #[command(name = "kervan", version, about = "Kervan — CRM for Turkish SMEs and B2B sales teams", long_about = None)]
 struct Cli {
@@ -59,8 +57,6 @@ enum Command {
         #[arg(long)]
         contacts: Option<u64>,
     },
-    /// Measure list and search speed on the current database (run `kervan demo` first).
-    Bench(bench::BenchArgs),
 }
 
 #[derive(Args)]
@@ -273,10 +269,6 @@ async fn run(cli: Cli) -> Result<(), String> {
                 );
             }
             Ok(())
-        }
-        Command::Bench(a) => {
-            let app = open(&g).await?;
-            bench::run(&app, a).await
         }
     }
 }

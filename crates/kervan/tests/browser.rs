@@ -492,12 +492,12 @@ async fn steps(c: Client, base: String, label: &'static str, mut clock: Clock) {
         set_search(&c, "sukru isik").await;
         js(&c, "document.getElementById('global-search').form.submit()", vec![]).await;
         wait_path(&c, "the /search page", |p| p == "/search").await;
-        let main = text(&c, "#search-page-results").await;
+        let main = text(&c, "#search-page-leads").await;
         assert!(
             main.contains(LEAD_NAME),
             "the submitted search does not list {LEAD_NAME}: {main}"
         );
-        find_link(&c, "#search-page-results a", LEAD_NAME)
+        find_link(&c, "#search-page-leads a", LEAD_NAME)
             .await
             .click()
             .await

@@ -14,7 +14,6 @@ account-sub-of = part of { $parent }
 account-key-facts = Key facts
 account-no-contact-yet = No contact yet
 account-from-lead = Converted from a lead
-account-merge-link = Merge
 
 account-filter-all-kinds = All kinds
 account-filter-lifecycle-working = All but passive
@@ -78,9 +77,6 @@ account-dup-domain = Same domain (website or e-mail):
 account-dup-name = Similar name:
 account-dup-confirm = These are different customers, save anyway
 
-account-conflict-title = This record changed while you were editing it.
-account-conflict = { $who } updated this record while you were editing it. Your input is kept; press Save to make your values count.
-account-conflict-see = See the current version in a new tab
 account-confirm-archive = Move this customer to the archive? It leaves the lists; you can restore it later.
 
 account-tab-addresses = Addresses

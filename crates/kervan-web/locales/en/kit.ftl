@@ -41,8 +41,25 @@ problem-duplicate-hidden-sku = This SKU is on another product.
 err-invalid_percent = Enter a percentage from 0 to 100 with at most two decimals.
 err-invalid_datetime = Enter a valid date and time (e.g. 31.01.2026 14:30).
 err-invalid_bool = Must be yes or no.
-err-ref_not_found = No record has this name. Check the name or leave the field empty.
-err-ref_ambiguous = Several records have this name; pick one below and save again.
+err-ref_not_found = No { $arg ->
+    [accounts] customer
+    [contacts] contact
+    [leads] lead
+    [products] product
+   *[other] record
+} has this name. Check the name or leave the field empty.
+err-ref_ambiguous = Several { $arg ->
+    [accounts] customers
+    [contacts] contacts
+    [leads] leads
+    [products] products
+   *[other] records
+} have this name; pick one below and save again.
 err-not_filterable = This field cannot be filtered on.
 err-type_fixed = A field's type cannot change once it is created.
 err-duplicate_option = This option already exists.
+toast-saved = Saved
+toast-created = Added
+toast-archived = Archived
+toast-restored = Restored from the archive
+toast-deleted = Deleted

@@ -14,7 +14,6 @@ account-sub-of = { $parent } bünyesinde
 account-key-facts = Öne çıkan bilgiler
 account-no-contact-yet = Henüz görüşme yok
 account-from-lead = Adaydan dönüştürüldü
-account-merge-link = Birleştir
 
 account-filter-all-kinds = Tüm türler
 account-filter-lifecycle-working = Pasifler hariç
@@ -78,9 +77,6 @@ account-dup-domain = Aynı alan adı (web sitesi ya da e-posta):
 account-dup-name = Benzer unvan:
 account-dup-confirm = Bunlar farklı müşteriler, yine de kaydet
 
-account-conflict-title = Bu kayıt siz düzenlerken değişti.
-account-conflict = { $who } bu kaydı siz düzenlerken güncelledi. Yazdıklarınız korunuyor; Kaydet'e basarsanız sizin değerleriniz geçerli olur.
-account-conflict-see = Güncel hâlini yeni sekmede gör
 account-confirm-archive = Bu müşteri arşive taşınsın mı? Listelerde görünmez; daha sonra geri alabilirsiniz.
 
 account-tab-addresses = Adresler

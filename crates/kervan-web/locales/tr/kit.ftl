@@ -41,8 +41,25 @@ problem-duplicate-hidden-sku = Bu stok kodu başka bir üründe kayıtlı.
 err-invalid_percent = 0 ile 100 arasında, en çok iki ondalıklı bir yüzde yazın.
 err-invalid_datetime = Geçerli bir tarih ve saat girin (ör. 31.01.2026 14:30).
 err-invalid_bool = Evet ya da hayır olmalı.
-err-ref_not_found = Bu adla bir kayıt bulunamadı. Adı kontrol edin ya da alanı boş bırakın.
-err-ref_ambiguous = Bu adla birden çok kayıt var; aşağıdan birini seçip tekrar kaydedin.
+err-ref_not_found = Bu adla { $arg ->
+    [accounts] bir müşteri
+    [contacts] bir kişi
+    [leads] bir aday
+    [products] bir ürün
+   *[other] bir kayıt
+} bulunamadı. Adı kontrol edin ya da alanı boş bırakın.
+err-ref_ambiguous = Bu adla birden çok { $arg ->
+    [accounts] müşteri
+    [contacts] kişi
+    [leads] aday
+    [products] ürün
+   *[other] kayıt
+} var; aşağıdan birini seçip tekrar kaydedin.
 err-not_filterable = Bu alana göre filtrelenemez.
 err-type_fixed = Alanın türü oluşturulduktan sonra değiştirilemez.
 err-duplicate_option = Bu seçenek zaten var.
+toast-saved = Kaydedildi
+toast-created = Eklendi
+toast-archived = Arşivlendi
+toast-restored = Arşivden çıkarıldı
+toast-deleted = Silindi

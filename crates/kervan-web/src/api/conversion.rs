@@ -9,14 +9,18 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{OpenApi, ToSchema};
 
+use kervan_app::accounts::Accounts;
+use kervan_app::contacts::Contacts;
 use kervan_app::conversion::{self, ConvertRequest};
-use kervan_app::leads as app_leads;
+use kervan_app::leads::Leads;
+use kervan_app::records;
 use kervan_core::leads::LeadStatus;
 use kervan_core::time::{day_start_ms, now_ms, parse_date, rfc3339};
 use kervan_core::{FieldErrors, Money};
 
 use super::{ApiError, ApiJson, ApiUser, DuplicateOut, patch_amount};
 use crate::AppState;
+use crate::kit::api::values_json;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -86,7 +90,7 @@ async fn convert(
     e.into_result(())?;
     let version = match b.version {
         Some(v) => v,
-        None => app_leads::get(&s.app, &a, id).await?.row.version,
+        None => records::get::<Leads>(&s.app, &a, id).await?.version,
     };
     let req = ConvertRequest {
         version,
@@ -108,36 +112,6 @@ async fn convert(
     ))
 }
 
-/// The account a conversion would create.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AccountPreview {
-    pub kind: Option<String>,
-    pub name: Option<String>,
-    pub sector: Option<String>,
-    pub city: Option<String>,
-    pub phone: Option<String>,
-    pub email: Option<String>,
-    pub owner_id: Option<i64>,
-    pub tags: Vec<String>,
-    pub notes: Option<String>,
-}
-
-/// The contact a conversion would create.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ContactPreview {
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub title: Option<String>,
-    pub email: Option<String>,
-    /// Landlines go here…
-    pub phone: Option<String>,
-    /// …Turkish mobile numbers (05xx) here.
-    pub mobile: Option<String>,
-    pub owner_id: Option<i64>,
-    pub tags: Vec<String>,
-    pub notes: Option<String>,
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ConvertPreview {
     pub lead_id: i64,
@@ -145,10 +119,12 @@ pub struct ConvertPreview {
     /// Existing accounts the lead may already be (most certain first); convert with
     /// `account_id` to attach to one.
     pub matches: Vec<DuplicateOut>,
-    /// The account that would be created.
-    pub account: AccountPreview,
+    /// The account that would be created: its fields as `GET /api/v1/accounts/{id}` names them.
+    #[schema(value_type = Object)]
+    pub account: Value,
     /// The contact that would be created; `null` when the lead names no person.
-    pub contact: Option<ContactPreview>,
+    #[schema(value_type = Option<Object>)]
+    pub contact: Option<Value>,
 }
 
 #[utoipa::path(get, path = "/api/v1/leads/{id}/convert", params(("id" = i64, Path)),
@@ -159,17 +135,20 @@ async fn preview(
     ApiUser(a): ApiUser,
     Path(id): Path<i64>,
 ) -> Result<Json<ConvertPreview>, ApiError> {
-    let lead = app_leads::get(&s.app, &a, id).await?;
-    if lead.status() == LeadStatus::Converted {
+    let lead = records::get::<Leads>(&s.app, &a, id).await?;
+    if lead.text("status") == Some(LeadStatus::Converted.as_str()) {
         return Err(kervan_app::AppError::field("status", "already_converted").into());
     }
     let matches = conversion::matches(&s.app, &a, id).await?;
-    let ad = conversion::account_draft(&lead);
-    // The contact's account id is not known before the conversion; 0 is a placeholder.
-    let cd = conversion::contact_draft(&lead, 0);
+    let account = records::values_for::<Accounts>(&conversion::account_inputs(&lead))?;
+    // The contact's account id is not known before the conversion; 0 stands for it.
+    let contact = match conversion::contact_inputs(&lead, 0) {
+        Some(i) => Some(records::values_for::<Contacts>(&i)?),
+        None => None,
+    };
     Ok(Json(ConvertPreview {
         lead_id: id,
-        version: lead.row.version,
+        version: lead.version,
         matches: matches
             .into_iter()
             .map(|d| DuplicateOut {
@@ -179,28 +158,8 @@ async fn preview(
                 field: d.field,
             })
             .collect(),
-        account: AccountPreview {
-            kind: ad.kind,
-            name: ad.name,
-            sector: ad.sector,
-            city: ad.city,
-            phone: ad.phone,
-            email: ad.email,
-            owner_id: ad.owner_id,
-            tags: ad.tags,
-            notes: ad.notes,
-        },
-        contact: cd.map(|c| ContactPreview {
-            first_name: c.first_name,
-            last_name: c.last_name,
-            title: c.title,
-            email: c.email,
-            phone: c.phone,
-            mobile: c.mobile,
-            owner_id: c.owner_id,
-            tags: c.tags,
-            notes: c.notes,
-        }),
+        account: values_json(&kervan_core::accounts::KIND, &account.0, &[]),
+        contact: contact.map(|c| values_json(&kervan_core::contacts::KIND, &c.0, &["account_id"])),
     }))
 }
 
@@ -299,15 +258,7 @@ async fn conversion_by_source(
 #[derive(OpenApi)]
 #[openapi(
     paths(convert, preview, conversion_by_source),
-    components(schemas(
-        ConvertIn,
-        ConvertOut,
-        ConvertPreview,
-        AccountPreview,
-        ContactPreview,
-        SourceRate,
-        ConversionReport
-    ))
+    components(schemas(ConvertIn, ConvertOut, ConvertPreview, SourceRate, ConversionReport))
 )]
 pub(super) struct Doc;
 

@@ -15,8 +15,6 @@ use utoipa::{OpenApi, ToSchema};
 use kervan_app::error::Duplicate;
 use kervan_app::{Actor, AppError, auth as app_auth, search};
 use kervan_core::FieldErrors;
-use kervan_core::time::rfc3339;
-use kervan_store::audit::AuditRow;
 
 use crate::AppState;
 use crate::i18n::{I18n, Lang};
@@ -24,12 +22,7 @@ use crate::i18n::{I18n, Lang};
 mod accounts;
 mod contacts;
 mod conversion;
-mod leads;
 mod notifications;
-
-pub use accounts::{AccountIn, AccountOut};
-pub use contacts::{ContactIn, ContactOut};
-pub use leads::{LeadIn, LeadList, LeadOut};
 
 pub fn router(state: AppState) -> Router<AppState> {
     let max_body = state.web.max_body;
@@ -37,9 +30,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/me", get(me))
         .merge(notifications::routes())
+        .merge(crate::kit::api::routes::<kervan_app::leads::Leads>())
+        .merge(crate::kit::api::routes::<kervan_app::accounts::Accounts>())
+        .merge(crate::kit::api::routes::<kervan_app::contacts::Contacts>())
         .merge(crate::kit::api::routes::<kervan_app::products::Products>())
         .merge(crate::kit::api::shared_routes())
-        .merge(leads::routes())
         .merge(conversion::routes())
         .merge(accounts::routes())
         .merge(contacts::routes())
@@ -342,39 +337,6 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<
     }
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct HistoryEntry {
-    pub at: String,
-    pub user_id: Option<i64>,
-    pub user_name: Option<String>,
-    pub field: String,
-    pub old: Option<String>,
-    pub new: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct HistoryList {
-    pub items: Vec<HistoryEntry>,
-}
-
-impl HistoryList {
-    fn from_rows(rows: Vec<AuditRow>) -> HistoryList {
-        HistoryList {
-            items: rows
-                .into_iter()
-                .map(|h| HistoryEntry {
-                    at: rfc3339(h.at),
-                    user_id: h.user_id,
-                    user_name: h.user_name,
-                    field: h.field,
-                    old: h.old,
-                    new: h.new,
-                })
-                .collect(),
-        }
-    }
-}
-
 /// A duplicate candidate in a 409 problem's `duplicates`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DuplicateOut {
@@ -392,38 +354,6 @@ pub(crate) fn patch_text(e: &mut FieldErrors, key: &str, v: &Value) -> Option<Op
     match v {
         Value::Null => Some(None),
         Value::String(s) => Some(Some(s.clone())),
-        _ => {
-            e.add(key, "invalid_type");
-            None
-        }
-    }
-}
-
-/// An id field of a patch (`owner_id`, `parent_id` …): an integer or `null`.
-pub(crate) fn patch_id(e: &mut FieldErrors, key: &str, v: &Value) -> Option<Option<i64>> {
-    match v {
-        Value::Null => Some(None),
-        _ => match v.as_i64() {
-            Some(n) => Some(Some(n)),
-            None => {
-                e.add(key, "invalid_type");
-                None
-            }
-        },
-    }
-}
-
-/// The tags of a patch: an array of strings; `null` clears them.
-pub(crate) fn patch_tags(e: &mut FieldErrors, key: &str, v: &Value) -> Option<Vec<String>> {
-    match v {
-        Value::Null => Some(vec![]),
-        Value::Array(items) => {
-            let tags: Option<Vec<String>> = items.iter().map(|x| x.as_str().map(str::to_string)).collect();
-            if tags.is_none() {
-                e.add(key, "invalid_type");
-            }
-            tags
-        }
         _ => {
             e.add(key, "invalid_type");
             None
@@ -455,11 +385,6 @@ pub(crate) fn amount_out(kurus: i64) -> String {
     format!("{sign}{}.{:02}", abs / 100, abs % 100)
 }
 
-/// Whether a query-string flag is on (`1`, `true`, `on`, `yes`).
-pub(crate) fn truthy(s: &str) -> bool {
-    matches!(s.trim(), "1" | "true" | "on" | "yes")
-}
-
 /// Reads the body of a PATCH as a JSON object.
 pub(crate) fn object(body: Value) -> Result<Map<String, Value>, ApiError> {
     match body {
@@ -468,19 +393,9 @@ pub(crate) fn object(body: Value) -> Result<Map<String, Value>, ApiError> {
     }
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-pub(crate) struct DeleteParams {
-    /// `true`: delete for good (admins only); otherwise archive.
-    #[serde(default)]
-    pub(crate) hard: Option<String>,
-    /// The version read last; defaults to the current one.
-    #[serde(default)]
-    pub(crate) version: Option<i64>,
-}
-
 #[derive(Serialize, ToSchema)]
 pub struct SearchHit {
-    /// `lead`, `account` or `contact`
+    /// `lead`, `account`, `contact` or `product`
     pub kind: String,
     pub id: i64,
     pub name: String,
@@ -491,12 +406,13 @@ pub struct SearchHit {
 
 /// Hits per kind, newest first, at most 20 each. `items` holds the leads (as before accounts and
 /// contacts existed, so older clients keep working).
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, ToSchema, Default)]
 pub struct SearchList {
     /// Leads.
     pub items: Vec<SearchHit>,
     pub accounts: Vec<SearchHit>,
     pub contacts: Vec<SearchHit>,
+    pub products: Vec<SearchHit>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -536,57 +452,39 @@ async fn search_all(
         e.add_with("q", "too_long", 200);
         return Err(e.into());
     }
-    let res = search::global(&s.app, &a, &p.q, 20).await?;
-    let detail = |parts: Vec<Option<String>>| parts.into_iter().flatten().collect::<Vec<_>>().join(" · ");
-    let items = res
-        .leads
-        .iter()
-        .map(|l| SearchHit {
-            kind: "lead".into(),
-            id: l.row.id,
-            name: l.name(),
-            detail: detail(vec![l.row.company.clone(), l.row.phone.clone(), l.row.city.clone()]),
-            url: format!("/leads/{}", l.row.id),
-        })
-        .collect();
-    let accounts = res
-        .accounts
-        .iter()
-        .map(|x| SearchHit {
-            kind: "account".into(),
-            id: x.row.id,
-            name: x.row.name.clone(),
-            detail: detail(vec![x.row.phone.clone(), x.row.email.clone(), x.row.city.clone()]),
-            url: format!("/accounts/{}", x.row.id),
-        })
-        .collect();
-    let contacts = res
-        .contacts
-        .iter()
-        .map(|x| SearchHit {
-            kind: "contact".into(),
-            id: x.row.id,
-            name: x.name(),
-            detail: detail(vec![
-                x.row.account_name.clone(),
-                x.row.mobile.clone().or(x.row.phone.clone()),
-                x.row.email.clone(),
-            ]),
-            url: format!("/contacts/{}", x.row.id),
-        })
-        .collect();
-    Ok(Json(SearchList {
-        items,
-        accounts,
-        contacts,
-    }))
+    let groups = search::global(&s.app, &a, &p.q, 20).await?;
+    let names: crate::kit::Names = kervan_app::users::names(&s.app).await?.into_iter().collect();
+    let t = I18n::new(Lang::Tr);
+    let mut out = SearchList::default();
+    for section in crate::search::sections(&t, groups, &names) {
+        let entity = kervan_core::kinds::by_key(section.key).map_or("", |k| k.entity);
+        let hits = section
+            .hits
+            .into_iter()
+            .map(|h| SearchHit {
+                kind: entity.into(),
+                id: h.id,
+                name: h.name,
+                detail: h.detail,
+                url: h.href,
+            })
+            .collect();
+        match section.key {
+            "leads" => out.items = hits,
+            "accounts" => out.accounts = hits,
+            "contacts" => out.contacts = hits,
+            "products" => out.products = hits,
+            _ => {}
+        }
+    }
+    Ok(Json(out))
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Kervan API", description = "Kervan CRM JSON API. Authenticate with `Authorization: Bearer <token>` (`kervan token create`). Errors are RFC 9457 problem+json."),
-    paths(me, leads::list_leads, leads::create_lead, leads::get_lead, leads::patch_lead, leads::delete_lead, leads::restore_lead, leads::lead_history, search_all),
-    components(schemas(LeadOut, LeadIn, LeadList, HistoryEntry, HistoryList, SearchHit, SearchList, Me, DuplicateOut)),
+    paths(me, search_all),
+    components(schemas(SearchHit, SearchList, Me, DuplicateOut)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -631,7 +529,7 @@ mod tests {
 
     #[test]
     fn openapi_is_3_1_and_lists_leads() {
-        let doc = serde_json::to_value(document()).unwrap();
+        let doc = document_json();
         assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
         assert!(doc["paths"]["/api/v1/leads"]["get"].is_object());
     }

@@ -38,6 +38,11 @@ pub fn routes<K: KitPages>() -> Router<AppState> {
         )
         .route(&format!("/api/v1/{k}/{{id}}/restore"), post(restore::<K>))
         .route(&format!("/api/v1/{k}/{{id}}/history"), get(history::<K>))
+        .merge(if K::KIND.merge {
+            Router::new().route(&format!("/api/v1/{k}/{{id}}/merge"), post(merge::<K>))
+        } else {
+            Router::new()
+        })
 }
 
 /// The meta endpoint, custom field definitions and saved views (kind-agnostic).
@@ -75,6 +80,24 @@ pub fn json_of(v: &Value) -> Json_ {
         Value::DateTime(ms) => json!(rfc3339(*ms)),
         other => json!(other.canonical()),
     }
+}
+
+/// The values of a record not stored yet (a conversion's preview): each set field by its key,
+/// tags always (an empty list when none); `skip` leaves keys out.
+pub fn values_json(kind: &Kind, values: &kervan_core::record::Values, skip: &[&str]) -> Json_ {
+    let mut o = Map::new();
+    for f in kind.fields.iter().filter(|f| !skip.contains(&f.key)) {
+        match values.get(f.key) {
+            Some(v) => {
+                o.insert(f.key.to_string(), json_of(v));
+            }
+            None if f.ty == FieldType::Tags => {
+                o.insert(f.key.to_string(), json!([]));
+            }
+            None => {}
+        }
+    }
+    Json_::Object(o)
 }
 
 /// A record as the API returns it.
@@ -138,9 +161,12 @@ fn inputs_of(kind: &Kind, body: Json_, need_version: bool) -> Result<(Inputs, bo
                 Json_::Null => {}
                 _ => e.add("custom", "invalid_type"),
             },
+            _ if kind.field(&k).is_some_and(|f| f.writable && !json_fits(f.ty, &v)) => e.add(&k, "invalid_type"),
             _ if kind.field(&k).is_some_and(|f| f.writable) => {
                 inputs.fields.insert(k, Input::from_json(&v));
             }
+            // What a read returned and a client may send back unchanged.
+            _ if read_only(kind, &k) => {}
             _ => e.add(&k, "unknown_field"),
         }
     }
@@ -152,6 +178,32 @@ fn inputs_of(kind: &Kind, body: Json_, need_version: bool) -> Result<(Inputs, bo
     } else {
         Err(e.into())
     }
+}
+
+/// Whether a JSON value has a shape the field takes. Forms send everything as text, JSON has
+/// types: an id is a number and a list is an array (`"1"` or `"a"` there is a client's mistake to
+/// name, not to guess at); `null` clears any field.
+fn json_fits(ty: FieldType, v: &Json_) -> bool {
+    match ty {
+        _ if v.is_null() => true,
+        FieldType::User | FieldType::Reference => v.is_i64(),
+        FieldType::Tags | FieldType::MultiChoice => v.is_array(),
+        FieldType::Bool => v.is_boolean(),
+        FieldType::Money | FieldType::Number | FieldType::Percent => v.is_number() || v.is_string(),
+        _ => v.is_string(),
+    }
+}
+
+/// Keys of a record as read that no one writes: the bookkeeping, system fields (`converted_at`),
+/// the names shown beside owners and references.
+fn read_only(kind: &Kind, key: &str) -> bool {
+    const BOOKKEEPING: &[&str] = &["id", "name", "owner_name", "archived_at", "created_at", "updated_at"];
+    BOOKKEEPING.contains(&key)
+        || kind.field(key).is_some()
+        || key
+            .strip_suffix("_name")
+            .and_then(|base| kind.field(&format!("{base}_id")))
+            .is_some_and(|f| f.ty == FieldType::Reference)
 }
 
 fn similar(kind: &'static Kind) -> impl Fn(AppError) -> ApiError {
@@ -299,6 +351,70 @@ async fn history<K: KitPages>(
 ) -> Result<Json<Json_>, ApiError> {
     let rows = app_records::history::<K>(&s.app, &a, id, 1000).await?;
     Ok(Json(json!({"items": app_records::history_json(&rows)})))
+}
+
+/// A merge into record `id` (the survivor): `{merged_id, version, merged_version, take?: [keys],
+/// fields?: {…}}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MergeIn {
+    merged_id: i64,
+    version: i64,
+    merged_version: i64,
+    /// Fields (`custom.KEY` for custom ones) the survivor takes from the merged record; the others
+    /// keep the survivor's value, or take the merged record's where the survivor has none.
+    #[serde(default)]
+    take: Option<Vec<String>>,
+    /// Values for the survivor, like a PATCH body without `version`.
+    #[serde(default)]
+    fields: Option<Map<String, Json_>>,
+}
+
+async fn merge<K: KitPages>(
+    State(s): State<AppState>,
+    ApiUser(a): ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<MergeIn>,
+) -> Result<Json<Json_>, ApiError> {
+    let kind = K::KIND;
+    // Someone else's record is 404 before anything about the body is said; a merged record the
+    // caller cannot see is a wrong choice of the body.
+    app_records::get::<K>(&s.app, &a, id).await?;
+    app_records::get::<K>(&s.app, &a, b.merged_id)
+        .await
+        .map_err(|e| match e {
+            AppError::NotFound => AppError::field("merged_id", "invalid_choice"),
+            other => other,
+        })?;
+    let take = b.take.unwrap_or_default();
+    let mut e = FieldErrors::new();
+    let defs = defs_of(&s, kind).await?;
+    for key in &take {
+        let known = match key.strip_prefix("custom.") {
+            Some(ck) => defs.iter().any(|d| d.key == ck),
+            None => kind.field(key).is_some_and(|f| f.writable),
+        };
+        if !known {
+            e.add(&format!("take.{key}"), "unknown_field");
+        }
+    }
+    if !e.is_empty() {
+        return Err(e.into());
+    }
+    let overrides = match b.fields {
+        Some(f) => inputs_of(kind, Json_::Object(f), false)?.0,
+        None => Inputs::default(),
+    };
+    app_records::merge::<K>(
+        &s.app,
+        &a,
+        (id, b.version),
+        (b.merged_id, b.merged_version),
+        &take,
+        &overrides,
+    )
+    .await?;
+    Ok(Json(one::<K>(&s, &a, id).await?))
 }
 
 // ---- meta and custom fields ----------------------------------------------------------------

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
@@ -27,7 +28,8 @@ use crate::tabs::{self, Panel, Tab, TabSpec};
 /// The text of a toast the card or list was sent with (`?ok=saved`); unknown keys show nothing,
 /// so the query string is never a place to inject text.
 pub fn toast_text(t: &I18n, kind: &Kind, key: &str) -> Option<String> {
-    const KNOWN: &[&str] = &[
+    // What the kit reports for every kind; a module may word it its own way.
+    const KIT: &[&str] = &[
         "created",
         "saved",
         "archived",
@@ -36,11 +38,17 @@ pub fn toast_text(t: &I18n, kind: &Kind, key: &str) -> Option<String> {
         "status",
         "converted",
         "merged",
+        "view",
+        "view-deleted",
     ];
-    match key {
-        "view" | "view-deleted" | "password" | "user-saved" => Some(t.t(&format!("toast-{key}"))),
-        k if KNOWN.contains(&k) => Some(t.t(&format!("{}-toast-{k}", kind.entity))),
-        _ => None,
+    let own = format!("{}-toast-{key}", kind.entity);
+    let shown = |k: &str| key.chars().all(|c| c.is_ascii_lowercase() || c == '-') && t.has(k);
+    if shown(&own) {
+        Some(t.t(&own))
+    } else if KIT.contains(&key) {
+        Some(t.t(&format!("toast-{key}")))
+    } else {
+        None
     }
 }
 
@@ -147,10 +155,14 @@ fn general(c: &Card) -> Panel<'_> {
             .filter(|f| f.ty == kervan_core::record::FieldType::LongText)
             .map(|f| f.key)
             .collect();
-        let facts: Vec<Fact> = facts(c, false)
+        let mut facts: Vec<Fact> = facts(c, false)
             .into_iter()
             .filter(|f| !long.contains(&f.key.as_str()) && f.key != "tags")
             .collect();
+        // The module's own facts go before the bookkeeping dates at the end.
+        let at = facts.len().saturating_sub(2);
+        let extra = (c.general_extra)(c).await?;
+        facts.splice(at..at, extra);
         let notes = long
             .iter()
             .filter_map(|k| c.rec.text(k).map(|v| (label(&c.t, c.kind, k), v.to_string())))
@@ -171,6 +183,19 @@ fn general(c: &Card) -> Panel<'_> {
     })
 }
 
+/// A history value naming a record as `#12 Name (…)`: a link to it.
+pub fn reference_shown(v: &str, kind: &str) -> Shown {
+    let id = v
+        .strip_prefix('#')
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse::<i64>().ok());
+    Shown {
+        text: v.to_string(),
+        href: id.map(|i| format!("/{kind}/{i}")),
+        look: super::display::Look::Plain,
+    }
+}
+
 /// One history entry as the Geçmiş tab shows it.
 pub struct HistoryRow {
     pub when: String,
@@ -185,6 +210,12 @@ pub struct HistoryRow {
 /// A stored history value shown as its field shows values.
 fn history_value(c: &HistoryCtx<'_>, field: &str, v: Option<&str>) -> Shown {
     let Some(v) = v else { return Shown::plain("—".into()) };
+    if let Some(s) = (c.extra)(&c.t, field, v) {
+        return s;
+    }
+    if matches!(field, "merged_from" | "merged_into") {
+        return reference_shown(v, c.kind.key);
+    }
     if let Some(ck) = field.strip_prefix("custom.")
         && let Some(d) = c.defs.iter().find(|d| d.key == ck)
         && let Some(val) = from_canonical(d.ty, v)
@@ -221,6 +252,8 @@ fn history_value(c: &HistoryCtx<'_>, field: &str, v: Option<&str>) -> Shown {
 struct HistoryCtx<'a> {
     t: I18n,
     kind: &'static Kind,
+    /// The module's own events (see [`KitPages::history_value`]).
+    extra: fn(&I18n, &str, &str) -> Option<Shown>,
     defs: &'a [CustomDef],
     names: &'a Names,
     refs: HashMap<(&'static str, i64), String>,
@@ -295,22 +328,42 @@ fn history(c: &Card) -> Panel<'_> {
             .map_err(AppError::from)?;
         // Names of the records references pointed at, for the rows that mention them.
         let mut refs = HashMap::new();
+        let mut mentioned: Vec<(String, String)> = Vec::new();
         for h in &rows {
-            let Some(f) = c.kind.field(&h.field).filter(|f| !f.refers.is_empty()) else {
-                continue;
-            };
-            for v in [&h.old, &h.new].into_iter().flatten() {
-                if let (Ok(id), Some(target)) = (v.parse::<i64>(), kervan_app::registry::entry(f.refers))
-                    && !refs.contains_key(&(f.refers, id))
-                    && let Ok(r) = app_records::load_for(&app.db.conn, &c.actor, target.kind, id, Action::View).await
-                {
-                    refs.insert((f.refers, id), (target.name)(&r.values));
-                }
+            if h.field == "created" {
+                // The initial values of a creation, held as one JSON object.
+                let initial: serde_json::Map<String, serde_json::Value> = h
+                    .new
+                    .as_deref()
+                    .and_then(|n| serde_json::from_str(n).ok())
+                    .unwrap_or_default();
+                mentioned.extend(
+                    initial
+                        .iter()
+                        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))),
+                );
+            } else {
+                mentioned.extend(
+                    [&h.old, &h.new]
+                        .into_iter()
+                        .flatten()
+                        .map(|v| (h.field.clone(), v.clone())),
+                );
+            }
+        }
+        for (field, v) in &mentioned {
+            if let Some(f) = c.kind.field(field).filter(|f| !f.refers.is_empty())
+                && let (Ok(id), Some(target)) = (v.parse::<i64>(), kervan_app::registry::entry(f.refers))
+                && !refs.contains_key(&(f.refers, id))
+                && let Ok(r) = app_records::load_for(&app.db.conn, &c.actor, target.kind, id, Action::View).await
+            {
+                refs.insert((f.refers, id), (target.name)(&r.values));
             }
         }
         let ctx = HistoryCtx {
             t: c.t,
             kind: c.kind,
+            extra: c.history_extra,
             defs: &c.defs,
             names: &c.names,
             refs,
@@ -349,6 +402,19 @@ pub async fn page<K: KitPages>(
     Path(id): Path<i64>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
+    render::<K>(&state, &session, id, q, None, StatusCode::OK).await
+}
+
+/// The card with the tab of `query` open, and a tab's failed form (shown with `status`).
+pub async fn render<K: KitPages>(
+    state: &AppState,
+    session: &Session,
+    id: i64,
+    q: HashMap<String, String>,
+    form: Option<Box<dyn std::any::Any + Send + Sync>>,
+    code: StatusCode,
+) -> Result<Response, PageError> {
+    let state = state.clone();
     let kind = K::KIND;
     let t = session.t;
     let c = &state.app.db.conn;
@@ -365,9 +431,13 @@ pub async fn page<K: KitPages>(
         defs,
         names,
         query: q.clone(),
+        form,
+        history_extra: K::history_value,
+        general_extra: K::general_extra,
     };
     let mut specs = kit_tabs();
     specs.extend(K::tabs());
+    specs.extend(super::registry::tabs_for(kind.key));
     let base = card.base();
     let (tab_bar, active) = tabs::pick(&t, &specs, &card, &base, q.get("tab").map(String::as_str));
     let panel = match active {
@@ -406,7 +476,10 @@ pub async fn page<K: KitPages>(
         archived: rec.is_archived(),
         owner,
         key_facts: facts(&card, true),
-        actions: K::actions(&card),
+        actions: K::actions(&card)
+            .into_iter()
+            .chain(card.kind.merge.then(|| super::merge::action(&card)).flatten())
+            .collect(),
         can_edit,
         can_archive: card.can(Action::Delete),
         can_delete: session.actor.is_admin(),
@@ -414,7 +487,7 @@ pub async fn page<K: KitPages>(
         tabs: tab_bar,
         panel,
     };
-    Ok(html(&page)?.into_response())
+    Ok((code, html(&page)?).into_response())
 }
 
 #[derive(Deserialize)]

@@ -35,6 +35,8 @@ pub enum Look {
     Person(String),
     /// Several lines kept as typed.
     Long,
+    /// Several records, each a link: `(href, text)`.
+    Links(Vec<(String, String)>),
     Mail,
 }
 
@@ -47,7 +49,9 @@ impl Shown {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.text.is_empty() && !matches!(&self.look, Look::Tags(t) if !t.is_empty())
+        self.text.is_empty()
+            && !matches!(&self.look, Look::Tags(t) if !t.is_empty())
+            && !matches!(&self.look, Look::Links(l) if !l.is_empty())
     }
 }
 
@@ -198,4 +202,19 @@ pub fn from_canonical(ty: FieldType, s: &str) -> Option<Value> {
             parse_value(&f, &[], &Input::Text(s.to_string())).ok().flatten()
         }
     }
+}
+
+/// The non-empty values of a record that is not stored yet (what a conversion will create), as
+/// (label, value) in declaration order; `skip` leaves keys out.
+pub fn preview(t: &I18n, kind: &Kind, values: &Values, names: &Names, skip: &[&str]) -> Vec<(String, Shown)> {
+    let refs = HashMap::new();
+    kind.fields
+        .iter()
+        .filter(|f| !skip.contains(&f.key))
+        .filter_map(|f| {
+            let v = values.get(f.key)?;
+            let shown = show(t, kind, f, v, values, &refs, names);
+            (!shown.is_empty()).then(|| (t.t(&kind.label_id(f.key)), shown))
+        })
+        .collect()
 }

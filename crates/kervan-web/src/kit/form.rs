@@ -195,7 +195,15 @@ struct Ctx<'a> {
     refs: &'a BTreeMap<String, String>,
     /// Whether an option may be picked on the form (see [`KitPages::form_option`]).
     allowed: fn(&str, &str) -> bool,
+    /// The records a reference may point at, when the module names them (see
+    /// [`KitPages::ref_choices`]).
+    ref_choices: RefChoicesFn,
+    /// The record being edited.
+    id: Option<i64>,
 }
+
+type RefChoicesFn =
+    for<'b> fn(&'b AppState, &'b Session, &'static str, &'b Posted, Option<i64>) -> super::RefChoices<'b>;
 
 async fn field_view(c: &Ctx<'_>, f: &Field, p: &Posted) -> Result<FieldView, PageError> {
     let t = c.session.t;
@@ -228,7 +236,17 @@ async fn field_view(c: &Ctx<'_>, f: &Field, p: &Posted) -> Result<FieldView, Pag
         }
         _ => vec![],
     };
-    if f.ty == FieldType::Choice && !f.required {
+    let mut widget = widget(f.ty);
+    if f.ty == FieldType::Reference
+        && let Some(choices) = (c.ref_choices)(c.state, c.session, f.key, p, c.id).await?
+    {
+        widget = "select";
+        options = choices
+            .into_iter()
+            .map(|(id, name)| (id.to_string(), name, id.to_string() == value))
+            .collect();
+    }
+    if (f.ty == FieldType::Choice || widget == "select" && f.ty == FieldType::Reference) && !f.required {
         options.insert(0, (String::new(), t.t("form-choose"), value.is_empty()));
     }
     let suggest = match f.suggest {
@@ -255,7 +273,7 @@ async fn field_view(c: &Ctx<'_>, f: &Field, p: &Posted) -> Result<FieldView, Pag
         name: f.key.to_string(),
         id: f.key.to_string(),
         label: label(&t, kind, f.key),
-        widget: widget(f.ty),
+        widget,
         values: p.all(f.key),
         value,
         options,
@@ -379,6 +397,8 @@ pub async fn render<K: KitPages>(
         candidates: &trouble.candidates,
         refs,
         allowed: K::form_option,
+        ref_choices: K::ref_choices,
+        id,
     };
     let mut sections: Vec<SectionView> = Vec::new();
     for (title, hint) in kind.sections {
@@ -449,7 +469,10 @@ pub async fn render<K: KitPages>(
                 }
             } else {
                 DupView {
-                    text: t.t(&format!("dup-same-{}", d.field)),
+                    text: t.t_or(
+                        &format!("{}-dup-{}", kind.entity, d.field),
+                        &format!("dup-same-{}", d.field),
+                    ),
                     href: Some(format!("/{}/{}", kind.key, d.id)),
                     name: d.name.clone(),
                     owner: d.owner_name.clone(),
@@ -490,7 +513,9 @@ pub async fn new_page<K: KitPages>(State(state): State<AppState>, session: Sessi
     let mut p = Posted::default();
     for f in kind.writable() {
         let v = pairs.iter().find(|(k, _)| k == f.key).map(|(_, v)| v.clone());
-        let v = v.or_else(|| f.default.map(str::to_string)).unwrap_or_default();
+        let v = v
+            .or_else(|| f.default.or(f.initial).map(str::to_string))
+            .unwrap_or_default();
         p.0.insert(f.key.to_string(), vec![v]);
     }
     if kind.owned {
@@ -565,6 +590,15 @@ async fn inputs_of(
     let mut inputs = Inputs::default();
     let mut trouble = Trouble::default();
     for f in kind.writable() {
+        // A field the form hides for the current choice (a VKN of an individual) is not the
+        // person's input: it is cleared, whatever a browser without JavaScript still sent.
+        if let Some((dep, shown)) = f.shown_when
+            && p.has(dep)
+            && !shown.contains(&p.one(dep).as_str())
+        {
+            inputs.fields.insert(f.key.to_string(), Input::Null);
+            continue;
+        }
         if f.ty == FieldType::Reference {
             let id = p.one(f.key);
             let name_key = format!("{}__name", f.key);
@@ -594,9 +628,10 @@ async fn inputs_of(
                     let pick = if exact.len() == 1 { exact[0] } else { &found[0] };
                     inputs.fields.insert(f.key.to_string(), Input::Text(pick.0.to_string()));
                 }
-                (0, _) => trouble.errors.add(f.key, "ref_not_found"),
+                // The message names what was looked for ("müşteri", "kişi").
+                (0, _) => trouble.errors.add_with(f.key, "ref_not_found", f.refers),
                 _ => {
-                    trouble.errors.add(f.key, "ref_ambiguous");
+                    trouble.errors.add_with(f.key, "ref_ambiguous", f.refers);
                     trouble.candidates.insert(
                         f.key.to_string(),
                         found.into_iter().map(|(i, n)| (i.to_string(), n, false)).collect(),

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
 use kervan_app::AppError;
-use kervan_app::bulk_kit::{self as app_bulk, MAX_IDS, Outcome};
+use kervan_app::bulk::{self as app_bulk, MAX_IDS, Outcome};
 use kervan_app::lists::{self, custom_filter_ready, custom_sortable, encode_cursor, filter_param};
 use kervan_app::records::{self as app_records, Record, SortPick};
 use kervan_app::{users as app_users, views as app_views};
@@ -502,14 +502,8 @@ pub async fn render<K: KitPages>(
     let get = |k: &str| spec.filters.get(k).cloned().unwrap_or_default();
     let more_open =
         more.iter().any(|f| !f.value.is_empty()) || spec.filters.contains_key("archived") || get("created") == "custom";
-    let back = format!(
-        "{path}{}",
-        if base.is_empty() {
-            String::new()
-        } else {
-            format!("?{}", query_string(&base))
-        }
-    );
+    // The list as the person sees it now (filters, sort, view), without paging or toasts.
+    let back = safe_back(url, &path);
     let views = app_views::list(app, &session.actor, kind.key)
         .await?
         .into_iter()
@@ -531,7 +525,7 @@ pub async fn render<K: KitPages>(
         pick.push((k.clone(), column_label(&t, kind, &live, k), false));
     }
     let mut shell = session.shell(text(&t, kind, "title"));
-    shell.toast = crate::bulk::toast(&t, url).or_else(|| {
+    shell.toast = bulk_toast(&t, url).or_else(|| {
         query_pairs(url)
             .into_iter()
             .find(|(k, _)| k == "ok")
@@ -606,6 +600,37 @@ fn refusal(t: &I18n, code: &str, n: usize) -> String {
         "lost" => t.t("bulk-err-lost"),
         _ => t.t("bulk-err-action"),
     }
+}
+
+/// The toast for `?ok=bulk&n=…` on a list ("12 records updated, 2 records skipped (…)" in English). Only
+/// numbers are read from the query, so the text cannot be injected.
+fn bulk_toast(t: &I18n, path: &str) -> Option<String> {
+    let (_, query) = path.split_once('?')?;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).ok()?;
+    let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+    if get("ok") != Some("bulk") {
+        return None;
+    }
+    // Counts of one request: never more than the cap, whatever the URL says.
+    let num = |k: &str| {
+        get(k)
+            .and_then(|v| v.parse::<u32>().ok())
+            .map_or(0, |n| i64::from(n).min(MAX_IDS as i64))
+    };
+    let mut text = t.t_nums("bulk-toast", &[("n", num("n")), ("skipped", num("skipped"))]);
+    let why: Vec<String> = [
+        ("nf", "bulk-why-not-found"),
+        ("inv", "bulk-why-invalid"),
+        ("cf", "bulk-why-conflict"),
+    ]
+    .iter()
+    .filter(|(k, _)| num(k) > 0)
+    .map(|(k, key)| t.t_nums(key, &[("n", num(k))]))
+    .collect();
+    if !why.is_empty() {
+        text = format!("{text} ({})", why.join(", "));
+    }
+    Some(text)
 }
 
 /// The list URL with the toast of an outcome.

@@ -37,7 +37,9 @@ pub mod card;
 pub mod display;
 pub mod form;
 pub mod list;
+pub mod merge;
 pub mod openapi;
+pub mod registry;
 
 pub use display::Names;
 
@@ -53,7 +55,18 @@ pub struct Card {
     pub names: Names,
     /// The card's query (`tab`, `ok` …).
     pub query: HashMap<String, String>,
+    /// A tab's form that failed, to show again with the typed values and the messages; each tab
+    /// downcasts to its own type and ignores the others.
+    pub form: Option<Box<dyn std::any::Any + Send + Sync>>,
+    /// The module's way of showing its own history events.
+    pub history_extra: fn(&I18n, &str, &str) -> Option<display::Shown>,
+    /// Facts the module adds to Genel (see [`KitPages::general_extra`]).
+    pub general_extra: for<'a> fn(&'a Card) -> Facts<'a>,
 }
+
+/// What [`KitPages::general_extra`] answers.
+pub type Facts<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<card::Fact>, PageError>> + Send + 'a>>;
 
 impl Card {
     /// The card's own address.
@@ -64,7 +77,16 @@ impl Card {
     pub fn can(&self, action: kervan_core::permissions::Action) -> bool {
         self.actor.can(self.kind.module, action)
     }
+
+    /// Whether the person may change this record and what hangs off it (addresses …).
+    pub fn can_edit(&self) -> bool {
+        self.can(kervan_core::permissions::Action::Edit) && !self.rec.is_archived()
+    }
 }
+
+/// What [`KitPages::ref_choices`] answers: `(id, label)` of each record that may be picked.
+pub type RefChoices<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Option<Vec<(i64, String)>>, PageError>> + Send + 'a>>;
 
 /// A button or link in a card's header.
 pub struct HeaderAction {
@@ -91,6 +113,11 @@ pub trait KitPages: RecordKind {
         Box::pin(async { Ok(String::new()) })
     }
 
+    /// Facts of Genel besides the record's values (a contact's direct reports).
+    fn general_extra(_card: &Card) -> Facts<'_> {
+        Box::pin(async { Ok(vec![]) })
+    }
+
     /// The line under the name in list rows and on the card.
     fn name_sub(_rec: &Record) -> Option<String> {
         None
@@ -112,6 +139,18 @@ pub trait KitPages: RecordKind {
         true
     }
 
+    /// The records a reference field of the form may point at, offered as a choice instead of a
+    /// name to type (a contact's manager among the people of the same customer); `None`: typed.
+    fn ref_choices<'a>(
+        _state: &'a AppState,
+        _session: &'a crate::auth::Session,
+        _field: &'static str,
+        _posted: &'a form::Posted,
+        _id: Option<i64>,
+    ) -> RefChoices<'a> {
+        Box::pin(async { Ok(None) })
+    }
+
     /// May this value be set on many records at once? (A lost lead needs its own reason.)
     fn bulk_allowed(_field: &str, _value: &str) -> bool {
         true
@@ -120,6 +159,12 @@ pub trait KitPages: RecordKind {
     /// Whether the record may be edited at all now (a converted lead stays as it was).
     fn editable(_rec: &Record) -> bool {
         true
+    }
+
+    /// How the history shows a value of an event of the module's own (`address`,
+    /// `converted_lead`); `None`: as the field's values are shown.
+    fn history_value(_t: &I18n, _field: &str, _v: &str) -> Option<display::Shown> {
+        None
     }
 
     /// Fields of the API answer besides the declared ones.
@@ -144,6 +189,11 @@ pub fn pages<K: KitPages>() -> Router<AppState> {
         .route(&format!("/{k}/{{id}}/archive"), post(card::archive_submit::<K>))
         .route(&format!("/{k}/{{id}}/restore"), post(card::restore_submit::<K>))
         .route(&format!("/{k}/{{id}}/delete"), post(card::delete_submit::<K>))
+        .merge(if K::KIND.merge {
+            merge::routes::<K>()
+        } else {
+            Router::new()
+        })
 }
 
 /// Names of all users by id (owners, user fields, history).
@@ -161,5 +211,99 @@ pub fn text(t: &I18n, kind: &Kind, what: &str) -> String {
     match what {
         "title" => t.t(&format!("{}-title", kind.key)),
         other => t.t(&format!("{}-{other}", kind.entity)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use kervan_core::record::{FieldType, ListRole};
+
+    /// The message ids of one language's `.ftl` files, read as written (no fallback to the
+    /// other language can hide a missing one).
+    fn ids(lang: &str) -> BTreeSet<String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("locales")
+            .join(lang);
+        let mut out = BTreeSet::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for line in text.lines() {
+                if let Some((id, _)) = line.split_once(" =")
+                    && !id.is_empty()
+                    && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                {
+                    out.insert(id.to_string());
+                }
+            }
+        }
+        out
+    }
+
+    /// Every text a kind's pages take from the `.ftl` files, by id.
+    fn wanted(kind: &kervan_core::record::Kind) -> Vec<String> {
+        let (e, k) = (kind.entity, kind.key);
+        let mut w: Vec<String> = [
+            format!("{k}-title"),
+            format!("{k}-empty"),
+            format!("{k}-empty-filtered"),
+            format!("{e}-new"),
+            format!("{e}-new-title"),
+            format!("{e}-edit-title"),
+            format!("{e}-search-placeholder"),
+            format!("{e}-col-name"),
+            format!("{e}-field-created_at"),
+            format!("{e}-field-updated_at"),
+            format!("problem-duplicate-{e}"),
+            format!("module-{}", kind.module.as_str()),
+        ]
+        .into();
+        for (heading, hint) in kind.sections {
+            w.push(heading.to_string());
+            if !hint.is_empty() {
+                w.push(hint.to_string());
+            }
+        }
+        for f in kind.fields {
+            w.push(kind.label_id(f.key));
+            if f.ty == FieldType::Choice {
+                w.extend(f.options.iter().map(|o| kind.option_id(f.key, o)));
+            }
+            for id in [f.placeholder, f.hint] {
+                if !id.is_empty() {
+                    w.push(id.to_string());
+                }
+            }
+        }
+        w
+    }
+
+    #[test]
+    fn every_label_of_every_kind_exists_in_turkish_and_english() {
+        for lang in ["tr", "en"] {
+            let have = ids(lang);
+            let mut missing = BTreeSet::new();
+            for kind in kervan_core::kinds::ALL {
+                for id in wanted(kind) {
+                    if !have.contains(&id) {
+                        missing.insert(id);
+                    }
+                }
+            }
+            assert!(missing.is_empty(), "{lang}: missing {missing:?}");
+        }
+    }
+
+    #[test]
+    fn every_kind_lists_and_sorts_something() {
+        for kind in kervan_core::kinds::ALL {
+            assert!(kind.fields.iter().any(|f| f.list == ListRole::Default), "{}", kind.key);
+            assert!(
+                kind.sort(kind.default_sort.trim_start_matches('-')).is_some(),
+                "{}",
+                kind.key
+            );
+        }
     }
 }

@@ -95,15 +95,23 @@ pub fn add_kind(doc: &mut J, kind: &Kind) {
         "version".into(),
         json!({"type": "integer", "format": "int64", "description": "The version read last (409 when stale)."}),
     );
+    let mut in_desc = format!(
+        "A new {}: the fields to write; `custom` holds custom field values.",
+        kind.entity
+    );
+    if kind.fields.iter().any(|f| f.ty == FieldType::Money) {
+        in_desc.push_str(" Amounts are a JSON number or a string, Turkish (`\"1.250.000,50\"`) or with a decimal point (`\"1250000.50\"`).");
+    }
     let schemas = json!({
-        entity.clone(): {"type": "object", "properties": out, "required": ["id", "version"]},
-        format!("{entity}In"): {"type": "object", "properties": create, "required": required_in, "additionalProperties": false},
+        format!("{entity}Out"): {"type": "object", "properties": out, "required": ["id", "version"]},
+        format!("{entity}In"): {"type": "object", "description": in_desc, "properties": create, "required": required_in, "additionalProperties": false},
         format!("{entity}Patch"): {"type": "object", "properties": patch, "required": ["version"], "additionalProperties": false},
         format!("{entity}List"): {"type": "object", "properties": {
-            "items": {"type": "array", "items": {"$ref": format!("#/components/schemas/{entity}")}},
+            "items": {"type": "array", "items": {"$ref": format!("#/components/schemas/{entity}Out")}},
             "next_cursor": {"type": ["string", "null"]}}, "required": ["items", "next_cursor"]},
     });
     let r = |name: &str| json!({"$ref": format!("#/components/schemas/{name}")});
+    let out_ref = r(&format!("{entity}Out"));
     let problem =
         json!({"description": "Problem", "content": {"application/problem+json": {"schema": {"type": "object"}}}});
     let id_param =
@@ -147,15 +155,15 @@ pub fn add_kind(doc: &mut J, kind: &Kind) {
                     "responses": {"200": ok(r(&format!("{entity}List")), None), "401": problem, "422": problem}},
             "post": {"operationId": format!("create_{}", kind.entity), "tags": [k], "security": sec,
                      "requestBody": {"required": true, "content": {"application/json": {"schema": r(&format!("{entity}In"))}}},
-                     "responses": {"201": ok(r(&entity), Some(&links)), "400": problem, "401": problem, "403": problem,
+                     "responses": {"201": ok(out_ref.clone(), Some(&links)), "400": problem, "401": problem, "403": problem,
                                    "409": problem, "413": problem, "415": problem, "422": problem}},
         },
         format!("/api/v1/{k}/{{id}}"): {
             "get": {"operationId": format!("get_{}", kind.entity), "tags": [k], "parameters": [id_param], "security": sec,
-                    "responses": {"200": ok(r(&entity), Some(&links)), "400": problem, "404": problem}},
+                    "responses": {"200": ok(out_ref.clone(), Some(&links)), "400": problem, "404": problem}},
             "patch": {"operationId": format!("patch_{}", kind.entity), "tags": [k], "parameters": [id_param], "security": sec,
                       "requestBody": {"required": true, "content": {"application/json": {"schema": r(&format!("{entity}Patch"))}}},
-                      "responses": {"200": ok(r(&entity), Some(&links)), "400": problem, "404": problem, "409": problem, "422": problem}},
+                      "responses": {"200": ok(out_ref.clone(), Some(&links)), "400": problem, "404": problem, "409": problem, "422": problem}},
             "delete": {"operationId": format!("delete_{}", kind.entity), "tags": [k], "security": sec,
                        "parameters": [id_param,
                            {"name": "hard", "in": "query", "schema": {"type": "boolean"}, "description": "Delete for good (admins); otherwise archive."},
@@ -164,7 +172,7 @@ pub fn add_kind(doc: &mut J, kind: &Kind) {
         },
         format!("/api/v1/{k}/{{id}}/restore"): {
             "post": {"operationId": format!("restore_{}", kind.entity), "tags": [k], "parameters": [id_param], "security": sec,
-                     "responses": {"200": ok(r(&entity), None), "404": problem, "409": problem}},
+                     "responses": {"200": ok(out_ref.clone(), None), "404": problem, "409": problem}},
         },
         format!("/api/v1/{k}/{{id}}/history"): {
             "get": {"operationId": format!("history_{}", kind.entity), "tags": [k], "parameters": [id_param], "security": sec,
@@ -173,6 +181,20 @@ pub fn add_kind(doc: &mut J, kind: &Kind) {
         },
     });
     merge(doc, "paths", paths);
+    if kind.merge {
+        let merge_in = json!({"type": "object", "required": ["merged_id", "version", "merged_version"], "additionalProperties": false,
+            "properties": {
+                "merged_id": {"type": "integer", "format": "int64", "description": "The record that goes away (archived; what points at it moves to this one)."},
+                "version": {"type": "integer", "format": "int64", "description": "This record's version as read."},
+                "merged_version": {"type": "integer", "format": "int64", "description": "The merged record's version as read."},
+                "take": {"type": "array", "items": {"type": "string"}, "description": "Fields (`custom.KEY` for custom ones) taken from the merged record; the others keep this record's value, or the merged one's where this has none."},
+                "fields": {"type": "object", "description": "Values to set on this record, like a PATCH body without `version`."}}});
+        let paths = json!({format!("/api/v1/{k}/{{id}}/merge"): {
+            "post": {"operationId": format!("merge_{}", kind.entity), "tags": [k], "parameters": [id_param], "security": sec,
+                     "requestBody": {"required": true, "content": {"application/json": {"schema": merge_in}}},
+                     "responses": {"200": ok(out_ref.clone(), None), "403": problem, "404": problem, "409": problem, "422": problem}}}});
+        merge(doc, "paths", paths);
+    }
     if let Some(c) = doc.get_mut("components") {
         merge(c, "schemas", schemas);
     }

@@ -1121,12 +1121,15 @@ db_test!(duplicate_check_sees_past_common_names, |t| {
     // "Anadolu …" with that tax number must still be caught.
     let sys = kervan_app::Actor::system();
     for n in 0..230 {
-        let d = kervan_core::accounts::AccountDraft {
-            kind: Some("company".into()),
-            name: Some(format!("Anadolu {n:03} Ticaret")),
-            ..Default::default()
-        };
-        kervan_app::accounts::create(&t.app, &sys, &d, true)
+        let mut d = kervan_core::record::Inputs::default();
+        d.fields
+            .insert("kind".into(), kervan_core::record::Input::Text("company".into()));
+        d.fields.insert(
+            "name".into(),
+            kervan_core::record::Input::Text(format!("Anadolu {n:03} Ticaret")),
+        );
+        let opts = kervan_app::records::WriteOptions { allow_duplicate: true };
+        kervan_app::records::create::<kervan_app::accounts::Accounts>(&t.app, &sys, &d, &opts)
             .await
             .expect("create");
     }

@@ -441,7 +441,7 @@ db_test!(search_finds_leads_accounts_and_contacts, |t| {
     assert_eq!(ids(&json!({"items": s["accounts"]})), vec![id(&acc)]);
     // Another team's rep finds none of it.
     let s = t.get_json(&t.b_token, "/api/v1/search?q=sukru").await;
-    assert_eq!(s, json!({"items": [], "accounts": [], "contacts": []}));
+    assert_eq!(s, json!({"items": [], "accounts": [], "contacts": [], "products": []}));
 });
 
 db_test!(openapi_documents_the_customer_endpoints, |t| {

@@ -82,7 +82,7 @@ db_test!(assigning_an_owner_to_several_leads, |t| {
     // The list offers the checkboxes and Berna among the owners to assign.
     let list = b.page(t, "/leads?sort=name").await;
     assert!(list.contains(&format!("name=\"ids\" value=\"{}\"", ids[0])), "{list}");
-    assert!(list.contains(&format!("value=\"owner:{}\"", t.b_id)), "{list}");
+    assert!(list.contains(&format!("value=\"owner_id:{}\"", t.b_id)), "{list}");
     assert!(list.contains("name=\"back\" value=\"/leads?sort=name\""), "{list}");
 
     let back = "/leads?sort=name&status=new";
@@ -163,7 +163,7 @@ db_test!(archiving_several_accounts_and_assigning_contacts, |t| {
     let m = browser(t, "mehmet@ornek.com.tr").await;
     let list = m.page(t, "/contacts").await;
     let mehmet = list
-        .split("value=\"owner:")
+        .split("value=\"owner_id:")
         .skip(1)
         .find(|s| s.split('<').next().unwrap_or_default().contains("Mehmet Şahin"))
         .and_then(|s| s.split('"').next())
@@ -191,7 +191,7 @@ db_test!(another_teams_lead_in_the_selection_is_skipped, |t| {
     let list = b.page(t, "/leads").await;
     assert!(list.contains("value=\"status:contacted\""), "{list}");
     assert!(!list.contains("value=\"status:lost\""), "{list}");
-    assert!(!list.contains(&format!("value=\"owner:{}\"", t.b_id)), "{list}");
+    assert!(!list.contains(&format!("value=\"owner_id:{}\"", t.b_id)), "{list}");
 
     let r = b
         .bulk(

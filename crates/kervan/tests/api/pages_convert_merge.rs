@@ -234,7 +234,9 @@ db_test!(merge_screen_picks_fields_and_moves_everything, |t| {
         !page.contains("name=\"pick_phone\""),
         "only one side has a phone: no choice, it is kept"
     );
-    assert!(page.contains("İlgili kişiler taşınır: 1"));
+    // What points at the merged record is counted: its person and its address.
+    assert!(page.contains("İlgili Kişiler (Müşteri): 1 kayıt taşınır"), "{page}");
+    assert!(page.contains("Adresler: 1 kayıt taşınır"), "{page}");
     let version = hidden(&page, "version");
     let other_version = hidden(&page, "other_version");
     let with = id(&b).to_string();
