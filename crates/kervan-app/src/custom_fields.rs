@@ -199,6 +199,7 @@ pub async fn create(app: &App, actor: &Actor, kind: &str, input: &FieldInput) ->
     d.id = store::insert(&txn, &d, actor.author(), now).await?;
     enqueue_work(&txn, &d, None, now).await?;
     txn.commit().await?;
+    app.jobs.notify_one();
     Ok(d)
 }
 
@@ -270,6 +271,7 @@ pub async fn update(app: &App, actor: &Actor, kind: &str, key: &str, input: &Fie
     store::update(&txn, &d, now).await?;
     enqueue_work(&txn, &d, Some(&before), now).await?;
     txn.commit().await?;
+    app.jobs.notify_one();
     Ok(d)
 }
 

@@ -70,12 +70,16 @@ pub async fn run_due(app: &App) -> Result<usize> {
     Ok(ran)
 }
 
-/// Polls for due jobs every `every` until the process ends.
+/// Runs due jobs until the process ends: at once when this process queued one, and every
+/// `every` for jobs queued elsewhere or due later (retries).
 pub async fn worker(app: App, every: Duration) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        tick.tick().await;
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = app.jobs.notified() => {}
+        }
         if let Err(e) = run_due(&app).await {
             tracing::warn!(error = %e, "job worker");
         }

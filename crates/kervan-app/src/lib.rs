@@ -76,6 +76,9 @@ pub struct App {
     pub config: Config,
     /// Bounds the memory that password hashing may take (see [`passwords`]).
     pub passwords: std::sync::Arc<passwords::PasswordWork>,
+    /// Wakes this process's job worker when work was queued (other servers find it on their
+    /// next poll).
+    pub jobs: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl App {
@@ -85,6 +88,11 @@ impl App {
             config.password_queue,
             std::time::Duration::from_secs(10),
         ));
-        App { db, config, passwords }
+        App {
+            db,
+            config,
+            passwords,
+            jobs: std::sync::Arc::new(tokio::sync::Notify::new()),
+        }
     }
 }

@@ -398,6 +398,18 @@ impl Kind {
         format!("{}-{key}-{option}", self.entity)
     }
 
+    /// The columns of the default list order (`sort_name, id` or `id`): filter indexes end
+    /// with them, so a filtered list comes out of the index already in order.
+    pub fn order_columns(&self) -> String {
+        match self
+            .sort(self.default_sort.trim_start_matches('-'))
+            .and_then(|s| s.column)
+        {
+            Some(col) => format!("{col}, id"),
+            None => "id".to_string(),
+        }
+    }
+
     pub fn sort(&self, key: &str) -> Option<&'static SortDef> {
         self.sorts.iter().find(|s| s.key == key)
     }

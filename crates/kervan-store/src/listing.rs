@@ -116,12 +116,9 @@ pub(crate) struct PageQuery<'a> {
     pub limit: u64,
 }
 
-/// [`page`] with the rows as the database gave them.
-pub(crate) async fn page_rows<C: ConnectionTrait>(
-    c: &C,
-    q: PageQuery<'_>,
-    mut w: Where,
-) -> Result<Page<sea_orm::QueryResult>> {
+/// The SQL of one page and its bound values (the limit asks for one row more, to know whether
+/// another page follows).
+pub(crate) fn page_sql(q: &PageQuery<'_>, mut w: Where) -> (String, Vec<Value>) {
     let a = q.alias;
     let id_col = format!("{a}.id");
     // With the full-text index joined, order by its rowid (the row id) so the index itself
@@ -167,6 +164,19 @@ pub(crate) async fn page_rows<C: ConnectionTrait>(
         q.joins,
         w.sql()
     );
+    (sql, values)
+}
+
+/// One keyset page: the rows of [`page_sql`], and whether pages follow and precede.
+pub(crate) async fn page_rows<C: ConnectionTrait>(
+    c: &C,
+    q: PageQuery<'_>,
+    w: Where,
+) -> Result<Page<sea_orm::QueryResult>> {
+    let limit = q.limit.clamp(1, 500);
+    let backward = q.before.is_some() && q.after.is_none();
+    let anchor = if backward { q.before } else { q.after };
+    let (sql, values) = page_sql(&q, w);
     let mut rows = c.query_all_raw(db::stmt(c, &sql, values)).await?;
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);

@@ -316,6 +316,51 @@ Migration {
             INSERT INTO products_fts(rowid, search_key) VALUES (new.id, new.search_key); END",
     ],
     postgres: &["CREATE INDEX products_search_trgm ON products USING gin (search_key gin_trgm_ops)"],
+},
+Migration {
+    version: 8,
+    name: "filter_indexes_in_list_order",
+    // Customers, contacts and products are listed by name: an index of (filter column, id) finds
+    // the rows but leaves them to be sorted, which at a million rows is the whole cost. Each
+    // filter's index now ends with the list's own order.
+    common: &[
+        "DROP INDEX accounts_kind_id",
+        "DROP INDEX accounts_potential_id",
+        "DROP INDEX accounts_segment_id",
+        "DROP INDEX accounts_customer_class_id",
+        "DROP INDEX accounts_lifecycle_id",
+        "DROP INDEX accounts_city_id",
+        "DROP INDEX accounts_sector_id",
+        "DROP INDEX accounts_parent",
+        "DROP INDEX contacts_buying_role_id",
+        "DROP INDEX contacts_influence_id",
+        "DROP INDEX contacts_relationship_id",
+        "DROP INDEX products_product_group_id",
+        "DROP INDEX products_unit_id",
+        "DROP INDEX products_currency_id",
+        "DROP INDEX products_kdv_rate_id",
+        "DROP INDEX products_active_id",
+        "CREATE INDEX accounts_kind_name ON accounts (kind, sort_name, id)",
+        "CREATE INDEX accounts_potential_name ON accounts (potential, sort_name, id)",
+        "CREATE INDEX accounts_segment_name ON accounts (segment, sort_name, id)",
+        "CREATE INDEX accounts_customer_class_name ON accounts (customer_class, sort_name, id)",
+        "CREATE INDEX accounts_lifecycle_name ON accounts (lifecycle, sort_name, id)",
+        "CREATE INDEX accounts_city_name ON accounts (city, sort_name, id)",
+        "CREATE INDEX accounts_sector_name ON accounts (sector, sort_name, id)",
+        "CREATE INDEX accounts_parent_name ON accounts (parent_id, sort_name, id)",
+        "CREATE INDEX contacts_buying_role_name ON contacts (buying_role, sort_name, id)",
+        "CREATE INDEX contacts_influence_name ON contacts (influence, sort_name, id)",
+        "CREATE INDEX contacts_relationship_name ON contacts (relationship, sort_name, id)",
+        "CREATE INDEX products_product_group_name ON products (product_group, sort_name, id)",
+        "CREATE INDEX products_unit_name ON products (unit, sort_name, id)",
+        "CREATE INDEX products_currency_name ON products (currency, sort_name, id)",
+        "CREATE INDEX products_kdv_rate_name ON products (kdv_rate, sort_name, id)",
+        "CREATE INDEX products_active_name ON products (active, sort_name, id)",
+        // The SKU is unique, but a list ordered by it still pages by (sku_key, id).
+        "CREATE INDEX products_sku_order ON products (sku_key, id)",
+    ],
+    sqlite: &[],
+    postgres: &[],
 }];
 
 fn expand(sql: &str, backend: DbBackend) -> String {

@@ -236,7 +236,59 @@ pub async fn list<C: ConnectionTrait>(
     q: &ListQuery,
     vis: Visibility,
 ) -> Result<Page<RowData>> {
-    let backend = c.get_database_backend();
+    let (cols, joins, table, w) = list_parts(c.get_database_backend(), kind, lookup, q, vis);
+    let pq = page_query(kind, q, &cols, &joins, &table);
+    let rows = listing::page_rows(c, pq, w).await?;
+    let rows_out = rows
+        .rows
+        .iter()
+        .map(|r| read_row(kind, r))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Page {
+        rows: rows_out,
+        has_next: rows.has_next,
+        has_prev: rows.has_prev,
+    })
+}
+
+/// The SQL and values a list runs (for `EXPLAIN`: the conformance tests check that every
+/// filter and sort is served by an index).
+pub fn list_statement(
+    backend: DbBackend,
+    kind: &Kind,
+    lookup: KindLookup,
+    q: &ListQuery,
+    vis: Visibility,
+) -> (String, Vec<Value>) {
+    let (cols, joins, table, w) = list_parts(backend, kind, lookup, q, vis);
+    let pq = page_query(kind, q, &cols, &joins, &table);
+    let (sql, values) = listing::page_sql(&pq, w);
+    (db::placeholders(backend, &sql), values)
+}
+
+fn page_query<'a>(kind: &'a Kind, q: &'a ListQuery, cols: &'a str, joins: &'a str, table: &'a str) -> PageQuery<'a> {
+    PageQuery {
+        columns: cols,
+        table,
+        alias: kind.alias,
+        joins,
+        fts_table: kind.fts,
+        sort_col: q.sort.as_deref(),
+        desc: q.desc,
+        after: q.after.as_ref(),
+        before: q.before.as_ref(),
+        limit: q.limit,
+    }
+}
+
+/// The columns, joins, table and conditions of a list.
+fn list_parts(
+    backend: DbBackend,
+    kind: &Kind,
+    lookup: KindLookup,
+    q: &ListQuery,
+    vis: Visibility,
+) -> (String, String, String, Where) {
     let a = kind.alias;
     let mut w = Where::default();
     if kind.owned {
@@ -272,29 +324,7 @@ pub async fn list<C: ConnectionTrait>(
     }
     let (cols, joins) = select(kind, backend, lookup);
     let table = format!("{} {a}", kind.table);
-    let pq = PageQuery {
-        columns: &cols,
-        table: &table,
-        alias: a,
-        joins: &joins,
-        fts_table: kind.fts,
-        sort_col: q.sort.as_deref(),
-        desc: q.desc,
-        after: q.after.as_ref(),
-        before: q.before.as_ref(),
-        limit: q.limit,
-    };
-    let rows = listing::page_rows(c, pq, w).await?;
-    let rows_out = rows
-        .rows
-        .iter()
-        .map(|r| read_row(kind, r))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Page {
-        rows: rows_out,
-        has_next: rows.has_next,
-        has_prev: rows.has_prev,
-    })
+    (cols, joins, table, w)
 }
 
 pub async fn set_tags<C: ConnectionTrait>(c: &C, kind: &Kind, id: i64, tags: &[(String, String)]) -> Result<()> {
@@ -444,14 +474,16 @@ pub async fn build_custom_index(c: &sea_orm::DatabaseConnection, kind: &Kind, ke
                 .await?;
         }
         c.execute_unprepared(&format!(
-            "CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {} ({expr}, id)",
-            kind.table
+            "CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {} ({expr}, {})",
+            kind.table,
+            kind.order_columns()
         ))
         .await?;
     } else {
         c.execute_unprepared(&format!(
-            "CREATE INDEX IF NOT EXISTS {name} ON {} ({expr}, id)",
-            kind.table
+            "CREATE INDEX IF NOT EXISTS {name} ON {} ({expr}, {})",
+            kind.table,
+            kind.order_columns()
         ))
         .await?;
     }

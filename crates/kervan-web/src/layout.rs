@@ -74,12 +74,12 @@ impl Shell {
                 active: path.starts_with("/products"),
             });
         }
-        if actor.can(Module::Users, Action::View) {
+        if actor.can(Module::Users, Action::View) || actor.is_admin() {
             nav.push(NavItem {
-                href: "/users",
-                label: t.t("nav-users"),
+                href: "/settings",
+                label: t.t("nav-settings"),
                 icon: crate::icons::SETTINGS,
-                active: path.starts_with("/users"),
+                active: path.starts_with("/settings") || path.starts_with("/users"),
             });
         }
         Shell {

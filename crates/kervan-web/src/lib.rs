@@ -32,6 +32,7 @@ pub mod notifications;
 pub mod products;
 pub mod redirect;
 pub mod search;
+pub mod settings;
 pub mod tabs;
 pub mod ui;
 pub mod users;
@@ -87,8 +88,10 @@ pub fn router(state: AppState) -> Router {
         .merge(contacts::router())
         .merge(conversion::router())
         .merge(users::router())
+        .merge(settings::router())
         .merge(notifications::router())
         .merge(products::router())
+        .merge(kit::shared_pages())
         .merge(search::router())
         .merge(assets::router())
         .fallback(error::not_found_page)

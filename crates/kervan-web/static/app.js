@@ -1,7 +1,7 @@
 /* Kervan — our own small script. Every page works without it; this only enhances:
    live search, keyboard shortcuts, confirm dialog, lost-reason toggle, auto-submit
-   filters, focus after a validation error, toasts, closing the user menu, the company/individual
-   boxes of the customer form, row selection for bulk actions on lists. */
+   filters, focus after a validation error, toasts, closing the user menu, form fields shown for
+   some values of another, names suggested in reference boxes, row selection for bulk actions. */
 (() => {
   'use strict';
 
@@ -289,34 +289,103 @@
     }, 4000);
   });
 
-  /* ---------- 9. Customer form: company or individual ---------- */
-  // Without JavaScript the form shows every box, each with a hint saying whom it is for. Here the
-  // boxes that do not apply to the chosen kind are hidden and disabled (so nothing left in them
-  // is sent), and the name label and the TCKN hint follow the kind.
-  doc.querySelectorAll('form[data-kind-form]').forEach((form) => {
+  /* ---------- 9. Form fields shown for some values of another field ---------- */
+  // Without JavaScript every field shows (the server ignores one whose condition is not met:
+  // the VKN of an individual). Here a field follows the field it depends on as that changes.
+  doc.querySelectorAll('form [data-shown-when]').forEach((box) => {
+    const form = box.closest('form');
+    const dep = box.getAttribute('data-shown-when');
+    const values = (box.getAttribute('data-shown-values') || '').split(' ');
+    const control = form ? form.elements.namedItem(dep) : null;
+    if (!control) return;
     const sync = () => {
-      const checked = form.querySelector('input[data-kind-choice]:checked');
-      const kind = checked ? checked.value : 'company';
-      form.querySelectorAll('[data-kind-only]').forEach((el) => {
-        const on = el.getAttribute('data-kind-only') === kind;
-        el.classList.toggle('is-hidden', !on);
-        el.querySelectorAll('input, select, textarea').forEach((i) => { i.disabled = !on; });
-      });
-      form.querySelectorAll('[data-label-' + kind + ']').forEach((el) => {
-        // Only the leading text changes; the required mark after it stays.
-        const text = el.firstChild;
-        if (text && text.nodeType === Node.TEXT_NODE) {
-          text.nodeValue = el.getAttribute('data-label-' + kind) + ' ';
-        }
-      });
-      form.querySelectorAll('[data-hint-' + kind + ']').forEach((el) => {
-        el.textContent = el.getAttribute('data-hint-' + kind);
-      });
+      const on = values.includes(control.value);
+      box.classList.toggle('is-hidden', !on);
     };
     form.addEventListener('change', (e) => {
-      if (e.target instanceof HTMLInputElement && e.target.hasAttribute('data-kind-choice')) sync();
+      if (e.target && e.target.name === dep) sync();
     });
     sync();
+  });
+
+  /* ---------- 9b. Reference boxes: names suggested while typing ---------- */
+  // The box holds a name; a hidden input beside it holds the id. Typing clears the id (the server
+  // then looks the name up); picking a suggestion sets both.
+  doc.querySelectorAll('input[data-ref-kind]').forEach((input) => {
+    const form = input.form;
+    const idInput = form ? form.querySelector('input[type="hidden"][data-ref-id="' + input.id + '"]') : null;
+    if (!form || !idInput) return;
+    const wrap = doc.createElement('div');
+    wrap.className = 'ref-suggest';
+    input.parentNode.insertBefore(wrap, input);
+    wrap.appendChild(input);
+    const list = doc.createElement('div');
+    list.className = 'menu';
+    list.setAttribute('role', 'listbox');
+    list.id = input.id + '-suggest';
+    list.hidden = true;
+    wrap.appendChild(list);
+    input.setAttribute('role', 'combobox');
+    input.setAttribute('aria-autocomplete', 'list');
+    input.setAttribute('aria-controls', list.id);
+    input.setAttribute('aria-expanded', 'false');
+    let timer = 0;
+    let seq = 0;
+    const close = () => { list.hidden = true; input.setAttribute('aria-expanded', 'false'); };
+    const pick = (id, name) => {
+      idInput.value = id;
+      input.value = name;
+      if (!form.querySelector('input[name="picked"]')) {
+        const marker = doc.createElement('input');
+        marker.type = 'hidden'; marker.name = 'picked'; marker.value = '1';
+        form.appendChild(marker);
+      }
+      close();
+    };
+    const show = (items) => {
+      list.replaceChildren();
+      items.forEach((it) => {
+        const b = doc.createElement('button');
+        b.type = 'button';
+        b.setAttribute('role', 'option');
+        b.textContent = it.name;
+        b.addEventListener('mousedown', (e) => { e.preventDefault(); pick(String(it.id), it.name); });
+        list.appendChild(b);
+      });
+      list.hidden = items.length === 0;
+      input.setAttribute('aria-expanded', items.length ? 'true' : 'false');
+    };
+    input.addEventListener('input', () => {
+      idInput.value = '';
+      clearTimeout(timer);
+      const q = input.value.trim();
+      if (q.length < 2) { close(); return; }
+      timer = setTimeout(async () => {
+        const mine = ++seq;
+        try {
+          const res = await fetch('/refs/' + encodeURIComponent(input.getAttribute('data-ref-kind')) +
+            '?q=' + encodeURIComponent(q), { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+          if (mine !== seq || !res.ok || res.redirected) return;
+          show(await res.json());
+        } catch (_) { /* the name is looked up on save anyway */ }
+      }, 180);
+    });
+    input.addEventListener('keydown', (e) => {
+      const options = Array.from(list.querySelectorAll('button'));
+      if (list.hidden || !options.length) return;
+      const at = options.findIndex((o) => o.getAttribute('aria-selected') === 'true');
+      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        e.preventDefault();
+        const next = e.key === 'ArrowDown' ? Math.min(at + 1, options.length - 1) : Math.max(at - 1, 0);
+        options.forEach((o, i) => o.setAttribute('aria-selected', i === next ? 'true' : 'false'));
+      } else if (e.key === 'Enter' && at >= 0) {
+        e.preventDefault();
+        options[at].dispatchEvent(new MouseEvent('mousedown'));
+      } else if (e.key === 'Escape') {
+        close();
+      }
+    });
+    input.addEventListener('blur', () => setTimeout(close, 100));
   });
 
   /* ---------- 10. The open tab of a card stays in sight on a narrow screen ---------- */

@@ -236,6 +236,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             contacts,
         } => {
             let app = open(&g).await?;
+            // Demo data on an empty database still needs someone who can administer it.
+            first_admin(&app).await?;
             let started = std::time::Instant::now();
             let report = kervan_app::demo::generate(&app, leads, |done| {
                 if done.is_multiple_of(100_000) {
@@ -305,24 +307,17 @@ async fn serve(g: &Global, a: ServeArgs) -> Result<(), String> {
         ..Config::default()
     };
     let app = open_with(g, config).await?;
-    let admin_email = std::env::var("KERVAN_ADMIN_EMAIL").ok();
-    let admin_password = std::env::var("KERVAN_ADMIN_PASSWORD").ok();
-    if let Some((email, password)) = users::ensure_first_admin(&app, admin_email.as_deref(), admin_password.as_deref())
-        .await
-        .map_err(|e| format!("cannot create the first admin: {}", message(&e)))?
-    {
-        println!("Kervan'a ilk kez hoş geldiniz. İlk yönetici hesabı oluşturuldu:");
-        println!("  e-posta: {email}");
-        if admin_password.is_none() {
-            println!("  parola:  {password}   (yalnızca şimdi gösteriliyor; girişten sonra değiştirin)");
-        }
-    }
+    first_admin(&app).await?;
     let listener = tokio::net::TcpListener::bind(&a.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", a.addr))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     println!("Kervan çalışıyor: http://{local}/");
     let housekeeping = tokio::spawn(housekeeping(app.clone()));
+    let worker = tokio::spawn(kervan_app::jobs::worker(
+        app.clone(),
+        std::time::Duration::from_secs(30),
+    ));
     let state = AppState::new(
         app,
         WebConfig {
@@ -335,7 +330,26 @@ async fn serve(g: &Global, a: ServeArgs) -> Result<(), String> {
         .await
         .map_err(|e| format!("server failed: {e}"));
     housekeeping.abort();
+    worker.abort();
     result
+}
+
+/// On a database without an admin, creates one (`KERVAN_ADMIN_EMAIL`/`KERVAN_ADMIN_PASSWORD`, or
+/// `admin@kervan.local` and a generated password) and prints how to sign in.
+async fn first_admin(app: &App) -> Result<(), String> {
+    let admin_email = std::env::var("KERVAN_ADMIN_EMAIL").ok();
+    let admin_password = std::env::var("KERVAN_ADMIN_PASSWORD").ok();
+    if let Some((email, password)) = users::ensure_first_admin(app, admin_email.as_deref(), admin_password.as_deref())
+        .await
+        .map_err(|e| format!("cannot create the first admin: {}", message(&e)))?
+    {
+        println!("Kervan'a ilk kez hoş geldiniz. İlk yönetici hesabı oluşturuldu:");
+        println!("  e-posta: {email}");
+        if admin_password.is_none() {
+            println!("  parola:  {password}   (yalnızca şimdi gösteriliyor; girişten sonra değiştirin)");
+        }
+    }
+    Ok(())
 }
 
 /// Ends idle sessions, forgets old failed sign-ins and keeps planner statistics fresh, every ten

@@ -284,6 +284,11 @@ async fn start_server(db_url: &str) -> String {
     let addr = listener.local_addr().expect("read the app's address");
     let state = kervan_web::AppState::new(app.clone(), kervan_web::WebConfig::default());
     tokio::spawn(kervan_web::serve(listener, state, std::future::pending()));
+    // The job worker, as `kervan serve` runs it (custom field indexes are built there).
+    tokio::spawn(kervan_app::jobs::worker(
+        app.clone(),
+        std::time::Duration::from_millis(500),
+    ));
     format!("http://{addr}")
 }
 

@@ -196,6 +196,43 @@ pub fn pages<K: KitPages>() -> Router<AppState> {
         })
 }
 
+/// Pages every kind shares: the names a reference box suggests while typing.
+pub fn shared_pages() -> Router<AppState> {
+    Router::new().route("/refs/{kind}", get(ref_suggestions))
+}
+
+#[derive(serde::Deserialize)]
+struct RefQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// `[{id, name}]` of the records of `kind` the person may see whose name matches `q` (at most 8).
+async fn ref_suggestions(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    session: crate::auth::Session,
+    axum::extract::Path(kind): axum::extract::Path<String>,
+    axum::extract::Query(q): axum::extract::Query<RefQuery>,
+) -> Result<axum::Json<Json>, PageError> {
+    let text: String = q.q.trim().chars().take(100).collect();
+    let Some(entry) = kervan_app::registry::entry(&kind) else {
+        return Err(PageError::NotFound);
+    };
+    if text.is_empty()
+        || !session
+            .actor
+            .can(entry.kind.module, kervan_core::permissions::Action::View)
+    {
+        return Ok(axum::Json(Json::Array(vec![])));
+    }
+    let found = kervan_app::registry::find_by_name(&state.app, &session.actor, &kind, &text, 8).await?;
+    let items = found
+        .into_iter()
+        .map(|(id, name)| serde_json::json!({"id": id, "name": name}))
+        .collect();
+    Ok(axum::Json(Json::Array(items)))
+}
+
 /// Names of all users by id (owners, user fields, history).
 pub async fn user_names(state: &AppState) -> Result<Names, PageError> {
     Ok(app_users::names(&state.app).await?.into_iter().collect())

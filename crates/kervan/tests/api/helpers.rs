@@ -119,6 +119,11 @@ pub async fn spawn_with(backend: Backend, config: Config, web: WebConfig) -> Opt
     let addr: SocketAddr = listener.local_addr().expect("addr");
     let state = AppState::new(app.clone(), web);
     tokio::spawn(kervan_web::serve(listener, state, std::future::pending()));
+    // The job worker, as `kervan serve` runs it (custom field indexes are built there).
+    tokio::spawn(kervan_app::jobs::worker(
+        app.clone(),
+        std::time::Duration::from_millis(500),
+    ));
     Some(TestApp {
         base: format!("http://{addr}"),
         app,
@@ -283,4 +288,23 @@ macro_rules! db_test {
             }
         }
     };
+}
+
+/// The custom fields of `kind` once every index they need is built (the job worker builds them in
+/// the background; this also runs due jobs itself, whichever gets there first).
+pub async fn custom_indexes_ready(
+    t: &TestApp,
+    kind: &'static kervan_core::record::Kind,
+) -> Vec<kervan_core::record::CustomDef> {
+    for _ in 0..400 {
+        kervan_app::jobs::run_due(&t.app).await.expect("jobs");
+        let defs = kervan_app::records::custom_defs(&t.app.db.conn, kind)
+            .await
+            .expect("defs");
+        if defs.iter().all(|d| d.index_state != "pending") {
+            return defs;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the custom field indexes of {} were not built in 20 s", kind.key);
 }

@@ -4,6 +4,7 @@ mod api_accounts;
 mod api_contacts;
 mod api_conversion;
 mod api_support;
+mod conformance;
 mod helpers;
 mod pages_bulk;
 mod pages_convert_merge;
