@@ -111,14 +111,25 @@ async fn check(app: &App, kind: &str, input: &ViewInput, e: &mut FieldErrors) ->
     if let Some(s) = &input.sort {
         pairs.push(("sort".into(), s.clone()));
     }
-    if let Err(errs) = (entry.parse_list)(c.get_database_backend(), &defs, &pairs) {
-        for x in errs.0 {
-            let field = if x.field == "sort" {
-                "sort".to_string()
-            } else {
-                format!("filters.{}", x.field)
-            };
-            e.add(&field, &x.code);
+    match (entry.parse_list)(c.get_database_backend(), &defs, &pairs) {
+        // A parameter the list does not read would be saved and silently do nothing.
+        Ok(spec) => {
+            for (k, v) in input.filters.iter().flatten() {
+                let read = spec.filters.contains_key(k) || k.starts_with("created");
+                if !read && !v.trim().is_empty() {
+                    e.add(&format!("filters.{k}"), "unknown_field");
+                }
+            }
+        }
+        Err(errs) => {
+            for x in errs.0 {
+                let field = if x.field == "sort" {
+                    "sort".to_string()
+                } else {
+                    format!("filters.{}", x.field)
+                };
+                e.add(&field, &x.code);
+            }
         }
     }
     if let Some(cols) = &input.columns {

@@ -33,6 +33,40 @@ pub fn router() -> Router<AppState> {
         .route("/settings/fields/{kind}/{key}/active", post(active_submit))
 }
 
+/// Validation messages: `(field, the summary's line naming the field, the message under it)`
+/// ("Alan adı: Bu alan zorunlu." above, "Bu alan zorunlu." under the box).
+fn messages(t: &crate::i18n::I18n, e: &kervan_core::FieldErrors) -> Vec<Trouble> {
+    field_messages(t, e)
+        .into_iter()
+        .map(|(field, m)| {
+            let label = match field.as_str() {
+                "label" => t.t("settings-field-label"),
+                "type" => t.t("settings-field-type"),
+                "options" => t.t("settings-field-options"),
+                _ => String::new(),
+            };
+            let line = if label.is_empty() {
+                m.clone()
+            } else {
+                format!("{label}: {m}")
+            };
+            (field, line, m)
+        })
+        .collect()
+}
+
+/// One validation message of a settings form (see [`messages`]).
+type Trouble = (String, String, String);
+
+fn message_for(errors: &[Trouble], field: &str) -> String {
+    errors
+        .iter()
+        .filter(|(f, _, _)| f == field)
+        .map(|(_, _, m)| m.clone())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Only admins shape the record kinds.
 fn admin(session: &Session) -> Result<(), PageError> {
     if session.actor.is_admin() {
@@ -89,17 +123,12 @@ struct FieldsPage {
     rows: Vec<FieldRow>,
     types: Vec<(&'static str, String)>,
     form: NewField,
-    errors: Vec<(String, String)>,
+    errors: Vec<Trouble>,
 }
 
 impl FieldsPage {
     fn error_for(&self, field: &str) -> String {
-        self.errors
-            .iter()
-            .filter(|(f, _)| f == field)
-            .map(|(_, m)| m.clone())
-            .collect::<Vec<_>>()
-            .join(" ")
+        message_for(&self.errors, field)
     }
 }
 
@@ -169,7 +198,7 @@ async fn render_fields(
     session: &Session,
     kind: &'static str,
     form: NewField,
-    errors: Vec<(String, String)>,
+    errors: Vec<Trouble>,
     toast: Option<&str>,
 ) -> Result<Html, PageError> {
     let t = session.t;
@@ -262,7 +291,7 @@ async fn create_submit(
     match app_fields::create(&state.app, &session.actor, kind, &input).await {
         Ok(_) => Ok(see_other(&format!("/settings/fields?kind={kind}&ok=field-created"))),
         Err(AppError::Validation(e)) => {
-            let errors = field_messages(&session.t, &e);
+            let errors = messages(&session.t, &e);
             let page = render_fields(&state, &session, kind, form, errors, None).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
@@ -282,17 +311,12 @@ struct EditPage {
     /// The label typed (kept on an error).
     label: String,
     new_options: String,
-    errors: Vec<(String, String)>,
+    errors: Vec<Trouble>,
 }
 
 impl EditPage {
     fn error_for(&self, field: &str) -> String {
-        self.errors
-            .iter()
-            .filter(|(f, _)| f == field)
-            .map(|(_, m)| m.clone())
-            .collect::<Vec<_>>()
-            .join(" ")
+        message_for(&self.errors, field)
     }
 }
 
@@ -302,7 +326,7 @@ async fn render_edit(
     kind: &'static str,
     key: &str,
     typed: Option<(String, String)>,
-    errors: Vec<(String, String)>,
+    errors: Vec<Trouble>,
 ) -> Result<Html, PageError> {
     let t = session.t;
     let d = app_fields::get(&state.app, &session.actor, kind, key).await?;
@@ -365,7 +389,7 @@ async fn edit_submit(
     match app_fields::update(&state.app, &session.actor, kind, &key, &input).await {
         Ok(_) => Ok(see_other(&format!("/settings/fields?kind={kind}&ok=field-saved"))),
         Err(AppError::Validation(e)) => {
-            let errors = field_messages(&session.t, &e);
+            let errors = messages(&session.t, &e);
             let typed = Some((p.one("label"), p.one("new_options")));
             let page = render_edit(&state, &session, kind, &key, typed, errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
@@ -414,7 +438,7 @@ async fn active_submit(
                 Ok(_) => {}
                 // Too many active fields: say so on the list.
                 Err(AppError::Validation(e)) => {
-                    let errors = field_messages(&session.t, &e);
+                    let errors = messages(&session.t, &e);
                     let form = NewField::default();
                     let page = render_fields(&state, &session, kind, form, errors, None).await?;
                     return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());

@@ -51,6 +51,25 @@ struct ListPage {
 }
 
 impl ListPage {
+    /// The summary's lines, each naming its field.
+    fn summary(&self) -> Vec<String> {
+        let t = self.shell.t;
+        self.errors
+            .iter()
+            .map(|(field, m)| {
+                let label = match field.as_str() {
+                    "name" => t.t("user-name"),
+                    "email" => t.t("login-email"),
+                    "role" => t.t("user-role"),
+                    "team" | "new_team" => t.t("user-team"),
+                    "password" => t.t("user-password"),
+                    _ => return m.clone(),
+                };
+                format!("{label}: {m}")
+            })
+            .collect()
+    }
+
     fn error_for(&self, field: &str) -> String {
         self.errors
             .iter()
@@ -69,10 +88,31 @@ struct NewUserForm {
     name: String,
     #[serde(default)]
     role: String,
+    /// An existing team's name, `""` for none, or [`NEW_TEAM`] with the name in `new_team`.
     #[serde(default)]
     team: String,
     #[serde(default)]
+    new_team: String,
+    #[serde(default)]
     password: String,
+}
+
+/// The "Yeni ekip…" choice of the team menus: the name is typed beside it.
+const NEW_TEAM: &str = "__new";
+
+/// The team a form names: `None` for none; a new team's typed name; `Err` when "new" was
+/// chosen and no name typed.
+fn team_of(team: &str, new_team: &str) -> Result<Option<String>, kervan_core::FieldErrors> {
+    match team.trim() {
+        "" => Ok(None),
+        NEW_TEAM if new_team.trim().is_empty() => {
+            let mut e = kervan_core::FieldErrors::new();
+            e.add("new_team", "required");
+            Err(e)
+        }
+        NEW_TEAM => Ok(Some(new_team.trim().to_string())),
+        t => Ok(Some(t.to_string())),
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -120,6 +160,10 @@ async fn render(
     } else {
         f.role.clone()
     };
+    // The summary and the focus follow the form from top to bottom.
+    const ORDER: &[&str] = &["name", "email", "role", "team", "new_team", "password"];
+    let mut errors = errors;
+    errors.sort_by_key(|(f, _)| ORDER.iter().position(|o| o == f).unwrap_or(ORDER.len()));
     Ok(ListPage {
         shell: session.shell(t.t("users-title")).with_toast(toast),
         users,
@@ -144,11 +188,20 @@ async fn create_submit(
     session: Session,
     axum::Form(f): axum::Form<NewUserForm>,
 ) -> Result<Response, PageError> {
+    let team = match team_of(&f.team, &f.new_team) {
+        Ok(t) => t,
+        Err(e) => {
+            let mut f = f;
+            f.password.clear();
+            let page = render(&state, &session, f, field_messages(&session.t, &e), None).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response());
+        }
+    };
     let d = UserDraft {
         email: f.email.clone(),
         name: f.name.clone(),
         role: f.role.clone(),
-        team: Some(f.team.clone()).filter(|t| !t.trim().is_empty()),
+        team,
         password: f.password.clone(),
     };
     match app_users::create(&state.app, &session.actor, &d).await {
@@ -168,6 +221,8 @@ struct UpdateForm {
     role: String,
     #[serde(default)]
     team: String,
+    #[serde(default)]
+    new_team: String,
 }
 
 async fn update_submit(
@@ -176,7 +231,20 @@ async fn update_submit(
     Path(id): Path<i64>,
     axum::Form(f): axum::Form<UpdateForm>,
 ) -> Result<Response, PageError> {
-    match app_users::set_role_team(&state.app, &session.actor, id, &f.role, Some(f.team.as_str())).await {
+    let result = match team_of(&f.team, &f.new_team) {
+        Ok(team) => {
+            app_users::set_role_team(
+                &state.app,
+                &session.actor,
+                id,
+                &f.role,
+                Some(team.as_deref().unwrap_or("")),
+            )
+            .await
+        }
+        Err(e) => Err(AppError::Validation(e)),
+    };
+    match result {
         Ok(()) => Ok(crate::redirect::see_other("/users?ok=user-saved").into_response()),
         Err(AppError::Validation(e)) => {
             let page = render(

@@ -175,6 +175,9 @@ user-inactive = Deactivated
 user-deactivate = Deactivate
 user-activate = Activate
 user-add = Add user
+user-no-team = No team
+user-new-team = New team…
+user-new-team-name = New team name
 user-password = Initial password
 
 role-admin = Administrator

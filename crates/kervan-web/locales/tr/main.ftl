@@ -175,6 +175,9 @@ user-inactive = Devre dışı
 user-deactivate = Devre dışı bırak
 user-activate = Etkinleştir
 user-add = Kullanıcı ekle
+user-no-team = Ekipsiz
+user-new-team = Yeni ekip…
+user-new-team-name = Yeni ekibin adı
 user-password = İlk parola
 
 role-admin = Yönetici

@@ -6,9 +6,12 @@ mod api_conversion;
 mod api_support;
 mod conformance;
 mod helpers;
+mod kit;
 mod pages_bulk;
 mod pages_convert_merge;
 mod pages_customers;
+mod pages_kit;
+mod products;
 mod security;
 
 use serde_json::{Value, json};
