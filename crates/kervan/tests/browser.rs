@@ -23,9 +23,14 @@ const EMAIL: &str = "ayse@ornek.com.tr";
 const PASSWORD: &str = "gizli-parola-123";
 const USER_NAME: &str = "Ayşe Yılmaz";
 const LEAD_NAME: &str = "Şükrü Işık";
+const REP_EMAIL: &str = "mert@ornek.com.tr";
+const VIEW_NAME: &str = "Büyük bütçeli fuar adayları";
 
 /// Both tests start a Chromium; on two cores they run one after the other.
 static BROWSER_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// An API token of the admin of the server under test, for checks the browser cannot make.
+static CHECK_TOKEN_NOW: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_sqlite() {
@@ -273,6 +278,30 @@ async fn start_server(db_url: &str) -> String {
     )
     .await
     .expect("create the test user");
+    kervan_app::users::create(
+        &app,
+        &kervan_app::Actor::system(),
+        &kervan_app::users::UserDraft {
+            email: REP_EMAIL.into(),
+            name: "Mert Demir".into(),
+            role: "sales".into(),
+            team: Some("İstanbul Satış".into()),
+            password: PASSWORD.into(),
+        },
+    )
+    .await
+    .expect("create the sales rep");
+    let admin_id = kervan_store::users::by_email(&app.db.conn, EMAIL)
+        .await
+        .ok()
+        .flatten()
+        .map(|u| u.id)
+        .expect("the admin");
+    let token = kervan_app::auth::create_token(&app, admin_id, None).await.expect("token");
+    // Each run (SQLite, then PostgreSQL) has its own server; the runs never overlap.
+    if let Ok(mut t) = CHECK_TOKEN_NOW.lock() {
+        *t = token;
+    }
     // Somebody guesses at the admin's password from four addresses: the admin is told (the bell).
     for i in 0..4 {
         let r = kervan_app::auth::login(&app, EMAIL, "tahmin-parola-1", &format!("203.0.113.{i}"), "test").await;
@@ -592,6 +621,7 @@ async fn steps(c: Client, base: String, label: &'static str, mut clock: Clock) {
 
     customers(&c, &base, label, &lead_path, &mut clock).await;
     bulk(&c, &base, label, &mut clock).await;
+    kit(&c, &base, label, &mut clock).await;
 
     eprintln!(
         "[{label}] PASSED. live search via JavaScript: {}. Screenshots in {}",
@@ -826,6 +856,176 @@ async fn bulk(c: &Client, base: &str, label: &'static str, clock: &mut Clock) {
         find(c, "form[data-bulk] tbody input[name='ids']").await;
         shots(c, label, name).await;
     }
+}
+
+/// Issue 8's scenario: the admin adds two custom fields to leads and a product (found by its
+/// SKU in the global search); a sales rep creates a lead filling the fields, shows the budget as
+/// a column, filters by it, saves the view, and sees the values and their change on the card;
+/// the API returns them in `custom`.
+async fn kit(c: &Client, base: &str, label: &'static str, clock: &mut Clock) {
+    // --- Admin: two custom fields ------------------------------------------------------------
+    goto(c, base, "/settings").await;
+    find(c, "#settings-fields").await.click().await.expect("open Özel alanlar");
+    wait_path(c, "the custom fields page", |p| p == "/settings/fields").await;
+    fill(c, "#field-label", "Bütçe aralığı").await;
+    find(c, "#field-type").await.select_by_value("choice").await.expect("choose Seçim");
+    // The options box appears for a choice.
+    wait_until(c, "the options box", "return !document.querySelector('[data-shown-when=\"type\"]').classList.contains('is-hidden')", vec![]).await;
+    fill(c, "#field-options", "100 bin altı\n100-500 bin\n500 bin - 1 milyon\n1 milyon üstü").await;
+    find(c, "input[name='filterable']").await.click().await.expect("tick Filtrelenebilir");
+    find(c, "#field-add").await.click().await.expect("click Alanı ekle");
+    wait_until(c, "the new field in the list", "return !!document.getElementById('field-row-butce_araligi')", vec![]).await;
+    fill(c, "#field-label", "Tahmini satın alma tarihi").await;
+    find(c, "#field-type").await.select_by_value("date").await.expect("choose Tarih");
+    find(c, "#field-add").await.click().await.expect("click Alanı ekle");
+    wait_until(c, "the date field in the list", "return !!document.getElementById('field-row-tahmini_satin_alma_tarihi')", vec![]).await;
+    // The filter is offered once its index is built in the background.
+    let deadline = Instant::now() + WAIT;
+    while !text(c, "#field-row-butce_araligi").await.contains("Dizin hazır") {
+        assert!(Instant::now() < deadline, "the budget's index was not built");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        goto(c, base, "/settings/fields?kind=leads").await;
+    }
+    shots(c, label, "custom-fields").await;
+    clock.step("admin added Bütçe aralığı and Tahmini satın alma tarihi");
+
+    // --- Admin: a product, found by its SKU ----------------------------------------------------
+    goto(c, base, "/products/new").await;
+    fill(c, "#sku", "KRV-PRS-42").await;
+    fill(c, "#name", "Kervan Pres 42 ton").await;
+    find(c, "#unit").await.select_by_value("adet").await.expect("choose adet");
+    fill(c, "#list_price", "125.000,00").await;
+    shots(c, label, "product-form").await;
+    find(c, "#save").await.click().await.expect("save the product");
+    wait_path(c, "the product card", |p| p.starts_with("/products/") && p != "/products/new").await;
+    assert!(text(c, "main").await.contains("125.000,00"), "the card shows the price");
+    shots(c, label, "product-card").await;
+    set_search(c, "krv-prs-42").await;
+    let found = poll(
+        c,
+        "const box = document.getElementById('search-results');
+         return !!box && !box.hidden && [...box.querySelectorAll('.result')].some(a => a.textContent.includes('Kervan Pres 42'));",
+        vec![],
+        Duration::from_secs(8),
+    )
+    .await;
+    assert!(found, "the global search finds the product by its SKU");
+    find_link(c, "#search-results .result", "Kervan Pres 42").await.click().await.expect("open the product");
+    wait_path(c, "the product card from the search", |p| p.starts_with("/products/")).await;
+    clock.step("admin created a product and found it by SKU");
+
+    // --- The sales rep ------------------------------------------------------------------------
+    find(c, ".usermenu summary").await.click().await.expect("open the user menu");
+    find(c, "#logout").await.click().await.expect("sign out");
+    wait_path(c, "the sign-in page", |p| p == "/login").await;
+    fill(c, "#email", REP_EMAIL).await;
+    fill(c, "#password", PASSWORD).await;
+    find(c, "form[action='/login'] button[type=submit]").await.click().await.expect("sign in as the rep");
+    wait_path(c, "the rep's dashboard", |p| p == "/").await;
+
+    goto(c, base, "/leads/new").await;
+    fill(c, "#first_name", "Melek").await;
+    fill(c, "#last_name", "Aydın").await;
+    fill(c, "#phone", "0533 987 65 43").await;
+    find(c, "#source").await.select_by_value("fair").await.expect("choose Fuar");
+    fill(c, "#source_detail", "Metal Expo 2025").await;
+    find(c, "select[name='custom.butce_araligi']")
+        .await
+        .select_by_label("1 milyon üstü")
+        .await
+        .expect("choose the budget");
+    // A date box takes its value the way the browser's picker would set it.
+    js(
+        c,
+        "const d = document.querySelector('input[name=\"custom.tahmini_satin_alma_tarihi\"]'); d.value = '2026-03-15';
+         d.dispatchEvent(new Event('change', {bubbles: true})); return true;",
+        vec![],
+    )
+    .await;
+    shots(c, label, "lead-form-custom").await;
+    find(c, "#save").await.click().await.expect("save the lead");
+    let lead_path = wait_path(c, "the new lead's card", is_lead_detail).await;
+    let card = text(c, "main").await;
+    assert!(
+        card.contains("Bütçe aralığı") && card.contains("1 milyon üstü") && card.contains("15.03.2026"),
+        "the card shows the custom values:\n{card}"
+    );
+    clock.step("rep created a lead with both custom fields");
+
+    // The budget as a column of the list.
+    goto(c, base, "/leads").await;
+    find(c, "#columns-menu summary").await.click().await.expect("open Sütunlar");
+    find(c, "#columns-form input[value='custom.butce_araligi']").await.click().await.expect("tick the budget column");
+    find(c, "#columns-save").await.click().await.expect("save the columns");
+    wait_until(c, "the budget column", "return !!document.querySelector('th.col-custom-butce_araligi')", vec![]).await;
+    // A filter on it (under "Daha fazla filtre").
+    find(c, ".more-filters summary").await.click().await.expect("open more filters");
+    let option = js(
+        c,
+        "const s = document.querySelector('select[name=\"custom.butce_araligi\"]');
+         const o = [...s.options].find(o => o.textContent.includes('1 milyon üstü')); s.value = o.value; return o.value;",
+        vec![],
+    )
+    .await;
+    js(c, "document.getElementById('lead-filters').requestSubmit(); return true;", vec![]).await;
+    wait_until(
+        c,
+        "the filtered list",
+        "return location.search.includes('custom.butce_araligi=' + arguments[0])",
+        vec![option.clone()],
+    )
+    .await;
+    let table = text(c, "#lead-table").await;
+    assert!(table.contains("Melek Aydın") && table.contains("1 milyon üstü"), "{table}");
+    assert!(!table.contains(LEAD_NAME), "the filter leaves other leads out:\n{table}");
+    // Saved as a view.
+    find(c, "#views-menu summary").await.click().await.expect("open Görünümler");
+    fill(c, "#view-name", VIEW_NAME).await;
+    find(c, "#view-save-button").await.click().await.expect("save the view");
+    wait_until(c, "the view in the URL", "return location.search.includes('view=')", vec![]).await;
+    assert!(text(c, "#views-menu summary").await.contains(VIEW_NAME));
+    shots(c, label, "leads-view").await;
+    clock.step("rep added the column, filtered and saved the view");
+
+    // A change of the budget shows in Geçmiş.
+    goto(c, base, &format!("{lead_path}/edit")).await;
+    find(c, "select[name='custom.butce_araligi']")
+        .await
+        .select_by_label("500 bin - 1 milyon")
+        .await
+        .expect("choose another budget");
+    find(c, "#save").await.click().await.expect("save the change");
+    wait_path(c, "the card after the edit", |p| p == lead_path).await;
+    goto(c, base, &format!("{lead_path}?tab=history")).await;
+    let history = text(c, "#history").await;
+    assert!(
+        history.contains("Bütçe aralığı") && history.contains("1 milyon üstü") && history.contains("500 bin - 1 milyon"),
+        "the history shows the budget's change:\n{history}"
+    );
+    shots(c, label, "lead-history-custom").await;
+
+    // The API returns them in `custom`.
+    let id = lead_path.trim_start_matches("/leads/").to_string();
+    let api = js(
+        c,
+        "return fetch('/refs/leads?q=Melek', {credentials: 'same-origin'}).then(r => r.json());",
+        vec![],
+    )
+    .await;
+    assert!(api.to_string().contains("Melek Aydın"), "{api}");
+    let token = CHECK_TOKEN_NOW.lock().map(|t| t.clone()).unwrap_or_default();
+    let v: Value = reqwest::Client::new()
+        .get(format!("{base}/api/v1/leads/{id}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("GET the lead over the API")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(v["custom"]["tahmini_satin_alma_tarihi"], "2026-03-15", "{v}");
+    assert!(v["custom"]["butce_araligi"].is_string(), "{v}");
+    clock.step("history shows the change; the API returns custom values");
 }
 
 fn is_account_card(p: &str) -> bool {
