@@ -38,6 +38,66 @@ use crate::{Actor, App};
 /// Demo data is for trying Kervan out; change or deactivate these users on a real installation.
 pub const DEMO_PASSWORD: &str = "demo-parola-123";
 
+/// The budget ranges of the demo's "Bütçe aralığı" field: `(key, label)`.
+const BUDGETS: &[(&str, &str)] = &[
+    ("100_bin_alti", "100 bin altı"),
+    ("100_500_bin", "100-500 bin"),
+    ("500_bin_1_milyon", "500 bin - 1 milyon"),
+    ("1_5_milyon", "1-5 milyon"),
+    ("5_milyon_ustu", "5 milyon üstü"),
+];
+
+/// The custom fields a fair-going business adds to its leads: `(key, label, type, filterable)`.
+/// The demo creates them (when missing) so lists, filters and the benchmark have real ones.
+const CUSTOM_FIELDS: &[(&str, &str, &str, bool)] = &[
+    ("butce_araligi", "Bütçe aralığı", "choice", true),
+    ("tahmini_satin_alma_tarihi", "Tahmini satın alma tarihi", "date", false),
+    ("stand_m", "Stand m²", "number", false),
+    ("ayrilan_butce", "Ayrılan bütçe", "money", true),
+    (
+        "karar_verici_ile_gorusuldu",
+        "Karar verici ile görüşüldü",
+        "bool",
+        false,
+    ),
+];
+
+/// Creates the demo's custom fields on leads where missing (their keys come from the labels,
+/// as for any field an admin adds). A field with the same key already there is left as it is.
+async fn ensure_custom_fields(app: &App) -> Result<()> {
+    use crate::custom_fields::{self, FieldInput, OptionInput};
+    let system = Actor::system();
+    let existing = custom_fields::list(app, &system, "leads").await?;
+    for (key, label, ty, filterable) in CUSTOM_FIELDS {
+        if existing.iter().any(|d| d.key == *key) {
+            continue;
+        }
+        let options = (*ty == "choice").then(|| {
+            BUDGETS
+                .iter()
+                .map(|(_, l)| OptionInput {
+                    key: None,
+                    label: (*l).into(),
+                    active: true,
+                })
+                .collect()
+        });
+        let input = FieldInput {
+            label: Some((*label).into()),
+            ty: Some((*ty).into()),
+            options,
+            filterable: Some(*filterable),
+            sortable: Some(*filterable),
+            ..Default::default()
+        };
+        let d = custom_fields::create(app, &system, "leads", &input).await?;
+        if d.key != *key {
+            return Err(AppError::Internal(format!("demo field {label} got the key {}", d.key)));
+        }
+    }
+    Ok(())
+}
+
 /// What [`generate`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoReport {
@@ -81,7 +141,7 @@ const CHUNK: u64 = 50_000;
 const LEAD_COLUMNS: &[&str] = &[
     "id", "first_name", "last_name", "company", "title", "email", "phone", "source", "source_detail",
     "campaign", "product_interest", "status", "lost_reason", "owner_id", "city", "sector", "notes",
-    "sort_name", "search_key", "created_at", "updated_at", "created_by",
+    "sort_name", "search_key", "created_at", "updated_at", "created_by", "custom",
 ];
 const TAG_COLUMNS: &[&str] = &["lead_id", "tag", "tag_key"];
 
@@ -103,6 +163,7 @@ const TAG_COLUMNS: &[&str] = &["lead_id", "tag", "tag_key"];
 pub async fn generate(app: &App, leads: u64, progress: impl Fn(u64)) -> Result<DemoReport> {
     let started = Instant::now();
     let owners = ensure_users(app).await?;
+    ensure_custom_fields(app).await?;
     let users = owners.len();
     if leads == 0 {
         return Ok(DemoReport {
@@ -173,9 +234,21 @@ pub async fn generate(app: &App, leads: u64, progress: impl Fn(u64)) -> Result<D
             "demo generator stopped after {written} of {leads} leads"
         )));
     }
+    // The values in use (filter menus, suggestions) are kept where records are written; the
+    // bulk path wrote around that, so count them again.
+    for f in kervan_core::leads::KIND
+        .fields
+        .iter()
+        .filter(|f| f.suggest == kervan_core::record::Suggest::Used)
+    {
+        kervan_store::records::recount_values(c, &kervan_core::leads::KIND, f.key).await?;
+    }
     // The planner's picture of the table changed completely; refresh it now rather than at the
     // next housekeeping round, so the first lists are fast.
     app.db.analyze().await?;
+    // The custom fields' indexes (queued when the fields were made) are built now, over the new
+    // rows, so the filters are offered at once.
+    crate::jobs::run_due(app).await?;
     Ok(DemoReport {
         users,
         leads: written,
@@ -517,6 +590,8 @@ struct DemoLead {
     search_key: String,
     created_at: i64,
     updated_at: i64,
+    /// Values of the demo's custom fields, as the kit stores them (JSON).
+    custom: String,
 }
 
 impl DemoLead {
@@ -573,6 +648,7 @@ impl DemoLead {
         a.add(self.updated_at).map_err(e)?;
         // Demo leads were "entered" by their owners.
         a.add(self.owner_id).map_err(e)?;
+        a.add(self.custom).map_err(e)?;
         Ok(())
     }
 
@@ -601,6 +677,7 @@ impl DemoLead {
         row.int(self.created_at);
         row.int(self.updated_at);
         row.int(self.owner_id);
+        row.text(Some(&self.custom));
         row.end();
     }
 }
@@ -1038,6 +1115,7 @@ impl Generator {
             phone_key.as_deref(),
             city.map(|c| self.city_keys[c].as_str()),
         ]);
+        let custom = custom_values(rng, id, created_at);
         DemoLead {
             id,
             first_name,
@@ -1061,8 +1139,36 @@ impl Generator {
             search_key,
             created_at,
             updated_at,
+            custom,
         }
     }
+}
+
+/// The demo's custom field values (see [`CUSTOM_FIELDS`]): every lead has a budget range, one
+/// option in five each; the others are filled on some leads, as people do.
+fn custom_values(rng: &mut SmallRng, id: i64, created_at: i64) -> String {
+    let mut m = serde_json::Map::new();
+    let budget = BUDGETS[id.rem_euclid(BUDGETS.len() as i64) as usize].0;
+    m.insert("butce_araligi".into(), budget.into());
+    if rng.random_bool(0.6) {
+        let days = rng.random_range(20..200);
+        let date = chrono::DateTime::from_timestamp_millis(created_at + days * DAY_MS)
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default();
+        m.insert("tahmini_satin_alma_tarihi".into(), date.into());
+    }
+    if rng.random_bool(0.5) {
+        m.insert("stand_m".into(), (rng.random_range(9..=120) as i64).into());
+    }
+    if rng.random_bool(0.4) {
+        // Whole thousands of lira, in kuruş.
+        let lira: i64 = rng.random_range(20..5_000) * 1_000;
+        m.insert("ayrilan_butce".into(), (lira * 100).into());
+    }
+    if rng.random_bool(0.3) {
+        m.insert("karar_verici_ile_gorusuldu".into(), rng.random_bool(0.5).into());
+    }
+    serde_json::Value::Object(m).to_string()
 }
 
 /// A Turkish mobile number that no other demo lead has: the id is mapped through a bijection
@@ -1979,18 +2085,64 @@ mod tests {
         for (tag, key) in TAGS {
             assert_eq!(fold(tag), *key);
         }
-        // The fast path writes the columns the kit writes (plus the bookkeeping ones).
+        // The fast path writes the columns the kit writes (plus the bookkeeping ones and the
+        // custom values).
         let l = &leads(5, 1)[0];
         let (v, _) = crate::records::values_for::<crate::leads::Leads>(&l.inputs()).unwrap();
         let mut kit: Vec<&str> = crate::records::write_values::<crate::leads::Leads>(&v)
             .iter()
             .map(|(k, _)| *k)
             .collect();
-        kit.extend(["created_at", "updated_at", "created_by"]);
+        kit.extend(["created_at", "updated_at", "created_by", "custom"]);
         let mut ours: Vec<&str> = LEAD_COLUMNS[1..].to_vec();
         kit.sort();
         ours.sort();
         assert_eq!(kit, ours);
+    }
+
+    #[test]
+    fn custom_values_are_what_the_kit_reads() {
+        use kervan_core::record::{CustomDef, CustomOption, FieldType, Value};
+        let defs: Vec<CustomDef> = CUSTOM_FIELDS
+            .iter()
+            .enumerate()
+            .map(|(i, (key, label, ty, _))| CustomDef {
+                id: i as i64,
+                kind: "leads".into(),
+                key: (*key).into(),
+                label: (*label).into(),
+                ty: FieldType::parse_custom(ty).unwrap(),
+                options: BUDGETS
+                    .iter()
+                    .filter(|_| *ty == "choice")
+                    .map(|(k, l)| CustomOption {
+                        key: (*k).into(),
+                        label: (*l).into(),
+                        active: true,
+                    })
+                    .collect(),
+                required: false,
+                filterable: false,
+                searchable: false,
+                sortable: false,
+                position: 0,
+                active: true,
+                index_state: "none".into(),
+            })
+            .collect();
+        let mut seen = [0usize; 5];
+        for l in leads(3, 500) {
+            let json: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&l.custom).unwrap();
+            for (k, v) in &json {
+                let d = defs.iter().find(|d| &d.key == k).unwrap_or_else(|| panic!("{k}"));
+                let value = Value::from_json(d.ty, v).unwrap_or_else(|| panic!("{k}: {v}"));
+                if let Value::Choice(c) = value {
+                    seen[BUDGETS.iter().position(|b| b.0 == c).unwrap()] += 1;
+                }
+            }
+        }
+        // One budget range in five each.
+        assert!(seen.iter().all(|n| *n == 100), "{seen:?}");
     }
 
     #[test]

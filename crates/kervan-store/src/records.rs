@@ -389,6 +389,31 @@ pub async fn bump_value<C: ConnectionTrait>(
 }
 
 /// The most used values of a field, most used first.
+/// Counts the values in use of one field again from the rows (after a bulk load wrote around
+/// [`bump_value`]).
+pub async fn recount_values<C: ConnectionTrait>(c: &C, kind: &Kind, field: &str) -> Result<()> {
+    let Some(f) = kind.field(field).filter(|f| f.storage == Storage::Column) else {
+        return Err(StoreError::Invalid(format!("no such field: {field}")));
+    };
+    db::exec(
+        c,
+        "DELETE FROM field_values WHERE kind = ? AND field = ?",
+        vec![kind.key.into(), f.key.into()],
+    )
+    .await?;
+    db::exec(
+        c,
+        &format!(
+            "INSERT INTO field_values (kind, field, value, n) SELECT ?, ?, {0}, COUNT(*) FROM {1}
+             WHERE {0} IS NOT NULL AND archived_at IS NULL GROUP BY {0}",
+            f.key, kind.table
+        ),
+        vec![kind.key.into(), f.key.into()],
+    )
+    .await?;
+    Ok(())
+}
+
 pub async fn top_values<C: ConnectionTrait>(c: &C, kind: &str, field: &str, limit: u64) -> Result<Vec<String>> {
     #[derive(sea_orm::FromQueryResult)]
     struct V {

@@ -1,5 +1,7 @@
 //! The `kervan` command: serve the CRM, migrate, manage users and tokens, demo data, benchmarks.
 
+mod bench;
+
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -57,6 +59,9 @@ enum Command {
         #[arg(long)]
         contacts: Option<u64>,
     },
+    /// Measure Kervan over HTTP as a user meets it (run `kervan demo --leads 1000000` first;
+    /// use a release build: `cargo build --release`).
+    Bench(bench::BenchArgs),
 }
 
 #[derive(Args)]
@@ -271,6 +276,11 @@ async fn run(cli: Cli) -> Result<(), String> {
                 );
             }
             Ok(())
+        }
+        Command::Bench(a) => {
+            let app = open(&g).await?;
+            let url = database_url(&g)?;
+            bench::run(&app, &url, a).await
         }
     }
 }

@@ -297,7 +297,9 @@ async fn start_server(db_url: &str) -> String {
         .flatten()
         .map(|u| u.id)
         .expect("the admin");
-    let token = kervan_app::auth::create_token(&app, admin_id, None).await.expect("token");
+    let token = kervan_app::auth::create_token(&app, admin_id, None)
+        .await
+        .expect("token");
     // Each run (SQLite, then PostgreSQL) has its own server; the runs never overlap.
     if let Ok(mut t) = CHECK_TOKEN_NOW.lock() {
         *t = token;
@@ -865,20 +867,59 @@ async fn bulk(c: &Client, base: &str, label: &'static str, clock: &mut Clock) {
 async fn kit(c: &Client, base: &str, label: &'static str, clock: &mut Clock) {
     // --- Admin: two custom fields ------------------------------------------------------------
     goto(c, base, "/settings").await;
-    find(c, "#settings-fields").await.click().await.expect("open Özel alanlar");
+    find(c, "#settings-fields")
+        .await
+        .click()
+        .await
+        .expect("open Özel alanlar");
     wait_path(c, "the custom fields page", |p| p == "/settings/fields").await;
     fill(c, "#field-label", "Bütçe aralığı").await;
-    find(c, "#field-type").await.select_by_value("choice").await.expect("choose Seçim");
+    find(c, "#field-type")
+        .await
+        .select_by_value("choice")
+        .await
+        .expect("choose Seçim");
     // The options box appears for a choice.
-    wait_until(c, "the options box", "return !document.querySelector('[data-shown-when=\"type\"]').classList.contains('is-hidden')", vec![]).await;
-    fill(c, "#field-options", "100 bin altı\n100-500 bin\n500 bin - 1 milyon\n1 milyon üstü").await;
-    find(c, "input[name='filterable']").await.click().await.expect("tick Filtrelenebilir");
+    wait_until(
+        c,
+        "the options box",
+        "return !document.querySelector('[data-shown-when=\"type\"]').classList.contains('is-hidden')",
+        vec![],
+    )
+    .await;
+    fill(
+        c,
+        "#field-options",
+        "100 bin altı\n100-500 bin\n500 bin - 1 milyon\n1 milyon üstü",
+    )
+    .await;
+    find(c, "input[name='filterable']")
+        .await
+        .click()
+        .await
+        .expect("tick Filtrelenebilir");
     find(c, "#field-add").await.click().await.expect("click Alanı ekle");
-    wait_until(c, "the new field in the list", "return !!document.getElementById('field-row-butce_araligi')", vec![]).await;
+    wait_until(
+        c,
+        "the new field in the list",
+        "return !!document.getElementById('field-row-butce_araligi')",
+        vec![],
+    )
+    .await;
     fill(c, "#field-label", "Tahmini satın alma tarihi").await;
-    find(c, "#field-type").await.select_by_value("date").await.expect("choose Tarih");
+    find(c, "#field-type")
+        .await
+        .select_by_value("date")
+        .await
+        .expect("choose Tarih");
     find(c, "#field-add").await.click().await.expect("click Alanı ekle");
-    wait_until(c, "the date field in the list", "return !!document.getElementById('field-row-tahmini_satin_alma_tarihi')", vec![]).await;
+    wait_until(
+        c,
+        "the date field in the list",
+        "return !!document.getElementById('field-row-tahmini_satin_alma_tarihi')",
+        vec![],
+    )
+    .await;
     // The filter is offered once its index is built in the background.
     let deadline = Instant::now() + WAIT;
     while !text(c, "#field-row-butce_araligi").await.contains("Dizin hazır") {
@@ -893,11 +934,18 @@ async fn kit(c: &Client, base: &str, label: &'static str, clock: &mut Clock) {
     goto(c, base, "/products/new").await;
     fill(c, "#sku", "KRV-PRS-42").await;
     fill(c, "#name", "Kervan Pres 42 ton").await;
-    find(c, "#unit").await.select_by_value("adet").await.expect("choose adet");
+    find(c, "#unit")
+        .await
+        .select_by_value("adet")
+        .await
+        .expect("choose adet");
     fill(c, "#list_price", "125.000,00").await;
     shots(c, label, "product-form").await;
     find(c, "#save").await.click().await.expect("save the product");
-    wait_path(c, "the product card", |p| p.starts_with("/products/") && p != "/products/new").await;
+    wait_path(c, "the product card", |p| {
+        p.starts_with("/products/") && p != "/products/new"
+    })
+    .await;
     assert!(text(c, "main").await.contains("125.000,00"), "the card shows the price");
     shots(c, label, "product-card").await;
     set_search(c, "krv-prs-42").await;
@@ -910,24 +958,40 @@ async fn kit(c: &Client, base: &str, label: &'static str, clock: &mut Clock) {
     )
     .await;
     assert!(found, "the global search finds the product by its SKU");
-    find_link(c, "#search-results .result", "Kervan Pres 42").await.click().await.expect("open the product");
+    find_link(c, "#search-results .result", "Kervan Pres 42")
+        .await
+        .click()
+        .await
+        .expect("open the product");
     wait_path(c, "the product card from the search", |p| p.starts_with("/products/")).await;
     clock.step("admin created a product and found it by SKU");
 
     // --- The sales rep ------------------------------------------------------------------------
-    find(c, ".usermenu summary").await.click().await.expect("open the user menu");
+    find(c, ".usermenu summary")
+        .await
+        .click()
+        .await
+        .expect("open the user menu");
     find(c, "#logout").await.click().await.expect("sign out");
     wait_path(c, "the sign-in page", |p| p == "/login").await;
     fill(c, "#email", REP_EMAIL).await;
     fill(c, "#password", PASSWORD).await;
-    find(c, "form[action='/login'] button[type=submit]").await.click().await.expect("sign in as the rep");
+    find(c, "form[action='/login'] button[type=submit]")
+        .await
+        .click()
+        .await
+        .expect("sign in as the rep");
     wait_path(c, "the rep's dashboard", |p| p == "/").await;
 
     goto(c, base, "/leads/new").await;
     fill(c, "#first_name", "Melek").await;
     fill(c, "#last_name", "Aydın").await;
     fill(c, "#phone", "0533 987 65 43").await;
-    find(c, "#source").await.select_by_value("fair").await.expect("choose Fuar");
+    find(c, "#source")
+        .await
+        .select_by_value("fair")
+        .await
+        .expect("choose Fuar");
     fill(c, "#source_detail", "Metal Expo 2025").await;
     find(c, "select[name='custom.butce_araligi']")
         .await
@@ -954,12 +1018,30 @@ async fn kit(c: &Client, base: &str, label: &'static str, clock: &mut Clock) {
 
     // The budget as a column of the list.
     goto(c, base, "/leads").await;
-    find(c, "#columns-menu summary").await.click().await.expect("open Sütunlar");
-    find(c, "#columns-form input[value='custom.butce_araligi']").await.click().await.expect("tick the budget column");
+    find(c, "#columns-menu summary")
+        .await
+        .click()
+        .await
+        .expect("open Sütunlar");
+    find(c, "#columns-form input[value='custom.butce_araligi']")
+        .await
+        .click()
+        .await
+        .expect("tick the budget column");
     find(c, "#columns-save").await.click().await.expect("save the columns");
-    wait_until(c, "the budget column", "return !!document.querySelector('th.col-custom-butce_araligi')", vec![]).await;
+    wait_until(
+        c,
+        "the budget column",
+        "return !!document.querySelector('th.col-custom-butce_araligi')",
+        vec![],
+    )
+    .await;
     // A filter on it (under "Daha fazla filtre").
-    find(c, ".more-filters summary").await.click().await.expect("open more filters");
+    find(c, ".more-filters summary")
+        .await
+        .click()
+        .await
+        .expect("open more filters");
     let option = js(
         c,
         "const s = document.querySelector('select[name=\"custom.butce_araligi\"]');
@@ -967,7 +1049,12 @@ async fn kit(c: &Client, base: &str, label: &'static str, clock: &mut Clock) {
         vec![],
     )
     .await;
-    js(c, "document.getElementById('lead-filters').requestSubmit(); return true;", vec![]).await;
+    js(
+        c,
+        "document.getElementById('lead-filters').requestSubmit(); return true;",
+        vec![],
+    )
+    .await;
     wait_until(
         c,
         "the filtered list",
@@ -976,13 +1063,29 @@ async fn kit(c: &Client, base: &str, label: &'static str, clock: &mut Clock) {
     )
     .await;
     let table = text(c, "#lead-table").await;
-    assert!(table.contains("Melek Aydın") && table.contains("1 milyon üstü"), "{table}");
-    assert!(!table.contains(LEAD_NAME), "the filter leaves other leads out:\n{table}");
+    assert!(
+        table.contains("Melek Aydın") && table.contains("1 milyon üstü"),
+        "{table}"
+    );
+    assert!(
+        !table.contains(LEAD_NAME),
+        "the filter leaves other leads out:\n{table}"
+    );
     // Saved as a view.
-    find(c, "#views-menu summary").await.click().await.expect("open Görünümler");
+    find(c, "#views-menu summary")
+        .await
+        .click()
+        .await
+        .expect("open Görünümler");
     fill(c, "#view-name", VIEW_NAME).await;
     find(c, "#view-save-button").await.click().await.expect("save the view");
-    wait_until(c, "the view in the URL", "return location.search.includes('view=')", vec![]).await;
+    wait_until(
+        c,
+        "the view in the URL",
+        "return location.search.includes('view=')",
+        vec![],
+    )
+    .await;
     assert!(text(c, "#views-menu summary").await.contains(VIEW_NAME));
     shots(c, label, "leads-view").await;
     clock.step("rep added the column, filtered and saved the view");
@@ -999,7 +1102,9 @@ async fn kit(c: &Client, base: &str, label: &'static str, clock: &mut Clock) {
     goto(c, base, &format!("{lead_path}?tab=history")).await;
     let history = text(c, "#history").await;
     assert!(
-        history.contains("Bütçe aralığı") && history.contains("1 milyon üstü") && history.contains("500 bin - 1 milyon"),
+        history.contains("Bütçe aralığı")
+            && history.contains("1 milyon üstü")
+            && history.contains("500 bin - 1 milyon"),
         "the history shows the budget's change:\n{history}"
     );
     shots(c, label, "lead-history-custom").await;

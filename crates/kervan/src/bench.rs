@@ -1,0 +1,710 @@
+//! `kervan bench`: how fast Kervan answers, measured as a user meets it — over HTTP, from
+//! outside the server process, on keep-alive connections, signed in as an admin. The bench
+//! starts `kervan serve` on the same database (or measures `--url`), then times the pages and
+//! the API: lists (default, filtered, by a custom select, with five custom columns), search,
+//! cards, a load of several connections, and creates one after another. Timings are printed,
+//! never judged: the targets are in the README.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper::{Method, Request};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use serde_json::{Value, json};
+
+use kervan_app::{Actor, App};
+
+#[derive(Args)]
+pub struct BenchArgs {
+    /// Measure a server already running at this address (on the same database) instead of
+    /// starting one.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Timed requests per scenario, after a warm-up of 20.
+    #[arg(long, default_value_t = 200)]
+    pub requests: usize,
+    /// Connections of the load test.
+    #[arg(long, default_value_t = 8)]
+    pub connections: usize,
+    /// Seconds of the load test.
+    #[arg(long, default_value_t = 20)]
+    pub seconds: u64,
+    /// Leads created one after another through the API (and a fifth as many through the form).
+    #[arg(long, default_value_t = 1000)]
+    pub creates: usize,
+}
+
+const BENCH_EMAIL: &str = "bench@kervan.local";
+const WARM_UP: usize = 20;
+
+type Http = Client<HttpConnector, Full<Bytes>>;
+
+fn client(connections: usize) -> Http {
+    Client::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(connections)
+        .build_http()
+}
+
+/// Who the requests are made as: the session cookie of the pages, the token of the API.
+struct Who {
+    cookie: String,
+    csrf: String,
+    token: String,
+}
+
+/// One answer: status, body, and the cookies it set.
+struct Answer {
+    status: u16,
+    body: Bytes,
+    cookies: Vec<String>,
+    location: String,
+}
+
+enum Auth<'a> {
+    None,
+    Cookie(&'a str),
+    Token(&'a str),
+}
+
+async fn send(
+    http: &Http,
+    base: &str,
+    method: Method,
+    path: &str,
+    auth: Auth<'_>,
+    body: Option<(&'static str, String)>,
+) -> Result<Answer, String> {
+    let mut req = Request::builder().method(method).uri(format!("{base}{path}"));
+    match auth {
+        Auth::None => {}
+        Auth::Cookie(c) => req = req.header("cookie", c),
+        Auth::Token(t) => req = req.header("authorization", format!("Bearer {t}")),
+    }
+    let payload = match body {
+        Some((content_type, b)) => {
+            req = req.header("content-type", content_type);
+            Bytes::from(b)
+        }
+        None => Bytes::new(),
+    };
+    let req = req.body(Full::new(payload)).map_err(|e| e.to_string())?;
+    let resp = http.request(req).await.map_err(|e| format!("{path}: {e}"))?;
+    let status = resp.status().as_u16();
+    let cookies = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or_default().to_string())
+        .collect();
+    let location = resp
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| format!("{path}: {e}"))?
+        .to_bytes();
+    Ok(Answer {
+        status,
+        body,
+        cookies,
+        location,
+    })
+}
+
+/// The value of the first hidden input `name` of a page.
+fn hidden(html: &str, name: &str) -> String {
+    html.split(&format!("name=\"{name}\" value=\""))
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn json(a: &Answer) -> Value {
+    serde_json::from_slice(&a.body).unwrap_or(Value::Null)
+}
+
+/// Percentiles of a set of durations in milliseconds.
+struct Stats(Vec<f64>);
+
+impl Stats {
+    fn pct(&self, p: f64) -> f64 {
+        let mut v = self.0.clone();
+        v.sort_by(|a, b| a.total_cmp(b));
+        if v.is_empty() {
+            return 0.0;
+        }
+        v[(((v.len() - 1) as f64) * p).round() as usize]
+    }
+
+    fn line(&self, name: &str) {
+        println!(
+            "{name:<56} p50 {:>7.2}  p95 {:>7.2}  p99 {:>7.2}  max {:>8.2} ms  (n={})",
+            self.pct(0.5),
+            self.pct(0.95),
+            self.pct(0.99),
+            self.pct(1.0),
+            self.0.len()
+        );
+    }
+}
+
+/// Times `paths` one after another on one keep-alive connection (the first [`WARM_UP`] are
+/// not counted), as pages (the session cookie) or API calls (the token); every answer must be
+/// a 200.
+async fn timed(http: &Http, base: &str, who: &Who, page: bool, paths: &[String]) -> Result<Stats, String> {
+    let mut ms = Vec::with_capacity(paths.len());
+    for (i, p) in paths.iter().enumerate() {
+        let auth = if page {
+            Auth::Cookie(&who.cookie)
+        } else {
+            Auth::Token(&who.token)
+        };
+        let t = Instant::now();
+        let a = send(http, base, Method::GET, p, auth, None).await?;
+        let took = t.elapsed().as_secs_f64() * 1000.0;
+        if a.status != 200 {
+            return Err(format!("GET {p} answered {}", a.status));
+        }
+        if i >= WARM_UP {
+            ms.push(took);
+        }
+    }
+    Ok(Stats(ms))
+}
+
+/// `n + WARM_UP` paths made from `make(i)`.
+fn paths(n: usize, make: impl Fn(usize) -> String) -> Vec<String> {
+    (0..n + WARM_UP).map(make).collect()
+}
+
+/// A `kervan serve` started for the bench, stopped when dropped.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> Result<u16, String> {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| e.to_string())
+}
+
+async fn start_server(database_url: &str) -> Result<(Server, String), String> {
+    let port = free_port()?;
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let child = Command::new(exe)
+        .args([
+            "serve",
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+            "--database-url",
+            database_url,
+        ])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("cannot start kervan serve: {e}"))?;
+    let server = Server(child);
+    let base = format!("http://127.0.0.1:{port}");
+    let http = client(1);
+    let started = Instant::now();
+    loop {
+        if let Ok(a) = send(&http, &base, Method::GET, "/readyz", Auth::None, None).await
+            && a.status == 200
+        {
+            return Ok((server, base));
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            return Err("kervan serve did not become ready in 60 s".into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The bench's admin (made once), with a fresh password, signed in through the login form.
+async fn sign_in(app: &App, http: &Http, base: &str) -> Result<Who, String> {
+    use rand::Rng;
+    let err = |e: kervan_app::AppError| e.to_string();
+    let password: String = rand::rng()
+        .sample_iter(rand::distr::Alphanumeric)
+        .take(24)
+        .map(char::from)
+        .collect();
+    let c = &app.db.conn;
+    let id = match kervan_store::users::by_email(c, BENCH_EMAIL)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        Some(u) => {
+            let hash = kervan_app::auth::hash_password(app, &password).await.map_err(err)?;
+            kervan_store::users::set_password(c, u.id, &hash)
+                .await
+                .map_err(|e| e.to_string())?;
+            u.id
+        }
+        None => {
+            let d = kervan_app::users::UserDraft {
+                email: BENCH_EMAIL.into(),
+                name: "Kervan Bench".into(),
+                role: "admin".into(),
+                team: None,
+                password: password.clone(),
+            };
+            kervan_app::users::create(app, &Actor::system(), &d)
+                .await
+                .map_err(err)?
+        }
+    };
+    let token = kervan_app::auth::create_token(app, id, Some("kervan bench"))
+        .await
+        .map_err(err)?;
+    let page = send(http, base, Method::GET, "/login", Auth::None, None).await?;
+    let login_cookie = page.cookies.join("; ");
+    let form = serde_urlencoded::to_string([
+        ("email", BENCH_EMAIL),
+        ("password", &password),
+        ("_csrf", &hidden(&String::from_utf8_lossy(&page.body), "_csrf")),
+        ("next", ""),
+    ])
+    .map_err(|e| e.to_string())?;
+    let a = send(
+        http,
+        base,
+        Method::POST,
+        "/login",
+        Auth::Cookie(&login_cookie),
+        Some(("application/x-www-form-urlencoded", form)),
+    )
+    .await?;
+    if a.status != 303 {
+        return Err(format!("signing in answered {}", a.status));
+    }
+    let cookie = a.cookies.join("; ");
+    let page = send(http, base, Method::GET, "/leads/new", Auth::Cookie(&cookie), None).await?;
+    let csrf = hidden(&String::from_utf8_lossy(&page.body), "_csrf");
+    Ok(Who { cookie, csrf, token })
+}
+
+/// What the read scenarios ask for, sampled from the data through the API.
+struct Sample {
+    lead_ids: Vec<i64>,
+    names: Vec<String>,
+    phones: Vec<String>,
+    account_ids: Vec<i64>,
+    /// A filterable custom select of leads and its option keys.
+    custom_filter: Option<(String, Vec<String>)>,
+    /// A saved view of leads showing five custom columns.
+    view_id: Option<i64>,
+}
+
+async fn sample(http: &Http, base: &str, who: &Who) -> Result<Sample, String> {
+    let get = |path: String| {
+        let token = who.token.clone();
+        async move {
+            send(http, base, Method::GET, &path, Auth::Token(&token), None)
+                .await
+                .map(|a| json(&a))
+        }
+    };
+    let mut items = Vec::new();
+    for path in ["/api/v1/leads?limit=200", "/api/v1/leads?limit=200&sort=created_at"] {
+        items.extend(
+            get(path.to_string()).await?["items"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default(),
+        );
+    }
+    let lead_ids: Vec<i64> = items.iter().filter_map(|l| l["id"].as_i64()).collect();
+    let names: Vec<String> = items
+        .iter()
+        .filter_map(|l| l["last_name"].as_str())
+        .map(|n| n.chars().take(5).collect())
+        .collect();
+    let phones: Vec<String> = items
+        .iter()
+        .filter_map(|l| l["phone"].as_str().map(str::to_string))
+        .collect();
+    let accounts = get("/api/v1/accounts?limit=200&include_passive=1".into()).await?;
+    let account_ids = accounts["items"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x["id"].as_i64()).collect())
+        .unwrap_or_default();
+    let meta = get("/api/v1/meta/leads".into()).await?;
+    let custom: Vec<Value> = meta["fields"]
+        .as_array()
+        .map(|f| f.iter().filter(|x| x["custom"] == true).cloned().collect())
+        .unwrap_or_default();
+    let custom_filter = custom
+        .iter()
+        .find(|f| f["type"] == "choice" && f["filterable"] == true)
+        .map(|f| {
+            let key = f["key"].as_str().unwrap_or_default().to_string();
+            let options = f["options"]
+                .as_array()
+                .map(|o| o.iter().filter_map(|x| x["key"].as_str().map(str::to_string)).collect())
+                .unwrap_or_default();
+            (key, options)
+        });
+    let columns: Vec<String> = custom
+        .iter()
+        .filter_map(|f| f["key"].as_str().map(str::to_string))
+        .take(5)
+        .collect();
+    let view_id = if columns.len() == 5 {
+        let mut all = vec!["name".to_string(), "phone".into(), "status".into()];
+        all.extend(columns);
+        let body = json!({"kind": "leads", "name": format!("Bench {}", kervan_core::time::now_ms()), "columns": all});
+        let a = send(
+            http,
+            base,
+            Method::POST,
+            "/api/v1/views",
+            Auth::Token(&who.token),
+            Some(("application/json", body.to_string())),
+        )
+        .await?;
+        json(&a)["id"].as_i64()
+    } else {
+        None
+    };
+    if lead_ids.is_empty() {
+        return Err("no leads to measure: run `kervan demo --leads 1000000` first".into());
+    }
+    Ok(Sample {
+        lead_ids,
+        names,
+        phones,
+        account_ids,
+        custom_filter,
+        view_id,
+    })
+}
+
+fn pick<T: Clone>(v: &[T], i: usize) -> T {
+    v[i % v.len()].clone()
+}
+
+fn enc(s: &str) -> String {
+    serde_urlencoded::to_string([("q", s)]).unwrap_or_default()
+}
+
+/// Page and API reads, one after another.
+async fn reads(http: &Http, base: &str, who: &Who, s: &Sample, n: usize) -> Result<(), String> {
+    let statuses = ["new", "contacted", "info_sent", "quoted", "lost"];
+    let sources = ["fair", "meta", "google_ads", "web_form", "referral"];
+    let filtered = |prefix: &'static str| {
+        move |i: usize| format!("{prefix}status={}&source={}", pick(&statuses, i), pick(&sources, i / 5))
+    };
+    let mut runs: Vec<(String, Vec<String>, bool)> = vec![
+        ("list page, default (HTML)".into(), paths(n, |_| "/leads".into()), true),
+        (
+            "list page, status + source filter (HTML)".into(),
+            paths(n, filtered("/leads?")),
+            true,
+        ),
+        ("list JSON, default".into(), paths(n, |_| "/api/v1/leads".into()), false),
+        (
+            "list JSON, status + source filter".into(),
+            paths(n, filtered("/api/v1/leads?")),
+            false,
+        ),
+    ];
+    if let Some((key, options)) = &s.custom_filter {
+        runs.push((
+            format!("list page, {key} (one option in five) (HTML)"),
+            paths(n, |i| format!("/leads?{key}={}", pick(options, i))),
+            true,
+        ));
+        runs.push((
+            format!("list JSON, {key}"),
+            paths(n, |i| format!("/api/v1/leads?{key}={}", pick(options, i))),
+            false,
+        ));
+    } else {
+        println!("(no filterable custom select on leads: run `kervan demo` to add the demo's custom fields)");
+    }
+    if let Some(v) = s.view_id {
+        runs.push((
+            "list page, view with 5 custom columns (HTML)".into(),
+            paths(n, |_| format!("/leads?view={v}")),
+            true,
+        ));
+        runs.push((
+            "list JSON, view with 5 custom columns".into(),
+            paths(n, |_| format!("/api/v1/leads?view={v}")),
+            false,
+        ));
+    }
+    runs.extend([
+        (
+            "list page, name search (HTML)".to_string(),
+            paths(n, |i| format!("/leads?{}", enc(&pick(&s.names, i * 7)))),
+            true,
+        ),
+        (
+            "search page, all kinds (HTML)".to_string(),
+            paths(n, |i| format!("/search?{}", enc(&pick(&s.names, i * 11)))),
+            true,
+        ),
+        (
+            "live search box, all kinds (HTML fragment)".to_string(),
+            paths(n, |i| format!("/search?partial=1&{}", enc(&pick(&s.names, i * 13)))),
+            true,
+        ),
+        (
+            "search JSON, all kinds, name or phone".to_string(),
+            paths(n, |i| {
+                let q = if i % 3 == 0 {
+                    pick(&s.phones, i)
+                } else {
+                    pick(&s.names, i * 3)
+                };
+                format!("/api/v1/search?{}", enc(&q))
+            }),
+            false,
+        ),
+        (
+            "lead card (HTML)".to_string(),
+            paths(n, |i| format!("/leads/{}", pick(&s.lead_ids, i * 17))),
+            true,
+        ),
+        (
+            "lead JSON".to_string(),
+            paths(n, |i| format!("/api/v1/leads/{}", pick(&s.lead_ids, i * 19))),
+            false,
+        ),
+    ]);
+    if !s.account_ids.is_empty() {
+        runs.push((
+            "customer card with its people tab (HTML)".into(),
+            paths(n, |i| format!("/accounts/{}?tab=contacts", pick(&s.account_ids, i * 7))),
+            true,
+        ));
+    }
+    // Deep in a cursor chain: 100 pages in, then the pages after.
+    let mut path = "/api/v1/leads?status=new".to_string();
+    let mut deep = Vec::new();
+    for i in 0..(100 + n + WARM_UP) {
+        let a = send(http, base, Method::GET, &path, Auth::Token(&who.token), None).await?;
+        let Some(next) = json(&a)["next_cursor"].as_str().map(str::to_string) else {
+            break;
+        };
+        path = format!("/api/v1/leads?status=new&cursor={next}");
+        if i >= 100 {
+            deep.push(path.clone());
+        }
+    }
+    if deep.len() > WARM_UP {
+        runs.push(("list JSON, page 100+ of a cursor chain".into(), deep, false));
+    }
+    for (name, ps, is_page) in runs {
+        timed(http, base, who, is_page, &ps).await?.line(&name);
+    }
+    Ok(())
+}
+
+/// Several connections asking for the list page as fast as they can.
+async fn load(base: &str, who: &Who, connections: usize, seconds: u64) -> Result<(), String> {
+    let until = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for _ in 0..connections {
+        let (base, cookie) = (base.to_string(), who.cookie.clone());
+        tasks.push(tokio::spawn(async move {
+            let http = client(1);
+            let (mut ms, mut errors) = (Vec::new(), 0u64);
+            while Instant::now() < until {
+                let t = Instant::now();
+                match send(&http, &base, Method::GET, "/leads", Auth::Cookie(&cookie), None).await {
+                    Ok(a) if a.status == 200 => ms.push(t.elapsed().as_secs_f64() * 1000.0),
+                    _ => errors += 1,
+                }
+            }
+            (ms, errors)
+        }));
+    }
+    let (mut all, mut errors) = (Vec::new(), 0);
+    for t in tasks {
+        let (ms, e) = t.await.map_err(|e| e.to_string())?;
+        all.extend(ms);
+        errors += e;
+    }
+    let rps = all.len() as f64 / seconds as f64;
+    let s = Stats(all);
+    println!(
+        "load: {connections} connections × {seconds} s on /leads (HTML): {rps:.0} requests/s, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, errors {errors}",
+        s.pct(0.5),
+        s.pct(0.99),
+        s.pct(1.0)
+    );
+    Ok(())
+}
+
+/// Leads created one after another: through the API, then through the form; all deleted after.
+async fn creates(http: &Http, base: &str, who: &Who, n: usize, s: &Sample) -> Result<(), String> {
+    let stamp = kervan_core::time::now_ms();
+    let mut ids = Vec::new();
+    let mut ms = Vec::with_capacity(n);
+    let mut slow = Vec::new();
+    for i in 0..n {
+        let mut body = json!({
+            "first_name": "Bench", "last_name": format!("Aday {i}"),
+            "email": format!("bench.{stamp}.{i}@ornek.com.tr"), "source": "fair",
+            "source_detail": "Bench Expo", "city": "İstanbul", "tags": ["bench"],
+        });
+        if let Some((key, options)) = &s.custom_filter {
+            body["custom"] = json!({key.trim_start_matches("custom."): pick(options, i)});
+        }
+        let t = Instant::now();
+        let a = send(
+            http,
+            base,
+            Method::POST,
+            "/api/v1/leads",
+            Auth::Token(&who.token),
+            Some(("application/json", body.to_string())),
+        )
+        .await?;
+        let took = t.elapsed().as_secs_f64() * 1000.0;
+        if a.status != 201 {
+            return Err(format!(
+                "create answered {}: {}",
+                a.status,
+                String::from_utf8_lossy(&a.body)
+            ));
+        }
+        ids.push(json(&a)["id"].as_i64().unwrap_or_default());
+        if took > 100.0 {
+            slow.push((i, took));
+        }
+        ms.push(took);
+    }
+    let stats = Stats(ms);
+    stats.line(&format!("create a lead (API), {n} in a row"));
+    println!(
+        "  over 100 ms: {} {:?}",
+        slow.len(),
+        slow.iter().take(5).collect::<Vec<_>>()
+    );
+
+    let forms = (n / 5).max(1);
+    let mut ms = Vec::with_capacity(forms);
+    for i in 0..forms {
+        let form = serde_urlencoded::to_string([
+            ("first_name", "Bench".to_string()),
+            ("last_name", format!("Form {i}")),
+            ("email", format!("bench.form.{stamp}.{i}@ornek.com.tr")),
+            ("source", "fair".into()),
+            ("source_detail", "Bench Expo".into()),
+            ("status", "new".into()),
+            ("_csrf", who.csrf.clone()),
+        ])
+        .map_err(|e| e.to_string())?;
+        let t = Instant::now();
+        let a = send(
+            http,
+            base,
+            Method::POST,
+            "/leads",
+            Auth::Cookie(&who.cookie),
+            Some(("application/x-www-form-urlencoded", form)),
+        )
+        .await?;
+        ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        if a.status != 303 {
+            return Err(format!("the lead form answered {}", a.status));
+        }
+        if let Some(id) = a
+            .location
+            .trim_start_matches("/leads/")
+            .split('?')
+            .next()
+            .and_then(|x| x.parse().ok())
+        {
+            ids.push(id);
+        }
+    }
+    Stats(ms).line(&format!("create a lead (form post), {forms} in a row"));
+
+    for id in ids {
+        send(
+            http,
+            base,
+            Method::DELETE,
+            &format!("/api/v1/leads/{id}?hard=true"),
+            Auth::Token(&who.token),
+            None,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn run(app: &App, database_url: &str, a: BenchArgs) -> Result<(), String> {
+    let c = &app.db.conn;
+    let count = |table: &'static str| async move {
+        kervan_store::db::scalar_i64(c, &format!("SELECT COUNT(*) FROM {table}"), vec![])
+            .await
+            .map(|n| n.unwrap_or(0))
+            .map_err(|e| e.to_string())
+    };
+    let (leads, accounts) = (count("leads").await?, count("accounts").await?);
+    if leads == 0 {
+        return Err("the database has no leads; run `kervan demo --leads 1000000` first".into());
+    }
+    // Indexes of custom fields queued but not built yet (the server would build them in the
+    // background, while being measured).
+    kervan_app::jobs::run_due(app).await.map_err(|e| e.to_string())?;
+    let (_server, base) = match &a.url {
+        Some(u) => (None, u.trim_end_matches('/').to_string()),
+        None => {
+            let (s, b) = start_server(database_url).await?;
+            (Some(s), b)
+        }
+    };
+    let backend = if app.db.is_postgres() { "PostgreSQL" } else { "SQLite" };
+    println!(
+        "kervan bench: {leads} leads, {accounts} customers on {backend}; server {base}; {} requests per scenario after {WARM_UP} to warm up",
+        a.requests
+    );
+    let http = client(1);
+    let who = sign_in(app, &http, &base).await?;
+    let s = sample(&http, &base, &who).await?;
+    reads(&http, &base, &who, &s, a.requests.max(1)).await?;
+    if a.seconds > 0 && a.connections > 0 {
+        load(&base, &who, a.connections, a.seconds).await?;
+    }
+    if a.creates > 0 {
+        creates(&http, &base, &who, a.creates, &s).await?;
+    }
+    if let Some(v) = s.view_id {
+        send(
+            &http,
+            &base,
+            Method::DELETE,
+            &format!("/api/v1/views/{v}"),
+            Auth::Token(&who.token),
+            None,
+        )
+        .await?;
+    }
+    Ok(())
+}
