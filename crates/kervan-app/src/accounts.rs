@@ -212,7 +212,7 @@ pub async fn visible_duplicates<C: ConnectionTrait>(
 pub async fn subsidiaries(app: &App, actor: &Actor, id: i64) -> Result<(Vec<Record>, RollupRow)> {
     records::get::<Accounts>(app, actor, id).await?;
     let c = &app.db.conn;
-    let defs = records::custom_defs(c, &domain::KIND).await?;
+    let defs = records::defs(app, &domain::KIND).await?;
     let q = ListQuery {
         conds: vec![("a.parent_id = ?".into(), vec![id.into()])],
         sort: Some("a.sort_name".into()),
@@ -261,8 +261,8 @@ fn address_text(v: &AddressValues) -> String {
     format!("{}: {}", v.kind, parts.join(", "))
 }
 
-async fn for_edit<C: ConnectionTrait>(c: &C, actor: &Actor, account_id: i64) -> Result<Record> {
-    records::load_for(c, actor, &domain::KIND, account_id, Action::Edit).await
+async fn for_edit(app: &App, actor: &Actor, account_id: i64) -> Result<Record> {
+    records::load_for(app, actor, &domain::KIND, account_id, Action::Edit).await
 }
 
 pub async fn addresses(app: &App, actor: &Actor, account_id: i64) -> Result<Vec<AddressRow>> {
@@ -273,7 +273,7 @@ pub async fn addresses(app: &App, actor: &Actor, account_id: i64) -> Result<Vec<
 /// Adds an address to an account (an edit of the account: it shows in its history).
 pub async fn add_address(app: &App, actor: &Actor, account_id: i64, draft: &AddressDraft) -> Result<i64> {
     let c = &app.db.conn;
-    for_edit(c, actor, account_id).await?;
+    for_edit(app, actor, account_id).await?;
     let v = address_values(&draft.validate()?);
     let now = now_ms();
     let txn = c.begin().await?;
@@ -301,7 +301,7 @@ pub async fn update_address(
     draft: &AddressDraft,
 ) -> Result<()> {
     let c = &app.db.conn;
-    for_edit(c, actor, account_id).await?;
+    for_edit(app, actor, account_id).await?;
     let old = own_address(c, account_id, id).await?;
     if old.version != version {
         return Err(AppError::Conflict {
@@ -326,7 +326,7 @@ pub async fn update_address(
 
 pub async fn delete_address(app: &App, actor: &Actor, account_id: i64, id: i64) -> Result<()> {
     let c = &app.db.conn;
-    for_edit(c, actor, account_id).await?;
+    for_edit(app, actor, account_id).await?;
     let old = own_address(c, account_id, id).await?;
     let now = now_ms();
     let txn = c.begin().await?;

@@ -23,9 +23,24 @@ pub struct Actor {
 impl Actor {
     /// Loads the user's grants from the database.
     pub async fn load<C: ConnectionTrait>(c: &C, user: &UserRow) -> Result<Actor> {
+        let grants = permissions::for_role(c, &user.role).await?;
+        Actor::of(user, &grants)
+    }
+
+    /// The actor of a request: the role's grants kept in memory (see [`crate::cache`]).
+    pub async fn load_cached(app: &crate::App, user: &UserRow) -> Result<Actor> {
+        let c = &app.db.conn;
+        let grants = app
+            .cache
+            .grants(&user.role, async { Ok(permissions::for_role(c, &user.role).await?) })
+            .await?;
+        Actor::of(user, &grants)
+    }
+
+    fn of(user: &UserRow, rows: &[permissions::GrantRow]) -> Result<Actor> {
         let role = Role::parse(&user.role).ok_or_else(|| AppError::Internal(format!("unknown role {}", user.role)))?;
         let mut grants = HashMap::new();
-        for g in permissions::for_role(c, role.as_str()).await? {
+        for g in rows {
             if let (Some(m), Some(a), Some(s)) = (
                 Module::parse(&g.module),
                 Action::parse(&g.action),

@@ -166,18 +166,37 @@ async fn warn_admins(app: &App, email: &str, user_id: i64, failures: i64, now: i
     }
 }
 
+/// Who a session cookie belongs to, with what the page around them shows.
+pub struct SessionInfo {
+    pub actor: Actor,
+    pub csrf: String,
+    /// Unread notifications (the bell).
+    pub unread: i64,
+}
+
+/// The user of a request, from the users kept in memory.
+async fn user_of(app: &App, id: i64) -> Result<users::UserRow> {
+    crate::users::all(app)
+        .await?
+        .iter()
+        .find(|u| u.id == id)
+        .cloned()
+        .ok_or(AppError::Unauthorized)
+}
+
 /// The actor behind a session cookie, with the session's CSRF token. Idle sessions end here.
-pub async fn session_actor(app: &App, secret: &str) -> Result<(Actor, String)> {
+pub async fn session_actor(app: &App, secret: &str) -> Result<SessionInfo> {
     let c = &app.db.conn;
     let hash = sha256_hex(secret);
     let s = sessions::get(c, &hash).await?.ok_or(AppError::Unauthorized)?;
+    app.cache.sync(s.cache_version);
     let now = now_ms();
     let cfg = &app.config;
     if now - s.last_seen_at > cfg.session_idle_ms || now - s.created_at > cfg.session_max_age_ms {
         sessions::delete(c, &hash).await?;
         return Err(AppError::Unauthorized);
     }
-    let user = users::by_id(c, s.user_id).await?.ok_or(AppError::Unauthorized)?;
+    let user = user_of(app, s.user_id).await?;
     if user.deactivated_at.is_some() {
         sessions::delete(c, &hash).await?;
         return Err(AppError::Unauthorized);
@@ -187,7 +206,11 @@ pub async fn session_actor(app: &App, secret: &str) -> Result<(Actor, String)> {
     if now - s.last_seen_at > (cfg.session_idle_ms / 4).min(60_000) {
         sessions::touch(c, &hash, now).await?;
     }
-    Ok((Actor::load(c, &user).await?, s.csrf_token))
+    Ok(SessionInfo {
+        actor: Actor::load_cached(app, &user).await?,
+        csrf: s.csrf_token,
+        unread: s.unread,
+    })
 }
 
 pub async fn logout(app: &App, secret: &str) -> Result<()> {
@@ -211,7 +234,8 @@ pub async fn token_actor(app: &App, token: &str) -> Result<Actor> {
     let t = tokens::by_hash(c, &sha256_hex(token))
         .await?
         .ok_or(AppError::Unauthorized)?;
-    let user = users::by_id(c, t.user_id).await?.ok_or(AppError::Unauthorized)?;
+    app.cache.sync(t.cache_version);
+    let user = user_of(app, t.user_id).await?;
     if user.deactivated_at.is_some() {
         return Err(AppError::Unauthorized);
     }
@@ -219,7 +243,7 @@ pub async fn token_actor(app: &App, token: &str) -> Result<Actor> {
     if t.last_used_at.is_none_or(|at| now - at > 60_000) {
         tokens::touch(c, t.id, now).await?;
     }
-    Actor::load(c, &user).await
+    Actor::load_cached(app, &user).await
 }
 
 /// Changes the actor's own password after checking the current one; other sessions end.

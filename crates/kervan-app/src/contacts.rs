@@ -135,8 +135,7 @@ pub async fn find_duplicates<C: ConnectionTrait>(
 /// The people of an account the actor may see, by name (the card's tab and the org chart).
 pub async fn of_account(app: &App, actor: &Actor, account_id: i64) -> Result<Vec<Record>> {
     records::get::<crate::accounts::Accounts>(app, actor, account_id).await?;
-    let c = &app.db.conn;
-    let defs = records::custom_defs(c, &domain::KIND).await?;
+    let defs = records::defs(app, &domain::KIND).await?;
     let q = ListQuery {
         conds: vec![("c.account_id = ?".into(), vec![account_id.into()])],
         sort: Some("c.sort_name".into()),

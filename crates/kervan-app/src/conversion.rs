@@ -110,7 +110,7 @@ pub async fn matches(app: &App, actor: &Actor, lead_id: i64) -> Result<Vec<Dupli
 /// attaching) and contacts.
 pub async fn convert(app: &App, actor: &Actor, lead_id: i64, req: &ConvertRequest) -> Result<Converted> {
     let c = &app.db.conn;
-    let lead = records::load_for(c, actor, &kervan_core::leads::KIND, lead_id, Action::Edit).await?;
+    let lead = records::load_for(app, actor, &kervan_core::leads::KIND, lead_id, Action::Edit).await?;
     if status_of(&lead) == LeadStatus::Converted {
         return Err(AppError::field("status", "already_converted"));
     }
@@ -126,7 +126,7 @@ pub async fn convert(app: &App, actor: &Actor, lead_id: i64, req: &ConvertReques
     // Decide the account before opening the transaction (reads only).
     let new_account = match req.account_id {
         Some(id) => {
-            let acc = records::load_for(c, actor, &kervan_core::accounts::KIND, id, Action::View)
+            let acc = records::load_for(app, actor, &kervan_core::accounts::KIND, id, Action::View)
                 .await
                 .map_err(|_| AppError::field("account_id", "invalid_choice"))?;
             // An archived account is out of business with us: restore it first.

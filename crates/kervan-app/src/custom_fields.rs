@@ -199,6 +199,7 @@ pub async fn create(app: &App, actor: &Actor, kind: &str, input: &FieldInput) ->
     d.id = store::insert(&txn, &d, actor.author(), now).await?;
     enqueue_work(&txn, &d, None, now).await?;
     txn.commit().await?;
+    app.cache.clear();
     app.jobs.notify_one();
     Ok(d)
 }
@@ -271,6 +272,7 @@ pub async fn update(app: &App, actor: &Actor, kind: &str, key: &str, input: &Fie
     store::update(&txn, &d, now).await?;
     enqueue_work(&txn, &d, Some(&before), now).await?;
     txn.commit().await?;
+    app.cache.clear();
     app.jobs.notify_one();
     Ok(d)
 }
@@ -301,6 +303,7 @@ pub async fn move_field(app: &App, actor: &Actor, kind: &str, key: &str, up: boo
         }
     }
     txn.commit().await?;
+    app.cache.clear();
     Ok(())
 }
 

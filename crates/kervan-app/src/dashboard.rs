@@ -37,7 +37,7 @@ pub async fn my_numbers(app: &App, actor: &Actor) -> Result<Option<MyNumbers>> {
         limit: 5,
         ..Default::default()
     };
-    let defs = records::custom_defs(c, kind).await?;
+    let defs = records::defs(app, kind).await?;
     let recent = records::list_kind(app, actor, kind, &defs, &q).await?.records;
     let my_accounts = if actor.can(Module::Accounts, Action::View) {
         Some(kervan_store::accounts::count_owned(c, actor.user_id).await?)

@@ -40,6 +40,7 @@ async fn handle(app: &App, kind: &str, payload: &str) -> Result<()> {
                 kervan_store::records::build_custom_index(c, entry.kind, &d.key, &expr).await?;
             }
             custom_fields::set_index_state(c, d.id, "ready").await?;
+            app.cache.clear();
             tracing::info!(kind = %p.kind, key = %p.key, "custom field index ready");
             Ok(())
         }

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod actor;
 pub mod auth;
 pub mod bulk;
+pub mod cache;
 pub mod contacts;
 pub mod conversion;
 pub mod custom_fields;
@@ -79,6 +80,8 @@ pub struct App {
     /// Wakes this process's job worker when work was queued (other servers find it on their
     /// next poll).
     pub jobs: std::sync::Arc<tokio::sync::Notify>,
+    /// Small tables every page reads, kept in memory (see [`cache`]).
+    pub cache: std::sync::Arc<cache::Cache>,
 }
 
 impl App {
@@ -93,6 +96,7 @@ impl App {
             config,
             passwords,
             jobs: std::sync::Arc::new(tokio::sync::Notify::new()),
+            cache: std::sync::Arc::new(cache::Cache::default()),
         }
     }
 }

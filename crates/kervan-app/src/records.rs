@@ -200,6 +200,14 @@ pub async fn custom_defs<C: ConnectionTrait>(c: &C, kind: &Kind) -> Result<Vec<C
     Ok(custom_fields::for_kind(c, kind.key).await?)
 }
 
+/// The custom fields of a kind as a request reads them: kept in memory (see [`crate::cache`]).
+/// Writes read them inside their transaction with [`custom_defs`] instead.
+pub async fn defs(app: &App, kind: &'static Kind) -> Result<std::sync::Arc<Vec<CustomDef>>> {
+    app.cache
+        .defs(kind.key, async { custom_defs(&app.db.conn, kind).await })
+        .await
+}
+
 fn typed(ty: FieldType, cell: &Cell) -> Option<Value> {
     Some(match (ty, cell) {
         (FieldType::Text | FieldType::LongText, Cell::Text(s)) => Value::Text(s.clone()),
@@ -276,17 +284,12 @@ pub async fn read<C: ConnectionTrait>(c: &C, kind: &Kind, defs: &[CustomDef], id
 
 /// Reads a record the actor may see for `action`; otherwise `NotFound` (never tell whether
 /// somebody else's record exists) or `Forbidden` (seen, but not this action).
-pub async fn load_for<C: ConnectionTrait>(
-    c: &C,
-    actor: &Actor,
-    kind: &Kind,
-    id: i64,
-    action: Action,
-) -> Result<Record> {
+pub async fn load_for(app: &App, actor: &Actor, kind: &'static Kind, id: i64, action: Action) -> Result<Record> {
     actor
         .require(kind.module, Action::View)
         .map_err(|_| AppError::NotFound)?;
-    let defs = custom_defs(c, kind).await?;
+    let c = &app.db.conn;
+    let defs = defs(app, kind).await?;
     let rec = read(c, kind, &defs, id).await?.ok_or(AppError::NotFound)?;
     authorize(c, actor, kind, rec.owner_id(), action).await?;
     Ok(rec)
@@ -313,7 +316,7 @@ pub async fn authorize<C: ConnectionTrait>(
 }
 
 pub async fn get<K: RecordKind>(app: &App, actor: &Actor, id: i64) -> Result<Record> {
-    load_for(&app.db.conn, actor, K::KIND, id, Action::View).await
+    load_for(app, actor, K::KIND, id, Action::View).await
 }
 
 /// The inputs of a write read against the record's current state (empty for a new one), with
@@ -622,7 +625,7 @@ pub async fn update<K: RecordKind>(
 ) -> Result<()> {
     let kind = K::KIND;
     let c = &app.db.conn;
-    let rec = load_for(c, actor, kind, id, Action::Edit).await?;
+    let rec = load_for(app, actor, kind, id, Action::Edit).await?;
     if rec.version != version {
         return Err(AppError::Conflict {
             current_version: rec.version,
@@ -669,7 +672,7 @@ pub async fn update<K: RecordKind>(
 /// Archives (`archive = true`) or restores a record.
 pub async fn set_archived<K: RecordKind>(app: &App, actor: &Actor, id: i64, version: i64, archive: bool) -> Result<()> {
     let kind = K::KIND;
-    let rec = load_for(&app.db.conn, actor, kind, id, Action::Delete).await?;
+    let rec = load_for(app, actor, kind, id, Action::Delete).await?;
     let r = access::Archivable {
         table: kind.table,
         entity: kind.entity,
@@ -684,7 +687,7 @@ pub async fn set_archived<K: RecordKind>(app: &App, actor: &Actor, id: i64, vers
 pub async fn delete_hard<K: RecordKind>(app: &App, actor: &Actor, id: i64) -> Result<()> {
     let kind = K::KIND;
     let c = &app.db.conn;
-    let rec = load_for(c, actor, kind, id, Action::View).await?;
+    let rec = load_for(app, actor, kind, id, Action::View).await?;
     if !actor.is_admin() {
         return Err(AppError::Forbidden {
             module: kind.module,
@@ -726,8 +729,8 @@ pub async fn merge<K: RecordKind>(
     if survivor_id == merged_id {
         return Err(AppError::field("merged_id", "merge_same"));
     }
-    let survivor = load_for(c, actor, kind, survivor_id, Action::Edit).await?;
-    let merged = load_for(c, actor, kind, merged_id, Action::Delete).await?;
+    let survivor = load_for(app, actor, kind, survivor_id, Action::Edit).await?;
+    let merged = load_for(app, actor, kind, merged_id, Action::Delete).await?;
     for (rec, version) in [(&survivor, survivor_version), (&merged, merged_version)] {
         if rec.version != version {
             return Err(AppError::Conflict {
@@ -866,8 +869,12 @@ pub async fn list_kind(app: &App, actor: &Actor, kind: &Kind, defs: &[CustomDef]
 }
 
 /// The most used values of a field (filter menus, suggestions), read from where writes keep them.
-pub async fn used_values(app: &App, kind: &Kind, field: &str) -> Result<Vec<String>> {
-    Ok(store::top_values(&app.db.conn, kind.key, field, 100).await?)
+pub async fn used_values(app: &App, kind: &'static Kind, field: &'static str) -> Result<std::sync::Arc<Vec<String>>> {
+    app.cache
+        .values(kind.key, field, async {
+            Ok(store::top_values(&app.db.conn, kind.key, field, 100).await?)
+        })
+        .await
 }
 
 /// The sort a list runs under: a declared one or a sortable custom field.

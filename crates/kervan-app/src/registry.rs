@@ -75,7 +75,7 @@ pub async fn find_by_name(
         return Ok(vec![]);
     };
     let c = &app.db.conn;
-    let defs = records::custom_defs(c, e.kind).await?;
+    let defs = records::defs(app, e.kind).await?;
     let pairs = vec![
         ("q".to_string(), text.to_string()),
         ("limit".to_string(), limit.to_string()),

@@ -31,7 +31,7 @@ pub async fn global(app: &App, actor: &Actor, text: &str, per_kind: u64) -> Resu
         if !actor.can(e.kind.module, Action::View) {
             continue;
         }
-        let defs = records::custom_defs(&app.db.conn, e.kind).await?;
+        let defs = records::defs(app, e.kind).await?;
         let page = records::list_kind(app, actor, e.kind, &defs, &q).await?;
         if !page.records.is_empty() {
             let hits = page.records.into_iter().map(|r| {

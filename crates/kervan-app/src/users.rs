@@ -80,23 +80,29 @@ pub async fn create(app: &App, actor: &Actor, d: &UserDraft) -> Result<i64> {
         other => other.into(),
     })?;
     txn.commit().await?;
+    app.cache.clear();
     Ok(id)
 }
 
 pub async fn list(app: &App, actor: &Actor) -> Result<Vec<UserRow>> {
     actor.require(Module::Users, Action::View)?;
-    Ok(store::list(&app.db.conn).await?)
+    Ok(all(app).await?.to_vec())
+}
+
+/// Every user, active ones first, by name (kept in memory: see [`crate::cache`]).
+pub async fn all(app: &App) -> Result<std::sync::Arc<Vec<UserRow>>> {
+    app.cache.users(async { Ok(store::list(&app.db.conn).await?) }).await
 }
 
 /// Everyone a lead may be assigned to by this actor: all active users for an admin scope, the
 /// team for a team scope, only themself otherwise.
 pub async fn assignable(app: &App, actor: &Actor) -> Result<Vec<UserRow>> {
-    let all = store::list(&app.db.conn).await?;
+    let all = all(app).await?;
     let scope = actor
         .scope(Module::Leads, Action::Edit)
         .or(actor.scope(Module::Leads, Action::Create));
     Ok(all
-        .into_iter()
+        .iter()
         .filter(|u| u.deactivated_at.is_none())
         .filter(|u| match scope {
             Some(kervan_core::permissions::Scope::All) => true,
@@ -105,17 +111,14 @@ pub async fn assignable(app: &App, actor: &Actor) -> Result<Vec<UserRow>> {
             }
             _ => u.id == actor.user_id,
         })
+        .cloned()
         .collect())
 }
 
 /// Every user's id and name, for showing names in lists and history (names are not secret
 /// inside a company).
 pub async fn names(app: &App) -> Result<Vec<(i64, String)>> {
-    Ok(store::list(&app.db.conn)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect())
+    Ok(all(app).await?.iter().map(|u| (u.id, u.name.clone())).collect())
 }
 
 pub async fn teams(app: &App) -> Result<Vec<TeamRow>> {
@@ -147,6 +150,7 @@ pub async fn set_role_team(app: &App, actor: &Actor, id: i64, role: &str, team: 
     };
     store::set_role_team(&txn, id, role.as_str(), team_id).await?;
     txn.commit().await?;
+    app.cache.clear();
     Ok(())
 }
 
@@ -164,6 +168,7 @@ pub async fn set_active(app: &App, actor: &Actor, id: i64, active: bool) -> Resu
         tokens::revoke_for_user(&txn, id, now_ms()).await?;
     }
     txn.commit().await?;
+    app.cache.clear();
     Ok(())
 }
 
@@ -172,6 +177,7 @@ pub async fn set_language(app: &App, actor: &Actor, lang: &str) -> Result<()> {
         return Err(AppError::field("language", "invalid_choice"));
     }
     store::set_language(&app.db.conn, actor.user_id, lang).await?;
+    app.cache.clear();
     Ok(())
 }
 

@@ -64,8 +64,14 @@ fn changes_allowed(actor: &Actor, v: &ViewRow) -> bool {
 pub async fn list(app: &App, actor: &Actor, kind: &str) -> Result<Vec<View>> {
     let entry = registry::entry(kind).ok_or(AppError::NotFound)?;
     actor.require(entry.kind.module, Action::View)?;
-    let rows = store::for_kind(&app.db.conn, kind, actor.user_id).await?;
-    Ok(rows.into_iter().filter(|v| sees(actor, v)).map(View::of).collect())
+    let key = entry.kind.key;
+    let rows = app
+        .cache
+        .views(key, actor.user_id, async {
+            Ok(store::for_kind(&app.db.conn, key, actor.user_id).await?)
+        })
+        .await?;
+    Ok(rows.iter().filter(|v| sees(actor, v)).cloned().map(View::of).collect())
 }
 
 /// One view the actor sees; anything else is `NotFound`.
@@ -86,7 +92,7 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<View> {
 async fn check(app: &App, kind: &str, input: &ViewInput, e: &mut FieldErrors) -> Result<()> {
     let entry = registry::entry(kind).ok_or(AppError::NotFound)?;
     let c = &app.db.conn;
-    let defs = crate::records::custom_defs(c, entry.kind).await?;
+    let defs = crate::records::defs(app, entry.kind).await?;
     if let Some(name) = &input.name {
         let n = name.trim();
         if n.is_empty() {
@@ -174,6 +180,7 @@ pub async fn create(app: &App, actor: &Actor, kind: &str, input: &ViewInput) -> 
         now_ms(),
     )
     .await?;
+    app.cache.clear();
     get(app, actor, id).await
 }
 
@@ -212,6 +219,7 @@ pub async fn update(app: &App, actor: &Actor, id: i64, input: &ViewInput) -> Res
     store::update(&app.db.conn, &row, now_ms())
         .await
         .map_err(|e| crate::access::conflict(e, row.version + 1))?;
+    app.cache.clear();
     get(app, actor, id).await
 }
 
@@ -226,12 +234,19 @@ pub async fn delete(app: &App, actor: &Actor, id: i64) -> Result<()> {
         });
     }
     store::delete(&app.db.conn, id).await?;
+    app.cache.clear();
     Ok(())
 }
 
 /// The columns the actor chose for a kind's list, if any.
 pub async fn columns(app: &App, actor: &Actor, kind: &str) -> Result<Option<Vec<String>>> {
-    Ok(store::columns_of(&app.db.conn, actor.user_id, kind)
+    let entry = registry::entry(kind).ok_or(AppError::NotFound)?;
+    let key = entry.kind.key;
+    Ok(app
+        .cache
+        .columns(key, actor.user_id, async {
+            Ok(store::columns_of(&app.db.conn, actor.user_id, key).await?)
+        })
         .await?
         .and_then(|s| serde_json::from_str(&s).ok()))
 }
@@ -242,7 +257,7 @@ pub async fn set_columns(app: &App, actor: &Actor, kind: &str, cols: Option<&[St
     actor.require(entry.kind.module, Action::View)?;
     let json = match cols {
         Some(c) => {
-            let defs = crate::records::custom_defs(&app.db.conn, entry.kind).await?;
+            let defs = crate::records::defs(app, entry.kind).await?;
             let known = crate::records::column_keys(entry.kind, &defs);
             if c.iter().any(|x| !known.contains(x)) || c.len() > 30 {
                 return Err(AppError::field("columns", "invalid_choice"));
@@ -252,5 +267,6 @@ pub async fn set_columns(app: &App, actor: &Actor, kind: &str, cols: Option<&[St
         None => None,
     };
     store::set_columns(&app.db.conn, actor.user_id, entry.kind.key, json.as_deref(), now_ms()).await?;
+    app.cache.clear();
     Ok(())
 }

@@ -67,6 +67,7 @@ pub async fn get<C: ConnectionTrait>(c: &C, kind: &str, key: &str) -> Result<Opt
 }
 
 pub async fn insert<C: ConnectionTrait>(c: &C, d: &CustomDef, by: Option<i64>, now: i64) -> Result<i64> {
+    crate::cache::bump(c).await?;
     db::insert_id(
         c,
         "INSERT INTO custom_fields (kind, key, label, type, options, required, filterable, searchable, sortable,
@@ -99,6 +100,7 @@ fn options_json(o: &[CustomOption]) -> String {
 
 /// Writes everything an admin may change (never the key or the type).
 pub async fn update<C: ConnectionTrait>(c: &C, d: &CustomDef, now: i64) -> Result<()> {
+    crate::cache::bump(c).await?;
     let n = db::exec(
         c,
         "UPDATE custom_fields SET label = ?, options = ?, required = ?, filterable = ?, searchable = ?, sortable = ?,
@@ -122,6 +124,7 @@ pub async fn update<C: ConnectionTrait>(c: &C, d: &CustomDef, now: i64) -> Resul
 }
 
 pub async fn set_index_state<C: ConnectionTrait>(c: &C, id: i64, state: &str) -> Result<()> {
+    crate::cache::bump(c).await?;
     db::exec(
         c,
         "UPDATE custom_fields SET index_state = ? WHERE id = ?",

@@ -44,7 +44,10 @@ impl Db {
     /// foreign keys, so several readers and one writer work together without "database is locked".
     pub async fn connect(url: &str) -> Result<Db> {
         let mut opts = ConnectOptions::new(url.to_string());
-        opts.sqlx_logging(false)
+        // `KERVAN_SQL_LOG=1` logs every statement (with `KERVAN_LOG=sqlx::query=info`): how many
+        // queries a page costs is the first thing to look at when it is slow.
+        let log_sql = std::env::var("KERVAN_SQL_LOG").is_ok_and(|v| v == "1");
+        opts.sqlx_logging(log_sql)
             .connect_timeout(Duration::from_secs(10))
             .acquire_timeout(Duration::from_secs(15));
         if url.starts_with("sqlite:") {

@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod cache;
 pub mod contacts;
 pub mod custom_fields;
 pub mod db;

@@ -361,6 +361,17 @@ Migration {
     ],
     sqlite: &[],
     postgres: &[],
+},
+Migration {
+    version: 9,
+    name: "cache_version",
+    // See `cache.rs`: one number, bumped by every write to the tables servers keep in memory.
+    common: &[
+        "CREATE TABLE cache_version (id BIGINT PRIMARY KEY, n BIGINT NOT NULL)",
+        "INSERT INTO cache_version (id, n) VALUES (1, 0)",
+    ],
+    sqlite: &[],
+    postgres: &[],
 }];
 
 fn expand(sql: &str, backend: DbBackend) -> String {
@@ -431,6 +442,10 @@ pub async fn run(db: &Db) -> Result<usize> {
                 )
                 .await?;
             }
+        }
+        // A migration may change what servers keep in memory (grants, definitions).
+        if m.version > 9 {
+            crate::cache::bump(&txn).await?;
         }
         db::exec(
             &txn,

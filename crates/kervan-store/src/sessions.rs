@@ -13,6 +13,10 @@ pub struct SessionRow {
     pub csrf_token: String,
     pub created_at: i64,
     pub last_seen_at: i64,
+    /// The user's unread notifications (the bell), read in the same round trip.
+    pub unread: i64,
+    /// See [`crate::cache`].
+    pub cache_version: i64,
 }
 
 pub async fn insert<C: ConnectionTrait>(
@@ -36,7 +40,13 @@ pub async fn insert<C: ConnectionTrait>(
 pub async fn get<C: ConnectionTrait>(c: &C, id_hash: &str) -> Result<Option<SessionRow>> {
     db::one(
         c,
-        "SELECT id_hash, user_id, csrf_token, created_at, last_seen_at FROM sessions WHERE id_hash = ?",
+        &format!(
+            "SELECT s.id_hash, s.user_id, s.csrf_token, s.created_at, s.last_seen_at,
+                (SELECT COUNT(*) FROM notifications n WHERE n.user_id = s.user_id AND n.read_at IS NULL) AS unread,
+                {} AS cache_version
+             FROM sessions s WHERE s.id_hash = ?",
+            crate::cache::VERSION_SQL
+        ),
         vec![id_hash.into()],
     )
     .await

@@ -13,6 +13,8 @@ pub struct TokenRow {
     pub prefix: String,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
+    /// See [`crate::cache`].
+    pub cache_version: i64,
 }
 
 pub async fn insert<C: ConnectionTrait>(
@@ -40,7 +42,11 @@ pub async fn insert<C: ConnectionTrait>(
 pub async fn by_hash<C: ConnectionTrait>(c: &C, hash: &str) -> Result<Option<TokenRow>> {
     db::one(
         c,
-        "SELECT id, user_id, label, prefix, created_at, last_used_at FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL",
+        &format!(
+            "SELECT id, user_id, label, prefix, created_at, last_used_at, {} AS cache_version
+             FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL",
+            crate::cache::VERSION_SQL
+        ),
         vec![hash.into()],
     )
     .await

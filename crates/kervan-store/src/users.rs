@@ -39,6 +39,7 @@ pub struct NewUser<'a> {
 }
 
 pub async fn insert<C: ConnectionTrait>(c: &C, u: NewUser<'_>) -> Result<i64> {
+    crate::cache::bump(c).await?;
     let now = now_ms();
     db::insert_id(
         c,
@@ -96,6 +97,7 @@ pub async fn ids<C: ConnectionTrait>(c: &C) -> Result<Vec<i64>> {
 }
 
 pub async fn set_role_team<C: ConnectionTrait>(c: &C, id: i64, role: &str, team_id: Option<i64>) -> Result<()> {
+    crate::cache::bump(c).await?;
     let n = db::exec(
         c,
         "UPDATE users SET role = ?, team_id = ?, updated_at = ?, version = version + 1 WHERE id = ?",
@@ -106,6 +108,7 @@ pub async fn set_role_team<C: ConnectionTrait>(c: &C, id: i64, role: &str, team_
 }
 
 pub async fn set_password<C: ConnectionTrait>(c: &C, id: i64, hash: &str) -> Result<()> {
+    crate::cache::bump(c).await?;
     db::exec(
         c,
         "UPDATE users SET password_hash = ?, updated_at = ?, version = version + 1 WHERE id = ?",
@@ -116,6 +119,7 @@ pub async fn set_password<C: ConnectionTrait>(c: &C, id: i64, hash: &str) -> Res
 }
 
 pub async fn set_language<C: ConnectionTrait>(c: &C, id: i64, lang: &str) -> Result<()> {
+    crate::cache::bump(c).await?;
     db::exec(
         c,
         "UPDATE users SET language = ? WHERE id = ?",
@@ -126,6 +130,7 @@ pub async fn set_language<C: ConnectionTrait>(c: &C, id: i64, lang: &str) -> Res
 }
 
 pub async fn set_active<C: ConnectionTrait>(c: &C, id: i64, active: bool) -> Result<()> {
+    crate::cache::bump(c).await?;
     let at: Option<i64> = if active { None } else { Some(now_ms()) };
     let n = db::exec(
         c,
@@ -149,6 +154,7 @@ pub async fn team_by_name_or_create<C: ConnectionTrait>(c: &C, name: &str, by: O
     if let Some(t) = db::one::<TeamRow, _>(c, "SELECT id, name FROM teams WHERE name = ?", vec![name.into()]).await? {
         return Ok(t.id);
     }
+    crate::cache::bump(c).await?;
     let now = now_ms();
     db::insert_id(
         c,

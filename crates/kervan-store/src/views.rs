@@ -38,6 +38,7 @@ pub struct NewView<'a> {
 }
 
 pub async fn insert<C: ConnectionTrait>(c: &C, v: &NewView<'_>, now: i64) -> Result<i64> {
+    crate::cache::bump(c).await?;
     db::insert_id(
         c,
         "INSERT INTO views (kind, name, owner_id, shared, filters, columns, sort, created_at, updated_at, created_by)
@@ -74,6 +75,7 @@ pub async fn for_kind<C: ConnectionTrait>(c: &C, kind: &str, user_id: i64) -> Re
 }
 
 pub async fn update<C: ConnectionTrait>(c: &C, v: &ViewRow, now: i64) -> Result<()> {
+    crate::cache::bump(c).await?;
     let n = db::exec(
         c,
         "UPDATE views SET name = ?, shared = ?, filters = ?, columns = ?, sort = ?, updated_at = ?, version = version + 1
@@ -94,6 +96,7 @@ pub async fn update<C: ConnectionTrait>(c: &C, v: &ViewRow, now: i64) -> Result<
 }
 
 pub async fn delete<C: ConnectionTrait>(c: &C, id: i64) -> Result<()> {
+    crate::cache::bump(c).await?;
     db::exec(c, "DELETE FROM views WHERE id = ?", vec![id.into()]).await?;
     Ok(())
 }
@@ -119,6 +122,7 @@ pub async fn set_columns<C: ConnectionTrait>(
     columns: Option<&str>,
     now: i64,
 ) -> Result<()> {
+    crate::cache::bump(c).await?;
     match columns {
         Some(cols) => {
             db::exec(

@@ -193,13 +193,12 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
     let mut session = None;
     if let Some(secret) = cookie(&headers, cookie_name(&state)) {
         match app_auth::session_actor(&state.app, &secret).await {
-            Ok((actor, csrf)) => {
-                let unread = kervan_app::notifications::unread(&state.app, &actor).await.unwrap_or(0);
+            Ok(info) => {
                 session = Some(SessionInfo {
-                    actor,
-                    csrf,
+                    actor: info.actor,
+                    csrf: info.csrf,
                     secret,
-                    unread,
+                    unread: info.unread,
                 })
             }
             Err(AppError::Unauthorized) => {}

@@ -230,7 +230,7 @@ async fn subsidiaries(
     Path(id): Path<i64>,
 ) -> Result<Json<SubsidiaryList>, ApiError> {
     let (items, totals) = app_accounts::subsidiaries(&s.app, &a, id).await?;
-    let defs = kervan_app::records::custom_defs(&s.app.db.conn, &kervan_core::accounts::KIND).await?;
+    let defs = kervan_app::records::defs(&s.app, &kervan_core::accounts::KIND).await?;
     Ok(Json(SubsidiaryList {
         items: items.iter().map(|r| record_json::<Accounts>(r, &defs)).collect(),
         totals: SubsidiaryTotals {

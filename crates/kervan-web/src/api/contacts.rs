@@ -33,7 +33,7 @@ async fn account_contacts(
     Path(id): Path<i64>,
 ) -> Result<Json<ContactItems>, ApiError> {
     let people = app_contacts::of_account(&s.app, &a, id).await?;
-    let defs = kervan_app::records::custom_defs(&s.app.db.conn, &kervan_core::contacts::KIND).await?;
+    let defs = kervan_app::records::defs(&s.app, &kervan_core::contacts::KIND).await?;
     Ok(Json(ContactItems {
         items: people.iter().map(|r| record_json::<Contacts>(r, &defs)).collect(),
     }))

@@ -216,8 +216,8 @@ fn similar(kind: &'static Kind) -> impl Fn(AppError) -> ApiError {
     }
 }
 
-async fn defs_of(s: &AppState, kind: &Kind) -> Result<Vec<CustomDef>, ApiError> {
-    Ok(app_records::custom_defs(&s.app.db.conn, kind).await?)
+async fn defs_of(s: &AppState, kind: &'static Kind) -> Result<std::sync::Arc<Vec<CustomDef>>, ApiError> {
+    Ok(app_records::defs(&s.app, kind).await?)
 }
 
 async fn one<K: KitPages>(s: &AppState, a: &kervan_app::Actor, id: i64) -> Result<Json_, ApiError> {

@@ -355,7 +355,7 @@ fn history(c: &Card) -> Panel<'_> {
             if let Some(f) = c.kind.field(field).filter(|f| !f.refers.is_empty())
                 && let (Ok(id), Some(target)) = (v.parse::<i64>(), kervan_app::registry::entry(f.refers))
                 && !refs.contains_key(&(f.refers, id))
-                && let Ok(r) = app_records::load_for(&app.db.conn, &c.actor, target.kind, id, Action::View).await
+                && let Ok(r) = app_records::load_for(app, &c.actor, target.kind, id, Action::View).await
             {
                 refs.insert((f.refers, id), (target.name)(&r.values));
             }
@@ -417,9 +417,8 @@ pub async fn render<K: KitPages>(
     let state = state.clone();
     let kind = K::KIND;
     let t = session.t;
-    let c = &state.app.db.conn;
-    let rec = app_records::load_for(c, &session.actor, kind, id, Action::View).await?;
-    let defs = app_records::custom_defs(c, kind).await?;
+    let rec = app_records::load_for(&state.app, &session.actor, kind, id, Action::View).await?;
+    let defs = app_records::defs(&state.app, kind).await?;
     let names = user_names(&state).await?;
     let card = Card {
         state: state.clone(),
@@ -428,7 +427,7 @@ pub async fn render<K: KitPages>(
         csrf: session.csrf.clone(),
         kind,
         rec,
-        defs,
+        defs: defs.to_vec(),
         names,
         query: q.clone(),
         form,

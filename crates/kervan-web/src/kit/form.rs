@@ -255,7 +255,7 @@ async fn field_view(c: &Ctx<'_>, f: &Field, p: &Posted) -> Result<FieldView, Pag
             .iter()
             .map(|s| s.to_string())
             .collect(),
-        Suggest::Used => app_records::used_values(&c.state.app, kind, f.key).await?,
+        Suggest::Used => app_records::used_values(&c.state.app, kind, f.key).await?.to_vec(),
         Suggest::None => vec![],
     };
     let shown_when = f.shown_when.map(|(dep, vals)| (dep.to_string(), vals.join(" ")));
@@ -383,9 +383,10 @@ pub async fn render<K: KitPages>(
     } = subject;
     let t = session.t;
     let kind = K::KIND;
-    let defs: Vec<CustomDef> = app_records::custom_defs(&state.app.db.conn, kind)
+    let defs: Vec<CustomDef> = app_records::defs(&state.app, kind)
         .await?
-        .into_iter()
+        .iter()
+        .cloned()
         .filter(|d| d.active)
         .collect();
     let ctx = Ctx {
@@ -530,8 +531,7 @@ pub async fn new_page<K: KitPages>(State(state): State<AppState>, session: Sessi
     for f in kind.writable().filter(|f| f.ty == FieldType::Reference) {
         if let Ok(id) = p.one(f.key).parse::<i64>()
             && let Some(target) = registry::entry(f.refers)
-            && let Ok(rec) =
-                app_records::load_for(&state.app.db.conn, &session.actor, target.kind, id, Action::View).await
+            && let Ok(rec) = app_records::load_for(&state.app, &session.actor, target.kind, id, Action::View).await
         {
             refs.insert(f.key.to_string(), (target.name)(&rec.values));
         }
@@ -556,12 +556,12 @@ pub async fn edit_page<K: KitPages>(
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
     let kind = K::KIND;
-    let rec = app_records::load_for(&state.app.db.conn, &session.actor, kind, id, Action::View).await?;
+    let rec = app_records::load_for(&state.app, &session.actor, kind, id, Action::View).await?;
     session.actor.require(kind.module, Action::Edit)?;
     if !K::editable(&rec) {
         return Err(PageError::BadRequest);
     }
-    let defs = app_records::custom_defs(&state.app.db.conn, kind).await?;
+    let defs = app_records::defs(&state.app, kind).await?;
     let p = posted_of(kind, &defs, &rec.values, &rec.custom);
     let refs = ref_names(&rec);
     let subject = Subject {
@@ -583,7 +583,7 @@ fn ref_names(rec: &Record) -> BTreeMap<String, String> {
 async fn inputs_of(
     state: &AppState,
     session: &Session,
-    kind: &Kind,
+    kind: &'static Kind,
     p: &Posted,
     current: &BTreeMap<String, String>,
 ) -> Result<(Inputs, Trouble), PageError> {
@@ -644,7 +644,7 @@ async fn inputs_of(
             inputs.fields.insert(f.key.to_string(), i);
         }
     }
-    let defs = app_records::custom_defs(&state.app.db.conn, kind).await?;
+    let defs = app_records::defs(&state.app, kind).await?;
     for d in defs.iter().filter(|d| d.active) {
         if let Some(i) = input_of(d.ty, &d.path(), p) {
             inputs.custom.insert(d.key.clone(), i);
@@ -747,7 +747,7 @@ pub async fn edit_submit<K: KitPages>(
     let kind = K::KIND;
     let p = Posted::parse(&body)?;
     let version: i64 = p.one("version").trim().parse().map_err(|_| PageError::BadRequest)?;
-    let rec = app_records::load_for(&state.app.db.conn, &session.actor, kind, id, Action::View).await?;
+    let rec = app_records::load_for(&state.app, &session.actor, kind, id, Action::View).await?;
     let refs = ref_names(&rec);
     let (inputs, trouble) = inputs_of(&state, &session, kind, &p, &refs).await?;
     if !trouble.errors.is_empty() {

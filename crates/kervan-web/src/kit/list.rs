@@ -264,7 +264,7 @@ async fn filter_bar<K: KitPages>(
             _ => {
                 fv.suggest = match f.suggest {
                     Suggest::Provinces => PROVINCES.iter().map(|p| p.to_string()).collect(),
-                    Suggest::Used => app_records::used_values(&state.app, kind, f.key).await?,
+                    Suggest::Used => app_records::used_values(&state.app, kind, f.key).await?.to_vec(),
                     _ => vec![],
                 };
             }
@@ -374,7 +374,7 @@ pub async fn render<K: KitPages>(
     let app = &state.app;
     session.actor.require(kind.module, Action::View)?;
     let c = &app.db.conn;
-    let defs: Vec<CustomDef> = app_records::custom_defs(c, kind).await?;
+    let defs: Vec<CustomDef> = app_records::defs(&state.app, kind).await?.to_vec();
     let live: Vec<CustomDef> = defs.iter().filter(|d| d.active).cloned().collect();
     let url_pairs = query_pairs(url);
     let view_id = url_pairs
@@ -779,8 +779,8 @@ pub async fn view_submit<K: KitPages>(
             filters.insert(k, v);
         }
     }
-    let defs = app_records::custom_defs(&state.app.db.conn, kind).await?;
-    let live: Vec<CustomDef> = defs.into_iter().filter(|d| d.active).collect();
+    let defs = app_records::defs(&state.app, kind).await?;
+    let live: Vec<CustomDef> = defs.iter().filter(|d| d.active).cloned().collect();
     let columns = shown_columns(
         kind,
         &live,

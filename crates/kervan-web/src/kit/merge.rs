@@ -217,7 +217,7 @@ async fn view<K: KitPages>(
     match q.with.filter(|w| *w != id) {
         Some(w) => {
             let b = app_records::get::<K>(app, actor, w).await?;
-            let defs = app_records::custom_defs(&app.db.conn, kind).await?;
+            let defs = app_records::defs(app, kind).await?;
             let names = user_names(state).await?;
             page.rows = rows(sides(session, kind, &defs, &names, &a, &b), &out.picks);
             page.moves = moves(state, session, kind.key, w).await?;
@@ -279,7 +279,7 @@ async fn submit<K: KitPages>(
     let (app, actor) = (&state.app, &session.actor);
     let a = app_records::get::<K>(app, actor, id).await?;
     let b = app_records::get::<K>(app, actor, with).await?;
-    let defs = app_records::custom_defs(&app.db.conn, K::KIND).await?;
+    let defs = app_records::defs(app, K::KIND).await?;
     // The fields taken from the merged record: the ones picked, and the survivor's gaps.
     let take: Vec<String> = rows(sides(&session, K::KIND, &defs, &Names::new(), &a, &b), &picks)
         .into_iter()
