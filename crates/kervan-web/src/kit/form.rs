@@ -386,8 +386,8 @@ pub async fn render<K: KitPages>(
     let defs: Vec<CustomDef> = app_records::defs(&state.app, kind)
         .await?
         .iter()
-        .cloned()
         .filter(|d| d.active)
+        .cloned()
         .collect();
     let ctx = Ctx {
         state,
