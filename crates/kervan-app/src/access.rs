@@ -147,25 +147,6 @@ pub fn tag_pairs(tags: &[String]) -> Vec<(String, String)> {
     tags.iter().map(|t| (t.clone(), fold(t))).collect()
 }
 
-/// Groups `(id, tag)` pairs under the rows they belong to, keeping the rows' order.
-pub fn attach_tags<R, T>(
-    rows: Vec<R>,
-    id_of: impl Fn(&R) -> i64,
-    tags: Vec<(i64, String)>,
-    make: impl Fn(R, Vec<String>) -> T,
-) -> Vec<T> {
-    let mut by_id: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
-    for (id, t) in tags {
-        by_id.entry(id).or_default().push(t);
-    }
-    rows.into_iter()
-        .map(|r| {
-            let mine = by_id.remove(&id_of(&r)).unwrap_or_default();
-            make(r, mine)
-        })
-        .collect()
-}
-
 /// A record being archived or restored, as its module loaded it (for `Action::Delete`).
 pub struct Archivable<'a> {
     /// Table and history entity: `leads`/`lead`, `accounts`/`account`, `contacts`/`contact`.

@@ -270,14 +270,10 @@ pub fn record_of(kind: &Kind, defs: &[CustomDef], row: RowData, tags: Vec<String
 
 /// Reads a record without any permission check (callers check).
 pub async fn read<C: ConnectionTrait>(c: &C, kind: &Kind, defs: &[CustomDef], id: i64) -> Result<Option<Record>> {
-    let Some(row) = store::get(c, kind, lookup, id).await? else {
+    let Some(mut row) = store::get(c, kind, lookup, id).await? else {
         return Ok(None);
     };
-    let mut tags: Vec<String> = store::tags_of(c, kind, &[id])
-        .await?
-        .into_iter()
-        .map(|(_, t)| t)
-        .collect();
+    let mut tags = row.tags.take().unwrap_or_default();
     tags.sort_by_key(|t| collation_key(t));
     Ok(Some(record_of(kind, defs, row, tags)))
 }
@@ -858,9 +854,14 @@ pub async fn list_kind(app: &App, actor: &Actor, kind: &Kind, defs: &[CustomDef]
         has_next,
         has_prev,
     } = store::list(c, kind, lookup, q, vis).await?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let tags = store::tags_of(c, kind, &ids).await?;
-    let records = access::attach_tags(rows, |r| r.id, tags, |r, t| record_of(kind, defs, r, t));
+    let records = rows
+        .into_iter()
+        .map(|mut r| {
+            let mut tags = r.tags.take().unwrap_or_default();
+            tags.sort_by_key(|t| collation_key(t));
+            record_of(kind, defs, r, tags)
+        })
+        .collect();
     Ok(RecordPage {
         records,
         has_next,

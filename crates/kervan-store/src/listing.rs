@@ -1,7 +1,7 @@
 //! What every list shares: the visibility filter, a WHERE builder, keyset positions and the one
 //! keyset page query (after/before a position, never OFFSET, never COUNT).
 
-use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+use sea_orm::{ConnectionTrait, Value};
 
 use crate::db::{self, Result, StoreError};
 
@@ -214,32 +214,6 @@ pub(crate) async fn set_tags<C: ConnectionTrait>(
         .await?;
     }
     Ok(())
-}
-
-#[derive(Debug, Clone, FromQueryResult)]
-struct TagRow {
-    owner: i64,
-    tag: String,
-}
-
-/// Tags of several rows at once, in one query: `(id, tag)` sorted by id then tag.
-pub(crate) async fn tags_of<C: ConnectionTrait>(
-    c: &C,
-    table: &str,
-    key_col: &str,
-    ids: &[i64],
-) -> Result<Vec<(i64, String)>> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    let marks = vec!["?"; ids.len()].join(", ");
-    let rows: Vec<TagRow> = db::all(
-        c,
-        &format!("SELECT {key_col} AS owner, tag FROM {table} WHERE {key_col} IN ({marks}) ORDER BY {key_col}, tag"),
-        ids.iter().map(|i| (*i).into()).collect(),
-    )
-    .await?;
-    Ok(rows.into_iter().map(|r| (r.owner, r.tag)).collect())
 }
 
 /// Archives (`at` set) or restores (`None`) a row of `table` if it is still at `version`.

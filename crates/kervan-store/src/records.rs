@@ -35,6 +35,8 @@ pub struct RowData {
     /// Display names of referenced records, by the referring field's key.
     pub ref_names: HashMap<&'static str, String>,
     pub custom: String,
+    /// The tags, when the kind has them (read with the row).
+    pub tags: Option<Vec<String>>,
     /// The sort key written on the last save (cursors are made from it).
     pub sort_name: String,
 }
@@ -69,6 +71,19 @@ fn select(kind: &Kind, backend: DbBackend, lookup: KindLookup) -> (String, Strin
     } else {
         format!("{a}.custom AS custom")
     });
+    // The tags of each row in the same statement (one round trip for a page), joined by the
+    // unit separator, which no tag contains (control characters are refused at the boundary).
+    if !kind.tag_table.is_empty() {
+        let agg = if backend == DbBackend::Postgres {
+            "string_agg(tg.tag, chr(31))"
+        } else {
+            "group_concat(tg.tag, char(31))"
+        };
+        cols.push(format!(
+            "(SELECT {agg} FROM {} tg WHERE tg.{} = {a}.id) AS tags__joined",
+            kind.tag_table, kind.tag_key
+        ));
+    }
     let mut joins = String::new();
     if kind.owned {
         cols.push("u.name AS owner_name".into());
@@ -103,6 +118,14 @@ fn read_row(kind: &Kind, r: &QueryResult) -> Result<RowData> {
     };
     if kind.owned {
         d.owner_name = r.try_get("", "owner_name")?;
+    }
+    if !kind.tag_table.is_empty() {
+        let joined: Option<String> = r.try_get("", "tags__joined")?;
+        d.tags = Some(
+            joined
+                .map(|j| j.split('\u{1f}').map(str::to_string).collect())
+                .unwrap_or_default(),
+        );
     }
     for f in kind.columns() {
         let cell = match cell_kind(f.ty) {
@@ -329,13 +352,6 @@ fn list_parts(
 
 pub async fn set_tags<C: ConnectionTrait>(c: &C, kind: &Kind, id: i64, tags: &[(String, String)]) -> Result<()> {
     listing::set_tags(c, kind.tag_table, kind.tag_key, id, tags).await
-}
-
-pub async fn tags_of<C: ConnectionTrait>(c: &C, kind: &Kind, ids: &[i64]) -> Result<Vec<(i64, String)>> {
-    if kind.tag_table.is_empty() {
-        return Ok(vec![]);
-    }
-    listing::tags_of(c, kind.tag_table, kind.tag_key, ids).await
 }
 
 /// Replaces the side-table values of one multi-valued custom field of a record.
