@@ -154,11 +154,20 @@ pub(crate) fn page_sql(q: &PageQuery<'_>, mut w: Where) -> (String, Vec<Value>) 
     } else {
         String::new()
     };
-    let limit = q.limit.clamp(1, 500);
-    let mut values = w.values.clone();
-    values.push(((limit + 1) as i64).into());
+    // The limit is written into the statement, not bound: PostgreSQL plans a prepared statement
+    // once for any parameter values, and with an unknown LIMIT it plans for a tenth of the table
+    // (hash joins and a sort: 8–12 ms instead of 0.6 ms at a million leads). The number is ours.
+    let limit = q.limit.clamp(1, 500) + 1;
+    // A list statement without any bound value (an admin's unfiltered list) was served 5×
+    // slower by PostgreSQL through sqlx (3.6 ms against 0.65 ms at a million leads, same plan,
+    // 0.4 ms of it executing, the rest before it starts): a condition every row
+    // meets, with a bound value, keeps all lists on the fast path.
+    if w.values.is_empty() {
+        w.push(&format!("{id_col} > ?"), vec![0i64.into()]);
+    }
+    let values = w.values.clone();
     let sql = format!(
-        "SELECT {} FROM {} {fts_join} {} {} ORDER BY {order} LIMIT ?",
+        "SELECT {} FROM {} {fts_join} {} {} ORDER BY {order} LIMIT {limit}",
         q.columns,
         q.table,
         q.joins,

@@ -139,10 +139,18 @@ async fn open(g: &Global) -> Result<App, String> {
 }
 
 async fn open_with(g: &Global, config: Config) -> Result<App, String> {
+    open_db(g, config, false).await
+}
+
+/// Opens the database: `serving` leaves SQLite's log checkpoints to [`checkpoints`].
+async fn open_db(g: &Global, config: Config, serving: bool) -> Result<App, String> {
     let url = database_url(g)?;
-    let db = Db::connect(&url)
-        .await
-        .map_err(|e| format!("cannot open the database: {e}"))?;
+    let db = if serving {
+        Db::connect_serving(&url).await
+    } else {
+        Db::connect(&url).await
+    }
+    .map_err(|e| format!("cannot open the database: {e}"))?;
     migrations::run(&db)
         .await
         .map_err(|e| format!("migration failed: {e}"))?;
@@ -316,7 +324,7 @@ async fn serve(g: &Global, a: ServeArgs) -> Result<(), String> {
         password_queue: a.password_queue,
         ..Config::default()
     };
-    let app = open_with(g, config).await?;
+    let app = open_db(g, config, true).await?;
     first_admin(&app).await?;
     let listener = tokio::net::TcpListener::bind(&a.addr)
         .await
@@ -324,6 +332,7 @@ async fn serve(g: &Global, a: ServeArgs) -> Result<(), String> {
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     println!("Kervan çalışıyor: http://{local}/");
     let housekeeping = tokio::spawn(housekeeping(app.clone()));
+    let checkpointer = tokio::spawn(checkpoints(app.clone()));
     let worker = tokio::spawn(kervan_app::jobs::worker(
         app.clone(),
         std::time::Duration::from_secs(30),
@@ -341,6 +350,7 @@ async fn serve(g: &Global, a: ServeArgs) -> Result<(), String> {
         .map_err(|e| format!("server failed: {e}"));
     housekeeping.abort();
     worker.abort();
+    checkpointer.abort();
     result
 }
 
@@ -360,6 +370,19 @@ async fn first_admin(app: &App) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Copies SQLite's write-ahead log into the database every two seconds, off the requests' path
+/// (see `Db::connect_serving`).
+async fn checkpoints(app: App) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = app.db.checkpoint().await {
+            tracing::warn!(error = %e, "could not checkpoint the database log");
+        }
+    }
 }
 
 /// Ends idle sessions, forgets old failed sign-ins and keeps planner statistics fresh, every ten

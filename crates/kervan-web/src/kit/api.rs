@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -100,39 +101,96 @@ pub fn values_json(kind: &Kind, values: &kervan_core::record::Values, skip: &[&s
     Json_::Object(o)
 }
 
-/// A record as the API returns it.
-pub fn record_json<K: KitPages>(rec: &Record, defs: &[CustomDef]) -> Json_ {
-    let kind = K::KIND;
-    let mut o = Map::new();
-    o.insert("id".into(), json!(rec.id));
-    o.insert("name".into(), json!(K::name(&rec.values)));
-    for f in kind.fields {
-        let v = match rec.values.get(f.key) {
-            Some(v) => json_of(v),
-            None if f.ty == FieldType::Tags => json!([]),
-            None => Json_::Null,
-        };
-        o.insert(f.key.to_string(), v);
-        if f.ty == FieldType::Reference {
-            let name_key = format!("{}_name", f.key.trim_end_matches("_id"));
-            o.insert(name_key, json!(rec.ref_names.get(f.key)));
+/// A value as the API writes it, serialized straight into the answer.
+struct ValueOut<'a>(&'a Value);
+
+impl serde::Serialize for ValueOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Value::Money(m) => s.serialize_str(&amount_out(m.kurus())),
+            Value::Number(n) | Value::Percent(n) => s.serialize_f64(n.get()),
+            Value::Bool(b) => s.serialize_bool(*b),
+            Value::User(i) | Value::Ref(i) => s.serialize_i64(*i),
+            Value::Multi(v) | Value::Tags(v) => v.serialize(s),
+            Value::DateTime(ms) => s.serialize_str(&rfc3339(*ms)),
+            other => s.serialize_str(&other.canonical()),
         }
     }
-    if kind.owned {
-        o.insert("owner_name".into(), json!(rec.owner_name));
+}
+
+/// A record as the API returns it: every declared field (references with their names, the
+/// owner's name), `custom`, the bookkeeping and the module's extra fields. Written straight into
+/// the answer (a list of fifty is built without an intermediate document).
+pub struct RecordOut<'a, K> {
+    pub rec: &'a Record,
+    pub defs: &'a [CustomDef],
+    kit: std::marker::PhantomData<K>,
+}
+
+impl<'a, K: KitPages> RecordOut<'a, K> {
+    pub fn new(rec: &'a Record, defs: &'a [CustomDef]) -> Self {
+        RecordOut {
+            rec,
+            defs,
+            kit: std::marker::PhantomData,
+        }
     }
-    let custom: Map<String, Json_> = defs
-        .iter()
-        .filter(|d| d.active)
-        .filter_map(|d| rec.custom.get(&d.key).map(|v| (d.key.clone(), json_of(v))))
-        .collect();
-    o.insert("custom".into(), Json_::Object(custom));
-    o.insert("archived_at".into(), json!(rec.archived_at.map(rfc3339)));
-    o.insert("created_at".into(), json!(rfc3339(rec.created_at)));
-    o.insert("updated_at".into(), json!(rfc3339(rec.updated_at)));
-    o.insert("version".into(), json!(rec.version));
-    K::api_extra(rec, &mut o);
-    Json_::Object(o)
+}
+
+/// The custom values of a record (active fields only).
+struct CustomOut<'a>(&'a Record, &'a [CustomDef]);
+
+impl serde::Serialize for CustomOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        for d in self.1.iter().filter(|d| d.active) {
+            if let Some(v) = self.0.custom.get(&d.key) {
+                m.serialize_entry(&d.key, &ValueOut(v))?;
+            }
+        }
+        m.end()
+    }
+}
+
+impl<K: KitPages> serde::Serialize for RecordOut<'_, K> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let (kind, rec) = (K::KIND, self.rec);
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("id", &rec.id)?;
+        m.serialize_entry("name", &K::name(&rec.values))?;
+        for f in kind.fields {
+            match rec.values.get(f.key) {
+                Some(v) => m.serialize_entry(f.key, &ValueOut(v))?,
+                None if f.ty == FieldType::Tags => m.serialize_entry(f.key, &[] as &[String])?,
+                None => m.serialize_entry(f.key, &())?,
+            }
+            if f.ty == FieldType::Reference {
+                let name_key = format!("{}_name", f.key.trim_end_matches("_id"));
+                m.serialize_entry(&name_key, &rec.ref_names.get(f.key))?;
+            }
+        }
+        if kind.owned {
+            m.serialize_entry("owner_name", &rec.owner_name)?;
+        }
+        m.serialize_entry("custom", &CustomOut(rec, self.defs))?;
+        m.serialize_entry("archived_at", &rec.archived_at.map(rfc3339))?;
+        m.serialize_entry("created_at", &rfc3339(rec.created_at))?;
+        m.serialize_entry("updated_at", &rfc3339(rec.updated_at))?;
+        m.serialize_entry("version", &rec.version)?;
+        let mut extra = Map::new();
+        K::api_extra(rec, &mut extra);
+        for (k, v) in &extra {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+/// A record as the API returns it, as a JSON document (for answers that add to it).
+pub fn record_json<K: KitPages>(rec: &Record, defs: &[CustomDef]) -> Json_ {
+    serde_json::to_value(RecordOut::<K>::new(rec, defs)).unwrap_or(Json_::Null)
 }
 
 /// Reads a body into the kit's inputs: writable fields by key, `custom`, and the write's own
@@ -230,7 +288,7 @@ async fn list<K: KitPages>(
     State(s): State<AppState>,
     ApiUser(a): ApiUser,
     Query(pairs): Query<Vec<(String, String)>>,
-) -> Result<Json<Json_>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let kind = K::KIND;
     a.require(kind.module, Action::View)?;
     let defs = defs_of(&s, kind).await?;
@@ -262,8 +320,19 @@ async fn list<K: KitPages>(
         .last()
         .filter(|_| page.has_next)
         .map(|r| encode_cursor(&r.position(&spec.sort)));
-    let items: Vec<Json_> = page.records.iter().map(|r| record_json::<K>(r, &defs)).collect();
-    Ok(Json(json!({"items": items, "next_cursor": next})))
+    let items: Vec<RecordOut<K>> = page.records.iter().map(|r| RecordOut::new(r, &defs)).collect();
+    #[derive(serde::Serialize)]
+    #[serde(bound = "")]
+    struct ListOut<'a, K: KitPages> {
+        items: Vec<RecordOut<'a, K>>,
+        next_cursor: Option<String>,
+    }
+    let body = serde_json::to_vec(&ListOut {
+        items,
+        next_cursor: next,
+    })
+    .map_err(|e| ApiError::App(AppError::Internal(e.to_string())))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 async fn create<K: KitPages>(

@@ -155,6 +155,29 @@ db_test!(every_field_is_a_column_and_every_filter_and_sort_has_an_index, |t| {
             .await
             .unwrap_or_else(|err| panic!("{}: {err}", kind.key));
 
+        // Every reference can be followed back through an index (a merge repoints, a delete
+        // clears what points at a record).
+        for f in kind.fields.iter().filter(|f| f.ty == FieldType::Reference) {
+            let sql = format!(
+                "SELECT {a}.id FROM {} {a} WHERE {a}.{} = ?",
+                kind.table,
+                f.key,
+                a = kind.alias
+            );
+            let p = plan(t, &sql, vec![1i64.into()]).await;
+            let used = match backend {
+                DbBackend::Postgres => !p.contains(&format!("Seq Scan on {}", kind.table)),
+                _ => p
+                    .lines()
+                    .any(|l| l.contains("SEARCH") && l.contains(&format!("{}=?", f.key))),
+            };
+            if !used {
+                failures.push(format!(
+                    "{} {}: no index to follow the reference back\n  {p}",
+                    kind.key, f.key
+                ));
+            }
+        }
         // The lists people ask for: each filter alone (newest first and in the default order),
         // each sort both ways, and the default list.
         let mut asks: Vec<Ask> = vec![("default".into(), vec![], None)];
