@@ -38,13 +38,15 @@ use crate::{Actor, App};
 /// Demo data is for trying Kervan out; change or deactivate these users on a real installation.
 pub const DEMO_PASSWORD: &str = "demo-parola-123";
 
-/// The budget ranges of the demo's "Bütçe aralığı" field: `(key, label)`.
+/// The budget ranges of the demo's "Bütçe aralığı" field: `(key, label)`, the key being the one
+/// the kit gives the label (checked when the field is created: values with any other key would
+/// match no filter and show in no card).
 const BUDGETS: &[(&str, &str)] = &[
-    ("100_bin_alti", "100 bin altı"),
-    ("100_500_bin", "100-500 bin"),
-    ("500_bin_1_milyon", "500 bin - 1 milyon"),
-    ("1_5_milyon", "1-5 milyon"),
-    ("5_milyon_ustu", "5 milyon üstü"),
+    ("f_100_bin_alti", "100 bin altı"),
+    ("f_100_500_bin", "100-500 bin"),
+    ("f_500_bin_1_milyon", "500 bin - 1 milyon"),
+    ("f_1_5_milyon", "1-5 milyon"),
+    ("f_5_milyon_ustu", "5 milyon üstü"),
 ];
 
 /// The custom fields a fair-going business adds to its leads: `(key, label, type, filterable)`.
@@ -93,6 +95,12 @@ async fn ensure_custom_fields(app: &App) -> Result<()> {
         let d = custom_fields::create(app, &system, "leads", &input).await?;
         if d.key != *key {
             return Err(AppError::Internal(format!("demo field {label} got the key {}", d.key)));
+        }
+        let keys: Vec<&str> = d.options.iter().map(|o| o.key.as_str()).collect();
+        if *ty == "choice" && keys != BUDGETS.iter().map(|b| b.0).collect::<Vec<_>>() {
+            return Err(AppError::Internal(format!(
+                "demo field {label} got the options {keys:?}"
+            )));
         }
     }
     Ok(())
@@ -2112,11 +2120,12 @@ mod tests {
                 key: (*key).into(),
                 label: (*label).into(),
                 ty: FieldType::parse_custom(ty).unwrap(),
+                // Keys as the kit derives them from the labels, not as the demo spells them.
                 options: BUDGETS
                     .iter()
                     .filter(|_| *ty == "choice")
-                    .map(|(k, l)| CustomOption {
-                        key: (*k).into(),
+                    .map(|(_, l)| CustomOption {
+                        key: kervan_core::record::custom_key_for(l, &[]),
                         label: (*l).into(),
                         active: true,
                     })
@@ -2137,7 +2146,8 @@ mod tests {
                 let d = defs.iter().find(|d| &d.key == k).unwrap_or_else(|| panic!("{k}"));
                 let value = Value::from_json(d.ty, v).unwrap_or_else(|| panic!("{k}: {v}"));
                 if let Value::Choice(c) = value {
-                    seen[BUDGETS.iter().position(|b| b.0 == c).unwrap()] += 1;
+                    let at = d.options.iter().position(|o| o.key == c);
+                    seen[at.unwrap_or_else(|| panic!("{c} is not an option of {k}"))] += 1;
                 }
             }
         }

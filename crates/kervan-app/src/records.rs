@@ -208,33 +208,33 @@ pub async fn defs(app: &App, kind: &'static Kind) -> Result<std::sync::Arc<Vec<C
         .await
 }
 
-fn typed(ty: FieldType, cell: &Cell) -> Option<Value> {
+fn typed(ty: FieldType, cell: Cell) -> Option<Value> {
     Some(match (ty, cell) {
-        (FieldType::Text | FieldType::LongText, Cell::Text(s)) => Value::Text(s.clone()),
-        (FieldType::Choice, Cell::Text(s)) => Value::Choice(s.clone()),
-        (FieldType::Email, Cell::Text(s)) => Value::Email(Email::from_stored(s.clone())),
-        (FieldType::Phone, Cell::Text(s)) => Value::Phone(Phone::from_stored(s.clone())),
-        (FieldType::Url, Cell::Text(s)) => Value::Url(Website::from_stored(s.clone())),
-        (FieldType::Vkn, Cell::Text(s)) => Value::Vkn(Vkn::from_stored(s.clone())),
-        (FieldType::Tckn, Cell::Text(s)) => Value::Tckn(Tckn::from_stored(s.clone())),
-        (FieldType::Date, Cell::Text(s)) => Value::Date(chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?),
-        (FieldType::Money, Cell::Int(i)) => Value::Money(Money::from_kurus(*i)),
-        (FieldType::DateTime, Cell::Int(i)) => Value::DateTime(*i),
-        (FieldType::User, Cell::Int(i)) => Value::User(*i),
-        (FieldType::Reference, Cell::Int(i)) => Value::Ref(*i),
-        (FieldType::Bool, Cell::Bool(b)) => Value::Bool(*b),
-        (FieldType::Bool, Cell::Int(i)) => Value::Bool(*i != 0),
-        (FieldType::Number, Cell::Real(f)) => Value::Number(Num::from_f64(*f)?),
-        (FieldType::Percent, Cell::Real(f)) => Value::Percent(Num::from_f64(*f)?),
+        (FieldType::Text | FieldType::LongText, Cell::Text(s)) => Value::Text(s),
+        (FieldType::Choice, Cell::Text(s)) => Value::Choice(s),
+        (FieldType::Email, Cell::Text(s)) => Value::Email(Email::from_stored(s)),
+        (FieldType::Phone, Cell::Text(s)) => Value::Phone(Phone::from_stored(s)),
+        (FieldType::Url, Cell::Text(s)) => Value::Url(Website::from_stored(s)),
+        (FieldType::Vkn, Cell::Text(s)) => Value::Vkn(Vkn::from_stored(s)),
+        (FieldType::Tckn, Cell::Text(s)) => Value::Tckn(Tckn::from_stored(s)),
+        (FieldType::Date, Cell::Text(s)) => Value::Date(chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok()?),
+        (FieldType::Money, Cell::Int(i)) => Value::Money(Money::from_kurus(i)),
+        (FieldType::DateTime, Cell::Int(i)) => Value::DateTime(i),
+        (FieldType::User, Cell::Int(i)) => Value::User(i),
+        (FieldType::Reference, Cell::Int(i)) => Value::Ref(i),
+        (FieldType::Bool, Cell::Bool(b)) => Value::Bool(b),
+        (FieldType::Bool, Cell::Int(i)) => Value::Bool(i != 0),
+        (FieldType::Number, Cell::Real(f)) => Value::Number(Num::from_f64(f)?),
+        (FieldType::Percent, Cell::Real(f)) => Value::Percent(Num::from_f64(f)?),
         _ => return None,
     })
 }
 
 /// A stored row as a typed record (tags are added by the caller, who reads them for many rows at once).
-pub fn record_of(kind: &Kind, defs: &[CustomDef], row: RowData, tags: Vec<String>) -> Record {
+pub fn record_of(kind: &Kind, defs: &[CustomDef], mut row: RowData, tags: Vec<String>) -> Record {
     let mut values = Values::new();
     for f in kind.columns() {
-        if let Some(v) = row.cells.get(f.key).and_then(|c| typed(f.ty, c)) {
+        if let Some(v) = row.cells.remove(f.key).and_then(|c| typed(f.ty, c)) {
             values.insert(f.key, v);
         }
     }

@@ -108,13 +108,13 @@ async fn check(app: &App) {
     let with_budget = if db.is_postgres() {
         count(
             db,
-            "SELECT COUNT(*) FROM leads WHERE custom->>'butce_araligi' = '1_5_milyon'",
+            "SELECT COUNT(*) FROM leads WHERE custom->>'butce_araligi' = 'f_1_5_milyon'",
         )
         .await
     } else {
         count(
             db,
-            "SELECT COUNT(*) FROM leads WHERE json_extract(custom, '$.butce_araligi') = '1_5_milyon'",
+            "SELECT COUNT(*) FROM leads WHERE json_extract(custom, '$.butce_araligi') = 'f_1_5_milyon'",
         )
         .await
     };

@@ -111,43 +111,52 @@ fn select(kind: &Kind, backend: DbBackend, lookup: KindLookup) -> (String, Strin
     (cols.join(", "), joins)
 }
 
-fn read_row(kind: &Kind, r: &QueryResult) -> Result<RowData> {
+/// Reads a row of [`select`] by position, in the order `select` wrote its columns (by name, each
+/// value cost a formatted string and a search of the column names: a tenth of a list request).
+fn read_row(kind: &Kind, lookup: KindLookup, r: &QueryResult) -> Result<RowData> {
+    let mut i = 0usize;
+    let mut next = || {
+        i += 1;
+        i - 1
+    };
     let mut d = RowData {
-        id: r.try_get("", "id")?,
-        version: r.try_get("", "version")?,
-        created_at: r.try_get("", "created_at")?,
-        updated_at: r.try_get("", "updated_at")?,
-        created_by: r.try_get("", "created_by")?,
-        archived_at: r.try_get("", "archived_at")?,
+        id: r.try_get_by_index(next())?,
+        version: r.try_get_by_index(next())?,
+        created_at: r.try_get_by_index(next())?,
+        updated_at: r.try_get_by_index(next())?,
+        created_by: r.try_get_by_index(next())?,
+        archived_at: r.try_get_by_index(next())?,
+        sort_name: r.try_get_by_index(next())?,
         custom: r
-            .try_get::<Option<String>>("", "custom")?
+            .try_get_by_index::<Option<String>>(next())?
             .unwrap_or_else(|| "{}".into()),
-        sort_name: r.try_get("", "sort_name")?,
         ..Default::default()
     };
-    if kind.owned {
-        d.owner_name = r.try_get("", "owner_name")?;
-    }
     if !kind.tag_table.is_empty() {
-        let joined: Option<String> = r.try_get("", "tags__joined")?;
+        let joined: Option<String> = r.try_get_by_index(next())?;
         d.tags = Some(
             joined
                 .map(|j| j.split('\u{1f}').map(str::to_string).collect())
                 .unwrap_or_default(),
         );
     }
+    if kind.owned {
+        d.owner_name = r.try_get_by_index(next())?;
+    }
     for f in kind.columns() {
+        let at = next();
         let cell = match cell_kind(f.ty) {
-            1 => r.try_get::<Option<i64>>("", f.key)?.map(Cell::Int),
-            2 => r.try_get::<Option<bool>>("", f.key)?.map(Cell::Bool),
-            3 => r.try_get::<Option<f64>>("", f.key)?.map(Cell::Real),
-            _ => r.try_get::<Option<String>>("", f.key)?.map(Cell::Text),
+            1 => r.try_get_by_index::<Option<i64>>(at)?.map(Cell::Int),
+            2 => r.try_get_by_index::<Option<bool>>(at)?.map(Cell::Bool),
+            3 => r.try_get_by_index::<Option<f64>>(at)?.map(Cell::Real),
+            _ => r.try_get_by_index::<Option<String>>(at)?.map(Cell::Text),
         };
         if let Some(c) = cell {
             d.cells.insert(f.key, c);
         }
         if f.ty == FieldType::Reference
-            && let Ok(Some(name)) = r.try_get::<Option<String>>("", &format!("{}__name", f.key))
+            && lookup(f.refers).is_some()
+            && let Some(name) = r.try_get_by_index::<Option<String>>(next())?
         {
             d.ref_names.insert(f.key, name);
         }
@@ -225,7 +234,7 @@ pub async fn get<C: ConnectionTrait>(c: &C, kind: &Kind, lookup: KindLookup, id:
         kind.table, kind.alias, kind.alias
     );
     match db::raw_one(c, &sql, vec![id.into()]).await? {
-        Some(r) => Ok(Some(read_row(kind, &r)?)),
+        Some(r) => Ok(Some(read_row(kind, lookup, &r)?)),
         None => Ok(None),
     }
 }
@@ -274,7 +283,7 @@ pub async fn list<C: ConnectionTrait>(
     let rows_out = rows
         .rows
         .iter()
-        .map(|r| read_row(kind, r))
+        .map(|r| read_row(kind, lookup, r))
         .collect::<Result<Vec<_>>>()?;
     Ok(Page {
         rows: rows_out,
@@ -557,7 +566,7 @@ pub async fn batch<C: ConnectionTrait>(
     let rows = c
         .query_all_raw(db::stmt(c, &sql, vec![after.into(), (limit as i64).into()]))
         .await?;
-    rows.iter().map(|r| read_row(kind, r)).collect()
+    rows.iter().map(|r| read_row(kind, lookup, r)).collect()
 }
 
 /// Sets the search key of one record (a background refresh, no version bump: nothing a person

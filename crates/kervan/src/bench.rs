@@ -37,6 +37,18 @@ pub struct BenchArgs {
     /// Leads created one after another through the API (and a fifth as many through the form).
     #[arg(long, default_value_t = 1000)]
     pub creates: usize,
+    /// Run only the scenarios whose name contains this text (e.g. `JSON`, `search`, `load`,
+    /// `create`): to look at one figure, or to profile the server under one kind of request.
+    #[arg(long)]
+    pub only: Option<String>,
+}
+
+impl BenchArgs {
+    fn wants(&self, scenario: &str) -> bool {
+        self.only
+            .as_deref()
+            .is_none_or(|o| scenario.to_lowercase().contains(&o.to_lowercase()))
+    }
 }
 
 const BENCH_EMAIL: &str = "bench@kervan.local";
@@ -389,6 +401,17 @@ async fn sample(http: &Http, base: &str, who: &Who) -> Result<Sample, String> {
     if lead_ids.is_empty() {
         return Err("no leads to measure: run `kervan demo --leads 1000000` first".into());
     }
+    // A filter that finds nothing is fast and measures nothing: every option must find leads.
+    if let Some((key, options)) = &custom_filter {
+        for o in options {
+            let found = get(format!("/api/v1/leads?{key}={o}")).await?;
+            if found["items"].as_array().is_none_or(|i| i.is_empty()) {
+                return Err(format!(
+                    "no lead has {key} = {o}: the measured filter would find nothing (re-run `kervan demo`)"
+                ));
+            }
+        }
+    }
     Ok(Sample {
         lead_ids,
         names,
@@ -408,7 +431,8 @@ fn enc(s: &str) -> String {
 }
 
 /// Page and API reads, one after another.
-async fn reads(http: &Http, base: &str, who: &Who, s: &Sample, n: usize) -> Result<(), String> {
+async fn reads(http: &Http, base: &str, who: &Who, s: &Sample, a: &BenchArgs) -> Result<(), String> {
+    let n = a.requests.max(1);
     let statuses = ["new", "contacted", "info_sent", "quoted", "lost"];
     let sources = ["fair", "meta", "google_ads", "web_form", "referral"];
     let filtered = |prefix: &'static str| {
@@ -501,22 +525,25 @@ async fn reads(http: &Http, base: &str, who: &Who, s: &Sample, n: usize) -> Resu
         ));
     }
     // Deep in a cursor chain: 100 pages in, then the pages after.
-    let mut path = "/api/v1/leads?status=new".to_string();
-    let mut deep = Vec::new();
-    for i in 0..(100 + n + WARM_UP) {
-        let a = send(http, base, Method::GET, &path, Auth::Token(&who.token), None).await?;
-        let Some(next) = json(&a)["next_cursor"].as_str().map(str::to_string) else {
-            break;
-        };
-        path = format!("/api/v1/leads?status=new&cursor={next}");
-        if i >= 100 {
-            deep.push(path.clone());
+    const DEEP: &str = "list JSON, page 100+ of a cursor chain";
+    if a.wants(DEEP) {
+        let mut path = "/api/v1/leads?status=new".to_string();
+        let mut deep = Vec::new();
+        for i in 0..(100 + n + WARM_UP) {
+            let a = send(http, base, Method::GET, &path, Auth::Token(&who.token), None).await?;
+            let Some(next) = json(&a)["next_cursor"].as_str().map(str::to_string) else {
+                break;
+            };
+            path = format!("/api/v1/leads?status=new&cursor={next}");
+            if i >= 100 {
+                deep.push(path.clone());
+            }
+        }
+        if deep.len() > WARM_UP {
+            runs.push((DEEP.into(), deep, false));
         }
     }
-    if deep.len() > WARM_UP {
-        runs.push(("list JSON, page 100+ of a cursor chain".into(), deep, false));
-    }
-    for (name, ps, is_page) in runs {
+    for (name, ps, is_page) in runs.into_iter().filter(|r| a.wants(&r.0)) {
         timed(http, base, who, is_page, &ps).await?.line(&name);
     }
     Ok(())
@@ -702,11 +729,11 @@ pub async fn run(app: &App, database_url: &str, a: BenchArgs) -> Result<(), Stri
     let http = client(1);
     let who = sign_in(app, &http, &base).await?;
     let s = sample(&http, &base, &who).await?;
-    reads(&http, &base, &who, &s, a.requests.max(1)).await?;
-    if a.seconds > 0 && a.connections > 0 {
+    reads(&http, &base, &who, &s, &a).await?;
+    if a.seconds > 0 && a.connections > 0 && a.wants("load") {
         load(&base, &who, a.connections, a.seconds).await?;
     }
-    if a.creates > 0 {
+    if a.creates > 0 && a.wants("create") {
         creates(&http, &base, &who, a.creates, &s).await?;
         tidy(app).await?;
     }

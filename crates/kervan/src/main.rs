@@ -283,6 +283,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                     c.millis as f64 / 1000.0
                 );
             }
+            app.db.settle().await.map_err(|e| e.to_string())?;
             Ok(())
         }
         Command::Bench(a) => {
@@ -326,6 +327,11 @@ async fn serve(g: &Global, a: ServeArgs) -> Result<(), String> {
     };
     let app = open_db(g, config, true).await?;
     first_admin(&app).await?;
+    // Whatever log an earlier run or a bulk load left is copied now, before anyone waits on it.
+    app.db
+        .settle()
+        .await
+        .map_err(|e| format!("cannot checkpoint the database: {e}"))?;
     let listener = tokio::net::TcpListener::bind(&a.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", a.addr))?;
