@@ -5,8 +5,9 @@
 
 use kervan_core::FieldErrors;
 use kervan_core::accounts::{self as domain, AddressDraft, AddressFields, names_close};
+use kervan_core::fields::text;
 use kervan_core::permissions::{Action, Module};
-use kervan_core::record::{Kind, Value, Values};
+use kervan_core::record::{Kind, Values};
 use kervan_core::time::now_ms;
 use kervan_store::accounts::{self as store, AddressRow, AddressValues, Probe, RollupRow};
 use kervan_store::audit::{self, Change};
@@ -22,37 +23,9 @@ pub const ENTITY: &str = "account";
 
 pub struct Accounts;
 
-fn text<'a>(v: &'a Values, k: &str) -> Option<&'a str> {
-    v.get(k).and_then(Value::as_text)
-}
-
 impl RecordKind for Accounts {
     const KIND: &'static Kind = &domain::KIND;
     const IDENTITY: &'static [&'static str] = &["name", "tax_number", "national_id", "phone", "email", "website"];
-
-    fn name(values: &Values) -> String {
-        domain::name(values)
-    }
-
-    fn derived(values: &Values) -> Vec<(&'static str, String)> {
-        domain::derived(values)
-    }
-
-    fn rules(values: &mut Values, e: &mut FieldErrors, _old: Option<&Record>) {
-        domain::rules(values, e);
-    }
-
-    /// The parent is not the account itself nor below it (the kit checked it exists and is seen).
-    async fn verify(txn: &DatabaseTransaction, _actor: &Actor, values: &Values, old: Option<&Record>) -> Result<()> {
-        let parent = values.get("parent_id").and_then(Value::as_id);
-        if let (Some(p), Some(old)) = (parent, old)
-            && parent != old.id_of("parent_id")
-            && (p == old.id || store::ancestors(txn, p).await?.contains(&old.id))
-        {
-            return Err(AppError::field("parent_id", "parent_loop"));
-        }
-        Ok(())
-    }
 
     async fn duplicates(txn: &DatabaseTransaction, values: &Values, except: Option<i64>) -> Result<Vec<Duplicate>> {
         find_duplicates(txn, values, except).await
@@ -103,27 +76,6 @@ impl RecordKind for Accounts {
         if !set("lifecycle") && !on("include_passive") && !on("archived") {
             q.conds.push(("a.lifecycle <> 'passive'".into(), vec![]));
         }
-    }
-
-    fn merge_fix(values: &mut Values, _survivor: &Record, merged: &Record) {
-        // The merged account goes away: it cannot be the survivor's parent.
-        if values.get("parent_id").and_then(Value::as_id) == Some(merged.id) {
-            match merged.id_of("parent_id") {
-                Some(p) => values.insert("parent_id", Value::Ref(p)),
-                None => values.remove("parent_id"),
-            };
-        }
-    }
-
-    /// The merged account's subsidiaries become the survivor's: a parent below the merged account
-    /// would end up below the survivor itself.
-    async fn merge_check(txn: &DatabaseTransaction, values: &Values, merged_id: i64) -> Result<()> {
-        if let Some(p) = values.get("parent_id").and_then(Value::as_id)
-            && (p == merged_id || store::ancestors(txn, p).await?.contains(&merged_id))
-        {
-            return Err(AppError::field("parent_id", "parent_loop"));
-        }
-        Ok(())
     }
 }
 

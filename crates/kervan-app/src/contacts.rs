@@ -4,8 +4,8 @@
 
 use std::collections::HashSet;
 
-use kervan_core::FieldErrors;
 use kervan_core::contacts as domain;
+use kervan_core::fields::text;
 use kervan_core::record::{Kind, Value, Values};
 use kervan_store::contacts as store;
 use kervan_store::records::ListQuery;
@@ -18,10 +18,6 @@ use crate::{Actor, App};
 pub const ENTITY: &str = "contact";
 
 pub struct Contacts;
-
-fn text<'a>(v: &'a Values, k: &str) -> Option<&'a str> {
-    v.get(k).and_then(Value::as_text)
-}
 
 fn phones(v: &Values) -> Vec<String> {
     let mut p: Vec<String> = ["phone", "mobile", "whatsapp"]
@@ -36,21 +32,9 @@ impl RecordKind for Contacts {
     const KIND: &'static Kind = &domain::KIND;
     const IDENTITY: &'static [&'static str] = &["email", "phone", "mobile", "whatsapp"];
 
-    fn name(values: &Values) -> String {
-        domain::name(values)
-    }
-
-    fn derived(values: &Values) -> Vec<(&'static str, String)> {
-        domain::derived(values)
-    }
-
-    fn rules(values: &mut Values, e: &mut FieldErrors, _old: Option<&Record>) {
-        domain::rules(values, e);
-    }
-
-    /// The manager works at the same customer and is not the person or below them; checked again
-    /// when the person moves to another customer (the manager must follow). The kit checked the
-    /// manager exists and is seen.
+    /// The manager works at the same customer; checked again when the person moves to another
+    /// customer (the manager must follow). The kit checked the manager exists, is seen and makes
+    /// no loop.
     async fn verify(txn: &DatabaseTransaction, _actor: &Actor, values: &Values, old: Option<&Record>) -> Result<()> {
         let Some(m) = values.get("reports_to_id").and_then(Value::as_id) else {
             return Ok(());
@@ -65,11 +49,6 @@ impl RecordKind for Contacts {
         if manager_account != account {
             return Err(AppError::field("reports_to_id", "reports_to_other_account"));
         }
-        if let Some(o) = old
-            && (m == o.id || store::managers(txn, m).await?.contains(&o.id))
-        {
-            return Err(AppError::field("reports_to_id", "reports_to_loop"));
-        }
         Ok(())
     }
 
@@ -83,27 +62,6 @@ impl RecordKind for Contacts {
             .map(|p| format!("contact:phone:{p}"))
             .chain(text(values, "email").map(|e| format!("contact:email:{e}")))
             .collect()
-    }
-
-    fn merge_fix(values: &mut Values, survivor: &Record, merged: &Record) {
-        // The merged contact goes away: one who reported to it reports to its manager.
-        if values.get("reports_to_id").and_then(Value::as_id) == Some(merged.id) {
-            match merged.id_of("reports_to_id").filter(|m| *m != survivor.id) {
-                Some(m) => values.insert("reports_to_id", Value::Ref(m)),
-                None => values.remove("reports_to_id"),
-            };
-        }
-    }
-
-    /// People who reported to the merged contact will report to the survivor: a manager below the
-    /// merged contact would make a loop.
-    async fn merge_check(txn: &DatabaseTransaction, values: &Values, merged_id: i64) -> Result<()> {
-        if let Some(m) = values.get("reports_to_id").and_then(Value::as_id)
-            && (m == merged_id || store::managers(txn, m).await?.contains(&merged_id))
-        {
-            return Err(AppError::field("reports_to_id", "reports_to_loop"));
-        }
-        Ok(())
     }
 }
 

@@ -2,8 +2,9 @@
 //! converted only by converting), duplicates by phone and e-mail, `status=open` in lists.
 
 use kervan_core::FieldErrors;
+use kervan_core::fields::text;
 use kervan_core::leads;
-use kervan_core::record::{Input, Inputs, Kind, Value, Values};
+use kervan_core::record::{Input, Inputs, Kind, Values};
 use kervan_store::DatabaseTransaction;
 use kervan_store::records::{ListQuery, find_equal};
 
@@ -15,21 +16,9 @@ pub const ENTITY: &str = "lead";
 
 pub struct Leads;
 
-fn text<'a>(v: &'a Values, k: &str) -> Option<&'a str> {
-    v.get(k).and_then(Value::as_text)
-}
-
 impl RecordKind for Leads {
     const KIND: &'static Kind = &leads::KIND;
     const IDENTITY: &'static [&'static str] = &["phone", "email"];
-
-    fn name(values: &Values) -> String {
-        leads::name(values)
-    }
-
-    fn derived(values: &Values) -> Vec<(&'static str, String)> {
-        leads::derived(values)
-    }
 
     fn rules(values: &mut Values, e: &mut FieldErrors, old: Option<&Record>) {
         leads::rules(values, e, old.and_then(|r| r.text("status")));

@@ -6,6 +6,7 @@
 //! `limit`, `cursor` / `before`. A value that means nothing is an error named by its parameter;
 //! parameters the list does not know (the page's own `ok`, `tab` …) are left alone.
 
+use kervan_core::validation::truthy;
 use std::collections::BTreeMap;
 
 use kervan_core::Phone;
@@ -58,10 +59,6 @@ pub fn search_text(q: &mut ListQuery, text: &str) {
         .take(8)
         .map(str::to_string)
         .collect();
-}
-
-fn truthy(s: &str) -> bool {
-    matches!(s.trim(), "1" | "true" | "on" | "yes")
 }
 
 /// The expression a custom field is filtered and sorted by, and the index that serves both is

@@ -1,32 +1,19 @@
 //! Products: the catalogue, built with the record kit alone. What is its own: the KDV rule, the
 //! SKU that two products never share.
 
-use kervan_core::FieldErrors;
 use kervan_core::products;
 use kervan_core::record::{Kind, Values};
 use kervan_store::DatabaseTransaction;
 use kervan_store::records::find_equal;
 
 use crate::error::{Duplicate, Result};
-use crate::records::{Record, RecordKind};
+use crate::records::RecordKind;
 
 pub struct Products;
 
 impl RecordKind for Products {
     const KIND: &'static Kind = &products::KIND;
     const IDENTITY: &'static [&'static str] = &["sku"];
-
-    fn name(values: &Values) -> String {
-        products::name(values)
-    }
-
-    fn derived(values: &Values) -> Vec<(&'static str, String)> {
-        products::derived(values)
-    }
-
-    fn rules(values: &mut Values, e: &mut FieldErrors, _old: Option<&Record>) {
-        products::rules(values, e);
-    }
 
     async fn duplicates(txn: &DatabaseTransaction, values: &Values, except: Option<i64>) -> Result<Vec<Duplicate>> {
         let key = products::sku_key(values);

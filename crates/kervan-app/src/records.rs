@@ -120,15 +120,21 @@ pub trait RecordKind: Send + Sync + 'static {
     /// Fields whose change on an edit runs the duplicate check again.
     const IDENTITY: &'static [&'static str] = &[];
 
-    /// The display name (a lead without a person is its company …).
-    fn name(values: &Values) -> String;
+    /// The display name: the declaration's.
+    fn name(values: &Values) -> String {
+        (Self::KIND.name_of)(values)
+    }
 
-    /// Derived columns written with every save: `sort_name`, `search_key` and the kind's own.
-    fn derived(values: &Values) -> Vec<(&'static str, String)>;
+    /// Derived columns written with every save: the declaration's.
+    fn derived(values: &Values) -> Vec<(&'static str, String)> {
+        (Self::KIND.derive)(values)
+    }
 
     /// Rules across fields and normalisation, after every field parsed (`old`: the record before
-    /// an edit).
-    fn rules(_values: &mut Values, _e: &mut FieldErrors, _old: Option<&Record>) {}
+    /// an edit, for rules about a change).
+    fn rules(values: &mut Values, e: &mut FieldErrors, _old: Option<&Record>) {
+        (Self::KIND.rules)(values, e)
+    }
 
     /// Checks that read the database (a parent that is not a loop …), inside the write's
     /// transaction; references and owners are checked by the kit.
@@ -163,20 +169,6 @@ pub trait RecordKind: Send + Sync + 'static {
 
     /// Conditions a list gets unless its parameters say otherwise (passive customers hidden …).
     fn list_defaults(_params: &[(String, String)], _q: &mut ListQuery) {}
-
-    /// Before a merge: the survivor's new values with the merged record in mind (a parent or
-    /// manager that is the merged record itself goes up one level).
-    fn merge_fix(_values: &mut Values, _survivor: &Record, _merged: &Record) {}
-
-    /// Checks of a merge inside its transaction: what points at the merged record will point at
-    /// the survivor, so a survivor below the merged record would make a loop.
-    fn merge_check<'a>(
-        _txn: &'a DatabaseTransaction,
-        _values: &'a Values,
-        _merged_id: i64,
-    ) -> impl Future<Output = Result<()>> + Send + 'a {
-        async { Ok(()) }
-    }
 }
 
 /// The kind a reference names, for the store's joins.
@@ -397,6 +389,18 @@ async fn verify_links(
         }
     }
     e.into_result(()).map_err(AppError::Validation)
+}
+
+/// A tree (parent company, manager) must not loop: the record the values link up to may be
+/// neither `below` itself nor under it.
+async fn refuse_loop(txn: &DatabaseTransaction, kind: &Kind, values: &Values, below: i64) -> Result<()> {
+    let h = kind.hierarchy;
+    if let Some(up) = values.get(h).and_then(Value::as_id)
+        && (up == below || store::chain_above(txn, kind, up).await?.contains(&below))
+    {
+        return Err(AppError::field(h, &format!("{}_loop", h.trim_end_matches("_id"))));
+    }
+    Ok(())
 }
 
 async fn active_user<C: ConnectionTrait>(c: &C, id: i64) -> Result<bool> {
@@ -637,6 +641,9 @@ pub async fn update<K: RecordKind>(
     let check = !opts.allow_duplicate && identity;
     let txn = begin_guarded(c, &if check { K::guard_keys(&values) } else { vec![] }).await?;
     verify_links(&txn, actor, kind, &defs, &values, &custom, Some(&rec)).await?;
+    if values.get(kind.hierarchy) != rec.values.get(kind.hierarchy) {
+        refuse_loop(&txn, kind, &values, rec.id).await?;
+    }
     K::verify(&txn, actor, &values, Some(&rec)).await?;
     if check {
         let found = K::duplicates(&txn, &values, Some(id)).await?;
@@ -772,7 +779,15 @@ pub async fn merge<K: RecordKind>(
             values.insert(f.key, Value::Tags(tags));
         }
     }
-    K::merge_fix(&mut values, &survivor, &merged);
+    // The merged record goes away: a parent or manager that is the merged record itself goes up
+    // one level.
+    let up = kind.hierarchy;
+    if values.get(up).and_then(Value::as_id) == Some(merged.id) {
+        match merged.id_of(up).filter(|m| *m != survivor.id) {
+            Some(m) => values.insert(up, Value::Ref(m)),
+            None => values.remove(up),
+        };
+    }
     let (mut values, custom, mut e) = record::read_inputs(kind, &defs, overrides, (&values, &custom), false);
     K::rules(&mut values, &mut e, Some(&survivor));
     if !e.is_empty() {
@@ -780,8 +795,13 @@ pub async fn merge<K: RecordKind>(
     }
     let txn = c.begin().await?;
     verify_links(&txn, actor, kind, &defs, &values, &custom, Some(&survivor)).await?;
+    // What points at the merged record will point at the survivor: a survivor below the merged
+    // record would make a loop.
+    if values.get(up) != survivor.values.get(up) {
+        refuse_loop(&txn, kind, &values, survivor.id).await?;
+    }
+    refuse_loop(&txn, kind, &values, merged_id).await?;
     K::verify(&txn, actor, &values, Some(&survivor)).await?;
-    K::merge_check(&txn, &values, merged_id).await?;
     let now = now_ms();
     let w = write_of::<K>(&defs, &values, &custom);
     store::update(&txn, kind, survivor_id, survivor_version, &w, now)

@@ -1,6 +1,7 @@
 //! Accounts (Müşteriler): the customers, companies or individuals, with their tax identity, classification and
 //! addresses; and the name and e-mail keys that find likely duplicates before a second record is made.
 
+use crate::fields::{self, text};
 use crate::permissions::{Module, str_enum};
 use crate::record::{Field, FieldType as T, Kind, SORT_CREATED, SORT_NAME, SORT_UPDATED, Suggest, Value, Values};
 use crate::text::{fold, search_key, sort_key};
@@ -68,8 +69,6 @@ pub const MAX_NAME: usize = 200;
 pub const MAX_SHORT: usize = 100;
 /// Longest web address as typed.
 pub const MAX_WEBSITE: usize = 300;
-/// Longest notes.
-pub const MAX_NOTES: usize = 10_000;
 /// Longest street address.
 pub const MAX_ADDRESS_LINE: usize = 300;
 /// Longest foreign postal code.
@@ -120,13 +119,7 @@ static FIELDS: &[Field] = &[
         .hint("account-hint-national_id")
         .shown_when("kind", &["individual"])
         .import(&["TC kimlik no", "TCKN", "T.C. kimlik", "National id"]),
-    Field::new("sector", T::Text)
-        .max(MAX_SHORT)
-        .column()
-        .filter()
-        .section(SALES)
-        .suggest(Suggest::Used)
-        .import(&["Sektör", "Sector", "Industry"]),
+    fields::sector(MAX_SHORT).section(SALES),
     Field::new("customer_class", T::Choice)
         .options(CLASSES)
         .column()
@@ -167,30 +160,14 @@ static FIELDS: &[Field] = &[
         .section(SALES)
         .hint("account-hint-parent")
         .import(&["Bağlı olduğu firma", "Ana firma", "Parent"]),
-    Field::new("owner_id", T::User)
+    fields::owner().list().section(SALES),
+    fields::tags().column().section(SALES),
+    fields::phone()
         .list()
-        .filter()
-        .bulk()
-        .section(SALES)
-        .import(&["Sorumlu", "Owner"]),
-    Field::new("tags", T::Tags)
-        .column()
-        .filter()
-        .section(SALES)
-        .placeholder("form-tags-ph")
-        .import(&["Etiketler", "Tags"]),
-    Field::new("phone", T::Phone)
-        .list()
-        .search()
         .card()
         .section(PLACE)
-        .placeholder("form-phone-ph")
         .import(&["Telefon", "Tel", "Phone"]),
-    Field::new("email", T::Email)
-        .column()
-        .search()
-        .section(PLACE)
-        .import(&["E-posta", "Mail", "Email"]),
+    fields::email().column().section(PLACE),
     Field::new("website", T::Url)
         .max(MAX_WEBSITE)
         .column()
@@ -208,26 +185,16 @@ static FIELDS: &[Field] = &[
         .section(PLACE)
         .placeholder("account-region-ph")
         .import(&["Bölge", "Region"]),
-    Field::new("city", T::Text)
-        .max(MAX_SHORT)
-        .list()
-        .filter()
-        .card()
-        .section(PLACE)
-        .suggest(Suggest::Provinces)
-        .import(&["Şehir", "İl", "City"]),
+    fields::city(MAX_SHORT).card().section(PLACE),
     Field::new("district", T::Text)
         .max(MAX_SHORT)
         .column()
         .section(PLACE)
         .suggest(Suggest::Districts("city"))
         .import(&["İlçe", "District"]),
-    Field::new("notes", T::LongText)
-        .max(MAX_NOTES)
-        .section(NOTES)
-        .import(&["Not", "Notlar", "Notes"]),
-    Field::new("lead_id", T::Reference).refers("leads").system().no_export(),
-    Field::new("last_contact_at", T::DateTime).system().card(),
+    fields::notes(NOTES),
+    fields::from_lead(),
+    fields::last_contact(),
 ];
 
 pub static KIND: Kind = Kind {
@@ -248,11 +215,11 @@ pub static KIND: Kind = Kind {
     derived: &["sort_name", "search_key", "name_key", "email_domain", "website_domain"],
     merge: true,
     sections: &[(IDENTITY, ""), (SALES, ""), (PLACE, ""), (NOTES, "")],
+    hierarchy: "parent_id",
+    name_of: name,
+    derive: derived,
+    rules,
 };
-
-fn text<'a>(v: &'a Values, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(Value::as_text)
-}
 
 /// The rules across fields. Tax identity: a company's tax number is its VKN; an individual has
 /// no VKN of its own in our records, so a tax number on an individual is refused
@@ -581,7 +548,6 @@ pub fn email_domain(email: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    use crate::record::{CustomValues, Input, Inputs, read_inputs};
     use crate::{Money, Tckn, Vkn, Website};
 
     fn parse(pairs: &[(&str, &str)]) -> Result<Values, FieldErrors> {
@@ -590,18 +556,7 @@ mod tests {
             all.retain(|(k, _)| k != &p.0);
             all.push(*p);
         }
-        let inputs = Inputs {
-            fields: all
-                .iter()
-                .map(|(k, v)| (k.to_string(), Input::Text(v.to_string())))
-                .collect(),
-            custom: Default::default(),
-        };
-        let (mut v, _, mut e) = read_inputs(&KIND, &[], &inputs, (&Values::new(), &CustomValues::new()), true);
-        rules(&mut v, &mut e);
-        let order: Vec<&str> = KIND.fields.iter().map(|f| f.key).collect();
-        e.sort_by_form(&order);
-        e.into_result(v)
+        crate::fields::parse_form(&KIND, &all, rules)
     }
 
     fn codes(e: &FieldErrors) -> Vec<(&str, &str)> {

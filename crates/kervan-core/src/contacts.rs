@@ -1,6 +1,7 @@
 //! Contacts (İlgili Kişiler): the people at a customer, with their part in the buying decision and how well we
 //! know them.
 
+use crate::fields::{self, text};
 use crate::permissions::{Module, str_enum};
 use crate::record::{Field, FieldType as T, Kind, SORT_CREATED, SORT_NAME, SORT_UPDATED, Value, Values};
 use crate::text::{person_name, search_key, sort_key};
@@ -44,8 +45,6 @@ pub const MAX_NAME: usize = 100;
 pub const MAX_TITLE: usize = 200;
 /// Longest department name.
 pub const MAX_DEPARTMENT: usize = 100;
-/// Longest notes.
-pub const MAX_NOTES: usize = 10_000;
 /// Longest internal (dahili) extension we accept, in digits.
 pub const MAX_EXTENSION: usize = 6;
 
@@ -74,38 +73,18 @@ static FIELDS: &[Field] = &[
         .sticky()
         .section(PERSON)
         .import(&["Müşteri", "Firma", "Şirket", "Account", "Company"]),
-    Field::new("first_name", T::Text)
-        .required()
-        .max(MAX_NAME)
-        .search()
-        .section(PERSON)
-        .import(&["Ad", "Adı", "First name"]),
-    Field::new("last_name", T::Text)
-        .required()
-        .max(MAX_NAME)
-        .search()
-        .section(PERSON)
-        .import(&["Soyad", "Soyadı", "Last name"]),
-    Field::new("title", T::Text)
-        .max(MAX_TITLE)
-        .list()
-        .section(PERSON)
-        .import(&["Görevi", "Görev", "Title"]),
+    fields::first_name(MAX_NAME).required().search().section(PERSON),
+    fields::last_name(MAX_NAME).required().search().section(PERSON),
+    fields::title(MAX_TITLE).list().section(PERSON),
     Field::new("department", T::Text)
         .max(MAX_DEPARTMENT)
         .column()
         .section(PERSON)
         .import(&["Departman", "Bölüm", "Department"]),
-    Field::new("email", T::Email)
-        .list()
-        .search()
-        .section(REACH)
-        .import(&["E-posta", "Mail", "Email"]),
-    Field::new("phone", T::Phone)
+    fields::email().list().section(REACH),
+    fields::phone()
         .column()
-        .search()
         .section(REACH)
-        .placeholder("form-phone-ph")
         .import(&["İş telefonu", "Telefon", "Phone"]),
     Field::new("extension", T::Text)
         .max(MAX_EXTENSION)
@@ -144,24 +123,11 @@ static FIELDS: &[Field] = &[
         .refers("contacts")
         .section(ROLE)
         .import(&["Bağlı olduğu kişi", "Yönetici"]),
-    Field::new("owner_id", T::User)
-        .column()
-        .filter()
-        .bulk()
-        .section(ROLE)
-        .import(&["Sorumlu", "Owner"]),
-    Field::new("tags", T::Tags)
-        .column()
-        .filter()
-        .section(ROLE)
-        .placeholder("form-tags-ph")
-        .import(&["Etiketler", "Tags"]),
-    Field::new("notes", T::LongText)
-        .max(MAX_NOTES)
-        .section(NOTES)
-        .import(&["Not", "Notlar", "Notes"]),
-    Field::new("lead_id", T::Reference).refers("leads").system().no_export(),
-    Field::new("last_contact_at", T::DateTime).system().card(),
+    fields::owner().column().section(ROLE),
+    fields::tags().column().section(ROLE),
+    fields::notes(NOTES),
+    fields::from_lead(),
+    fields::last_contact(),
 ];
 
 pub static KIND: Kind = Kind {
@@ -182,11 +148,11 @@ pub static KIND: Kind = Kind {
     derived: &["sort_name", "search_key"],
     merge: true,
     sections: &[(PERSON, ""), (REACH, ""), (ROLE, ""), (NOTES, "")],
+    hierarchy: "reports_to_id",
+    name_of: name,
+    derive: derived,
+    rules,
 };
-
-fn text<'a>(v: &'a Values, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(Value::as_text)
-}
 
 /// The rules beyond each field's own: an extension is the office line's internal number, digits
 /// only. No way of reaching the person is required: a business card may carry only a name.
@@ -228,7 +194,6 @@ pub fn derived(v: &Values) -> Vec<(&'static str, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{CustomValues, Input, Inputs, read_inputs};
 
     fn parse(pairs: &[(&str, &str)]) -> Result<Values, FieldErrors> {
         let mut all = vec![("first_name", "Ayşe"), ("last_name", "Yılmaz")];
@@ -236,16 +201,7 @@ mod tests {
             all.retain(|(k, _)| k != &p.0);
             all.push(*p);
         }
-        let inputs = Inputs {
-            fields: all
-                .iter()
-                .map(|(k, v)| (k.to_string(), Input::Text(v.to_string())))
-                .collect(),
-            custom: Default::default(),
-        };
-        let (mut v, _, mut e) = read_inputs(&KIND, &[], &inputs, (&Values::new(), &CustomValues::new()), true);
-        rules(&mut v, &mut e);
-        e.into_result(v)
+        crate::fields::parse_form(&KIND, &all, rules)
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Leads (Aday): the statuses, the sources and the rules of a valid lead.
 
+use crate::fields::{self, text};
 use crate::permissions::{Module, str_enum};
 use crate::record::{Field, FieldType as T, Kind, SORT_CREATED, SORT_NAME, SORT_UPDATED, Suggest, Value, Values};
 use crate::text::{fold, person_name};
@@ -58,7 +59,6 @@ impl LeadStatus {
 pub const MAX_NAME: usize = 100;
 pub const MAX_COMPANY: usize = 200;
 pub const MAX_SHORT: usize = 200;
-pub const MAX_NOTES: usize = 10_000;
 
 const PERSON: &str = "form-section-person";
 const REACH: &str = "form-section-contact";
@@ -80,49 +80,21 @@ const SOURCES: &[&str] = &[
 ];
 
 static FIELDS: &[Field] = &[
-    Field::new("first_name", T::Text)
-        .max(MAX_NAME)
-        .section(PERSON)
-        .import(&["Ad", "Adı", "İsim", "First name"]),
-    Field::new("last_name", T::Text)
-        .max(MAX_NAME)
-        .section(PERSON)
-        .import(&["Soyad", "Soyadı", "Last name", "Surname"]),
+    fields::first_name(MAX_NAME).section(PERSON),
+    fields::last_name(MAX_NAME).section(PERSON),
     Field::new("company", T::Text)
         .max(MAX_COMPANY)
         .column()
         .section(PERSON)
         .import(&["Firma", "Şirket", "Firma adı", "Company"]),
-    Field::new("title", T::Text)
-        .max(MAX_SHORT)
-        .column()
-        .section(PERSON)
-        .import(&["Görevi", "Görev", "Pozisyon", "Title", "Job title"]),
-    Field::new("phone", T::Phone)
+    fields::title(MAX_SHORT).column().section(PERSON),
+    fields::phone()
         .list()
-        .search()
         .section(REACH)
-        .placeholder("form-phone-ph")
         .import(&["Telefon", "Tel", "GSM", "Cep", "Cep telefonu", "Phone", "Mobile"]),
-    Field::new("email", T::Email)
-        .column()
-        .search()
-        .section(REACH)
-        .import(&["E-posta", "Eposta", "Mail", "E-mail", "Email"]),
-    Field::new("city", T::Text)
-        .max(MAX_NAME)
-        .list()
-        .filter()
-        .section(REACH)
-        .suggest(Suggest::Provinces)
-        .import(&["Şehir", "İl", "City"]),
-    Field::new("sector", T::Text)
-        .max(MAX_NAME)
-        .column()
-        .filter()
-        .section(REACH)
-        .suggest(Suggest::Used)
-        .import(&["Sektör", "Sector", "Industry"]),
+    fields::email().column().section(REACH),
+    fields::city(MAX_NAME).section(REACH),
+    fields::sector(MAX_NAME).section(REACH),
     Field::new("source", T::Choice)
         .options(SOURCES)
         .required()
@@ -164,22 +136,9 @@ static FIELDS: &[Field] = &[
         .shown_when("status", &["lost"])
         .section(SALES)
         .import(&["Kayıp nedeni", "Lost reason"]),
-    Field::new("owner_id", T::User)
-        .list()
-        .filter()
-        .bulk()
-        .section(SALES)
-        .import(&["Sorumlu", "Owner"]),
-    Field::new("tags", T::Tags)
-        .list()
-        .filter()
-        .section(SALES)
-        .placeholder("form-tags-ph")
-        .import(&["Etiketler", "Etiket", "Tags"]),
-    Field::new("notes", T::LongText)
-        .max(MAX_NOTES)
-        .section(NOTES)
-        .import(&["Not", "Notlar", "Açıklama", "Notes"]),
+    fields::owner().list().section(SALES),
+    fields::tags().list().section(SALES),
+    fields::notes(NOTES),
     Field::new("account_id", T::Reference)
         .refers("accounts")
         .system()
@@ -214,11 +173,11 @@ pub static KIND: Kind = Kind {
         (SALES, ""),
         (NOTES, ""),
     ],
+    hierarchy: "",
+    name_of: name,
+    derive: derived,
+    rules: |v, e| rules(v, e, None),
 };
-
-fn text<'a>(v: &'a Values, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(Value::as_text)
-}
 
 /// The rules across fields: a name (person or company), a way to reach them, a reason when lost;
 /// `converted` is reached only by converting, and a converted lead stays converted.
@@ -288,19 +247,9 @@ pub fn display_name(first: Option<&str>, last: Option<&str>, company: Option<&st
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{CustomValues, Input, Inputs, read_inputs};
 
     fn parse(pairs: &[(&str, &str)], old: Option<&str>) -> Result<Values, FieldErrors> {
-        let inputs = Inputs {
-            fields: pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), Input::Text(v.to_string())))
-                .collect(),
-            custom: Default::default(),
-        };
-        let (mut v, _, mut e) = read_inputs(&KIND, &[], &inputs, (&Values::new(), &CustomValues::new()), true);
-        rules(&mut v, &mut e, old);
-        e.into_result(v)
+        crate::fields::parse_form(&KIND, pairs, |v, e| rules(v, e, old))
     }
 
     const OK: &[(&str, &str)] = &[

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod contacts;
 pub mod districts;
 pub mod email;
+pub mod fields;
 pub mod kinds;
 pub mod leads;
 pub mod money;

@@ -113,6 +113,10 @@ pub static KIND: Kind = Kind {
     derived: &["sort_name", "search_key", "sku_key"],
     merge: false,
     sections: &[(S, ""), (P, "")],
+    hierarchy: "",
+    name_of: name,
+    derive: derived,
+    rules,
 };
 
 /// The rules beyond each field's own: a product without KDV says why (the e-invoice needs the
@@ -158,19 +162,10 @@ pub fn derived(v: &Values) -> Vec<(&'static str, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{CustomValues, Input, Inputs, Value, read_inputs};
+    use crate::record::Value;
 
     fn parse(pairs: &[(&str, &str)]) -> Result<Values, FieldErrors> {
-        let inputs = Inputs {
-            fields: pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), Input::Text(v.to_string())))
-                .collect(),
-            custom: Default::default(),
-        };
-        let (mut v, _, mut e) = read_inputs(&KIND, &[], &inputs, (&Values::new(), &CustomValues::new()), true);
-        rules(&mut v, &mut e);
-        e.into_result(v)
+        crate::fields::parse_form(&KIND, pairs, rules)
     }
 
     #[test]

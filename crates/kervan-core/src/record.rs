@@ -381,6 +381,16 @@ pub struct Kind {
     /// Two records of the kind may be merged into one (a merge screen, a card action and
     /// `POST /api/v1/{kind}/{id}/merge`).
     pub merge: bool,
+    /// The reference to the kind itself that makes a tree (a parent company, the manager a person
+    /// reports to), or "": the kit refuses a loop (`{field without _id}_loop`) on every write and
+    /// keeps the tree whole when two records merge.
+    pub hierarchy: &'static str,
+    /// The display name (a lead without a person is its company …).
+    pub name_of: fn(&Values) -> String,
+    /// The derived columns' values, written with every save (`sort_name`, `search_key` …).
+    pub derive: fn(&Values) -> Vec<(&'static str, String)>,
+    /// Rules across fields and normalisation, after every field parsed.
+    pub rules: fn(&mut Values, &mut FieldErrors),
 }
 
 impl Kind {
@@ -1083,6 +1093,10 @@ mod tests {
         derived: &[],
         sections: &[],
         merge: false,
+        hierarchy: "",
+        name_of: |_| String::new(),
+        derive: |_| vec![],
+        rules: |_, _| {},
     };
 
     fn inputs(pairs: &[(&str, Input)]) -> Inputs {

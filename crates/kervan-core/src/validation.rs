@@ -57,6 +57,11 @@ impl FieldErrors {
     }
 }
 
+/// A checkbox or flag as forms and query strings send it (`1`, `true`, `on`, `yes`).
+pub fn truthy(s: &str) -> bool {
+    matches!(s.trim(), "1" | "true" | "on" | "yes")
+}
+
 /// A raw value trimmed, with blank meaning "not given".
 pub fn given(value: Option<&str>) -> Option<&str> {
     value.map(str::trim).filter(|s| !s.is_empty())

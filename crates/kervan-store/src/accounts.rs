@@ -99,24 +99,6 @@ pub async fn candidates<C: ConnectionTrait>(c: &C, p: &Probe, except: Option<i64
     Ok(out)
 }
 
-/// The chain of parents above `id` (nearest first), to refuse a parent that would make a loop.
-pub async fn ancestors<C: ConnectionTrait>(c: &C, id: i64) -> Result<Vec<i64>> {
-    let mut out = Vec::new();
-    let mut at = id;
-    // Bounded: a corrupt loop in old data must not hang a request.
-    for _ in 0..64 {
-        let parent = db::scalar_i64(c, "SELECT parent_id FROM accounts WHERE id = ?", vec![at.into()]).await?;
-        match parent {
-            Some(p) if !out.contains(&p) => {
-                out.push(p);
-                at = p;
-            }
-            _ => break,
-        }
-    }
-    Ok(out)
-}
-
 #[derive(Debug, Clone, FromQueryResult)]
 pub struct RollupRow {
     pub n: i64,

@@ -53,23 +53,6 @@ pub async fn duplicates<C: ConnectionTrait>(
     .await
 }
 
-/// The managers above `id` (nearest first), to refuse a reports-to that would make a loop.
-pub async fn managers<C: ConnectionTrait>(c: &C, id: i64) -> Result<Vec<i64>> {
-    let mut out = Vec::new();
-    let mut at = id;
-    for _ in 0..64 {
-        let up = db::scalar_i64(c, "SELECT reports_to_id FROM contacts WHERE id = ?", vec![at.into()]).await?;
-        match up {
-            Some(p) if !out.contains(&p) => {
-                out.push(p);
-                at = p;
-            }
-            _ => break,
-        }
-    }
-    Ok(out)
-}
-
 pub async fn count_all<C: ConnectionTrait>(c: &C) -> Result<i64> {
     Ok(db::scalar_i64(c, "SELECT COUNT(*) FROM contacts", vec![])
         .await?

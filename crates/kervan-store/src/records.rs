@@ -240,6 +240,25 @@ pub async fn get<C: ConnectionTrait>(c: &C, kind: &Kind, lookup: KindLookup, id:
 }
 
 /// The owner of a record (`None` also when there is no such record; [`exists`] tells them apart).
+/// The records above `id` in the kind's tree (`Kind::hierarchy`: parents, managers), nearest
+/// first, to refuse a link that would make a loop.
+pub async fn chain_above<C: ConnectionTrait>(c: &C, kind: &Kind, id: i64) -> Result<Vec<i64>> {
+    let sql = format!("SELECT {} FROM {} WHERE id = ?", kind.hierarchy, kind.table);
+    let mut out = Vec::new();
+    let mut at = id;
+    // Bounded: a corrupt loop in old data must not hang a request.
+    for _ in 0..64 {
+        match db::scalar_i64(c, &sql, vec![at.into()]).await? {
+            Some(p) if !out.contains(&p) => {
+                out.push(p);
+                at = p;
+            }
+            _ => break,
+        }
+    }
+    Ok(out)
+}
+
 pub async fn owner_of<C: ConnectionTrait>(c: &C, kind: &Kind, id: i64) -> Result<Option<Option<i64>>> {
     let sql = if kind.owned {
         format!("SELECT owner_id FROM {} WHERE id = ?", kind.table)

@@ -22,7 +22,7 @@ use kervan_store::accounts::AddressRow;
 
 use crate::AppState;
 use crate::auth::Session;
-use crate::error::{PageError, field_messages, html};
+use crate::error::{Messages, PageError, html};
 use crate::i18n::I18n;
 use crate::kit::display::Shown;
 use crate::kit::{self, Card, KitPages, card};
@@ -230,7 +230,7 @@ struct AddressFormState {
     /// The address being edited; `None` for a new one.
     id: Option<i64>,
     f: AddressForm,
-    errors: Vec<(String, String)>,
+    errors: Messages,
     conflict: bool,
 }
 
@@ -238,23 +238,12 @@ struct AddressFormState {
 pub struct AddressFormView {
     id: Option<i64>,
     f: AddressForm,
-    errors: Vec<(String, String)>,
+    errors: Messages,
     conflict: bool,
     kinds: Vec<Choice>,
 }
 
 impl AddressFormView {
-    fn error_for(&self, field: &str) -> String {
-        self.errors
-            .iter()
-            .filter(|(f, _)| f == field)
-            .map(|(_, m)| m.clone())
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
-    fn has_error(&self, field: &str) -> bool {
-        self.errors.iter().any(|(f, _)| f == field)
-    }
     fn prefix(&self) -> String {
         match self.id {
             Some(id) => format!("addr{id}-"),
@@ -262,10 +251,7 @@ impl AddressFormView {
         }
     }
     fn first_error_field(&self) -> String {
-        self.errors
-            .first()
-            .map(|(f, _)| format!("{}{f}", self.prefix()))
-            .unwrap_or_default()
+        format!("{}{}", self.prefix(), self.errors.first_field())
     }
 }
 
@@ -309,7 +295,7 @@ async fn addresses_tab(c: &Card) -> Result<String, PageError> {
     let failed = c.form.as_ref().and_then(|f| f.downcast_ref::<AddressFormState>());
     let can_edit = c.can_edit();
     let editing: Option<i64> = c.query.get("edit").and_then(|v| v.parse().ok());
-    let view = |id: Option<i64>, f: AddressForm, errors: Vec<(String, String)>, conflict: bool| AddressFormView {
+    let view = |id: Option<i64>, f: AddressForm, errors: Messages, conflict: bool| AddressFormView {
         kinds: address_kinds(&t, &f.kind),
         id,
         f,
@@ -324,7 +310,7 @@ async fn addresses_tab(c: &Card) -> Result<String, PageError> {
             } else if let Some(s) = failed.filter(|s| s.id == Some(a.id)) {
                 Some(view(Some(a.id), s.f.clone(), s.errors.clone(), s.conflict))
             } else if editing == Some(a.id) {
-                Some(view(Some(a.id), AddressForm::from_row(a), vec![], false))
+                Some(view(Some(a.id), AddressForm::from_row(a), Messages::default(), false))
             } else {
                 None
             };
@@ -372,7 +358,7 @@ async fn addresses_tab(c: &Card) -> Result<String, PageError> {
                 country: c.rec.text("country").unwrap_or(DEFAULT_COUNTRY).to_string(),
                 ..Default::default()
             },
-            vec![],
+            Messages::default(),
             false,
         ))
     };
@@ -409,17 +395,27 @@ async fn address_add(
         Ok(_) => Ok(crate::redirect::see_other(&format!(
             "/accounts/{id}?tab=addresses&ok=address-added"
         ))),
-        Err(AppError::Validation(e)) => {
-            let form = AddressFormState {
-                id: None,
-                errors: field_messages(&session.t, &e),
-                f,
-                conflict: false,
-            };
-            card_with(&state, &session, id, form, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
+        Err(AppError::Validation(e)) => address_refused(&state, &session, id, None, f, &e).await,
         Err(e) => Err(e.into()),
     }
+}
+
+/// The card again with the address form as it was filled and its messages.
+async fn address_refused(
+    state: &AppState,
+    session: &Session,
+    id: i64,
+    address: Option<i64>,
+    f: AddressForm,
+    e: &kervan_core::FieldErrors,
+) -> Result<Response, PageError> {
+    let form = AddressFormState {
+        id: address,
+        errors: Messages::new(&session.t, e, &[]),
+        f,
+        conflict: false,
+    };
+    card_with(state, session, id, form, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
 async fn address_edit(
@@ -433,15 +429,7 @@ async fn address_edit(
         Ok(()) => Ok(crate::redirect::see_other(&format!(
             "/accounts/{id}?tab=addresses&ok=address-saved"
         ))),
-        Err(AppError::Validation(e)) => {
-            let form = AddressFormState {
-                id: Some(aid),
-                errors: field_messages(&session.t, &e),
-                f,
-                conflict: false,
-            };
-            card_with(&state, &session, id, form, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
+        Err(AppError::Validation(e)) => address_refused(&state, &session, id, Some(aid), f, &e).await,
         Err(AppError::Conflict { .. }) => {
             // Someone changed the address meanwhile: keep the typed values, take the current
             // version so that saving again overwrites on purpose.
@@ -455,7 +443,7 @@ async fn address_edit(
             }
             let form = AddressFormState {
                 id: Some(aid),
-                errors: vec![],
+                errors: Messages::default(),
                 f,
                 conflict: true,
             };

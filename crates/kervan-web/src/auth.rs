@@ -436,18 +436,7 @@ async fn logout(State(state): State<AppState>, session: Session) -> Response {
 #[template(path = "account/password.html")]
 struct PasswordPage {
     shell: Shell,
-    errors: Vec<(String, String)>,
-}
-
-impl PasswordPage {
-    fn error_for(&self, field: &str) -> String {
-        self.errors
-            .iter()
-            .filter(|(f, _)| f == field)
-            .map(|(_, m)| m.clone())
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
+    errors: crate::error::Messages,
 }
 
 #[derive(Deserialize)]
@@ -457,7 +446,11 @@ struct ToastQuery {
 
 async fn password_page(session: Session, Query(q): Query<ToastQuery>) -> Result<Response, PageError> {
     let shell = session.shell(session.t.t("password-title")).with_toast(q.ok.as_deref());
-    Ok(html(&PasswordPage { shell, errors: vec![] })?.into_response())
+    Ok(html(&PasswordPage {
+        shell,
+        errors: Default::default(),
+    })?
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -489,7 +482,7 @@ async fn password_submit(
         Err(AppError::Validation(e)) => {
             let page = PasswordPage {
                 shell: session.shell(session.t.t("password-title")),
-                errors: crate::error::field_messages(&session.t, &e),
+                errors: crate::error::Messages::new(&session.t, &e, &[]),
             };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response())
         }

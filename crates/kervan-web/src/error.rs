@@ -125,15 +125,7 @@ pub fn render_error(e: &PageError, mut shell: Shell) -> Response {
         PageError::NotFound => (t.t("error-404-title"), t.t("error-404-text"), String::new()),
         PageError::Forbidden { module, action } => (
             t.t("error-403-title"),
-            t.t1(
-                "error-403-text",
-                "permission",
-                format!(
-                    "{} · {}",
-                    t.t(&format!("module-{module}")),
-                    t.t(&format!("perm-{action}"))
-                ),
-            ),
+            forbidden_text(&t, module, action),
             t.t("error-403-hint"),
         ),
         PageError::Csrf => (t.t("error-csrf-title"), t.t("error-csrf-text"), String::new()),
@@ -180,4 +172,66 @@ pub fn html<T: Template>(t: &T) -> Result<Html<String>, PageError> {
 /// A validation message in the request language, for forms.
 pub fn field_messages(t: &I18n, e: &kervan_core::FieldErrors) -> Vec<(String, String)> {
     e.0.iter().map(|x| (x.field.clone(), t.err(x))).collect()
+}
+
+/// The validation messages of a hand-written form (sign-in settings, users, addresses, custom
+/// fields): each under its box, and in the summary above the form naming its field
+/// ("Alan adı: Bu alan zorunlu."). The kit's forms build theirs from the declaration.
+#[derive(Default, Clone, Debug)]
+pub struct Messages(Vec<(String, String, String)>);
+
+impl Messages {
+    /// `labels`: each field's `.ftl` label id in form order, for the summary's lines and their
+    /// order (top to bottom, where the cursor goes first).
+    pub fn new(t: &I18n, e: &kervan_core::FieldErrors, labels: &[(&str, &str)]) -> Messages {
+        let mut e = e.clone();
+        e.sort_by_form(&labels.iter().map(|l| l.0).collect::<Vec<_>>());
+        Messages(
+            e.0.iter()
+                .map(|x| {
+                    let text = t.err(x);
+                    let line = match labels.iter().find(|(f, _)| *f == x.field) {
+                        Some((_, id)) => format!("{}: {text}", t.t(id)),
+                        None => text.clone(),
+                    };
+                    (x.field.clone(), line, text)
+                })
+                .collect(),
+        )
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The messages under one field's box ("" when it has none).
+    pub fn for_field(&self, field: &str) -> String {
+        let of: Vec<&str> = self.0.iter().filter(|m| m.0 == field).map(|m| m.2.as_str()).collect();
+        of.join(" ")
+    }
+
+    pub fn has(&self, field: &str) -> bool {
+        self.0.iter().any(|m| m.0 == field)
+    }
+
+    /// The field the cursor goes to.
+    pub fn first_field(&self) -> &str {
+        self.0.first().map(|m| m.0.as_str()).unwrap_or_default()
+    }
+
+    /// The summary's lines, each naming its field.
+    pub fn lines(&self) -> Vec<&str> {
+        self.0.iter().map(|m| m.1.as_str()).collect()
+    }
+}
+
+/// "You need the Adaylar · Düzenle permission": what a refused user is told, on a page or in a
+/// problem.
+pub fn forbidden_text(t: &I18n, module: impl std::fmt::Display, action: impl std::fmt::Display) -> String {
+    let permission = format!(
+        "{} · {}",
+        t.t(&format!("module-{module}")),
+        t.t(&format!("perm-{action}"))
+    );
+    t.t1("error-403-text", "permission", permission)
 }

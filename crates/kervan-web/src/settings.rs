@@ -18,7 +18,7 @@ use kervan_core::record::{CustomDef, FieldType};
 
 use crate::AppState;
 use crate::auth::Session;
-use crate::error::{PageError, field_messages, html};
+use crate::error::{Messages, PageError, html};
 use crate::kit::form::Posted;
 use crate::layout::Shell;
 use crate::redirect::see_other;
@@ -33,40 +33,15 @@ pub fn router() -> Router<AppState> {
         .route("/settings/fields/{kind}/{key}/active", post(active_submit))
 }
 
-/// Validation messages: `(field, the summary's line naming the field, the message under it)`
-/// ("Alan adı: Bu alan zorunlu." above, "Bu alan zorunlu." under the box).
-fn messages(t: &crate::i18n::I18n, e: &kervan_core::FieldErrors) -> Vec<Trouble> {
-    field_messages(t, e)
-        .into_iter()
-        .map(|(field, m)| {
-            let label = match field.as_str() {
-                "label" => t.t("settings-field-label"),
-                "type" => t.t("settings-field-type"),
-                "options" => t.t("settings-field-options"),
-                _ => String::new(),
-            };
-            let line = if label.is_empty() {
-                m.clone()
-            } else {
-                format!("{label}: {m}")
-            };
-            (field, line, m)
-        })
-        .collect()
+/// The custom-field forms' messages, the summary naming each field.
+fn messages(t: &crate::i18n::I18n, e: &kervan_core::FieldErrors) -> Messages {
+    let labels = [
+        ("label", "settings-field-label"),
+        ("type", "settings-field-type"),
+        ("options", "settings-field-options"),
+    ];
+    Messages::new(t, e, &labels)
 }
-
-/// One validation message of a settings form (see [`messages`]).
-type Trouble = (String, String, String);
-
-fn message_for(errors: &[Trouble], field: &str) -> String {
-    errors
-        .iter()
-        .filter(|(f, _, _)| f == field)
-        .map(|(_, _, m)| m.clone())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// Only admins shape the record kinds.
 fn admin(session: &Session) -> Result<(), PageError> {
     if session.actor.is_admin() {
@@ -123,13 +98,7 @@ struct FieldsPage {
     rows: Vec<FieldRow>,
     types: Vec<(&'static str, String)>,
     form: NewField,
-    errors: Vec<Trouble>,
-}
-
-impl FieldsPage {
-    fn error_for(&self, field: &str) -> String {
-        message_for(&self.errors, field)
-    }
+    errors: Messages,
 }
 
 /// What the add form was filled with (kept on an error).
@@ -198,7 +167,7 @@ async fn render_fields(
     session: &Session,
     kind: &'static str,
     form: NewField,
-    errors: Vec<Trouble>,
+    errors: Messages,
     toast: Option<&str>,
 ) -> Result<Html, PageError> {
     let t = session.t;
@@ -238,9 +207,11 @@ async fn fields_page(
         ty: "text".into(),
         ..Default::default()
     };
-    Ok(render_fields(&state, &session, kind, form, vec![], q.ok.as_deref())
-        .await?
-        .into_response())
+    Ok(
+        render_fields(&state, &session, kind, form, Messages::default(), q.ok.as_deref())
+            .await?
+            .into_response(),
+    )
 }
 
 /// Options typed one per line (blank lines dropped).
@@ -257,7 +228,7 @@ fn option_lines(text: &str) -> Vec<OptionInput> {
 }
 
 fn flag(p: &Posted, key: &str) -> bool {
-    p.all(key).iter().any(|v| v == "1" || v == "true" || v == "on")
+    p.all(key).iter().any(|v| kervan_core::validation::truthy(v))
 }
 
 async fn create_submit(
@@ -311,13 +282,7 @@ struct EditPage {
     /// The label typed (kept on an error).
     label: String,
     new_options: String,
-    errors: Vec<Trouble>,
-}
-
-impl EditPage {
-    fn error_for(&self, field: &str) -> String {
-        message_for(&self.errors, field)
-    }
+    errors: Messages,
 }
 
 async fn render_edit(
@@ -326,7 +291,7 @@ async fn render_edit(
     kind: &'static str,
     key: &str,
     typed: Option<(String, String)>,
-    errors: Vec<Trouble>,
+    errors: Messages,
 ) -> Result<Html, PageError> {
     let t = session.t;
     let d = app_fields::get(&state.app, &session.actor, kind, key).await?;
@@ -351,7 +316,7 @@ async fn edit_page(
 ) -> Result<Response, PageError> {
     admin(&session)?;
     let kind = kind_key(&kind)?;
-    Ok(render_edit(&state, &session, kind, &key, None, vec![])
+    Ok(render_edit(&state, &session, kind, &key, None, Messages::default())
         .await?
         .into_response())
 }

@@ -14,7 +14,7 @@ use kervan_core::permissions::{Action, Module, Role};
 
 use crate::AppState;
 use crate::auth::Session;
-use crate::error::{PageError, field_messages, html};
+use crate::error::{Messages, PageError, html};
 use crate::layout::Shell;
 use crate::ui::Choice;
 
@@ -46,38 +46,8 @@ struct ListPage {
     teams: Vec<String>,
     roles: Vec<Choice>,
     f: NewUserForm,
-    errors: Vec<(String, String)>,
+    errors: Messages,
     can_edit: bool,
-}
-
-impl ListPage {
-    /// The summary's lines, each naming its field.
-    fn summary(&self) -> Vec<String> {
-        let t = self.shell.t;
-        self.errors
-            .iter()
-            .map(|(field, m)| {
-                let label = match field.as_str() {
-                    "name" => t.t("user-name"),
-                    "email" => t.t("login-email"),
-                    "role" => t.t("user-role"),
-                    "team" | "new_team" => t.t("user-team"),
-                    "password" => t.t("user-password"),
-                    _ => return m.clone(),
-                };
-                format!("{label}: {m}")
-            })
-            .collect()
-    }
-
-    fn error_for(&self, field: &str) -> String {
-        self.errors
-            .iter()
-            .filter(|(f, _)| f == field)
-            .map(|(_, m)| m.clone())
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -120,11 +90,24 @@ struct ToastQuery {
     ok: Option<String>,
 }
 
+/// The add-user form's messages, the summary naming each field.
+fn messages(t: &crate::i18n::I18n, e: &kervan_core::FieldErrors) -> Messages {
+    let labels = [
+        ("name", "user-name"),
+        ("email", "login-email"),
+        ("role", "user-role"),
+        ("team", "user-team"),
+        ("new_team", "user-team"),
+        ("password", "user-password"),
+    ];
+    Messages::new(t, e, &labels)
+}
+
 async fn render(
     state: &AppState,
     session: &Session,
     f: NewUserForm,
-    errors: Vec<(String, String)>,
+    errors: Messages,
     toast: Option<&str>,
 ) -> Result<ListPage, PageError> {
     let t = session.t;
@@ -160,10 +143,6 @@ async fn render(
     } else {
         f.role.clone()
     };
-    // The summary and the focus follow the form from top to bottom.
-    const ORDER: &[&str] = &["name", "email", "role", "team", "new_team", "password"];
-    let mut errors = errors;
-    errors.sort_by_key(|(f, _)| ORDER.iter().position(|o| o == f).unwrap_or(ORDER.len()));
     Ok(ListPage {
         shell: session.shell(t.t("users-title")).with_toast(toast),
         users,
@@ -180,7 +159,17 @@ async fn list_page(
     session: Session,
     Query(q): Query<ToastQuery>,
 ) -> Result<Response, PageError> {
-    Ok(html(&render(&state, &session, NewUserForm::default(), vec![], q.ok.as_deref()).await?)?.into_response())
+    Ok(html(
+        &render(
+            &state,
+            &session,
+            NewUserForm::default(),
+            Messages::default(),
+            q.ok.as_deref(),
+        )
+        .await?,
+    )?
+    .into_response())
 }
 
 async fn create_submit(
@@ -193,7 +182,7 @@ async fn create_submit(
         Err(e) => {
             let mut f = f;
             f.password.clear();
-            let page = render(&state, &session, f, field_messages(&session.t, &e), None).await?;
+            let page = render(&state, &session, f, messages(&session.t, &e), None).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response());
         }
     };
@@ -209,7 +198,7 @@ async fn create_submit(
         Err(AppError::Validation(e)) => {
             let mut f = f;
             f.password.clear();
-            let page = render(&state, &session, f, field_messages(&session.t, &e), None).await?;
+            let page = render(&state, &session, f, messages(&session.t, &e), None).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response())
         }
         Err(e) => Err(e.into()),
@@ -247,14 +236,7 @@ async fn update_submit(
     match result {
         Ok(()) => Ok(crate::redirect::see_other("/users?ok=user-saved").into_response()),
         Err(AppError::Validation(e)) => {
-            let page = render(
-                &state,
-                &session,
-                NewUserForm::default(),
-                field_messages(&session.t, &e),
-                None,
-            )
-            .await?;
+            let page = render(&state, &session, NewUserForm::default(), messages(&session.t, &e), None).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response())
         }
         Err(e) => Err(e.into()),
@@ -275,14 +257,7 @@ async fn active_submit(
     match app_users::set_active(&state.app, &session.actor, id, f.active == "1").await {
         Ok(()) => Ok(crate::redirect::see_other("/users?ok=user-saved").into_response()),
         Err(AppError::Validation(e)) => {
-            let page = render(
-                &state,
-                &session,
-                NewUserForm::default(),
-                field_messages(&session.t, &e),
-                None,
-            )
-            .await?;
+            let page = render(&state, &session, NewUserForm::default(), messages(&session.t, &e), None).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response())
         }
         Err(e) => Err(e.into()),

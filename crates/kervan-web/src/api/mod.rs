@@ -119,15 +119,7 @@ impl ApiError {
             ApiError::App(AppError::NotFound) => ("not-found", t.t("problem-not-found"), Value::Null),
             ApiError::App(AppError::Forbidden { module, action }) => (
                 "forbidden",
-                t.t1(
-                    "error-403-text",
-                    "permission",
-                    format!(
-                        "{} · {}",
-                        t.t(&format!("module-{module}")),
-                        t.t(&format!("perm-{action}"))
-                    ),
-                ),
+                crate::error::forbidden_text(t, module, action),
                 json!({"module": module, "action": action}),
             ),
             ApiError::App(AppError::Conflict { current_version }) => (

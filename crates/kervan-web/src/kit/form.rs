@@ -3,6 +3,7 @@
 //! fields, duplicates with an explicit confirmation, edits that collided explained. A reference
 //! is typed by name and resolved on the server (the script adds suggestions).
 
+use kervan_core::validation::truthy;
 use std::collections::BTreeMap;
 
 use askama::Template;
@@ -124,7 +125,7 @@ fn input_of(ty: FieldType, name: &str, p: &Posted) -> Option<Input> {
         return None;
     }
     Some(match ty {
-        FieldType::Bool => Input::Bool(p.all(name).iter().any(|v| v == "true" || v == "1" || v == "on")),
+        FieldType::Bool => Input::Bool(p.all(name).iter().any(|v| truthy(v))),
         FieldType::MultiChoice => Input::List(p.all(name).into_iter().filter(|v| !v.trim().is_empty()).collect()),
         _ => Input::Text(p.one(name)),
     })

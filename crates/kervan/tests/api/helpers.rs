@@ -308,3 +308,76 @@ pub async fn custom_indexes_ready(
     }
     panic!("the custom field indexes of {} were not built in 20 s", kind.key);
 }
+
+/// A signed-in browser-like client (cookies, no redirects followed) and its CSRF token: what the
+/// page tests drive forms with.
+pub struct Browser {
+    pub c: reqwest::Client,
+    pub csrf: String,
+}
+
+/// What a form post answered.
+pub struct Answer {
+    pub status: u16,
+    pub location: String,
+    pub body: String,
+}
+
+impl Answer {
+    /// The record id in a redirect like `/accounts/12?ok=created`.
+    pub fn id(&self) -> i64 {
+        let path = self.location.split('?').next().unwrap_or_default();
+        path.rsplit('/')
+            .next()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("no id in {:?} (status {}): {}", self.location, self.status, self.body))
+    }
+
+    /// `(status, location, body)`.
+    pub fn parts(self) -> (u16, String, String) {
+        (self.status, self.location, self.body)
+    }
+}
+
+impl Browser {
+    pub async fn new(t: &TestApp, email: &str) -> Browser {
+        let (c, csrf) = t.browser(email).await;
+        Browser { c, csrf }
+    }
+
+    pub async fn get(&self, t: &TestApp, path: &str) -> (u16, String) {
+        let r = self.c.get(t.url(path)).send().await.expect("get");
+        (r.status().as_u16(), r.text().await.expect("body"))
+    }
+
+    /// GETs a page that must answer 200.
+    pub async fn page(&self, t: &TestApp, path: &str) -> String {
+        let (status, body) = self.get(t, path).await;
+        assert_eq!(status, 200, "GET {path}: {body}");
+        body
+    }
+
+    /// Posts a form with the session's CSRF token last.
+    pub async fn post(&self, t: &TestApp, path: &str, form: &[(&str, &str)]) -> Answer {
+        let f: Vec<(String, String)> = form.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        self.post_pairs(t, path, f).await
+    }
+
+    /// Posts owned pairs (repeated keys allowed), the CSRF token last.
+    pub async fn post_pairs(&self, t: &TestApp, path: &str, mut f: Vec<(String, String)>) -> Answer {
+        f.push(("_csrf".into(), self.csrf.clone()));
+        let r = self.c.post(t.url(path)).form(&f).send().await.expect("post");
+        let status = r.status().as_u16();
+        let location = r
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        Answer {
+            status,
+            location,
+            body: r.text().await.expect("body"),
+        }
+    }
+}

@@ -5,54 +5,23 @@ use serde_json::{Value, json};
 
 use crate::api_support::{account, contact, count, id};
 use crate::db_test;
-use crate::helpers::TestApp;
+use crate::helpers::{Answer, Browser, TestApp};
 
-/// A signed-in browser: the client and its CSRF token.
-struct Browser {
-    c: reqwest::Client,
-    csrf: String,
+trait Bulk {
+    async fn bulk(&self, t: &TestApp, path: &str, ids: &[i64], fields: &[(&str, &str)]) -> Answer;
 }
 
-/// What a post answered.
-struct Answer {
-    status: u16,
-    location: String,
-    body: String,
-}
-
-async fn browser(t: &TestApp, email: &str) -> Browser {
-    let (c, csrf) = t.browser(email).await;
-    Browser { c, csrf }
-}
-
-impl Browser {
-    /// Posts a bulk form: the ids as repeated `ids` fields, then the other fields, then `_csrf`.
+impl Bulk for Browser {
+    /// Posts a bulk form: the ids as repeated `ids` fields, then the other fields.
     async fn bulk(&self, t: &TestApp, path: &str, ids: &[i64], fields: &[(&str, &str)]) -> Answer {
         let mut f: Vec<(String, String)> = ids.iter().map(|i| ("ids".to_string(), i.to_string())).collect();
         f.extend(fields.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        f.push(("_csrf".into(), self.csrf.clone()));
-        let r = self.c.post(t.url(path)).form(&f).send().await.expect("post");
-        let status = r.status().as_u16();
-        let location = r
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string();
-        Answer {
-            status,
-            location,
-            body: r.text().await.expect("body"),
-        }
+        self.post_pairs(t, path, f).await
     }
+}
 
-    async fn page(&self, t: &TestApp, path: &str) -> String {
-        let r = self.c.get(t.url(path)).send().await.expect("get");
-        let status = r.status().as_u16();
-        let body = r.text().await.expect("body");
-        assert_eq!(status, 200, "GET {path}: {body}");
-        body
-    }
+async fn browser(t: &TestApp, email: &str) -> Browser {
+    Browser::new(t, email).await
 }
 
 /// Creates a lead (with an e-mail of its own: a lead needs a phone or an e-mail).

@@ -1,68 +1,19 @@
 //! Customer and contact pages, driven like a browser (forms, CSRF, redirects), on both databases.
 
 use crate::db_test;
-use crate::helpers::TestApp;
-
-/// A browser session: the client and its CSRF token.
-struct Browser {
-    c: reqwest::Client,
-    csrf: String,
-}
-
-/// What a form post answered.
-struct Answer {
-    status: u16,
-    location: String,
-    body: String,
-}
-
-impl Answer {
-    /// The record id in a redirect like `/accounts/12?ok=created`.
-    fn id(&self) -> i64 {
-        let path = self.location.split('?').next().unwrap_or_default();
-        path.rsplit('/')
-            .next()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| panic!("no id in {:?} (status {}): {}", self.location, self.status, self.body))
-    }
-}
+use crate::helpers::{Browser, TestApp};
 
 async fn browser(t: &TestApp, email: &str) -> Browser {
-    let (c, csrf) = t.browser(email).await;
-    Browser { c, csrf }
+    Browser::new(t, email).await
 }
 
-impl Browser {
-    async fn post(&self, t: &TestApp, path: &str, form: &[(&str, &str)]) -> Answer {
-        let mut f: Vec<(&str, &str)> = form.to_vec();
-        f.push(("_csrf", &self.csrf));
-        let r = self.c.post(t.url(path)).form(&f).send().await.expect("post");
-        let status = r.status().as_u16();
-        let location = r
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string();
-        Answer {
-            status,
-            location,
-            body: r.text().await.expect("body"),
-        }
-    }
+/// Form shortcuts of these tests.
+trait Forms {
+    async fn account(&self, t: &TestApp, form: &[(&str, &str)]) -> i64;
+    async fn contact(&self, t: &TestApp, form: &[(&str, &str)]) -> i64;
+}
 
-    async fn get(&self, t: &TestApp, path: &str) -> (u16, String) {
-        let r = self.c.get(t.url(path)).send().await.expect("get");
-        (r.status().as_u16(), r.text().await.expect("body"))
-    }
-
-    /// GETs a page that must answer 200.
-    async fn page(&self, t: &TestApp, path: &str) -> String {
-        let (status, body) = self.get(t, path).await;
-        assert_eq!(status, 200, "GET {path}: {body}");
-        body
-    }
-
+impl Forms for Browser {
     /// Creates an account through the form; returns its id.
     async fn account(&self, t: &TestApp, form: &[(&str, &str)]) -> i64 {
         let a = self.post(t, "/accounts", form).await;

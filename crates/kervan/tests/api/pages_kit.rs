@@ -2,47 +2,15 @@
 //! list columns and filters, and saved views from the list.
 
 use crate::db_test;
-use crate::helpers::TestApp;
-
-/// A signed-in browser-like client with its CSRF token.
-struct B {
-    c: reqwest::Client,
-    csrf: String,
-}
-
-impl B {
-    async fn new(t: &TestApp, email: &str) -> B {
-        let (c, csrf) = t.browser(email).await;
-        B { c, csrf }
-    }
-
-    async fn get(&self, t: &TestApp, path: &str) -> (u16, String) {
-        let r = self.c.get(t.url(path)).send().await.expect("get");
-        (r.status().as_u16(), r.text().await.expect("body"))
-    }
-
-    /// Posts a form with the CSRF token; returns the status, the `Location` and the body.
-    async fn post(&self, t: &TestApp, path: &str, form: &[(&str, &str)]) -> (u16, String, String) {
-        let mut f: Vec<(&str, &str)> = form.to_vec();
-        f.push(("_csrf", &self.csrf));
-        let r = self.c.post(t.url(path)).form(&f).send().await.expect("post");
-        let status = r.status().as_u16();
-        let location = r
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string();
-        (status, location, r.text().await.expect("body"))
-    }
-}
+use crate::helpers::Browser as B;
 
 db_test!(admins_shape_custom_fields_on_the_settings_page, |t| {
     let rep = B::new(t, "ali@ornek.com.tr").await;
     assert_eq!(rep.get(t, "/settings/fields").await.0, 403);
     let (s, _, _) = rep
         .post(t, "/settings/fields/leads", &[("label", "Gizli"), ("type", "text")])
-        .await;
+        .await
+        .parts();
     assert_eq!(s, 403);
 
     let admin = B::new(t, "admin@ornek.com.tr").await;
@@ -64,7 +32,8 @@ db_test!(admins_shape_custom_fields_on_the_settings_page, |t| {
             "/settings/fields/leads",
             &[("label", ""), ("type", "choice"), ("options", "")],
         )
-        .await;
+        .await
+        .parts();
     assert_eq!(s, 422);
     assert!(
         body.contains("id=\"error-summary\"") && body.contains("Alan adı: Bu alan zorunlu."),
@@ -83,7 +52,8 @@ db_test!(admins_shape_custom_fields_on_the_settings_page, |t| {
                 ("filterable", "1"),
             ],
         )
-        .await;
+        .await
+        .parts();
     assert_eq!(
         (s, location.as_str()),
         (303, "/settings/fields?kind=leads&ok=field-created")
@@ -94,7 +64,8 @@ db_test!(admins_shape_custom_fields_on_the_settings_page, |t| {
             "/settings/fields/leads",
             &[("label", "Stand m²"), ("type", "number")],
         )
-        .await;
+        .await
+        .parts();
     assert_eq!(s, 303);
     let (_, page) = admin.get(t, "/settings/fields?kind=leads&ok=field-created").await;
     assert!(page.contains("Özel alan eklendi"), "toast");
@@ -105,7 +76,8 @@ db_test!(admins_shape_custom_fields_on_the_settings_page, |t| {
     // Reorder, rename, retire an option, deactivate and bring back.
     let (s, _, _) = admin
         .post(t, "/settings/fields/leads/stand_m/move", &[("dir", "up")])
-        .await;
+        .await
+        .parts();
     assert_eq!(s, 303);
     let (_, page) = admin.get(t, "/settings/fields?kind=leads").await;
     assert!(page.find("Stand m²") < page.find("Bütçe aralığı"), "moved up");
@@ -139,7 +111,10 @@ db_test!(admins_shape_custom_fields_on_the_settings_page, |t| {
         ("new_options", "1 milyon üstü"),
         ("filterable", "1"),
     ]);
-    let (s, location, body) = admin.post(t, "/settings/fields/leads/butce_araligi", &form).await;
+    let (s, location, body) = admin
+        .post(t, "/settings/fields/leads/butce_araligi", &form)
+        .await
+        .parts();
     assert_eq!(s, 303, "{body}");
     assert_eq!(location, "/settings/fields?kind=leads&ok=field-saved");
     let meta = t.get_json(&t.a_token, "/api/v1/meta/leads").await;
@@ -158,7 +133,8 @@ db_test!(admins_shape_custom_fields_on_the_settings_page, |t| {
     assert_eq!(offered, ["100-500 bin", "500 bin üstü", "1 milyon üstü"]);
     let (s, _, _) = admin
         .post(t, "/settings/fields/leads/stand_m/active", &[("active", "0")])
-        .await;
+        .await
+        .parts();
     assert_eq!(s, 303);
     let (_, page) = admin.get(t, "/settings/fields?kind=leads").await;
     assert!(page.contains("Pasif") && page.contains("Etkinleştir"), "{page}");
@@ -166,7 +142,8 @@ db_test!(admins_shape_custom_fields_on_the_settings_page, |t| {
     assert!(!form.contains("Stand m²"), "a deactivated field leaves the form");
     let (s, _, _) = admin
         .post(t, "/settings/fields/leads/stand_m/active", &[("active", "1")])
-        .await;
+        .await
+        .parts();
     assert_eq!(s, 303);
     let (_, form) = admin.get(t, "/leads/new").await;
     assert!(form.contains("Stand m²") && form.contains("Özel alanlar"), "{form}");
@@ -181,7 +158,8 @@ db_test!(admins_shape_custom_fields_on_the_settings_page, |t| {
     assert_eq!(r.status(), 403);
     let (s, _, _) = admin
         .post(t, "/settings/fields/leads/stand_m/move", &[("dir", "sideways")])
-        .await;
+        .await
+        .parts();
     assert_eq!(s, 400);
 });
 
@@ -196,7 +174,7 @@ db_test!(custom_fields_in_the_lead_form_card_list_and_views, |t| {
         ],
         vec![("label", "Tahmini satın alma tarihi"), ("type", "date")],
     ] {
-        let (s, _, body) = admin.post(t, "/settings/fields/leads", &form).await;
+        let (s, _, body) = admin.post(t, "/settings/fields/leads", &form).await.parts();
         assert_eq!(s, 303, "{body}");
     }
     crate::helpers::custom_indexes_ready(t, &kervan_core::leads::KIND).await;
@@ -220,14 +198,14 @@ db_test!(custom_fields_in_the_lead_form_card_list_and_views, |t| {
             ("custom.tahmini_satin_alma_tarihi", date),
         ]
     };
-    let (s, _, body) = rep.post(t, "/leads", &lead("2026-02-30")).await;
+    let (s, _, body) = rep.post(t, "/leads", &lead("2026-02-30")).await.parts();
     assert_eq!(s, 422);
     assert!(
         body.contains("Tahmini satın alma tarihi:"),
         "the summary names the field: {body}"
     );
     assert!(body.contains("value=\"Selin\""));
-    let (s, location, _) = rep.post(t, "/leads", &lead("2026-03-15")).await;
+    let (s, location, _) = rep.post(t, "/leads", &lead("2026-03-15")).await.parts();
     assert_eq!(s, 303);
     let card_path = location.split('?').next().unwrap_or_default().to_string();
     let (_, card) = rep.get(t, &card_path).await;
@@ -250,7 +228,8 @@ db_test!(custom_fields_in_the_lead_form_card_list_and_views, |t| {
                 ("back", "/leads"),
             ],
         )
-        .await;
+        .await
+        .parts();
     assert_eq!((s, location.as_str()), (303, "/leads"));
     let (_, list) = rep.get(t, "/leads?custom.butce_araligi=buyuk").await;
     assert!(
@@ -268,7 +247,8 @@ db_test!(custom_fields_in_the_lead_form_card_list_and_views, |t| {
                 ("query", "source=fair&custom.butce_araligi=buyuk"),
             ],
         )
-        .await;
+        .await
+        .parts();
     assert_eq!(s, 303);
     assert!(
         location.starts_with("/leads?view=") && location.ends_with("&ok=view"),
@@ -297,10 +277,14 @@ db_test!(custom_fields_in_the_lead_form_card_list_and_views, |t| {
     // An empty name is explained on the list.
     let (s, _, body) = rep
         .post(t, "/leads/views", &[("name", " "), ("query", "source=fair")])
-        .await;
+        .await
+        .parts();
     assert_eq!(s, 422);
     assert!(body.contains("Görünüm adı"), "{body}");
-    let (s, _, _) = rep.post(t, &format!("/leads/views/{view_id}/delete"), &[]).await;
+    let (s, _, _) = rep
+        .post(t, &format!("/leads/views/{view_id}/delete"), &[])
+        .await
+        .parts();
     assert_eq!(s, 303);
 });
 
@@ -327,7 +311,8 @@ db_test!(adding_a_user_is_explained_in_turkish_and_teams_are_chosen, |t| {
                 ("password", "kısa"),
             ],
         )
-        .await;
+        .await
+        .parts();
     assert_eq!(s, 422);
     assert!(
         body.contains("Yeni ekibin adı: Bu alan zorunlu.") || body.contains("Ekip: Bu alan zorunlu."),
@@ -345,7 +330,8 @@ db_test!(adding_a_user_is_explained_in_turkish_and_teams_are_chosen, |t| {
                 ("password", "kısa"),
             ],
         )
-        .await;
+        .await
+        .parts();
     assert_eq!(s, 422);
     assert!(body.contains("Ad soyad: Bu alan zorunlu."), "{body}");
     assert!(body.contains("E-posta:"), "{body}");
@@ -363,7 +349,8 @@ db_test!(adding_a_user_is_explained_in_turkish_and_teams_are_chosen, |t| {
                 ("password", "uzun-bir-parola-123"),
             ],
         )
-        .await;
+        .await
+        .parts();
     assert_eq!(s, 303, "{body}");
     let (_, page) = admin.get(t, "/users").await;
     assert!(
