@@ -386,6 +386,21 @@ Migration {
     ],
     sqlite: &[],
     postgres: &[],
+}, Migration {
+    version: 11,
+    name: "lead_status_pairs",
+    // A status with a second filter is what lead lists are mostly asked for (status and source,
+    // a rep's own by status, a fair's leads by status). One index per column leaves the other
+    // condition to be checked row by row: converted leads are old ones, so "converted from the
+    // fair, newest first" walked 30,000 rows of the source index (35 ms warm, 33 s from a cold
+    // disk at 1M leads). With both columns in the index a page is a few index steps again.
+    common: &[
+        "CREATE INDEX leads_status_source ON leads (status, source, id)",
+        "CREATE INDEX leads_status_owner ON leads (status, owner_id, id)",
+        "CREATE INDEX leads_status_source_detail ON leads (status, source_detail, id)",
+    ],
+    sqlite: &[],
+    postgres: &[],
 }];
 
 fn expand(sql: &str, backend: DbBackend) -> String {

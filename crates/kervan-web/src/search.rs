@@ -47,7 +47,13 @@ pub struct Section {
     pub key: &'static str,
     pub title: String,
     pub hits: Vec<Hit>,
+    /// More hits than shown: the page links to the kind's list searched by the same text.
+    pub more: bool,
 }
+
+/// Hits per kind on the search page; the rest are a click away in the kind's own list (searched,
+/// filtered and paged there), so the page stays quick at a million records.
+const PAGE_HITS: usize = 20;
 
 /// Fields that make the detail line: what a list shows, in declaration order, without the name,
 /// the status, the owner and the tags.
@@ -93,6 +99,7 @@ pub fn sections(t: &I18n, groups: Vec<search::Group>, names: &Names) -> Vec<Sect
                 key: kind.key,
                 title: t.t(&format!("{}-title", kind.key)),
                 hits,
+                more: false,
             }
         })
         .collect()
@@ -122,9 +129,16 @@ async fn page(
     let t = session.t;
     let q: String = sq.q.chars().take(200).collect();
     let partial = sq.partial == "1";
-    let groups = search::global(&state.app, &session.actor, &q, if partial { 8 } else { 50 }).await?;
+    let per_kind = if partial { 8 } else { PAGE_HITS as u64 + 1 };
+    let groups = search::global(&state.app, &session.actor, &q, per_kind).await?;
     let names = crate::kit::user_names(&state).await?;
-    let sections = sections(&t, groups, &names);
+    let mut sections = sections(&t, groups, &names);
+    if !partial {
+        for s in &mut sections {
+            s.more = s.hits.len() > PAGE_HITS;
+            s.hits.truncate(PAGE_HITS);
+        }
+    }
     if partial {
         return Ok(html(&SearchResults { t, q, sections })?.into_response());
     }

@@ -11,6 +11,7 @@ search-label = Global search
 search-title = Search
 search-submit = Search
 search-all = See all results
+search-more = All of them in the { $kind } list →
 search-none = No results for "{ $q }".
 search-hint = Type a name, company, e-mail or phone number; Turkish letters are optional.
 quick-new = New

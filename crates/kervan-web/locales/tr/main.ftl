@@ -11,6 +11,7 @@ search-label = Genel arama
 search-title = Arama
 search-submit = Ara
 search-all = Tüm sonuçları gör
+search-more = Tümü { $kind } listesinde →
 search-none = "{ $q }" için sonuç yok.
 search-hint = Ad, firma, e-posta ya da telefon yazın; Türkçe harf kullanmanız gerekmez.
 quick-new = Yeni

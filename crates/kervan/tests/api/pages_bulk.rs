@@ -291,3 +291,33 @@ db_test!(bulk_forms_refuse_missing_or_forged_csrf, |t| {
     }
     assert!(lead_json(t, l).await["archived_at"].is_null());
 });
+
+db_test!(the_search_page_shows_twenty_per_kind_and_links_to_the_rest, |t| {
+    for _ in 0..22 {
+        lead(t, &t.a_token, "Zeliha").await;
+    }
+    lead(t, &t.a_token, "Nurcan").await;
+    let b = browser(t, "ali@ornek.com.tr").await;
+    let page = b.page(t, "/search?q=zeliha").await;
+    let list = page
+        .split("id=\"search-page-leads\"")
+        .nth(1)
+        .and_then(|s| s.split("</ul>").next())
+        .expect("the leads section");
+    assert_eq!(list.matches("<li>").count(), 20, "{list}");
+    assert!(
+        page.contains("<a href=\"/leads?q=zeliha\" id=\"search-more-leads\">"),
+        "{page}"
+    );
+    // The link opens the list searched by the same text, with all 22 there.
+    let all = b.page(t, "/leads?q=zeliha").await;
+    let ids: std::collections::BTreeSet<i64> = all
+        .split("href=\"/leads/")
+        .skip(1)
+        .filter_map(|s| s.split('"').next()?.parse().ok())
+        .collect();
+    assert_eq!(ids.len(), 22, "{all}");
+    // Fewer than twenty: no link.
+    let few = b.page(t, "/search?q=nurcan").await;
+    assert!(!few.contains("search-more-leads"), "{few}");
+});
