@@ -10,12 +10,16 @@ use serde::Deserialize;
 
 use crate::error::{AppError, Result};
 use crate::lists::custom_key_expr;
-use crate::{App, registry};
+use crate::{Actor, App, registry};
+use kervan_core::permissions::{Action, Module};
 
-/// How long a claimed job is ours before another worker may take it over.
-const LEASE_MS: i64 = 30 * 60 * 1000;
-/// Tries before a job is left failed (visible, not retried).
-const MAX_ATTEMPTS: i64 = 5;
+/// How long a claimed job is ours before another worker may take it over; the heartbeat renews
+/// it every third of that while the job runs, so a crashed worker's job is taken over within a
+/// minute while a long index build is never run twice.
+const LEASE_MS: i64 = 60 * 1000;
+const HEARTBEAT: Duration = Duration::from_secs(20);
+/// Tries before a job is left failed: a dead letter, shown under Ayarlar → İşler with a retry.
+pub const MAX_ATTEMPTS: i64 = 5;
 
 #[derive(Deserialize)]
 struct KindKey {
@@ -57,7 +61,7 @@ async fn handle(app: &App, kind: &str, payload: &str) -> Result<()> {
 pub async fn run_due(app: &App) -> Result<usize> {
     let mut ran = 0;
     while let Some(job) = jobs::claim(&app.db.conn, now_ms(), LEASE_MS, MAX_ATTEMPTS).await? {
-        match handle(app, &job.kind, &job.payload).await {
+        match with_heartbeat(app, job.id, handle(app, &job.kind, &job.payload)).await {
             Ok(()) => jobs::finish(&app.db.conn, job.id, now_ms()).await?,
             Err(e) => {
                 // 2, 4, 8 … minutes.
@@ -69,6 +73,60 @@ pub async fn run_due(app: &App) -> Result<usize> {
         ran += 1;
     }
     Ok(ran)
+}
+
+/// Runs a job's work while renewing its lease.
+async fn with_heartbeat(app: &App, id: i64, work: impl std::future::Future<Output = Result<()>>) -> Result<()> {
+    let mut beat = tokio::time::interval(HEARTBEAT);
+    beat.tick().await;
+    tokio::pin!(work);
+    loop {
+        tokio::select! {
+            r = &mut work => return r,
+            _ = beat.tick() => {
+                if let Err(e) = jobs::renew(&app.db.conn, id, now_ms() + LEASE_MS).await {
+                    tracing::warn!(job = id, error = %e, "job heartbeat");
+                }
+            }
+        }
+    }
+}
+
+/// What the admin's page shows: the counts and the dead letters.
+pub struct Overview {
+    pub counts: jobs::JobCounts,
+    pub dead: Vec<jobs::JobInfo>,
+}
+
+fn admin_only(actor: &Actor) -> Result<()> {
+    if actor.is_admin() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden {
+            module: Module::Users,
+            action: Action::Edit,
+        })
+    }
+}
+
+/// Ayarlar → İşler (admins).
+pub async fn overview(app: &App, actor: &Actor) -> Result<Overview> {
+    admin_only(actor)?;
+    let c = &app.db.conn;
+    Ok(Overview {
+        counts: jobs::counts(c, now_ms(), MAX_ATTEMPTS).await?,
+        dead: jobs::dead(c, MAX_ATTEMPTS, 100).await?,
+    })
+}
+
+/// Gives a dead job another round of attempts and wakes the worker (admins).
+pub async fn retry(app: &App, actor: &Actor, id: i64) -> Result<()> {
+    admin_only(actor)?;
+    if !jobs::retry(&app.db.conn, id, now_ms()).await? {
+        return Err(AppError::NotFound);
+    }
+    app.jobs.notify_one();
+    Ok(())
 }
 
 /// Runs due jobs until the process ends: at once when this process queued one, and every

@@ -90,3 +90,80 @@ pub async fn pending_count<C: ConnectionTrait>(c: &C) -> Result<i64> {
             .unwrap_or(0),
     )
 }
+
+/// Extends the lease of a job that is still running (the worker's heartbeat): a long index build
+/// keeps its job, a worker that died loses it one lease later.
+pub async fn renew<C: ConnectionTrait>(c: &C, id: i64, until: i64) -> Result<()> {
+    db::exec(
+        c,
+        "UPDATE jobs SET locked_until = ? WHERE id = ? AND done_at IS NULL",
+        vec![until.into(), id.into()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// A job as the admin's page shows it.
+#[derive(Debug, Clone, FromQueryResult, PartialEq)]
+pub struct JobInfo {
+    pub id: i64,
+    pub kind: String,
+    pub payload: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub run_at: i64,
+    pub created_at: i64,
+}
+
+/// Jobs that ran out of attempts (the dead letters), newest first.
+pub async fn dead<C: ConnectionTrait>(c: &C, max_attempts: i64, limit: u64) -> Result<Vec<JobInfo>> {
+    db::all(
+        c,
+        &format!(
+            "SELECT id, kind, payload, attempts, last_error, run_at, created_at FROM jobs
+             WHERE done_at IS NULL AND attempts >= ? ORDER BY id DESC LIMIT {limit}"
+        ),
+        vec![max_attempts.into()],
+    )
+    .await
+}
+
+/// How many jobs wait (due or later), run now, or are dead.
+#[derive(Debug, Clone, Default, FromQueryResult, PartialEq)]
+pub struct JobCounts {
+    pub waiting: i64,
+    pub running: i64,
+    pub dead: i64,
+}
+
+pub async fn counts<C: ConnectionTrait>(c: &C, now: i64, max_attempts: i64) -> Result<JobCounts> {
+    Ok(db::one(
+        c,
+        "SELECT
+            COUNT(CASE WHEN attempts < ? AND (locked_until IS NULL OR locked_until < ?) THEN 1 END) AS waiting,
+            COUNT(CASE WHEN locked_until >= ? THEN 1 END) AS running,
+            COUNT(CASE WHEN attempts >= ? AND (locked_until IS NULL OR locked_until < ?) THEN 1 END) AS dead
+         FROM jobs WHERE done_at IS NULL",
+        vec![
+            max_attempts.into(),
+            now.into(),
+            now.into(),
+            max_attempts.into(),
+            now.into(),
+        ],
+    )
+    .await?
+    .unwrap_or_default())
+}
+
+/// Gives a dead job a fresh set of attempts, due now. `false` when there is no such job waiting
+/// (done meanwhile, or never there).
+pub async fn retry<C: ConnectionTrait>(c: &C, id: i64, now: i64) -> Result<bool> {
+    let n = db::exec(
+        c,
+        "UPDATE jobs SET attempts = 0, run_at = ?, locked_until = NULL WHERE id = ? AND done_at IS NULL",
+        vec![now.into(), id.into()],
+    )
+    .await?;
+    Ok(n > 0)
+}

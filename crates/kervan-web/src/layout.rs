@@ -166,4 +166,5 @@ const TOASTS: &[&str] = &[
     "status",
     "converted",
     "merged",
+    "job-retried",
 ];

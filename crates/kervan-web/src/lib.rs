@@ -25,6 +25,7 @@ pub mod error;
 pub mod health;
 pub mod i18n;
 pub mod icons;
+pub mod jobs;
 pub mod kit;
 pub mod layout;
 pub mod leads;
@@ -89,6 +90,7 @@ pub fn router(state: AppState) -> Router {
         .merge(conversion::router())
         .merge(users::router())
         .merge(settings::router())
+        .merge(jobs::router())
         .merge(notifications::router())
         .merge(products::router())
         .merge(kit::shared_pages())

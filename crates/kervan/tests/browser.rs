@@ -865,6 +865,13 @@ async fn bulk(c: &Client, base: &str, label: &'static str, clock: &mut Clock) {
 /// a column, filters by it, saves the view, and sees the values and their change on the card;
 /// the API returns them in `custom`.
 async fn kit(c: &Client, base: &str, label: &'static str, clock: &mut Clock) {
+    // --- Admin: the worker's queue (Ayarlar → İşler) ------------------------------------------
+    goto(c, base, "/settings").await;
+    find(c, "#settings-jobs").await.click().await.expect("open İşler");
+    wait_path(c, "the jobs page", |p| p == "/settings/jobs").await;
+    assert!(text(c, "#jobs-dead-count").await.contains('0'));
+    shots(c, label, "jobs").await;
+
     // --- Admin: two custom fields ------------------------------------------------------------
     goto(c, base, "/settings").await;
     find(c, "#settings-fields")

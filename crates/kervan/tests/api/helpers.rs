@@ -16,6 +16,8 @@ pub enum Backend {
 
 pub struct TestApp {
     pub base: String,
+    /// The database's URL, for a second connection pool (another server's, or a second worker).
+    pub db_url: String,
     pub app: App,
     pub admin_token: String,
     /// Sales rep A (team "Ekip 1").
@@ -125,6 +127,7 @@ pub async fn spawn_with(backend: Backend, config: Config, web: WebConfig) -> Opt
         std::time::Duration::from_millis(500),
     ));
     Some(TestApp {
+        db_url: url.clone(),
         base: format!("http://{addr}"),
         app,
         admin_token,

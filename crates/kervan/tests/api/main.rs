@@ -6,6 +6,7 @@ mod api_conversion;
 mod api_support;
 mod conformance;
 mod helpers;
+mod jobs;
 mod kit;
 mod pages_bulk;
 mod pages_convert_merge;
