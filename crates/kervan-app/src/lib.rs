@@ -23,6 +23,7 @@ pub mod products;
 pub mod records;
 pub mod registry;
 pub mod search;
+pub mod tasks;
 pub mod users;
 pub mod views;
 

@@ -19,6 +19,7 @@ use crate::error::Result;
 use crate::leads::Leads;
 use crate::products::Products;
 use crate::records::{self, RecordKind};
+use crate::tasks::Tasks;
 
 type Job = Pin<Box<dyn Future<Output = Result<u64>> + Send>>;
 /// Reads a kind's list parameters.
@@ -55,6 +56,7 @@ pub fn entries() -> Vec<Entry> {
         Entry::of::<Contacts>(),
         Entry::of::<Leads>(),
         Entry::of::<Products>(),
+        Entry::of::<Tasks>(),
     ]
 }
 

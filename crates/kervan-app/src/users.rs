@@ -97,10 +97,15 @@ pub async fn all(app: &App) -> Result<std::sync::Arc<Vec<UserRow>>> {
 /// Everyone a lead may be assigned to by this actor: all active users for an admin scope, the
 /// team for a team scope, only themself otherwise.
 pub async fn assignable(app: &App, actor: &Actor) -> Result<Vec<UserRow>> {
+    assignable_in(app, actor, Module::Leads).await
+}
+
+/// Everyone a record of `module` may be assigned to by this actor (see [`assignable`]).
+pub async fn assignable_in(app: &App, actor: &Actor, module: Module) -> Result<Vec<UserRow>> {
     let all = all(app).await?;
     let scope = actor
-        .scope(Module::Leads, Action::Edit)
-        .or(actor.scope(Module::Leads, Action::Create));
+        .scope(module, Action::Edit)
+        .or(actor.scope(module, Action::Create));
     Ok(all
         .iter()
         .filter(|u| u.deactivated_at.is_none())

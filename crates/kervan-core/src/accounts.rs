@@ -216,6 +216,7 @@ pub static KIND: Kind = Kind {
     merge: true,
     sections: &[(IDENTITY, ""), (SALES, ""), (PLACE, ""), (NOTES, "")],
     hierarchy: "parent_id",
+    follow_up: false,
     name_of: name,
     derive: derived,
     rules,

@@ -8,6 +8,7 @@ pub static ALL: &[&Kind] = &[
     &crate::accounts::KIND,
     &crate::contacts::KIND,
     &crate::products::KIND,
+    &crate::tasks::KIND,
 ];
 
 pub fn by_key(key: &str) -> Option<&'static Kind> {

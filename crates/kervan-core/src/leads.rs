@@ -174,6 +174,7 @@ pub static KIND: Kind = Kind {
         (NOTES, ""),
     ],
     hierarchy: "",
+    follow_up: false,
     name_of: name,
     derive: derived,
     rules: |v, e| rules(v, e, None),

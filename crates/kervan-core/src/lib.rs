@@ -14,6 +14,7 @@ pub mod phone;
 pub mod places;
 pub mod products;
 pub mod record;
+pub mod tasks;
 pub mod tax_id;
 pub mod text;
 pub mod time;

@@ -41,6 +41,7 @@ str_enum!(Module {
     Accounts => "accounts",
     Contacts => "contacts",
     Products => "products",
+    Tasks => "tasks",
     Users => "users",
 });
 
@@ -94,6 +95,16 @@ pub fn default_grants() -> Vec<(Role, Module, Action, Scope)> {
     g.push((Role::Manager, Module::Products, Create, Scope::All));
     g.push((Role::Manager, Module::Products, Edit, Scope::All));
     g.push((Role::Manager, Module::Products, Export, Scope::All));
+    // Everyone has tasks of their own; a manager follows the team's.
+    for a in [View, Create, Edit, Delete, Export] {
+        g.push((Role::Manager, Module::Tasks, a, Scope::Team));
+    }
+    for r in [Role::Sales, Role::Operations, Role::Finance] {
+        for a in [View, Create, Edit, Delete] {
+            g.push((r, Module::Tasks, a, Scope::Own));
+        }
+    }
+    g.push((Role::Viewer, Module::Tasks, View, Scope::Own));
     g
 }
 

@@ -385,6 +385,9 @@ pub struct Kind {
     /// reports to), or "": the kit refuses a loop (`{field without _id}_loop`) on every write and
     /// keeps the tree whole when two records merge.
     pub hierarchy: &'static str,
+    /// Records of this kind are the next step with the records they refer to: the cards of
+    /// those kinds offer to create one already linked ("Görev oluştur" on a customer's card).
+    pub follow_up: bool,
     /// The display name (a lead without a person is its company …).
     pub name_of: fn(&Values) -> String,
     /// The derived columns' values, written with every save (`sort_name`, `search_key` …).
@@ -660,6 +663,14 @@ impl Value {
     pub fn as_id(&self) -> Option<i64> {
         match self {
             Value::User(i) | Value::Ref(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// A date-time's milliseconds.
+    pub fn as_datetime(&self) -> Option<i64> {
+        match self {
+            Value::DateTime(ms) => Some(*ms),
             _ => None,
         }
     }
@@ -1094,6 +1105,7 @@ mod tests {
         sections: &[],
         merge: false,
         hierarchy: "",
+        follow_up: false,
         name_of: |_| String::new(),
         derive: |_| vec![],
         rules: |_, _| {},

@@ -401,6 +401,43 @@ Migration {
     ],
     sqlite: &[],
     postgres: &[],
+},
+Migration {
+    version: 12,
+    name: "tasks",
+    // Tasks are listed by due time: every filter's index ends with (due_at, id). Görevlerim reads
+    // one person's open tasks by due time (owner, status, due_at).
+    common: &[
+        "CREATE TABLE tasks (id ID_PK, title TEXT NOT NULL, due_at BIGINT NOT NULL, priority TEXT NOT NULL,
+            owner_id BIGINT REFERENCES users(id), status TEXT NOT NULL, reminder TEXT NOT NULL,
+            description TEXT, lead_id BIGINT REFERENCES leads(id) ON DELETE SET NULL,
+            account_id BIGINT REFERENCES accounts(id) ON DELETE SET NULL,
+            contact_id BIGINT REFERENCES contacts(id) ON DELETE SET NULL,
+            sort_name TEXT NOT NULL, search_key TEXT NOT NULL, custom JSON_T NOT NULL DEFAULT JSON_EMPTY,
+            archived_at BIGINT, AUDIT)",
+        "CREATE INDEX tasks_due ON tasks (due_at, id)",
+        "CREATE INDEX tasks_status_due ON tasks (status, due_at, id)",
+        "CREATE INDEX tasks_priority_due ON tasks (priority, due_at, id)",
+        "CREATE INDEX tasks_owner_due ON tasks (owner_id, due_at, id)",
+        "CREATE INDEX tasks_owner_status_due ON tasks (owner_id, status, due_at, id)",
+        "CREATE INDEX tasks_lead_due ON tasks (lead_id, due_at, id)",
+        "CREATE INDEX tasks_account_due ON tasks (account_id, due_at, id)",
+        "CREATE INDEX tasks_contact_due ON tasks (contact_id, due_at, id)",
+        "CREATE INDEX tasks_sort_name ON tasks (sort_name, id)",
+        "CREATE INDEX tasks_updated ON tasks (updated_at, id)",
+    ],
+    sqlite: &[
+        "CREATE VIRTUAL TABLE tasks_fts USING fts5(search_key, content='tasks', content_rowid='id',
+            tokenize='trigram')",
+        "CREATE TRIGGER tasks_fts_ai AFTER INSERT ON tasks BEGIN
+            INSERT INTO tasks_fts(rowid, search_key) VALUES (new.id, new.search_key); END",
+        "CREATE TRIGGER tasks_fts_ad AFTER DELETE ON tasks BEGIN
+            INSERT INTO tasks_fts(tasks_fts, rowid, search_key) VALUES ('delete', old.id, old.search_key); END",
+        "CREATE TRIGGER tasks_fts_au AFTER UPDATE OF search_key ON tasks BEGIN
+            INSERT INTO tasks_fts(tasks_fts, rowid, search_key) VALUES ('delete', old.id, old.search_key);
+            INSERT INTO tasks_fts(rowid, search_key) VALUES (new.id, new.search_key); END",
+    ],
+    postgres: &["CREATE INDEX tasks_search_trgm ON tasks USING gin (search_key gin_trgm_ops)"],
 }];
 
 fn expand(sql: &str, backend: DbBackend) -> String {
@@ -453,6 +490,7 @@ pub async fn run(db: &Db) -> Result<usize> {
             1 => &["leads", "users"],
             3 => &["accounts", "contacts"],
             7 => &["products"],
+            12 => &["tasks"],
             _ => &[],
         };
         if !modules.is_empty() {

@@ -42,6 +42,14 @@ impl Shell {
             icon: crate::icons::HOME,
             active: path == "/",
         }];
+        if actor.can(Module::Tasks, Action::View) {
+            nav.push(NavItem {
+                href: "/my-tasks",
+                label: t.t("nav-agenda"),
+                icon: crate::icons::TASKS,
+                active: path.starts_with("/my-tasks") || path.starts_with("/tasks"),
+            });
+        }
         if actor.can(Module::Leads, Action::View) {
             nav.push(NavItem {
                 href: "/leads",
@@ -138,6 +146,7 @@ fn quick_new(t: &I18n, actor: &Actor, path: &str) -> Vec<(&'static str, String)>
         ("/accounts", Module::Accounts, "/accounts/new", "account-new"),
         ("/contacts", Module::Contacts, "/contacts/new", "contact-new"),
         ("/products", Module::Products, "/products/new", "product-new"),
+        ("/my-tasks", Module::Tasks, "/tasks/new", "task-new"),
     ];
     let mut out: Vec<(&'static str, String)> = kinds
         .iter()
@@ -167,4 +176,7 @@ const TOASTS: &[&str] = &[
     "converted",
     "merged",
     "job-retried",
+    "task-reopened",
+    "task-added",
+    "task-changed",
 ];

@@ -88,7 +88,7 @@ impl KitPages for Leads {
             c.can(Action::Edit) && !converted(r) && !r.is_archived() && c.actor.can(Module::Contacts, Action::Create);
         if can_convert {
             vec![HeaderAction {
-                id: "convert",
+                id: "convert".into(),
                 label: c.t.t("convert-action"),
                 href: format!("/leads/{}/convert", r.id),
                 primary: true,

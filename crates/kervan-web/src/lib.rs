@@ -35,6 +35,7 @@ pub mod redirect;
 pub mod search;
 pub mod settings;
 pub mod tabs;
+pub mod tasks;
 pub mod ui;
 pub mod users;
 
@@ -91,6 +92,7 @@ pub fn router(state: AppState) -> Router {
         .merge(users::router())
         .merge(settings::router())
         .merge(jobs::router())
+        .merge(tasks::router())
         .merge(notifications::router())
         .merge(products::router())
         .merge(kit::shared_pages())

@@ -1138,6 +1138,58 @@ async fn kit(c: &Client, base: &str, label: &'static str, clock: &mut Clock) {
     assert_eq!(v["custom"]["tahmini_satin_alma_tarihi"], "2026-03-15", "{v}");
     assert!(v["custom"]["butce_araligi"].is_string(), "{v}");
     clock.step("history shows the change; the API returns custom values");
+
+    // --- Tasks: the next step from the lead's card, on Görevlerim, done and taken back ---------
+    goto(c, base, &lead_path).await;
+    find(c, "#new-task").await.click().await.expect("Görev oluştur");
+    wait_path(c, "the new task form", |p| p == "/tasks/new").await;
+    fill(c, "#title", "Bütçeyi konuşmak için ara").await;
+    let due = kervan_core::time::local_input(kervan_core::time::now_ms() + 3_600_000);
+    js(
+        c,
+        "document.querySelector('#due_at').value = arguments[0]; return true;",
+        vec![Value::String(due)],
+    )
+    .await;
+    find(c, "#save").await.click().await.expect("save the task");
+    wait_path(c, "the task's card", |p| {
+        p.strip_prefix("/tasks/")
+            .is_some_and(|id| id.chars().all(|ch| ch.is_ascii_digit()))
+    })
+    .await;
+    find(c, ".sidebar a[href='/my-tasks']")
+        .await
+        .click()
+        .await
+        .expect("open Görevlerim");
+    wait_path(c, "Görevlerim", |p| p == "/my-tasks").await;
+    let agenda = text(c, "#main").await;
+    assert!(
+        agenda.contains("Bütçeyi konuşmak için ara") && agenda.contains("Melek Aydın"),
+        "{agenda}"
+    );
+    shots(c, label, "my-tasks").await;
+    // One click on the circle completes it; the bar offers to take it back.
+    js(
+        c,
+        "const li = [...document.querySelectorAll('.agenda-item')].find(l => l.textContent.includes(arguments[0]));
+         li.querySelector('button.task-check').click(); return true;",
+        vec![Value::String("Bütçeyi konuşmak için ara".into())],
+    )
+    .await;
+    find(c, "#undo-bar").await;
+    let done = text(c, "#agenda-done").await;
+    assert!(done.contains("Bütçeyi konuşmak için ara"), "{done}");
+    shots(c, label, "my-tasks-done").await;
+    find(c, "#undo").await.click().await.expect("take it back");
+    wait_until(
+        c,
+        "the task is open again",
+        "return !document.querySelector('#undo-bar') && !!document.querySelector('.agenda-item:not(.is-done)');",
+        vec![],
+    )
+    .await;
+    clock.step("task created from the card, completed on Görevlerim and taken back");
 }
 
 fn is_account_card(p: &str) -> bool {

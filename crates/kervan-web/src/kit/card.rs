@@ -477,6 +477,7 @@ pub async fn render<K: KitPages>(
         key_facts: facts(&card, true),
         actions: K::actions(&card)
             .into_iter()
+            .chain(follow_ups(&card))
             .chain(card.kind.merge.then(|| super::merge::action(&card)).flatten())
             .collect(),
         can_edit,
@@ -487,6 +488,32 @@ pub async fn render<K: KitPages>(
         panel,
     };
     Ok((code, html(&page)?).into_response())
+}
+
+/// "Görev oluştur": a record of each follow-up kind that refers to this one, linked already.
+fn follow_ups(card: &Card) -> Vec<super::HeaderAction> {
+    if card.rec.is_archived() {
+        return vec![];
+    }
+    let mut out = Vec::new();
+    for k in kervan_core::kinds::ALL.iter().filter(|k| k.follow_up) {
+        if !card.actor.can(k.module, Action::Create) {
+            continue;
+        }
+        if let Some(f) = k
+            .fields
+            .iter()
+            .find(|f| f.ty == kervan_core::record::FieldType::Reference && f.refers == card.kind.key)
+        {
+            out.push(super::HeaderAction {
+                id: format!("new-{}", k.entity),
+                label: card.t.t(&format!("{}-create-here", k.entity)),
+                href: format!("/{}/new?{}={}", k.key, f.key, card.rec.id),
+                primary: false,
+            });
+        }
+    }
+    out
 }
 
 #[derive(Deserialize)]

@@ -31,7 +31,7 @@ use crate::layout::Shell;
 /// one to merge into.
 pub fn action(c: &super::Card) -> Option<super::HeaderAction> {
     c.can_edit().then(|| super::HeaderAction {
-        id: "merge",
+        id: "merge".into(),
         label: c.t.t("merge-action"),
         href: format!("{}/merge", c.base()),
         primary: false,

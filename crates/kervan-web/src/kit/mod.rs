@@ -90,7 +90,7 @@ pub type RefChoices<'a> =
 
 /// A button or link in a card's header.
 pub struct HeaderAction {
-    pub id: &'static str,
+    pub id: String,
     pub label: String,
     pub href: String,
     pub primary: bool,

@@ -14,6 +14,7 @@ mod pages_customers;
 mod pages_kit;
 mod products;
 mod security;
+mod tasks;
 
 use serde_json::{Value, json};
 

@@ -1,0 +1,245 @@
+//! Tasks (Görevler) through the API and Görevlerim, on both databases: who sees which task, the
+//! agenda by the Istanbul day, one-click completion with undo, quick add with bad input, the
+//! "Görev oluştur" action on a card, and tasks following a merged customer.
+
+use kervan_core::time::{local_input, now_ms};
+use serde_json::{Value, json};
+
+use crate::api_support::{account, created, has_error, id, send};
+use crate::db_test;
+use crate::helpers::{Browser, TestApp};
+
+const HOUR: i64 = 3_600_000;
+const DAY: i64 = 24 * HOUR;
+
+async fn task(t: &TestApp, token: &str, body: Value) -> i64 {
+    id(&created(t, token, "/api/v1/tasks", body).await)
+}
+
+/// A due time `offset` ms from now, as the API takes it.
+fn due(offset: i64) -> String {
+    kervan_core::time::rfc3339(now_ms() + offset)
+}
+
+db_test!(tasks_are_seen_by_their_assignee_and_the_team_manager, |t| {
+    let lead = id(&t
+        .lead(
+            &t.a_token,
+            json!({"first_name": "Selin", "last_name": "Aydın", "phone": "05321112233", "source": "fair"}),
+        )
+        .await);
+    let tid = task(
+        t,
+        &t.a_token,
+        json!({"title": "Fiyat teklifini ara", "due_at": due(DAY), "lead_id": lead, "priority": "high"}),
+    )
+    .await;
+    let v = t.get_json(&t.a_token, &format!("/api/v1/tasks/{tid}")).await;
+    assert_eq!(v["status"], "open");
+    assert_eq!(v["owner_id"], t.a_id);
+    assert_eq!(v["lead_name"], "Selin Aydın", "{v}");
+    // Another team's rep: not found; the manager of the team: seen.
+    let (s, _) = send(t.get(&t.b_token, &format!("/api/v1/tasks/{tid}"))).await;
+    assert_eq!(s, 404);
+    let (s, _) = send(t.get(&t.m_token, &format!("/api/v1/tasks/{tid}"))).await;
+    assert_eq!(s, 200);
+    // A task is about a lead or a customer, not both; a title and a due time are needed.
+    let acc = id(&account(t, &t.a_token, json!({"kind": "company", "name": "Deniz Tekstil A.Ş."})).await);
+    let (s, p) = send(t.post(
+        &t.a_token,
+        "/api/v1/tasks",
+        json!({"title": "İkisi", "due_at": due(DAY), "lead_id": lead, "account_id": acc}),
+    ))
+    .await;
+    assert_eq!(s, 422);
+    assert!(has_error(&p, "lead_id", "task_lead_or_customer"), "{p}");
+    let (s, p) = send(t.post(&t.a_token, "/api/v1/tasks", json!({"title": "  ", "due_at": "dün"}))).await;
+    assert_eq!(s, 422);
+    assert!(
+        has_error(&p, "title", "required") && has_error(&p, "due_at", "invalid_datetime"),
+        "{p}"
+    );
+    // Someone else's lead cannot be named.
+    let (s, p) = send(t.post(
+        &t.b_token,
+        "/api/v1/tasks",
+        json!({"title": "Başkasının adayı", "due_at": due(DAY), "lead_id": lead}),
+    ))
+    .await;
+    assert_eq!(s, 422);
+    assert!(has_error(&p, "lead_id", "invalid_choice"), "{p}");
+    // A viewer-less rep may not give a task to a colleague of another team.
+    let (s, p) = send(t.post(
+        &t.a_token,
+        "/api/v1/tasks",
+        json!({"title": "Berna yapsın", "due_at": due(DAY), "owner_id": t.b_id}),
+    ))
+    .await;
+    assert_eq!(s, 422, "{p}");
+});
+
+db_test!(my_tasks_split_by_day_complete_with_one_click_and_undo, |t| {
+    let overdue = task(t, &t.a_token, json!({"title": "Dünkü arama", "due_at": due(-2 * DAY)})).await;
+    let later = task(t, &t.a_token, json!({"title": "Haftaya sunum", "due_at": due(7 * DAY)})).await;
+    let other = task(t, &t.b_token, json!({"title": "Berna'nın işi", "due_at": due(DAY)})).await;
+    let b = Browser::new(t, "ali@ornek.com.tr").await;
+    let page = b.page(t, "/my-tasks").await;
+    let section = |name: &str| {
+        page.split(&format!("id=\"agenda-{name}\""))
+            .nth(1)
+            .and_then(|s| s.split("</ul>").next())
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(section("overdue").contains(&format!("id=\"task-{overdue}\"")), "{page}");
+    assert!(section("upcoming").contains(&format!("id=\"task-{later}\"")), "{page}");
+    assert!(
+        !page.contains(&format!("id=\"task-{other}\"")),
+        "another's task: {page}"
+    );
+
+    // Quick add: a task for today, then bad input kept with its messages.
+    let today = local_input(now_ms() + 60_000);
+    let a = b
+        .post(t, "/my-tasks", &[("title", "Bugün teklif gönder"), ("due_at", &today)])
+        .await;
+    assert_eq!(
+        (a.status, a.location.as_str()),
+        (303, "/my-tasks?ok=task-added"),
+        "{}",
+        a.body
+    );
+    let a = b.post(t, "/my-tasks", &[("title", ""), ("due_at", "31.02.2026")]).await;
+    assert_eq!(a.status, 422);
+    assert!(
+        a.body.contains("id=\"error-summary\"") && a.body.contains("value=\"31.02.2026\""),
+        "{}",
+        a.body
+    );
+    assert!(a.body.contains("Görev: "), "the summary names the field: {}", a.body);
+
+    // One click completes; Görevlerim offers to take it back; the undo reopens it.
+    let v = t.get_json(&t.a_token, &format!("/api/v1/tasks/{overdue}")).await;
+    let version = v["version"].as_i64().unwrap_or_default().to_string();
+    let a = b
+        .post(
+            t,
+            &format!("/tasks/{overdue}/complete"),
+            &[("version", &version), ("done", "1"), ("back", "/my-tasks?whose=me")],
+        )
+        .await;
+    assert_eq!(a.status, 303, "{}", a.body);
+    assert!(a.location.starts_with("/my-tasks?whose=me&undo="), "{}", a.location);
+    let page = b.page(t, &a.location).await;
+    assert!(page.contains("id=\"undo-bar\""), "{page}");
+    let done = page.split("id=\"agenda-done\"").nth(1).unwrap_or_default();
+    assert!(done.contains(&format!("id=\"task-{overdue}\"")), "{page}");
+    assert_eq!(
+        t.get_json(&t.a_token, &format!("/api/v1/tasks/{overdue}")).await["status"],
+        "done"
+    );
+    // The same click again with the old version: a conflict, nothing changes.
+    let a2 = b
+        .post(
+            t,
+            &format!("/tasks/{overdue}/complete"),
+            &[("version", &version), ("done", "1")],
+        )
+        .await;
+    assert_eq!(a2.status, 303, "{}", a2.body);
+    assert_eq!(a2.location, format!("/tasks/{overdue}?ok=task-changed"));
+    assert_eq!(
+        t.get_json(&t.a_token, &format!("/api/v1/tasks/{overdue}")).await["status"],
+        "done"
+    );
+    let undo = a.location.split("undo=").nth(1).unwrap_or_default().to_string();
+    let (uid, uv) = undo.split_once('.').unwrap_or_default();
+    let a = b
+        .post(
+            t,
+            &format!("/tasks/{uid}/complete"),
+            &[("version", uv), ("done", "0"), ("back", "/my-tasks")],
+        )
+        .await;
+    assert_eq!((a.status, a.location.as_str()), (303, "/my-tasks?ok=task-reopened"));
+    assert_eq!(
+        t.get_json(&t.a_token, &format!("/api/v1/tasks/{overdue}")).await["status"],
+        "open"
+    );
+    // The history says who completed and reopened it.
+    let h = t
+        .get_json(&t.a_token, &format!("/api/v1/tasks/{overdue}/history"))
+        .await;
+    assert!(h.to_string().contains("\"done\""), "{h}");
+    // Someone else's task cannot be completed.
+    let a = b
+        .post(
+            t,
+            &format!("/tasks/{other}/complete"),
+            &[("version", "1"), ("done", "1")],
+        )
+        .await;
+    assert_eq!(a.status, 404);
+
+    // The manager looks at Ali's tasks, then the whole team's; a rep has no such choice.
+    let m = Browser::new(t, "mehmet@ornek.com.tr").await;
+    let page = m.page(t, &format!("/my-tasks?whose={}", t.a_id)).await;
+    assert!(page.contains(&format!("id=\"task-{later}\"")), "{page}");
+    let page = m.page(t, "/my-tasks?whose=team").await;
+    assert!(
+        page.contains(&format!("id=\"task-{later}\"")) && page.contains("Ali Çelik"),
+        "{page}"
+    );
+    let page = m.page(t, &format!("/my-tasks?whose={}", t.b_id)).await;
+    assert!(
+        !page.contains(&format!("id=\"task-{other}\"")),
+        "another team's: {page}"
+    );
+    assert!(!b.page(t, "/my-tasks").await.contains("id=\"agenda-whose\""));
+});
+
+db_test!(a_card_creates_a_linked_task_and_tasks_follow_a_merge, |t| {
+    let keep = id(&account(t, &t.a_token, json!({"kind": "company", "name": "Yıldız Makina A.Ş."})).await);
+    let gone = id(&account(
+        t,
+        &t.a_token,
+        json!({"kind": "company", "name": "Yildiz Makina AS", "allow_duplicate": true}),
+    )
+    .await);
+    let b = Browser::new(t, "ali@ornek.com.tr").await;
+    let card = b.page(t, &format!("/accounts/{gone}")).await;
+    let href = format!("/tasks/new?account_id={gone}");
+    assert!(card.contains(&format!("href=\"{href}\"")), "{card}");
+    let form = b.page(t, &href).await;
+    assert!(
+        form.contains(&format!("value=\"{gone}\"")),
+        "the customer is filled in: {form}"
+    );
+    let due = local_input(now_ms() + DAY);
+    let a = b
+        .post(
+            t,
+            "/tasks",
+            &[
+                ("title", "Numune gönder"),
+                ("due_at", &due),
+                ("account_id", &gone.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, 303, "{}", a.body);
+    let tid = a.id();
+    // The merge moves the task to the customer that stays.
+    let (s, p) = send(t.post(
+        &t.a_token,
+        &format!("/api/v1/accounts/{keep}/merge"),
+        json!({"merged_id": gone, "version": 1, "merged_version": 1}),
+    ))
+    .await;
+    assert!(s == 200, "{s} {p}");
+    let v = t.get_json(&t.a_token, &format!("/api/v1/tasks/{tid}")).await;
+    assert_eq!(v["account_id"], keep, "{v}");
+    // An archived record offers no new task.
+    let card = b.page(t, &format!("/accounts/{gone}")).await;
+    assert!(!card.contains(&href), "{card}");
+});
