@@ -29,6 +29,14 @@ struct KindKey {
 }
 
 async fn handle(app: &App, kind: &str, payload: &str) -> Result<()> {
+    match kind {
+        crate::tasks::REMINDER_JOB => crate::tasks::remind(app, payload).await,
+        _ => index_work(app, kind, payload).await,
+    }
+}
+
+/// Index builds and search key refreshes of a kind's custom fields.
+async fn index_work(app: &App, kind: &str, payload: &str) -> Result<()> {
     let p: KindKey = serde_json::from_str(payload).map_err(|e| AppError::Internal(format!("bad payload: {e}")))?;
     let entry = registry::entry(&p.kind).ok_or_else(|| AppError::Internal(format!("unknown kind {}", p.kind)))?;
     match kind {

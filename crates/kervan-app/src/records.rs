@@ -147,6 +147,18 @@ pub trait RecordKind: Send + Sync + 'static {
         async { Ok(()) }
     }
 
+    /// Work that goes with a write, in its transaction (a task's reminder is queued, its new
+    /// assignee notified): `old` is the record before an edit, `None` for a new one.
+    fn after_write<'a>(
+        _txn: &'a DatabaseTransaction,
+        _actor: &'a Actor,
+        _id: i64,
+        _values: &'a Values,
+        _old: Option<&'a Record>,
+    ) -> impl Future<Output = Result<()>> + Send + 'a {
+        async { Ok(()) }
+    }
+
     /// Records that look like this one (the caller redacts what the actor may not see).
     fn duplicates<'a>(
         _txn: &'a DatabaseTransaction,
@@ -562,6 +574,7 @@ pub async fn create<K: RecordKind>(app: &App, actor: &Actor, inputs: &Inputs, op
         access::refuse_duplicates(&txn, actor, kind.module, found).await?;
     }
     let id = insert_in::<K>(&txn, actor, &defs, &values, &custom, &[], now_ms()).await?;
+    K::after_write(&txn, actor, id, &values, None).await?;
     txn.commit().await?;
     Ok(id)
 }
@@ -668,6 +681,7 @@ pub async fn update<K: RecordKind>(
     .await?;
     let changes: Vec<Change> = changes.into_iter().map(|(k, o, n)| Change::new(k, o, n)).collect();
     audit::write(&txn, kind.entity, id, actor.author(), now, &changes).await?;
+    K::after_write(&txn, actor, id, &values, Some(&rec)).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -5,9 +5,11 @@
 use std::collections::BTreeMap;
 
 use kervan_core::permissions::Action;
-use kervan_core::record::{Input, Inputs, Kind};
+use kervan_core::record::{Input, Inputs, Kind, Value, Values};
 use kervan_core::tasks;
-use kervan_core::time::{day_start_ms, today_local};
+use kervan_core::time::{day_start_ms, now_ms, today_local};
+use kervan_store::DatabaseTransaction;
+use kervan_store::notifications;
 
 use crate::error::{AppError, Result};
 use crate::records::{self, Record, RecordKind, WriteOptions};
@@ -17,6 +19,104 @@ pub struct Tasks;
 
 impl RecordKind for Tasks {
     const KIND: &'static Kind = &tasks::KIND;
+
+    /// Queues the reminder of an open task whose due time, reminder, status or assignee changed
+    /// (the job checks again when it runs, so an old reminder of a moved task does nothing), and
+    /// tells a new assignee who is not the writer.
+    async fn after_write(
+        txn: &DatabaseTransaction,
+        actor: &Actor,
+        id: i64,
+        values: &Values,
+        old: Option<&Record>,
+    ) -> Result<()> {
+        let now = now_ms();
+        let owner = values.get("owner_id").and_then(Value::as_id);
+        let title = values.get("title").and_then(Value::as_text).unwrap_or_default();
+        let facts = |v: &Values| {
+            (
+                v.get("status").and_then(Value::as_text).map(str::to_string),
+                v.get("due_at").and_then(Value::as_datetime),
+                v.get("reminder").and_then(Value::as_text).map(str::to_string),
+                v.get("owner_id").and_then(Value::as_id),
+            )
+        };
+        let now_facts = facts(values);
+        let changed = old.is_none_or(|o| facts(&o.values) != now_facts);
+        if let (Some("open"), Some(due), Some(reminder), Some(_)) =
+            (now_facts.0.as_deref(), now_facts.1, now_facts.2.as_deref(), owner)
+            && let Some(offset) = tasks::reminder_offset_ms(reminder)
+            && changed
+        {
+            let version = old.map_or(1, |o| o.version + 1);
+            let payload = serde_json::json!({"task": id, "due": due, "reminder": reminder}).to_string();
+            kervan_store::jobs::enqueue(
+                txn,
+                REMINDER_JOB,
+                &payload,
+                Some(&format!("task-reminder:{id}:v{version}")),
+                due - offset,
+                now,
+            )
+            .await?;
+        }
+        if let Some(owner) = owner
+            && Some(owner) != actor.author()
+            && old.is_none_or(|o| o.owner_id() != Some(owner))
+        {
+            let params = serde_json::json!({"title": title, "by": actor.name}).to_string();
+            let link = format!("/tasks/{id}");
+            let n = notifications::NewNotification {
+                kind: "task_assigned",
+                params: &params,
+                link: Some(&link),
+                dedupe_key: None,
+            };
+            notifications::insert_for(txn, &[owner], &n, now).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The job that turns a due reminder into a notification.
+pub const REMINDER_JOB: &str = "task_reminder";
+
+#[derive(serde::Deserialize)]
+struct ReminderJob {
+    task: i64,
+    due: i64,
+    reminder: String,
+}
+
+/// Runs a reminder job: the assignee of a task still open, still due then and still reminded
+/// so, is notified — once per (task, due time, reminder), however often the job runs.
+pub async fn remind(app: &App, payload: &str) -> Result<()> {
+    let job: ReminderJob =
+        serde_json::from_str(payload).map_err(|e| AppError::Internal(format!("bad reminder payload: {e}")))?;
+    let c = &app.db.conn;
+    let kind = Tasks::KIND;
+    let defs = records::defs(app, kind).await?;
+    let Some(rec) = records::read(c, kind, &defs, job.task).await? else {
+        return Ok(());
+    };
+    let still = rec.archived_at.is_none()
+        && rec.text("status") == Some("open")
+        && rec.values.get("due_at").and_then(Value::as_datetime) == Some(job.due)
+        && rec.text("reminder") == Some(job.reminder.as_str());
+    let Some(owner) = rec.owner_id().filter(|_| still) else {
+        return Ok(());
+    };
+    let params = serde_json::json!({"title": rec.text("title").unwrap_or_default(), "due": job.due}).to_string();
+    let link = format!("/tasks/{}", rec.id);
+    let key = format!("task-due:{}:{}:{}", rec.id, job.due, job.reminder);
+    let n = notifications::NewNotification {
+        kind: "task_due",
+        params: &params,
+        link: Some(&link),
+        dedupe_key: Some(&key),
+    };
+    notifications::insert_for(c, &[owner], &n, now_ms()).await?;
+    Ok(())
 }
 
 /// Marks a task done (`done: true`) or open again, at the version the user saw; the history

@@ -36,6 +36,20 @@ pub fn message(t: &I18n, n: &NotificationRow) -> String {
                 ("count", p["count"].as_i64().unwrap_or(0).to_string()),
             ],
         ),
+        "task_due" => t.t_args(
+            "notification-task-due",
+            &[
+                ("title", p["title"].as_str().unwrap_or("").to_string()),
+                ("due", p["due"].as_i64().map(|ms| t.datetime(ms)).unwrap_or_default()),
+            ],
+        ),
+        "task_assigned" => t.t_args(
+            "notification-task-assigned",
+            &[
+                ("title", p["title"].as_str().unwrap_or("").to_string()),
+                ("by", p["by"].as_str().unwrap_or("").to_string()),
+            ],
+        ),
         other => t.t(&format!("notification-{other}")),
     }
 }

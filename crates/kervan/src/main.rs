@@ -341,7 +341,8 @@ async fn serve(g: &Global, a: ServeArgs) -> Result<(), String> {
     let checkpointer = tokio::spawn(checkpoints(app.clone()));
     let worker = tokio::spawn(kervan_app::jobs::worker(
         app.clone(),
-        std::time::Duration::from_secs(30),
+        // Reminders are due at any second: they go out within this much of their time.
+        std::time::Duration::from_secs(10),
     ));
     let state = AppState::new(
         app,

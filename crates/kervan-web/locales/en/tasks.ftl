@@ -71,3 +71,5 @@ toast-task-added = Task added
 module-tasks = Tasks
 problem-duplicate-task = This task exists already: { $name }
 toast-task-changed = The task changed meanwhile; this is how it is now.
+notification-task-due = Task due: “{ $title }” — due { $due }.
+notification-task-assigned = { $by } gave you a task: “{ $title }”.

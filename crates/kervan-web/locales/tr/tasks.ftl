@@ -71,3 +71,5 @@ toast-task-added = Görev eklendi
 module-tasks = Görevler
 problem-duplicate-task = Bu görev zaten var: { $name }
 toast-task-changed = Görev bu arada değişmiş; güncel hâli aşağıda.
+notification-task-due = Görev zamanı: “{ $title }” — son tarih { $due }.
+notification-task-assigned = { $by } size bir görev verdi: “{ $title }”.

@@ -243,3 +243,149 @@ db_test!(a_card_creates_a_linked_task_and_tasks_follow_a_merge, |t| {
     let card = b.page(t, &format!("/accounts/{gone}")).await;
     assert!(!card.contains(&href), "{card}");
 });
+
+/// The user's notifications of one kind, as the API lists them.
+async fn notes(t: &TestApp, token: &str, kind: &str) -> Vec<Value> {
+    let v = t.get_json(token, "/api/v1/notifications").await;
+    v["items"]
+        .as_array()
+        .map(|a| a.iter().filter(|n| n["kind"] == kind).cloned().collect())
+        .unwrap_or_default()
+}
+
+/// Runs the worker's due jobs the way `kervan serve` does.
+async fn run_jobs(t: &TestApp) {
+    kervan_app::jobs::run_due(&t.app).await.expect("jobs");
+}
+
+/// Makes every waiting job due now (the clock moved on).
+async fn time_passes(t: &TestApp) {
+    kervan_store::db::exec(
+        &t.app.db.conn,
+        "UPDATE jobs SET run_at = 0 WHERE done_at IS NULL",
+        vec![],
+    )
+    .await
+    .expect("move the clock");
+}
+
+db_test!(a_reminder_fires_once_and_follows_the_due_time, |t| {
+    // Due in ten minutes, reminded fifteen before: the reminder is due already and fires once.
+    let soon = task(
+        t,
+        &t.a_token,
+        json!({"title": "Numuneyi kargola", "due_at": due(10 * 60_000), "reminder": "15m"}),
+    )
+    .await;
+    run_jobs(t).await;
+    run_jobs(t).await;
+    let got = notes(t, &t.a_token, "task_due").await;
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Numuneyi kargola"),
+        "{got:?}"
+    );
+    assert_eq!(got[0]["link"], format!("/tasks/{soon}"));
+    // The same reminder queued again (a second server, a retry) notifies no one twice.
+    time_passes(t).await;
+    let payload = kervan_store::db::scalar_i64(
+        &t.app.db.conn,
+        "SELECT COUNT(*) FROM jobs WHERE kind = 'task_reminder'",
+        vec![],
+    )
+    .await
+    .expect("jobs");
+    assert_eq!(payload, Some(1));
+    kervan_store::db::exec(
+        &t.app.db.conn,
+        "UPDATE jobs SET done_at = NULL, attempts = 0, run_at = 0 WHERE kind = 'task_reminder'",
+        vec![],
+    )
+    .await
+    .expect("run it again");
+    run_jobs(t).await;
+    assert_eq!(notes(t, &t.a_token, "task_due").await.len(), 1);
+
+    // Due in two days: nothing yet. Moved to in five minutes: the reminder comes for the new
+    // time, and the old one (when its time comes) does nothing.
+    let later = task(
+        t,
+        &t.a_token,
+        json!({"title": "Sözleşmeyi gözden geçir", "due_at": due(2 * DAY), "reminder": "1h"}),
+    )
+    .await;
+    run_jobs(t).await;
+    assert_eq!(notes(t, &t.a_token, "task_due").await.len(), 1);
+    let (s, p) = send(t.patch(
+        &t.a_token,
+        &format!("/api/v1/tasks/{later}"),
+        json!({"version": 1, "due_at": due(5 * 60_000)}),
+    ))
+    .await;
+    assert_eq!(s, 200, "{p}");
+    run_jobs(t).await;
+    let got = notes(t, &t.a_token, "task_due").await;
+    assert_eq!(got.len(), 2, "{got:?}");
+    time_passes(t).await;
+    run_jobs(t).await;
+    assert_eq!(
+        notes(t, &t.a_token, "task_due").await.len(),
+        2,
+        "the old reminder stays silent"
+    );
+
+    // A task done before its reminder, or without one, is not reminded.
+    let done = task(
+        t,
+        &t.a_token,
+        json!({"title": "Bitti bile", "due_at": due(3 * DAY), "reminder": "15m"}),
+    )
+    .await;
+    let (s, _) = send(t.patch(
+        &t.a_token,
+        &format!("/api/v1/tasks/{done}"),
+        json!({"version": 1, "status": "done"}),
+    ))
+    .await;
+    assert_eq!(s, 200);
+    task(
+        t,
+        &t.a_token,
+        json!({"title": "Sessiz", "due_at": due(60_000), "reminder": "none"}),
+    )
+    .await;
+    time_passes(t).await;
+    run_jobs(t).await;
+    assert_eq!(notes(t, &t.a_token, "task_due").await.len(), 2);
+    // Nothing failed on the way.
+    let dead = kervan_store::db::scalar_i64(
+        &t.app.db.conn,
+        "SELECT COUNT(*) FROM jobs WHERE done_at IS NULL AND last_error IS NOT NULL",
+        vec![],
+    )
+    .await
+    .expect("count");
+    assert_eq!(dead, Some(0));
+});
+
+db_test!(a_task_given_by_someone_else_is_announced_to_the_assignee, |t| {
+    // The manager gives Ali a task: Ali's bell says so; Ali's own tasks say nothing.
+    task(
+        t,
+        &t.m_token,
+        json!({"title": "Fuar listesini ara", "due_at": due(DAY), "owner_id": t.a_id}),
+    )
+    .await;
+    task(t, &t.a_token, json!({"title": "Kendi işim", "due_at": due(DAY)})).await;
+    let got = notes(t, &t.a_token, "task_assigned").await;
+    assert_eq!(got.len(), 1, "{got:?}");
+    let msg = got[0]["message"].as_str().unwrap_or_default();
+    assert!(
+        msg.contains("Mehmet Şahin") && msg.contains("Fuar listesini ara"),
+        "{msg}"
+    );
+    assert!(notes(t, &t.m_token, "task_assigned").await.is_empty());
+});
