@@ -2240,3 +2240,117 @@ mod tests {
         assert!(BATCH * LEAD_COLUMNS.len() < 32_766);
     }
 }
+
+/// Task titles a sales team writes for itself.
+const TASK_TITLES: &[&str] = &[
+    "Tekrar ara",
+    "Teklif gönder",
+    "Numune kargola",
+    "Fuar sonrası arama",
+    "Toplantı ayarla",
+    "Fiyat listesini gönder",
+    "Sözleşme taslağını ilet",
+    "Ödeme için hatırlat",
+    "Demo için randevu al",
+    "Referans iste",
+];
+
+/// The task columns the demo writes (the rest take their defaults).
+const TASK_COLUMNS: &[&str] = &[
+    "title",
+    "due_at",
+    "priority",
+    "owner_id",
+    "status",
+    "reminder",
+    "lead_id",
+    "sort_name",
+    "search_key",
+    "created_at",
+    "updated_at",
+    "created_by",
+];
+
+/// Adds `n` tasks for the demo team about their own newest leads: a third open (due from two
+/// months ago to two months ahead, so Görevlerim has overdue, today and upcoming ones), the rest
+/// done or cancelled. Reminders are not queued (the demo's past is past). Returns how many.
+pub async fn generate_tasks(app: &App, n: u64, progress: impl Fn(u64)) -> Result<u64> {
+    use sea_orm::{TransactionTrait, Value};
+    let c = &app.db.conn;
+    let owners = ensure_users(app).await?;
+    // Each owner's newest leads, to attach tasks to.
+    let mut leads: std::collections::HashMap<i64, Vec<i64>> = std::collections::HashMap::new();
+    for (owner, _) in &owners {
+        let rows: Vec<LeadId> = kervan_store::db::all(
+            c,
+            "SELECT id FROM leads WHERE owner_id = ? ORDER BY id DESC LIMIT 2000",
+            vec![(*owner).into()],
+        )
+        .await?;
+        leads.insert(*owner, rows.into_iter().map(|r| r.id).collect());
+    }
+    let now = now_ms();
+    let day = 86_400_000i64;
+    let mut rng = SmallRng::seed_from_u64(0x5441_534b ^ n);
+    let weights: u32 = owners.iter().map(|o| o.1).sum::<u32>().max(1);
+    let rows_per = 500usize;
+    let mut done = 0u64;
+    let txn = c.begin().await?;
+    while done < n {
+        let k = rows_per.min((n - done) as usize);
+        let mut values: Vec<Value> = Vec::with_capacity(k * TASK_COLUMNS.len());
+        for _ in 0..k {
+            let mut pick = rng.random_range(0..weights);
+            let owner = owners
+                .iter()
+                .find(|o| {
+                    if pick < o.1 {
+                        true
+                    } else {
+                        pick -= o.1;
+                        false
+                    }
+                })
+                .map_or(owners[0].0, |o| o.0);
+            let title = one(&mut rng, TASK_TITLES);
+            let roll = rng.random_range(0..100);
+            let status = match roll {
+                0..35 => "open",
+                35..95 => "done",
+                _ => "cancelled",
+            };
+            let due = now + rng.random_range(-60 * day..60 * day);
+            let lead = leads
+                .get(&owner)
+                .and_then(|l| (!l.is_empty()).then(|| l[rng.random_range(0..l.len())]));
+            let created = due - rng.random_range(day..14 * day);
+            values.extend([
+                title.into(),
+                due.into(),
+                one(&mut rng, &["high", "normal", "normal", "normal", "low"]).into(),
+                owner.into(),
+                status.into(),
+                "15m".into(),
+                lead.into(),
+                kervan_core::text::sort_key(title).into(),
+                kervan_core::text::search_key(&[Some(title)]).into(),
+                created.into(),
+                created.into(),
+                owner.into(),
+            ]);
+        }
+        kervan_store::db::exec(&txn, &insert_sql("tasks", TASK_COLUMNS, k), values).await?;
+        done += k as u64;
+        progress(done);
+    }
+    txn.commit().await?;
+    // Fresh statistics, or the planner guesses (at 100,000 tasks a guess sorted 35,000 open
+    // tasks for every Görevlerim on PostgreSQL).
+    sea_orm::ConnectionTrait::execute_unprepared(c, "ANALYZE tasks").await?;
+    Ok(done)
+}
+
+#[derive(sea_orm::FromQueryResult)]
+struct LeadId {
+    id: i64,
+}

@@ -65,26 +65,59 @@ async fn index_work(app: &App, kind: &str, payload: &str) -> Result<()> {
     }
 }
 
+/// Jobs claimed at once: a burst of reminders costs one claim per batch, not per job.
+const BATCH: u64 = 32;
+
 /// Runs every job that is due now; returns how many ran (tests and the worker loop use it).
 pub async fn run_due(app: &App) -> Result<usize> {
     let mut ran = 0;
-    while let Some(job) = jobs::claim(&app.db.conn, now_ms(), LEASE_MS, MAX_ATTEMPTS).await? {
-        match with_heartbeat(app, job.id, handle(app, &job.kind, &job.payload)).await {
-            Ok(()) => jobs::finish(&app.db.conn, job.id, now_ms()).await?,
-            Err(e) => {
-                // 2, 4, 8 … minutes.
-                let backoff = 60_000 * (1i64 << job.attempts.clamp(1, 10));
-                tracing::warn!(job = job.id, kind = %job.kind, error = %e, "job failed");
-                jobs::fail(&app.db.conn, job.id, &e.to_string(), now_ms() + backoff).await?;
-            }
+    loop {
+        let batch = jobs::claim_batch(&app.db.conn, now_ms(), LEASE_MS, MAX_ATTEMPTS, BATCH).await?;
+        if batch.is_empty() {
+            return Ok(ran);
         }
-        ran += 1;
+        // The jobs of the batch not finished yet: the heartbeat keeps their leases.
+        let pending = std::sync::Mutex::new(batch.iter().map(|j| j.id).collect::<Vec<i64>>());
+        let work = async {
+            // Reminders together, in one transaction; one by one if that fails.
+            let reminders: Vec<(i64, String)> = batch
+                .iter()
+                .filter(|j| j.kind == crate::tasks::REMINDER_JOB)
+                .map(|j| (j.id, j.payload.clone()))
+                .collect();
+            let together = !reminders.is_empty() && crate::tasks::remind_batch(app, &reminders).await.is_ok();
+            if together && let Ok(mut p) = pending.lock() {
+                p.retain(|id| !reminders.iter().any(|r| r.0 == *id));
+            }
+            for job in batch
+                .iter()
+                .filter(|j| !(together && j.kind == crate::tasks::REMINDER_JOB))
+            {
+                match handle(app, &job.kind, &job.payload).await {
+                    Ok(()) => jobs::finish(&app.db.conn, job.id, now_ms()).await?,
+                    Err(e) => {
+                        // 2, 4, 8 … minutes.
+                        let backoff = 60_000 * (1i64 << job.attempts.clamp(1, 10));
+                        tracing::warn!(job = job.id, kind = %job.kind, error = %e, "job failed");
+                        jobs::fail(&app.db.conn, job.id, &e.to_string(), now_ms() + backoff).await?;
+                    }
+                }
+                if let Ok(mut p) = pending.lock() {
+                    p.retain(|id| *id != job.id);
+                }
+            }
+            Ok::<usize, AppError>(batch.len())
+        };
+        ran += with_heartbeat(app, &pending, work).await?;
     }
-    Ok(ran)
 }
 
-/// Runs a job's work while renewing its lease.
-async fn with_heartbeat(app: &App, id: i64, work: impl std::future::Future<Output = Result<()>>) -> Result<()> {
+/// Runs a batch's work while renewing the leases of its jobs still waiting or running.
+async fn with_heartbeat<T>(
+    app: &App,
+    pending: &std::sync::Mutex<Vec<i64>>,
+    work: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
     let mut beat = tokio::time::interval(HEARTBEAT);
     beat.tick().await;
     tokio::pin!(work);
@@ -92,8 +125,9 @@ async fn with_heartbeat(app: &App, id: i64, work: impl std::future::Future<Outpu
         tokio::select! {
             r = &mut work => return r,
             _ = beat.tick() => {
-                if let Err(e) = jobs::renew(&app.db.conn, id, now_ms() + LEASE_MS).await {
-                    tracing::warn!(job = id, error = %e, "job heartbeat");
+                let ids = pending.lock().map(|p| p.clone()).unwrap_or_default();
+                if let Err(e) = jobs::renew_many(&app.db.conn, &ids, now_ms() + LEASE_MS).await {
+                    tracing::warn!(error = %e, "job heartbeat");
                 }
             }
         }

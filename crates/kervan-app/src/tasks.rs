@@ -91,12 +91,18 @@ struct ReminderJob {
 /// Runs a reminder job: the assignee of a task still open, still due then and still reminded
 /// so, is notified — once per (task, due time, reminder), however often the job runs.
 pub async fn remind(app: &App, payload: &str) -> Result<()> {
+    let defs = records::defs(app, Tasks::KIND).await?;
+    remind_in(&app.db.conn, &defs, payload).await
+}
+
+async fn remind_in<C: kervan_store::ConnectionTrait>(
+    c: &C,
+    defs: &[kervan_core::record::CustomDef],
+    payload: &str,
+) -> Result<()> {
     let job: ReminderJob =
         serde_json::from_str(payload).map_err(|e| AppError::Internal(format!("bad reminder payload: {e}")))?;
-    let c = &app.db.conn;
-    let kind = Tasks::KIND;
-    let defs = records::defs(app, kind).await?;
-    let Some(rec) = records::read(c, kind, &defs, job.task).await? else {
+    let Some(rec) = records::read(c, Tasks::KIND, defs, job.task).await? else {
         return Ok(());
     };
     let still = rec.archived_at.is_none()
@@ -116,6 +122,22 @@ pub async fn remind(app: &App, payload: &str) -> Result<()> {
         dedupe_key: Some(&key),
     };
     notifications::insert_for(c, &[owner], &n, now_ms()).await?;
+    Ok(())
+}
+
+/// A batch of reminder jobs in one transaction: every notification is written together with its
+/// job marked done (so a crash leaves neither), and the batch costs one commit, not two per job.
+/// An error anywhere rolls the batch back; the caller then runs the jobs one by one.
+pub async fn remind_batch(app: &App, jobs: &[(i64, String)]) -> Result<()> {
+    use kervan_store::TransactionTrait;
+    let defs = records::defs(app, Tasks::KIND).await?;
+    let txn = app.db.conn.begin().await?;
+    let now = now_ms();
+    for (id, payload) in jobs {
+        remind_in(&txn, &defs, payload).await?;
+        kervan_store::jobs::finish(&txn, *id, now).await?;
+    }
+    txn.commit().await?;
     Ok(())
 }
 

@@ -39,25 +39,52 @@ pub async fn enqueue<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Claims the oldest due job for `lease_ms`: one statement, so two workers (or two servers) never
-/// take the same job; PostgreSQL skips rows another worker holds instead of waiting for them.
-pub async fn claim<C: ConnectionTrait>(c: &C, now: i64, lease_ms: i64, max_attempts: i64) -> Result<Option<JobRow>> {
+/// Claims up to `limit` due jobs, oldest first, for `lease_ms`: one statement, so two workers (or
+/// two servers) never take the same job; PostgreSQL skips rows another worker holds instead of
+/// waiting for them. A burst of reminders is one claim per batch, not per job.
+pub async fn claim_batch<C: ConnectionTrait>(
+    c: &C,
+    now: i64,
+    lease_ms: i64,
+    max_attempts: i64,
+    limit: u64,
+) -> Result<Vec<JobRow>> {
     let skip = if c.get_database_backend() == DbBackend::Postgres {
         " FOR UPDATE SKIP LOCKED"
     } else {
         ""
     };
-    db::one(
+    let mut rows: Vec<JobRow> = db::all(
         c,
         &format!(
-            "UPDATE jobs SET locked_until = ?, attempts = attempts + 1 WHERE id = (
+            "UPDATE jobs SET locked_until = ?, attempts = attempts + 1 WHERE id IN (
                 SELECT id FROM jobs WHERE done_at IS NULL AND run_at <= ? AND attempts < ?
-                  AND (locked_until IS NULL OR locked_until < ?) ORDER BY run_at, id LIMIT 1{skip})
+                  AND (locked_until IS NULL OR locked_until < ?) ORDER BY run_at, id LIMIT {limit}{skip})
              RETURNING id, kind, payload, attempts"
         ),
         vec![(now + lease_ms).into(), now.into(), max_attempts.into(), now.into()],
     )
-    .await
+    .await?;
+    // RETURNING comes in no particular order.
+    rows.sort_by_key(|r| r.id);
+    Ok(rows)
+}
+
+/// Extends the leases of jobs still waiting in a claimed batch.
+pub async fn renew_many<C: ConnectionTrait>(c: &C, ids: &[i64], until: i64) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let marks = vec!["?"; ids.len()].join(", ");
+    let mut values = vec![until.into()];
+    values.extend(ids.iter().map(|i| (*i).into()));
+    db::exec(
+        c,
+        &format!("UPDATE jobs SET locked_until = ? WHERE done_at IS NULL AND id IN ({marks})"),
+        values,
+    )
+    .await?;
+    Ok(())
 }
 
 pub async fn finish<C: ConnectionTrait>(c: &C, id: i64, now: i64) -> Result<()> {
@@ -89,18 +116,6 @@ pub async fn pending_count<C: ConnectionTrait>(c: &C) -> Result<i64> {
             .await?
             .unwrap_or(0),
     )
-}
-
-/// Extends the lease of a job that is still running (the worker's heartbeat): a long index build
-/// keeps its job, a worker that died loses it one lease later.
-pub async fn renew<C: ConnectionTrait>(c: &C, id: i64, until: i64) -> Result<()> {
-    db::exec(
-        c,
-        "UPDATE jobs SET locked_until = ? WHERE id = ? AND done_at IS NULL",
-        vec![until.into(), id.into()],
-    )
-    .await?;
-    Ok(())
 }
 
 /// A job as the admin's page shows it.

@@ -20,6 +20,7 @@ pub mod notifications;
 pub mod permissions;
 pub mod records;
 pub mod sessions;
+pub mod tasks;
 pub mod tokens;
 pub mod users;
 pub mod views;

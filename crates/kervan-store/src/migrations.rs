@@ -438,6 +438,18 @@ Migration {
             INSERT INTO tasks_fts(rowid, search_key) VALUES (new.id, new.search_key); END",
     ],
     postgres: &["CREATE INDEX tasks_search_trgm ON tasks USING gin (search_key gin_trgm_ops)"],
+},
+Migration {
+    version: 13,
+    name: "tasks_recently_done",
+    // Görevlerim's "Son tamamlananlar" (done, newest change first) read 60,000 done tasks and
+    // sorted them at 100,000 tasks (47 ms); these serve it for one person and for everyone.
+    common: &[
+        "CREATE INDEX tasks_status_updated ON tasks (status, updated_at, id)",
+        "CREATE INDEX tasks_owner_status_updated ON tasks (owner_id, status, updated_at, id)",
+    ],
+    sqlite: &[],
+    postgres: &[],
 }];
 
 fn expand(sql: &str, backend: DbBackend) -> String {

@@ -325,6 +325,8 @@ struct Sample {
     custom_filter: Option<(String, Vec<String>)>,
     /// A saved view of leads showing five custom columns.
     view_id: Option<i64>,
+    /// The person with the most open tasks (for Görevlerim), when there are tasks.
+    task_owner: Option<i64>,
 }
 
 async fn sample(http: &Http, base: &str, who: &Who) -> Result<Sample, String> {
@@ -412,6 +414,14 @@ async fn sample(http: &Http, base: &str, who: &Who) -> Result<Sample, String> {
             }
         }
     }
+    let open = get("/api/v1/tasks?status=open&limit=200".into()).await?;
+    let mut per_owner: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
+    for t in open["items"].as_array().into_iter().flatten() {
+        if let Some(o) = t["owner_id"].as_i64() {
+            *per_owner.entry(o).or_default() += 1;
+        }
+    }
+    let task_owner = per_owner.into_iter().max_by_key(|(_, n)| *n).map(|(o, _)| o);
     Ok(Sample {
         lead_ids,
         names,
@@ -419,6 +429,7 @@ async fn sample(http: &Http, base: &str, who: &Who) -> Result<Sample, String> {
         account_ids,
         custom_filter,
         view_id,
+        task_owner,
     })
 }
 
@@ -523,6 +534,25 @@ async fn reads(http: &Http, base: &str, who: &Who, s: &Sample, a: &BenchArgs) ->
             paths(n, |i| format!("/accounts/{}?tab=contacts", pick(&s.account_ids, i * 7))),
             true,
         ));
+    }
+    if let Some(owner) = s.task_owner {
+        runs.push((
+            "Görevlerim of a sales rep (HTML)".into(),
+            paths(n, |_| format!("/my-tasks?whose={owner}")),
+            true,
+        ));
+        runs.push((
+            "Görevlerim of the whole company (HTML)".into(),
+            paths(n, |_| "/my-tasks?whose=team".into()),
+            true,
+        ));
+        runs.push((
+            "task list JSON, open, by due time".into(),
+            paths(n, |_| "/api/v1/tasks?status=open".into()),
+            false,
+        ));
+    } else {
+        println!("(no tasks: run `kervan demo` to add the demo's tasks)");
     }
     // Deep in a cursor chain: 100 pages in, then the pages after.
     const DEEP: &str = "list JSON, page 100+ of a cursor chain";
@@ -699,6 +729,67 @@ async fn tidy(app: &App) -> Result<(), String> {
     Ok(())
 }
 
+/// Reminder throughput: `n` reminders of open tasks made due at once, then turned into
+/// notifications by this process's worker and the server's (two workers, as two servers would).
+async fn reminders(app: &App, n: u64) -> Result<(), String> {
+    let c = &app.db.conn;
+    let open = kervan_store::tasks::open_reminded(c, n)
+        .await
+        .map_err(|e| e.to_string())?;
+    if open.is_empty() {
+        println!("(no open tasks with a reminder: run `kervan demo` first)");
+        return Ok(());
+    }
+    // Notifications of an earlier run would make these no-ops: clear them first.
+    kervan_store::db::exec(c, "DELETE FROM notifications WHERE kind = 'task_due'", vec![])
+        .await
+        .map_err(|e| e.to_string())?;
+    let now = kervan_core::time::now_ms();
+    for t in &open {
+        let payload = json!({"task": t.id, "due": t.due_at, "reminder": t.reminder}).to_string();
+        kervan_store::jobs::enqueue(
+            c,
+            kervan_app::tasks::REMINDER_JOB,
+            &payload,
+            Some(&format!("bench-reminder:{}:{now}", t.id)),
+            0,
+            now,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    }
+    let started = Instant::now();
+    kervan_app::jobs::run_due(app).await.map_err(|e| e.to_string())?;
+    // The server's worker may still hold the last few.
+    loop {
+        let left = kervan_store::db::scalar_i64(
+            c,
+            "SELECT COUNT(*) FROM jobs WHERE kind = 'task_reminder' AND done_at IS NULL",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?
+        .unwrap_or(0);
+        if left == 0 || started.elapsed() > Duration::from_secs(120) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let notified =
+        kervan_store::db::scalar_i64(c, "SELECT COUNT(*) FROM notifications WHERE kind = 'task_due'", vec![])
+            .await
+            .map_err(|e| e.to_string())?
+            .unwrap_or(0);
+    println!(
+        "reminders: {} due at once → {notified} notifications in {:.2} s: {:.0} per second",
+        open.len(),
+        secs,
+        notified as f64 / secs.max(1e-9)
+    );
+    Ok(())
+}
+
 pub async fn run(app: &App, database_url: &str, a: BenchArgs) -> Result<(), String> {
     let c = &app.db.conn;
     let count = |table: &'static str| async move {
@@ -736,6 +827,9 @@ pub async fn run(app: &App, database_url: &str, a: BenchArgs) -> Result<(), Stri
     if a.creates > 0 && a.wants("create") {
         creates(&http, &base, &who, a.creates, &s).await?;
         tidy(app).await?;
+    }
+    if a.wants("reminders") {
+        reminders(app, 2_000).await?;
     }
     if let Some(v) = s.view_id {
         send(

@@ -55,6 +55,9 @@ enum Command {
         /// How many of them become customers (accounts); default: a fifth of the leads.
         #[arg(long)]
         accounts: Option<u64>,
+        /// How many tasks the demo team has (a third open, the rest done or cancelled); default: one per ten leads.
+        #[arg(long)]
+        tasks: Option<u64>,
         /// How many contacts those customers have in all; default: two and a half per account.
         #[arg(long)]
         contacts: Option<u64>,
@@ -247,6 +250,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             leads,
             accounts,
             contacts,
+            tasks,
         } => {
             let app = open(&g).await?;
             // Demo data on an empty database still needs someone who can administer it.
@@ -282,6 +286,18 @@ async fn run(cli: Cli) -> Result<(), String> {
                     c.contacts,
                     c.millis as f64 / 1000.0
                 );
+            }
+            let tasks = tasks.unwrap_or(leads / 10);
+            if tasks > 0 {
+                let started = std::time::Instant::now();
+                let n = kervan_app::demo::generate_tasks(&app, tasks, |done| {
+                    if done.is_multiple_of(50_000) {
+                        eprintln!("  {done} tasks…");
+                    }
+                })
+                .await
+                .map_err(|e| format!("demo tasks failed: {}", message(&e)))?;
+                println!("demo tasks: {n} in {:.1} s", started.elapsed().as_secs_f64());
             }
             app.db.settle().await.map_err(|e| e.to_string())?;
             Ok(())

@@ -14,11 +14,16 @@ const DAY: i64 = 24 * 3600 * 1000;
 /// Claims and finishes jobs until none is due at `at`; returns the ids it ran.
 async fn drain(db: kervan_store::db::Db, at: i64) -> Vec<i64> {
     let mut ran = Vec::new();
-    while let Some(job) = jobs::claim(&db.conn, at, 60_000, 5).await.expect("claim") {
-        ran.push(job.id);
-        jobs::finish(&db.conn, job.id, at).await.expect("finish");
+    loop {
+        let batch = jobs::claim_batch(&db.conn, at, 60_000, 5, 7).await.expect("claim");
+        if batch.is_empty() {
+            return ran;
+        }
+        for job in batch {
+            ran.push(job.id);
+            jobs::finish(&db.conn, job.id, at).await.expect("finish");
+        }
     }
-    ran
 }
 
 db_test!(two_workers_never_run_a_job_twice, |t| {

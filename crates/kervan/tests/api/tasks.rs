@@ -389,3 +389,28 @@ db_test!(a_task_given_by_someone_else_is_announced_to_the_assignee, |t| {
     );
     assert!(notes(t, &t.m_token, "task_assigned").await.is_empty());
 });
+
+db_test!(a_broken_reminder_does_not_hold_back_the_others, |t| {
+    for i in 0..5 {
+        task(
+            t,
+            &t.a_token,
+            json!({"title": format!("Hatırlat {i}"), "due_at": due(5 * 60_000), "reminder": "15m"}),
+        )
+        .await;
+    }
+    // A reminder job that cannot be read, between the others.
+    kervan_store::jobs::enqueue(&t.app.db.conn, "task_reminder", "{bozuk", Some("broken"), 0, now_ms())
+        .await
+        .expect("enqueue");
+    run_jobs(t).await;
+    assert_eq!(notes(t, &t.a_token, "task_due").await.len(), 5);
+    let failed = kervan_store::db::scalar_i64(
+        &t.app.db.conn,
+        "SELECT attempts FROM jobs WHERE dedupe_key = 'broken' AND done_at IS NULL AND last_error IS NOT NULL",
+        vec![],
+    )
+    .await
+    .expect("the broken job");
+    assert_eq!(failed, Some(1), "failed once, waits for its retry");
+});
