@@ -225,3 +225,35 @@ pub async fn agenda(app: &App, actor: &Actor, whose: Whose, now: i64) -> Result<
     }
     Ok(a)
 }
+
+/// The dashboard's task cards.
+pub struct Numbers {
+    pub today: i64,
+    pub overdue: i64,
+    /// Overdue tasks per person of the team (or company) the actor sees beyond their own; empty
+    /// for someone who sees only their own.
+    pub team_overdue: Vec<kervan_store::tasks::OwnerCount>,
+}
+
+pub async fn numbers(app: &App, actor: &Actor, now: i64) -> Result<Option<Numbers>> {
+    if !actor.can(tasks::KIND.module, Action::View) {
+        return Ok(None);
+    }
+    let c = &app.db.conn;
+    let today = today_local(now);
+    let start = day_start_ms(today);
+    let end = today.succ_opt().map(day_start_ms).unwrap_or(i64::MAX);
+    let mine = kervan_store::tasks::due_counts(c, actor.user_id, start, end).await?;
+    let vis = records::visibility(actor, Tasks::KIND, Action::View);
+    let team_overdue = match vis {
+        kervan_store::listing::Visibility::All | kervan_store::listing::Visibility::Team { .. } => {
+            kervan_store::tasks::overdue_by_owner(c, vis, start).await?
+        }
+        _ => vec![],
+    };
+    Ok(Some(Numbers {
+        today: mine.today,
+        overdue: mine.overdue,
+        team_overdue,
+    }))
+}

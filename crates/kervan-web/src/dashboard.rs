@@ -48,6 +48,10 @@ struct Dashboard {
     recent: Vec<Recent>,
     /// "Müşterilerim": count and the list link, when the user may see customers.
     my_accounts: Option<(String, String)>,
+    /// My tasks due today and overdue, when the user has tasks at all.
+    tasks: Option<(i64, i64)>,
+    /// A manager's team: (person, overdue tasks, link to their Görevlerim).
+    team_overdue: Vec<(String, i64, String)>,
 }
 
 async fn page(State(state): State<AppState>, session: Session) -> Result<Response, PageError> {
@@ -93,7 +97,19 @@ async fn page(State(state): State<AppState>, session: Session) -> Result<Respons
             )
         }
     };
+    let task_numbers = kervan_app::tasks::numbers(&state.app, &session.actor, kervan_core::time::now_ms()).await?;
+    let team_overdue = task_numbers
+        .as_ref()
+        .map(|n| {
+            n.team_overdue
+                .iter()
+                .map(|o| (o.name.clone(), o.n, format!("/my-tasks?whose={}", o.owner_id)))
+                .collect()
+        })
+        .unwrap_or_default();
     let page = Dashboard {
+        tasks: task_numbers.map(|n| (n.today, n.overdue)),
+        team_overdue,
         shell: session.shell(t.t("dashboard-title")),
         has_leads,
         open_leads,

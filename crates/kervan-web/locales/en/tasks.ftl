@@ -73,3 +73,6 @@ problem-duplicate-task = This task exists already: { $name }
 toast-task-changed = The task changed meanwhile; this is how it is now.
 notification-task-due = Task due: “{ $title }” — due { $due }.
 notification-task-assigned = { $by } gave you a task: “{ $title }”.
+dashboard-tasks-today = My tasks today
+dashboard-tasks-overdue = My overdue tasks
+dashboard-team-overdue = The team's overdue tasks

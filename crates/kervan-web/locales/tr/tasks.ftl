@@ -73,3 +73,6 @@ problem-duplicate-task = Bu görev zaten var: { $name }
 toast-task-changed = Görev bu arada değişmiş; güncel hâli aşağıda.
 notification-task-due = Görev zamanı: “{ $title }” — son tarih { $due }.
 notification-task-assigned = { $by } size bir görev verdi: “{ $title }”.
+dashboard-tasks-today = Bugünkü görevlerim
+dashboard-tasks-overdue = Gecikmiş görevlerim
+dashboard-team-overdue = Ekibin gecikmiş görevleri

@@ -414,3 +414,40 @@ db_test!(a_broken_reminder_does_not_hold_back_the_others, |t| {
     .expect("the broken job");
     assert_eq!(failed, Some(1), "failed once, waits for its retry");
 });
+
+db_test!(the_dashboard_counts_todays_and_overdue_tasks, |t| {
+    task(t, &t.a_token, json!({"title": "Geciken", "due_at": due(-3 * DAY)})).await;
+    task(t, &t.a_token, json!({"title": "Geciken 2", "due_at": due(-DAY - HOUR)})).await;
+    // Today in Istanbul, a minute from now (unless the day ends sooner).
+    let start_tomorrow = kervan_core::time::today_local(now_ms())
+        .succ_opt()
+        .map(kervan_core::time::day_start_ms)
+        .unwrap_or(i64::MAX);
+    let today_due = (now_ms() + 60_000).min(start_tomorrow - 1);
+    task(
+        t,
+        &t.a_token,
+        json!({"title": "Bugün", "due_at": kervan_core::time::rfc3339(today_due)}),
+    )
+    .await;
+    task(
+        t,
+        &t.b_token,
+        json!({"title": "Berna geciken", "due_at": due(-DAY * 2)}),
+    )
+    .await;
+    let ali = Browser::new(t, "ali@ornek.com.tr").await;
+    let page = ali.page(t, "/").await;
+    assert!(page.contains("id=\"tasks-today\">1<"), "{page}");
+    assert!(page.contains("id=\"tasks-overdue\">2<"), "{page}");
+    assert!(!page.contains("id=\"team-overdue\""), "a rep sees no team card");
+    // The manager of team 1 sees Ali's overdue tasks, not Berna's (team 2).
+    let m = Browser::new(t, "mehmet@ornek.com.tr").await;
+    let page = m.page(t, "/").await;
+    let card = page.split("id=\"team-overdue\"").nth(1).unwrap_or_default();
+    assert!(
+        card.contains("Ali Çelik") && card.contains(&format!("/my-tasks?whose={}", t.a_id)),
+        "{page}"
+    );
+    assert!(!card.contains("Berna"), "{card}");
+});
