@@ -142,9 +142,20 @@ async fn warn_admins(app: &App, email: &str, user_id: i64, failures: i64, now: i
     let c = &app.db.conn;
     let window = app.config.login_window_ms.max(1);
     let result = async {
+        // Once per window: the key stops parallel tries within one clock bucket, and a notice of
+        // the previous bucket given less than a window ago stops a burst across the bucket's edge
+        // from ringing twice.
         let admins = users::active_admin_ids(c).await?;
+        let prefix = format!("login-attack:{user_id}:");
+        let previous: Vec<String> = admins
+            .iter()
+            .map(|a| format!("{prefix}{}:u{a}", now / window - 1))
+            .collect();
+        if kervan_store::notifications::given_since(c, &previous, now - window).await? {
+            return Ok(0);
+        }
         let params = serde_json::json!({"email": email, "count": failures}).to_string();
-        let dedupe = format!("login-attack:{user_id}:{}", now / window);
+        let dedupe = format!("{prefix}{}", now / window);
         let link = "/users".to_string();
         let n = NewNotification {
             kind: "login_attack",

@@ -39,6 +39,8 @@ pub struct Record {
     pub created_by: Option<i64>,
     /// The stored sort key (cursors are made from it).
     pub sort_name: String,
+    /// When its earliest open follow-up (task) is due, for kinds something follows up on.
+    pub next_step: Option<i64>,
 }
 
 impl Record {
@@ -269,6 +271,7 @@ pub fn record_of(kind: &Kind, defs: &[CustomDef], mut row: RowData, tags: Vec<St
         updated_at: row.updated_at,
         created_by: row.created_by,
         sort_name: row.sort_name,
+        next_step: row.next_step,
     }
 }
 
@@ -954,7 +957,13 @@ pub fn column_keys(kind: &Kind, defs: &[CustomDef]) -> Vec<String> {
             .filter(|f| f.list != record::ListRole::No)
             .map(|f| f.key.to_string()),
     );
+    if record::next_step_of(kind).is_some() {
+        out.push(NEXT_STEP.to_string());
+    }
     out.extend(["created_at".to_string(), "updated_at".to_string()]);
     out.extend(defs.iter().filter(|d| d.active).map(|d| d.path()));
     out
 }
+
+/// The list column of a record's next step (see [`Record::next_step`]).
+pub const NEXT_STEP: &str = "next_step";

@@ -216,7 +216,7 @@ pub static KIND: Kind = Kind {
     merge: true,
     sections: &[(IDENTITY, ""), (SALES, ""), (PLACE, ""), (NOTES, "")],
     hierarchy: "parent_id",
-    follow_up: false,
+    follow_up: None,
     name_of: name,
     derive: derived,
     rules,

@@ -149,7 +149,7 @@ pub static KIND: Kind = Kind {
     merge: true,
     sections: &[(PERSON, ""), (REACH, ""), (ROLE, ""), (NOTES, "")],
     hierarchy: "reports_to_id",
-    follow_up: false,
+    follow_up: None,
     name_of: name,
     derive: derived,
     rules,

@@ -174,7 +174,7 @@ pub static KIND: Kind = Kind {
         (NOTES, ""),
     ],
     hierarchy: "",
-    follow_up: false,
+    follow_up: None,
     name_of: name,
     derive: derived,
     rules: |v, e| rules(v, e, None),

@@ -114,7 +114,7 @@ pub static KIND: Kind = Kind {
     merge: false,
     sections: &[(S, ""), (P, "")],
     hierarchy: "",
-    follow_up: false,
+    follow_up: None,
     name_of: name,
     derive: derived,
     rules,

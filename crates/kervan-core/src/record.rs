@@ -386,14 +386,36 @@ pub struct Kind {
     /// keeps the tree whole when two records merge.
     pub hierarchy: &'static str,
     /// Records of this kind are the next step with the records they refer to: the cards of
-    /// those kinds offer to create one already linked ("Görev oluştur" on a customer's card).
-    pub follow_up: bool,
+    /// those kinds offer to create one already linked ("Görev oluştur" on a customer's card), and
+    /// their lists get a "Sonraki adım" column (the earliest open one's due time).
+    pub follow_up: Option<FollowUp>,
     /// The display name (a lead without a person is its company …).
     pub name_of: fn(&Values) -> String,
     /// The derived columns' values, written with every save (`sort_name`, `search_key` …).
     pub derive: fn(&Values) -> Vec<(&'static str, String)>,
     /// Rules across fields and normalisation, after every field parsed.
     pub rules: fn(&mut Values, &mut FieldErrors),
+}
+
+/// What makes a follow-up record the next step: its due-time field, and the value of the kind's
+/// status field while it is still to be done.
+#[derive(Debug, Clone, Copy)]
+pub struct FollowUp {
+    pub due: &'static str,
+    pub open: &'static str,
+}
+
+/// The next step of a record of `kind`: the follow-up kind that refers to it and the referring
+/// field (tasks' `lead_id` for leads); `None` when nothing follows up on this kind.
+pub fn next_step_of(kind: &Kind) -> Option<(&'static Kind, &'static Field, FollowUp)> {
+    crate::kinds::ALL.iter().find_map(|k| {
+        let fu = k.follow_up?;
+        let f = k
+            .fields
+            .iter()
+            .find(|f| f.ty == FieldType::Reference && f.refers == kind.key)?;
+        Some((*k, f, fu))
+    })
 }
 
 impl Kind {
@@ -1105,7 +1127,7 @@ mod tests {
         sections: &[],
         merge: false,
         hierarchy: "",
-        follow_up: false,
+        follow_up: None,
         name_of: |_| String::new(),
         derive: |_| vec![],
         rules: |_, _| {},

@@ -3,7 +3,7 @@
 
 use crate::fields::{self, text};
 use crate::permissions::Module;
-use crate::record::{Field, FieldType as T, Kind, SORT_CREATED, SORT_NAME, SORT_UPDATED, SortDef, Values};
+use crate::record::{Field, FieldType as T, FollowUp, Kind, SORT_CREATED, SORT_NAME, SORT_UPDATED, SortDef, Values};
 use crate::text::{search_key, sort_key};
 use crate::validation::FieldErrors;
 
@@ -108,7 +108,10 @@ pub static KIND: Kind = Kind {
     merge: false,
     sections: &[(MAIN, ""), (ABOUT, "task-section-about-hint")],
     hierarchy: "",
-    follow_up: true,
+    follow_up: Some(FollowUp {
+        due: "due_at",
+        open: "open",
+    }),
     name_of: name,
     derive: derived,
     rules,

@@ -92,3 +92,22 @@ pub async fn mark_all_read<C: ConnectionTrait>(c: &C, user_id: i64, now: i64) ->
     )
     .await
 }
+
+/// Whether a notification with one of these dedupe keys (as `insert_for` wrote them: the key,
+/// `:u`, the recipient) was written at or after `since`.
+pub async fn given_since<C: ConnectionTrait>(c: &C, keys: &[String], since: i64) -> Result<bool> {
+    if keys.is_empty() {
+        return Ok(false);
+    }
+    let marks = vec!["?"; keys.len()].join(", ");
+    let mut values: Vec<sea_orm::Value> = keys.iter().map(|k| k.clone().into()).collect();
+    values.push(since.into());
+    Ok(db::scalar_i64(
+        c,
+        &format!("SELECT COUNT(*) FROM notifications WHERE dedupe_key IN ({marks}) AND created_at >= ?"),
+        values,
+    )
+    .await?
+    .unwrap_or(0)
+        > 0)
+}

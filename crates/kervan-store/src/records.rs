@@ -39,6 +39,9 @@ pub struct RowData {
     pub tags: Option<Vec<String>>,
     /// The sort key written on the last save (cursors are made from it).
     pub sort_name: String,
+    /// When the earliest open follow-up (task) is due; `None` when there is none (or the kind
+    /// has no follow-ups).
+    pub next_step: Option<i64>,
 }
 
 /// The SQL type a field's column is read as.
@@ -93,6 +96,17 @@ fn select(kind: &Kind, backend: DbBackend, lookup: KindLookup) -> (String, Strin
             "(SELECT u.name FROM users u WHERE u.id = {a}.owner_id) AS owner_name"
         ));
     }
+    // The next step: one index lookup per row (the follow-up kind's reference index).
+    if let Some((fk, field, fu)) = kervan_core::record::next_step_of(kind) {
+        cols.push(format!(
+            "(SELECT MIN(n.{due}) FROM {table} n WHERE n.{r} = {a}.id AND n.{status} = '{open}' AND n.archived_at IS NULL) AS next_step",
+            due = fu.due,
+            table = fk.table,
+            r = field.key,
+            status = fk.status,
+            open = fu.open,
+        ));
+    }
     for f in kind.columns() {
         cols.push(format!("{a}.{}", f.key));
         if f.ty == FieldType::Reference
@@ -142,6 +156,9 @@ fn read_row(kind: &Kind, lookup: KindLookup, r: &QueryResult) -> Result<RowData>
     }
     if kind.owned {
         d.owner_name = r.try_get_by_index(next())?;
+    }
+    if kervan_core::record::next_step_of(kind).is_some() {
+        d.next_step = r.try_get_by_index(next())?;
     }
     for f in kind.columns() {
         let at = next();

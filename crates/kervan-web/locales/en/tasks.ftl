@@ -76,3 +76,6 @@ notification-task-assigned = { $by } gave you a task: “{ $title }”.
 dashboard-tasks-today = My tasks today
 dashboard-tasks-overdue = My overdue tasks
 dashboard-team-overdue = The team's overdue tasks
+col-next-step = Next step
+next-step-none = None
+next-step-today = Today { $time }

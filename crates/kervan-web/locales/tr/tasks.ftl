@@ -76,3 +76,6 @@ notification-task-assigned = { $by } size bir görev verdi: “{ $title }”.
 dashboard-tasks-today = Bugünkü görevlerim
 dashboard-tasks-overdue = Gecikmiş görevlerim
 dashboard-team-overdue = Ekibin gecikmiş görevleri
+col-next-step = Sonraki adım
+next-step-none = Yok
+next-step-today = Bugün { $time }

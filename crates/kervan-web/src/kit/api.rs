@@ -175,6 +175,9 @@ impl<K: KitPages> serde::Serialize for RecordOut<'_, K> {
             m.serialize_entry("owner_name", &rec.owner_name)?;
         }
         m.serialize_entry("custom", &CustomOut(rec, self.defs))?;
+        if kervan_core::record::next_step_of(kind).is_some() {
+            m.serialize_entry("next_step_at", &rec.next_step.map(rfc3339))?;
+        }
         m.serialize_entry("archived_at", &rec.archived_at.map(rfc3339))?;
         m.serialize_entry("created_at", &rfc3339(rec.created_at))?;
         m.serialize_entry("updated_at", &rfc3339(rec.updated_at))?;
@@ -255,7 +258,15 @@ fn json_fits(ty: FieldType, v: &Json_) -> bool {
 /// Keys of a record as read that no one writes: the bookkeeping, system fields (`converted_at`),
 /// the names shown beside owners and references.
 fn read_only(kind: &Kind, key: &str) -> bool {
-    const BOOKKEEPING: &[&str] = &["id", "name", "owner_name", "archived_at", "created_at", "updated_at"];
+    const BOOKKEEPING: &[&str] = &[
+        "id",
+        "name",
+        "owner_name",
+        "archived_at",
+        "created_at",
+        "updated_at",
+        "next_step_at",
+    ];
     BOOKKEEPING.contains(&key)
         || kind.field(key).is_some()
         || key

@@ -496,7 +496,7 @@ fn follow_ups(card: &Card) -> Vec<super::HeaderAction> {
         return vec![];
     }
     let mut out = Vec::new();
-    for k in kervan_core::kinds::ALL.iter().filter(|k| k.follow_up) {
+    for k in kervan_core::kinds::ALL.iter().filter(|k| k.follow_up.is_some()) {
         if !card.actor.can(k.module, Action::Create) {
             continue;
         }

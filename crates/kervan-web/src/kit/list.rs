@@ -136,6 +136,11 @@ fn shown_columns(kind: &Kind, defs: &[CustomDef], chosen: Option<Vec<String>>) -
             .iter()
             .filter(|f| f.list == ListRole::Default)
             .map(|f| f.key.to_string())
+            .chain(
+                kervan_core::record::next_step_of(kind)
+                    .is_some()
+                    .then(|| app_records::NEXT_STEP.to_string()),
+            )
             .collect(),
     };
     cols.retain(|c| c != "name");
@@ -147,6 +152,7 @@ fn column_label(t: &I18n, kind: &Kind, defs: &[CustomDef], key: &str) -> String 
     match key {
         "name" => t.t(&format!("{}-col-name", kind.entity)),
         "created_at" | "updated_at" => label(t, kind, key),
+        app_records::NEXT_STEP => t.t("col-next-step"),
         k => match k.strip_prefix("custom.") {
             Some(ck) => defs
                 .iter()
@@ -158,9 +164,39 @@ fn column_label(t: &I18n, kind: &Kind, defs: &[CustomDef], key: &str) -> String 
     }
 }
 
+/// The next step as a coloured date: red when overdue, green today, grey later, amber "none".
+fn next_step(t: &I18n, due: Option<i64>) -> Shown {
+    let now = kervan_core::time::now_ms();
+    let today = kervan_core::time::today_local(now);
+    let start = kervan_core::time::day_start_ms(today);
+    let end = today
+        .succ_opt()
+        .map(kervan_core::time::day_start_ms)
+        .unwrap_or(i64::MAX);
+    let (text, class) = match due {
+        None => (t.t("next-step-none"), "next-none"),
+        Some(d) if d < start => (t.date(d), "next-overdue"),
+        Some(d) if d < end => (
+            t.t1(
+                "next-step-today",
+                "time",
+                kervan_core::time::datetime(d).rsplit(' ').next().unwrap_or_default(),
+            ),
+            "next-today",
+        ),
+        Some(d) => (t.date(d), "next-later"),
+    };
+    Shown {
+        text,
+        href: None,
+        look: super::display::Look::Badge(class.into()),
+    }
+}
+
 /// The cell of one column of a record.
 fn cell(t: &I18n, kind: &Kind, defs: &[CustomDef], names: &Names, rec: &Record, key: &str) -> Shown {
     match key {
+        app_records::NEXT_STEP => next_step(t, rec.next_step),
         "created_at" | "updated_at" => {
             let ms = if key == "created_at" {
                 rec.created_at

@@ -80,6 +80,13 @@ pub fn add_kind(doc: &mut J, kind: &Kind) {
         "archived_at".into(),
         json!({"type": ["string", "null"], "format": "date-time"}),
     );
+    if kervan_core::record::next_step_of(kind).is_some() {
+        out.insert(
+            "next_step_at".into(),
+            json!({"type": ["string", "null"], "format": "date-time",
+                   "description": "When the earliest open task about this record is due (null: none)."}),
+        );
+    }
     for key in ["created_at", "updated_at"] {
         out.insert(key.into(), json!({"type": "string", "format": "date-time"}));
     }

@@ -19,6 +19,7 @@ pub struct TestApp {
     /// The database's URL, for a second connection pool (another server's, or a second worker).
     pub db_url: String,
     pub app: App,
+    pub admin_id: i64,
     pub admin_token: String,
     /// Sales rep A (team "Ekip 1").
     pub a_id: i64,
@@ -128,6 +129,7 @@ pub async fn spawn_with(backend: Backend, config: Config, web: WebConfig) -> Opt
     ));
     Some(TestApp {
         db_url: url.clone(),
+        admin_id,
         base: format!("http://{addr}"),
         app,
         admin_token,

@@ -669,3 +669,35 @@ db_test!(
         assert!(r.headers().get("strict-transport-security").is_some());
     }
 );
+
+db_test!(
+    a_burst_across_the_windows_edge_rings_the_bell_once,
+    Config {
+        login_account_failures: 3,
+        ..test_config()
+    },
+    WebConfig {
+        trust_proxy: true,
+        ..WebConfig::default()
+    },
+    |t| {
+        // The admins were told a minute ago, in the previous clock bucket of the window.
+        let now = kervan_core::time::now_ms();
+        let window = test_config().login_window_ms;
+        let key = format!("login-attack:{}:{}:u{}", t.b_id, now / window - 1, t.admin_id);
+        kervan_store::db::exec(
+            &t.app.db.conn,
+            "INSERT INTO notifications (user_id, kind, params, link, dedupe_key, created_at) VALUES (?, 'login_attack', '{}', '/users', ?, ?)",
+            vec![t.admin_id.into(), key.into(), (now - 60_000).into()],
+        )
+        .await
+        .expect("an earlier notice");
+        let form = login_form(t).await;
+        for i in 0..5 {
+            let ip = format!("203.0.113.{i}");
+            post_login(t, &form, "berna@ornek.com.tr", "tahmin-123456", "", Some(&ip)).await;
+        }
+        let n = t.get_json(&t.admin_token, "/api/v1/notifications").await;
+        assert_eq!(n["items"].as_array().map(Vec::len), Some(1), "{n}");
+    }
+);

@@ -451,3 +451,79 @@ db_test!(the_dashboard_counts_todays_and_overdue_tasks, |t| {
     );
     assert!(!card.contains("Berna"), "{card}");
 });
+
+db_test!(lists_show_each_records_next_step, |t| {
+    let with = id(&t
+        .lead(
+            &t.a_token,
+            json!({"first_name": "Gökhan", "last_name": "Sarı", "phone": "05334445566", "source": "fair"}),
+        )
+        .await);
+    let without = id(&t
+        .lead(
+            &t.a_token,
+            json!({"first_name": "Nilay", "last_name": "Kurt", "phone": "05337778899", "source": "fair"}),
+        )
+        .await);
+    let late = due(-2 * DAY);
+    let first = task(
+        t,
+        &t.a_token,
+        json!({"title": "Geç kalan", "due_at": late, "lead_id": with}),
+    )
+    .await;
+    task(
+        t,
+        &t.a_token,
+        json!({"title": "Sonraki", "due_at": due(5 * DAY), "lead_id": with}),
+    )
+    .await;
+    let v = t.get_json(&t.a_token, &format!("/api/v1/leads/{with}")).await;
+    let at = v["next_step_at"].as_str().unwrap_or_default().to_string();
+    assert_eq!(
+        kervan_core::time::parse_datetime(&at),
+        kervan_core::time::parse_datetime(&late),
+        "{v}"
+    );
+    assert!(t.get_json(&t.a_token, &format!("/api/v1/leads/{without}")).await["next_step_at"].is_null());
+    let b = Browser::new(t, "ali@ornek.com.tr").await;
+    let list = b.page(t, "/leads").await;
+    let row = |id: i64| {
+        list.split(&format!("href=\"/leads/{id}\""))
+            .nth(1)
+            .and_then(|s| s.split("</tr>").next())
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(list.contains("Sonraki adım"), "the column is there by default");
+    assert!(row(with).contains("next-overdue"), "{}", row(with));
+    assert!(
+        row(without).contains("next-none") && row(without).contains(">Yok<"),
+        "{}",
+        row(without)
+    );
+    // Done with the late one: the next step is the later task.
+    let (s, _) = send(t.patch(
+        &t.a_token,
+        &format!("/api/v1/tasks/{first}"),
+        json!({"version": 1, "status": "done"}),
+    ))
+    .await;
+    assert_eq!(s, 200);
+    let list = b.page(t, "/leads").await;
+    let row = list
+        .split(&format!("href=\"/leads/{with}\""))
+        .nth(1)
+        .and_then(|s| s.split("</tr>").next())
+        .unwrap_or_default();
+    assert!(row.contains("next-later"), "{row}");
+    // Customers have it too; products do not.
+    assert!(b.page(t, "/accounts").await.contains("Sonraki adım"));
+    assert!(!b.page(t, "/products").await.contains("Sonraki adım"));
+    assert!(
+        t.get_json(&t.a_token, "/api/v1/openapi.json")
+            .await
+            .to_string()
+            .contains("next_step_at")
+    );
+});
