@@ -450,6 +450,20 @@ Migration {
     ],
     sqlite: &[],
     postgres: &[],
+},
+Migration {
+    version: 14,
+    name: "tasks_next_step",
+    // "Sonraki adım" in the lists: the earliest open task of each row is one seek in an index
+    // of the open tasks only (the index of all tasks read every task of the record to check its
+    // status: a millisecond per page of 50 leads with a few tasks each).
+    common: &[
+        "CREATE INDEX tasks_open_lead ON tasks (lead_id, due_at) WHERE status = 'open' AND archived_at IS NULL",
+        "CREATE INDEX tasks_open_account ON tasks (account_id, due_at) WHERE status = 'open' AND archived_at IS NULL",
+        "CREATE INDEX tasks_open_contact ON tasks (contact_id, due_at) WHERE status = 'open' AND archived_at IS NULL",
+    ],
+    sqlite: &[],
+    postgres: &[],
 }];
 
 fn expand(sql: &str, backend: DbBackend) -> String {
