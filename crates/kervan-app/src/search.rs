@@ -29,9 +29,11 @@ pub async fn global(app: &App, actor: &Actor, text: &str, per_kind: u64) -> Resu
     // The kinds are searched at the same time (each on a connection of its own): a person waits
     // for the slowest kind, not for all of them in a row.
     let entries = registry::entries();
+    // Follow-ups (tasks) are found from what they follow up and on Görevlerim, not here: a
+    // caller's name or number is looked up among customers, people, leads and products.
     let searches = entries
         .iter()
-        .filter(|e| actor.can(e.kind.module, Action::View))
+        .filter(|e| e.kind.follow_up.is_none() && actor.can(e.kind.module, Action::View))
         .map(|e| {
             let q = &q;
             async move {
