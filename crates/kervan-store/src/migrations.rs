@@ -14,6 +14,36 @@ struct Migration {
     common: &'static [&'static str],
     sqlite: &'static [&'static str],
     postgres: &'static [&'static str],
+    /// Tables whose `search_key` gets the search index: SQLite's trigram full-text table kept
+    /// in step by triggers, PostgreSQL's trigram GIN index (see [`search_index`]).
+    search: &'static [&'static str],
+}
+
+/// The search index of `table`'s `search_key` on `backend`.
+fn search_index(table: &str, backend: DbBackend) -> Vec<String> {
+    if backend == DbBackend::Postgres {
+        return vec![format!(
+            "CREATE INDEX {table}_search_trgm ON {table} USING gin (search_key gin_trgm_ops)"
+        )];
+    }
+    vec![
+        format!(
+            "CREATE VIRTUAL TABLE {table}_fts USING fts5(search_key, content='{table}', content_rowid='id', tokenize='trigram')"
+        ),
+        format!(
+            "CREATE TRIGGER {table}_fts_ai AFTER INSERT ON {table} BEGIN
+             INSERT INTO {table}_fts(rowid, search_key) VALUES (new.id, new.search_key); END"
+        ),
+        format!(
+            "CREATE TRIGGER {table}_fts_ad AFTER DELETE ON {table} BEGIN
+             INSERT INTO {table}_fts({table}_fts, rowid, search_key) VALUES ('delete', old.id, old.search_key); END"
+        ),
+        format!(
+            "CREATE TRIGGER {table}_fts_au AFTER UPDATE OF search_key ON {table} BEGIN
+             INSERT INTO {table}_fts({table}_fts, rowid, search_key) VALUES ('delete', old.id, old.search_key);
+             INSERT INTO {table}_fts(rowid, search_key) VALUES (new.id, new.search_key); END"
+        ),
+    ]
 }
 
 const AUDIT: &str =
@@ -79,6 +109,7 @@ const MIGRATIONS: &[Migration] = &[Migration {
         "CREATE EXTENSION IF NOT EXISTS pg_trgm",
         "CREATE INDEX leads_search_trgm ON leads USING gin (search_key gin_trgm_ops)",
     ],
+    search: &[],
 },
 Migration {
     version: 2,
@@ -108,6 +139,7 @@ Migration {
     // rows until the page is full) from a rare one (ask the trigram index); with the default
     // every fragment looked rare and common surnames took 70–100 ms.
     postgres: &["ALTER TABLE leads ALTER COLUMN search_key SET STATISTICS 1000"],
+    search: &[],
 },
 Migration {
     version: 3,
@@ -195,6 +227,7 @@ Migration {
         "ALTER TABLE accounts ALTER COLUMN search_key SET STATISTICS 1000",
         "ALTER TABLE contacts ALTER COLUMN search_key SET STATISTICS 1000",
     ],
+    search: &[],
 },
 Migration {
     version: 4,
@@ -204,6 +237,7 @@ Migration {
     common: &["CREATE INDEX contacts_whatsapp ON contacts (whatsapp)"],
     sqlite: &[],
     postgres: &[],
+    search: &[],
 },
 Migration {
     version: 5,
@@ -214,6 +248,7 @@ Migration {
     // that range is only a prefix in byte order, which a database with a linguistic default
     // collation (en_US.UTF-8, tr_TR.UTF-8) does not use. SQLite compares bytes already.
     postgres: &["ALTER TABLE accounts ALTER COLUMN name_key TYPE TEXT COLLATE \"C\""],
+    search: &[],
 },
 Migration {
     version: 6,
@@ -232,6 +267,7 @@ Migration {
     ],
     sqlite: &[],
     postgres: &[],
+    search: &[],
 },
 Migration {
     version: 7,
@@ -316,6 +352,7 @@ Migration {
             INSERT INTO products_fts(rowid, search_key) VALUES (new.id, new.search_key); END",
     ],
     postgres: &["CREATE INDEX products_search_trgm ON products USING gin (search_key gin_trgm_ops)"],
+    search: &[],
 },
 Migration {
     version: 8,
@@ -361,6 +398,7 @@ Migration {
     ],
     sqlite: &[],
     postgres: &[],
+    search: &[],
 },
 Migration {
     version: 9,
@@ -372,6 +410,7 @@ Migration {
     ],
     sqlite: &[],
     postgres: &[],
+    search: &[],
 },
 Migration {
     version: 10,
@@ -386,6 +425,7 @@ Migration {
     ],
     sqlite: &[],
     postgres: &[],
+    search: &[],
 }, Migration {
     version: 11,
     name: "lead_status_pairs",
@@ -401,6 +441,7 @@ Migration {
     ],
     sqlite: &[],
     postgres: &[],
+    search: &[],
 },
 Migration {
     version: 12,
@@ -426,18 +467,9 @@ Migration {
         "CREATE INDEX tasks_sort_name ON tasks (sort_name, id)",
         "CREATE INDEX tasks_updated ON tasks (updated_at, id)",
     ],
-    sqlite: &[
-        "CREATE VIRTUAL TABLE tasks_fts USING fts5(search_key, content='tasks', content_rowid='id',
-            tokenize='trigram')",
-        "CREATE TRIGGER tasks_fts_ai AFTER INSERT ON tasks BEGIN
-            INSERT INTO tasks_fts(rowid, search_key) VALUES (new.id, new.search_key); END",
-        "CREATE TRIGGER tasks_fts_ad AFTER DELETE ON tasks BEGIN
-            INSERT INTO tasks_fts(tasks_fts, rowid, search_key) VALUES ('delete', old.id, old.search_key); END",
-        "CREATE TRIGGER tasks_fts_au AFTER UPDATE OF search_key ON tasks BEGIN
-            INSERT INTO tasks_fts(tasks_fts, rowid, search_key) VALUES ('delete', old.id, old.search_key);
-            INSERT INTO tasks_fts(rowid, search_key) VALUES (new.id, new.search_key); END",
-    ],
-    postgres: &["CREATE INDEX tasks_search_trgm ON tasks USING gin (search_key gin_trgm_ops)"],
+    sqlite: &[],
+    postgres: &[],
+    search: &["tasks"],
 },
 Migration {
     version: 13,
@@ -450,6 +482,7 @@ Migration {
     ],
     sqlite: &[],
     postgres: &[],
+    search: &[],
 },
 Migration {
     version: 14,
@@ -464,6 +497,7 @@ Migration {
     ],
     sqlite: &[],
     postgres: &[],
+    search: &[],
 }];
 
 fn expand(sql: &str, backend: DbBackend) -> String {
@@ -509,6 +543,9 @@ pub async fn run(db: &Db) -> Result<usize> {
         };
         for sql in m.common.iter().chain(specific.iter()) {
             txn.execute_unprepared(&expand(sql, backend)).await?;
+        }
+        for sql in m.search.iter().flat_map(|t| search_index(t, backend)) {
+            txn.execute_unprepared(&sql).await?;
         }
         // A module's default grants go in when the module first appears (the migration that
         // creates its tables); grants an admin changed later are never overwritten.

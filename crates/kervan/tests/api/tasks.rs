@@ -38,6 +38,9 @@ db_test!(tasks_are_seen_by_their_assignee_and_the_team_manager, |t| {
     assert_eq!(v["status"], "open");
     assert_eq!(v["owner_id"], t.a_id);
     assert_eq!(v["lead_name"], "Selin Aydın", "{v}");
+    // Found by a word of its title (Turkish letters folded), through the search index.
+    let found = t.get_json(&t.a_token, "/api/v1/tasks?q=fiyat%20teklifi").await;
+    assert_eq!(crate::api_support::ids(&found), vec![tid], "{found}");
     // Another team's rep: not found; the manager of the team: seen.
     let (s, _) = send(t.get(&t.b_token, &format!("/api/v1/tasks/{tid}"))).await;
     assert_eq!(s, 404);
