@@ -31,6 +31,7 @@ struct KindKey {
 async fn handle(app: &App, kind: &str, payload: &str) -> Result<()> {
     match kind {
         crate::tasks::REMINDER_JOB => crate::tasks::remind(app, payload).await,
+        crate::tasks::RECUR_JOB => crate::tasks::recur(app, payload).await,
         _ => index_work(app, kind, payload).await,
     }
 }

@@ -43,19 +43,25 @@ impl RecordKind for Tasks {
         };
         let now_facts = facts(values);
         let changed = old.is_none_or(|o| facts(&o.values) != now_facts);
-        if let (Some("open"), Some(due), Some(reminder), Some(_)) =
-            (now_facts.0.as_deref(), now_facts.1, now_facts.2.as_deref(), owner)
-            && let Some(offset) = tasks::reminder_offset_ms(reminder)
-            && changed
+        if changed {
+            queue_reminder(txn, id, old.map_or(1, |o| o.version + 1), values, now).await?;
+        }
+        // Done for the first time at this due time: the series' next task comes (once, however
+        // often it is done, reopened and done again).
+        let repeat = values.get("repeat").and_then(Value::as_text).unwrap_or("none");
+        let was_done = old.and_then(|o| o.text("status")) == Some("done");
+        if now_facts.0.as_deref() == Some("done")
+            && !was_done
+            && repeat != "none"
+            && let Some(due) = now_facts.1
         {
-            let version = old.map_or(1, |o| o.version + 1);
-            let payload = serde_json::json!({"task": id, "due": due, "reminder": reminder}).to_string();
+            let payload = serde_json::json!({"task": id, "due": due}).to_string();
             kervan_store::jobs::enqueue(
                 txn,
-                REMINDER_JOB,
+                RECUR_JOB,
                 &payload,
-                Some(&format!("task-reminder:{id}:v{version}")),
-                due - offset,
+                Some(&format!("task-recur:{id}:{due}")),
+                now,
                 now,
             )
             .await?;
@@ -78,8 +84,69 @@ impl RecordKind for Tasks {
     }
 }
 
+/// Queues the reminder of an open, assigned task (`version`: the task's version after this write,
+/// so each write that moves it queues its own).
+async fn queue_reminder(txn: &DatabaseTransaction, id: i64, version: i64, values: &Values, now: i64) -> Result<()> {
+    let open = values.get("status").and_then(Value::as_text) == Some("open");
+    let due = values.get("due_at").and_then(Value::as_datetime);
+    let reminder = values.get("reminder").and_then(Value::as_text).unwrap_or("none");
+    let assigned = values.get("owner_id").and_then(Value::as_id).is_some();
+    if let (true, true, Some(due), Some(offset)) = (open, assigned, due, tasks::reminder_offset_ms(reminder)) {
+        let payload = serde_json::json!({"task": id, "due": due, "reminder": reminder}).to_string();
+        kervan_store::jobs::enqueue(
+            txn,
+            REMINDER_JOB,
+            &payload,
+            Some(&format!("task-reminder:{id}:v{version}")),
+            due - offset,
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// The job that turns a due reminder into a notification.
 pub const REMINDER_JOB: &str = "task_reminder";
+
+/// The job that creates the next task of a series once one is done.
+pub const RECUR_JOB: &str = "task_recur";
+
+#[derive(serde::Deserialize)]
+struct RecurJob {
+    task: i64,
+    due: i64,
+}
+
+/// Creates the next task of a series: the same task, open, due one period after the done one
+/// (or later, never in the past), with its reminder queued and "created" in its history.
+pub async fn recur(app: &App, payload: &str) -> Result<()> {
+    use kervan_store::TransactionTrait;
+    let job: RecurJob =
+        serde_json::from_str(payload).map_err(|e| AppError::Internal(format!("bad recurrence payload: {e}")))?;
+    let kind = Tasks::KIND;
+    let defs = records::defs(app, kind).await?;
+    let c = &app.db.conn;
+    let Some(done) = records::read(c, kind, &defs, job.task).await? else {
+        return Ok(());
+    };
+    let now = now_ms();
+    let Some(due) = tasks::next_due(job.due, done.text("repeat").unwrap_or("none"), now) else {
+        return Ok(());
+    };
+    if done.archived_at.is_some() {
+        return Ok(());
+    }
+    let mut values = done.values.clone();
+    values.insert("status", Value::Choice("open".into()));
+    values.insert("due_at", Value::DateTime(due));
+    let txn = c.begin().await?;
+    let actor = Actor::system();
+    let id = records::insert_in::<Tasks>(&txn, &actor, &defs, &values, &done.custom, &[], now).await?;
+    queue_reminder(&txn, id, 1, &values, now).await?;
+    txn.commit().await?;
+    Ok(())
+}
 
 #[derive(serde::Deserialize)]
 struct ReminderJob {
@@ -149,7 +216,10 @@ pub async fn complete(app: &App, actor: &Actor, id: i64, version: i64, done: boo
         fields: BTreeMap::from([("status".to_string(), Input::Text(status.to_string()))]),
         custom: BTreeMap::new(),
     };
-    records::update::<Tasks>(app, actor, id, version, &inputs, &WriteOptions::default()).await
+    records::update::<Tasks>(app, actor, id, version, &inputs, &WriteOptions::default()).await?;
+    // A series' next task is made by the worker: now, not at its next round.
+    app.jobs.notify_one();
+    Ok(())
 }
 
 /// Whose tasks Görevlerim shows.

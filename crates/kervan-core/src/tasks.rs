@@ -12,6 +12,9 @@ pub const MAX_TITLE: usize = 200;
 
 pub const STATUSES: &[&str] = &["open", "done", "cancelled"];
 pub const PRIORITIES: &[&str] = &["high", "normal", "low"];
+/// How a task comes back once done: the next one is due a day, a week, a month or a year later.
+pub const REPEATS: &[&str] = &["none", "daily", "weekly", "monthly", "yearly"];
+
 /// When the assignee is reminded, before the due time.
 pub const REMINDERS: &[&str] = &["none", "at_due", "15m", "1h", "1d"];
 
@@ -62,6 +65,11 @@ static FIELDS: &[Field] = &[
         .default("15m")
         .section(MAIN)
         .import(&["Hatırlatma", "Reminder"]),
+    Field::new("repeat", T::Choice)
+        .options(REPEATS)
+        .default("none")
+        .section(MAIN)
+        .import(&["Tekrar", "Repeat"]),
     Field::new("description", T::LongText)
         .max(fields::MAX_NOTES)
         .section(MAIN)
@@ -149,6 +157,28 @@ pub fn reminder_offset_ms(reminder: &str) -> Option<i64> {
     }
 }
 
+/// The due time of the next task of a series: one period after `due`, and further periods until
+/// it is after `now` — missed ones are not made up (a daily call done a week late comes back
+/// tomorrow, not seven times). `None` for a task that does not repeat.
+pub fn next_due(due: i64, repeat: &str, now: i64) -> Option<i64> {
+    let step = |ms: i64| match repeat {
+        "daily" => crate::time::add_local(ms, 1, 0),
+        "weekly" => crate::time::add_local(ms, 7, 0),
+        "monthly" => crate::time::add_local(ms, 0, 1),
+        "yearly" => crate::time::add_local(ms, 0, 12),
+        _ => None,
+    };
+    let mut next = step(due)?;
+    // Bounded: a yearly series due in 1970 still ends in a few dozen steps.
+    for _ in 0..10_000 {
+        if next > now {
+            return Some(next);
+        }
+        next = step(next)?;
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,6 +217,21 @@ mod tests {
             ])
             .is_ok()
         );
+    }
+
+    #[test]
+    fn a_series_comes_back_without_making_up_missed_ones() {
+        let due = crate::time::parse_datetime("2026-01-31T10:00").unwrap_or_default();
+        let day = 86_400_000;
+        // Done on time: one period later.
+        assert_eq!(next_due(due, "weekly", due), Some(due + 7 * day));
+        // A month after the 31st of January is the last day of February, same time.
+        let feb = crate::time::parse_datetime("2026-02-28T10:00").unwrap_or_default();
+        assert_eq!(next_due(due, "monthly", due), Some(feb));
+        // A daily task done ten days late comes back tomorrow, once.
+        let late = due + 10 * day + 3_600_000;
+        assert_eq!(next_due(due, "daily", late), Some(due + 11 * day));
+        assert_eq!(next_due(due, "none", due), None);
     }
 
     #[test]

@@ -99,6 +99,28 @@ pub fn ago(now_ms: i64, then_ms: i64) -> (i64, &'static str) {
     }
 }
 
+/// `ms` moved by whole local (Istanbul) days or calendar months at the same wall-clock time; the
+/// 31st of a month falls back to the month's last day.
+pub fn add_local(ms: i64, days: i64, months: u32) -> Option<i64> {
+    let t = local(ms)?.naive_local();
+    let t = if months > 0 {
+        let m0 = t.month0() + months;
+        let (year, month0) = (t.year() + (m0 / 12) as i32, m0 % 12);
+        let last = (28..=31)
+            .rev()
+            .find(|d| NaiveDate::from_ymd_opt(year, month0 + 1, *d).is_some())?;
+        let date = NaiveDate::from_ymd_opt(year, month0 + 1, t.day().min(last))?;
+        date.and_time(t.time())
+    } else {
+        t
+    };
+    let t = t.checked_add_signed(chrono::Duration::days(days))?;
+    Istanbul
+        .from_local_datetime(&t)
+        .earliest()
+        .map(|z| z.with_timezone(&Utc).timestamp_millis())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

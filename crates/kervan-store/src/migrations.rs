@@ -498,6 +498,14 @@ Migration {
     sqlite: &[],
     postgres: &[],
     search: &[],
+},
+Migration {
+    version: 15,
+    name: "recurring_tasks",
+    common: &["ALTER TABLE tasks ADD COLUMN repeat TEXT NOT NULL DEFAULT 'none'"],
+    sqlite: &[],
+    postgres: &[],
+    search: &[],
 }];
 
 fn expand(sql: &str, backend: DbBackend) -> String {

@@ -530,3 +530,98 @@ db_test!(lists_show_each_records_next_step, |t| {
             .contains("next_step_at")
     );
 });
+
+db_test!(a_repeating_task_comes_back_once_when_done, |t| {
+    let yesterday = now_ms() - DAY;
+    let weekly = task(
+        t,
+        &t.a_token,
+        json!({"title": "Haftalık stok kontrolü", "due_at": kervan_core::time::rfc3339(yesterday), "repeat": "weekly"}),
+    )
+    .await;
+    let (s, p) = send(t.patch(
+        &t.a_token,
+        &format!("/api/v1/tasks/{weekly}"),
+        json!({"version": 1, "status": "done"}),
+    ))
+    .await;
+    assert_eq!(s, 200, "{p}");
+    run_jobs(t).await;
+    let open = t.get_json(&t.a_token, "/api/v1/tasks?status=open").await;
+    let items = open["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(items.len(), 1, "{open}");
+    assert_eq!(items[0]["title"], "Haftalık stok kontrolü");
+    assert_eq!(items[0]["repeat"], "weekly");
+    assert_eq!(items[0]["owner_id"], t.a_id);
+    let next = kervan_core::time::parse_datetime(items[0]["due_at"].as_str().unwrap_or_default());
+    assert_eq!(next, Some(yesterday + 7 * DAY), "{open}");
+    // Reopened and done again: no second copy.
+    let (s, _) = send(t.patch(
+        &t.a_token,
+        &format!("/api/v1/tasks/{weekly}"),
+        json!({"version": 2, "status": "open"}),
+    ))
+    .await;
+    assert_eq!(s, 200);
+    let (s, _) = send(t.patch(
+        &t.a_token,
+        &format!("/api/v1/tasks/{weekly}"),
+        json!({"version": 3, "status": "done"}),
+    ))
+    .await;
+    assert_eq!(s, 200);
+    run_jobs(t).await;
+    let all = t.get_json(&t.a_token, "/api/v1/tasks?q=stok").await;
+    assert_eq!(crate::api_support::ids(&all).len(), 2, "{all}");
+
+    // A daily task done ten days late comes back once, tomorrow-ish — not ten times.
+    let late = now_ms() - 10 * DAY;
+    let daily = task(
+        t,
+        &t.a_token,
+        json!({"title": "Günlük arama listesi", "due_at": kervan_core::time::rfc3339(late), "repeat": "daily"}),
+    )
+    .await;
+    let b = Browser::new(t, "ali@ornek.com.tr").await;
+    let a = b
+        .post(
+            t,
+            &format!("/tasks/{daily}/complete"),
+            &[("version", "1"), ("done", "1"), ("back", "/my-tasks")],
+        )
+        .await;
+    assert_eq!(a.status, 303);
+    // The click woke the worker; it (or this run) makes the next one.
+    let mut found = Value::Null;
+    for _ in 0..100 {
+        run_jobs(t).await;
+        found = t.get_json(&t.a_token, "/api/v1/tasks?q=gunluk&status=open").await;
+        if found["items"].as_array().is_some_and(|a| !a.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let items = found["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(items.len(), 1, "{found}");
+    let next = kervan_core::time::parse_datetime(items[0]["due_at"].as_str().unwrap_or_default()).unwrap_or_default();
+    assert!(next > now_ms() && next <= now_ms() + DAY, "due {next}");
+    // The new one's history holds its initial values.
+    let h = t
+        .get_json(&t.a_token, &format!("/api/v1/tasks/{}/history", items[0]["id"]))
+        .await;
+    let rows = h["items"].as_array().cloned().unwrap_or_default();
+    assert!(
+        rows.iter()
+            .any(|r| r["field"] == "title" && r["old"].is_null() && r["new"] == "Günlük arama listesi"),
+        "{h}"
+    );
+    // A bad repeat value is refused in Turkish.
+    let (s, p) = send(t.post(
+        &t.a_token,
+        "/api/v1/tasks",
+        json!({"title": "x", "due_at": due(DAY), "repeat": "hourly"}),
+    ))
+    .await;
+    assert_eq!(s, 422);
+    assert!(has_error(&p, "repeat", "invalid_choice"), "{p}");
+});
