@@ -327,3 +327,20 @@ pub async fn numbers(app: &App, actor: &Actor, now: i64) -> Result<Option<Number
         team_overdue,
     }))
 }
+
+/// The tasks about one record (`field`: the referring field, `lead_id` …) the actor may see: the
+/// open ones by due time, then the last done or cancelled.
+pub async fn about(app: &App, actor: &Actor, field: &str, id: i64) -> Result<(Vec<Record>, Vec<Record>)> {
+    actor.require(tasks::KIND.module, Action::View)?;
+    let with = |status: &str, sort: &str| {
+        vec![
+            (field.to_string(), id.to_string()),
+            ("status".to_string(), status.to_string()),
+            ("sort".to_string(), sort.to_string()),
+        ]
+    };
+    let open = page(app, actor, with("open", "due_at"), 50).await?;
+    let mut closed = page(app, actor, with("done", "-updated_at"), 10).await?.records;
+    closed.extend(page(app, actor, with("cancelled", "-updated_at"), 5).await?.records);
+    Ok((open.records, closed))
+}

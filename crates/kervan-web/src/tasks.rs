@@ -250,3 +250,60 @@ async fn complete_submit(
     };
     Ok(see_other(&to).into_response())
 }
+
+#[derive(Template)]
+#[template(path = "tasks/card_tab.html")]
+struct CardTab {
+    t: crate::i18n::I18n,
+    csrf: String,
+    back: String,
+    new_href: Option<String>,
+    open: Vec<Row>,
+    closed: Vec<Row>,
+}
+
+/// "Görevler" on the cards of the kinds tasks refer to: the record's open tasks by due time
+/// (one click completes them), the last ones done, and "Görev oluştur".
+pub fn card_tabs() -> Vec<crate::tabs::TabSpec<kit::Card>> {
+    vec![crate::tabs::TabSpec {
+        key: "tasks",
+        label: "tab-tasks",
+        order: 60,
+        visible: |c| c.actor.can(Module::Tasks, Action::View),
+        render: |c| Box::pin(card_tab(c)),
+    }]
+}
+
+async fn card_tab(c: &kit::Card) -> Result<String, PageError> {
+    let Some((_, field, _)) = kervan_core::record::next_step_of(c.kind) else {
+        return Ok(String::new());
+    };
+    let (open, closed) = app_tasks::about(&c.state.app, &c.actor, field.key, c.rec.id).await?;
+    let now = now_ms();
+    let today = kervan_core::time::today_local(now);
+    let start = kervan_core::time::day_start_ms(today);
+    let end = today
+        .succ_opt()
+        .map(kervan_core::time::day_start_ms)
+        .unwrap_or(i64::MAX);
+    let when = |r: &Record| {
+        let d = r.values.get("due_at").and_then(|v| v.as_datetime()).unwrap_or(0);
+        if d < start {
+            "overdue"
+        } else if d < end {
+            "today"
+        } else {
+            "later"
+        }
+    };
+    let can_create = c.actor.can(Module::Tasks, Action::Create) && !c.rec.is_archived();
+    Ok(html(&CardTab {
+        t: c.t,
+        csrf: c.csrf.clone(),
+        back: format!("{}?tab=tasks", c.base()),
+        new_href: can_create.then(|| format!("/tasks/new?{}={}", field.key, c.rec.id)),
+        open: open.iter().map(|r| row(&c.t, r, when(r), true)).collect(),
+        closed: closed.iter().map(|r| row(&c.t, r, "done", true)).collect(),
+    })?
+    .0)
+}

@@ -1189,6 +1189,11 @@ async fn kit(c: &Client, base: &str, label: &'static str, clock: &mut Clock) {
         vec![],
     )
     .await;
+    // The lead's card lists it under Görevler.
+    goto(c, base, &format!("{lead_path}?tab=tasks")).await;
+    let tab = text(c, "#tab-tasks-open").await;
+    assert!(tab.contains("Bütçeyi konuşmak için ara"), "{tab}");
+    shots(c, label, "lead-tasks-tab").await;
     clock.step("task created from the card, completed on Görevlerim and taken back");
 }
 

@@ -85,3 +85,5 @@ task-repeat-daily = Every day
 task-repeat-weekly = Every week
 task-repeat-monthly = Every month
 task-repeat-yearly = Every year
+tab-tasks = Tasks
+tab-tasks-none = No tasks about this record. What is the next step?

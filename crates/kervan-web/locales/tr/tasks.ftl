@@ -85,3 +85,5 @@ task-repeat-daily = Her gün
 task-repeat-weekly = Her hafta
 task-repeat-monthly = Her ay
 task-repeat-yearly = Her yıl
+tab-tasks = Görevler
+tab-tasks-none = Bu kayıtla ilgili görev yok. Bir sonraki adım ne?

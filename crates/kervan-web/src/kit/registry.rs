@@ -7,7 +7,11 @@ use crate::tabs::TabSpec;
 /// The tabs other modules add to the cards of `kind`.
 pub fn tabs_for(kind: &str) -> Vec<TabSpec<Card>> {
     match kind {
-        "accounts" => crate::contacts::account_tabs(),
+        "accounts" => crate::contacts::account_tabs()
+            .into_iter()
+            .chain(crate::tasks::card_tabs())
+            .collect(),
+        "leads" | "contacts" => crate::tasks::card_tabs(),
         _ => vec![],
     }
 }

@@ -625,3 +625,72 @@ db_test!(a_repeating_task_comes_back_once_when_done, |t| {
     assert_eq!(s, 422);
     assert!(has_error(&p, "repeat", "invalid_choice"), "{p}");
 });
+
+db_test!(a_records_card_lists_its_tasks, |t| {
+    let lead = id(&t
+        .lead(
+            &t.a_token,
+            json!({"first_name": "Levent", "last_name": "Koç", "phone": "05351112233", "source": "fair"}),
+        )
+        .await);
+    let quiet = id(&t
+        .lead(
+            &t.a_token,
+            json!({"first_name": "Sessiz", "last_name": "Aday", "phone": "05351112244", "source": "fair"}),
+        )
+        .await);
+    let tid = task(
+        t,
+        &t.a_token,
+        json!({"title": "Katalog yolla", "due_at": due(DAY), "lead_id": lead}),
+    )
+    .await;
+    task(
+        t,
+        &t.m_token,
+        json!({"title": "Başka adayın işi", "due_at": due(DAY), "lead_id": quiet, "owner_id": t.a_id}),
+    )
+    .await;
+    let b = Browser::new(t, "ali@ornek.com.tr").await;
+    let tab = b.page(t, &format!("/leads/{lead}?tab=tasks")).await;
+    let open = tab.split("id=\"tab-tasks-open\"").nth(1).unwrap_or_default();
+    assert!(
+        open.contains("Katalog yolla") && !open.contains("Başka adayın işi"),
+        "{tab}"
+    );
+    assert!(tab.contains(&format!("href=\"/tasks/new?lead_id={lead}\"")), "{tab}");
+    // Completed from the tab, back on the tab, under done.
+    let a = b
+        .post(
+            t,
+            &format!("/tasks/{tid}/complete"),
+            &[
+                ("version", "1"),
+                ("done", "1"),
+                ("back", &format!("/leads/{lead}?tab=tasks")),
+            ],
+        )
+        .await;
+    assert!(
+        a.location.starts_with(&format!("/leads/{lead}?tab=tasks&undo=")),
+        "{}",
+        a.location
+    );
+    let tab = b.page(t, &format!("/leads/{lead}?tab=tasks")).await;
+    assert!(
+        tab.contains("id=\"tab-tasks-closed\"") && tab.contains("Katalog yolla"),
+        "{tab}"
+    );
+    // A lead without tasks says so.
+    let other = id(&t
+        .lead(
+            &t.a_token,
+            json!({"first_name": "Boş", "last_name": "Kart", "phone": "05351112255", "source": "fair"}),
+        )
+        .await);
+    assert!(
+        b.page(t, &format!("/leads/{other}?tab=tasks"))
+            .await
+            .contains("id=\"tasks-none\"")
+    );
+});
