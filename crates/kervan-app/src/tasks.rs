@@ -46,25 +46,22 @@ impl RecordKind for Tasks {
         if changed {
             queue_reminder(txn, id, old.map_or(1, |o| o.version + 1), values, now).await?;
         }
-        // Done for the first time at this due time: the series' next task comes (once, however
-        // often it is done, reopened and done again).
+        // A series' next task comes when this one is done or falls due, whichever is first, and
+        // once per due time (one job per task and due time: done, reopened and done again, or done
+        // after falling due, makes no second one).
         let repeat = values.get("repeat").and_then(Value::as_text).unwrap_or("none");
-        let was_done = old.and_then(|o| o.text("status")) == Some("done");
-        if now_facts.0.as_deref() == Some("done")
-            && !was_done
-            && repeat != "none"
+        if repeat != "none"
             && let Some(due) = now_facts.1
         {
             let payload = serde_json::json!({"task": id, "due": due}).to_string();
-            kervan_store::jobs::enqueue(
-                txn,
-                RECUR_JOB,
-                &payload,
-                Some(&format!("task-recur:{id}:{due}")),
-                now,
-                now,
-            )
-            .await?;
+            let key = format!("task-recur:{id}:{due}");
+            let done = now_facts.0.as_deref() == Some("done");
+            let was_done = old.and_then(|o| o.text("status")) == Some("done");
+            if done && !was_done {
+                kervan_store::jobs::enqueue_by(txn, RECUR_JOB, &payload, &key, now, now).await?;
+            } else if now_facts.0.as_deref() == Some("open") && changed {
+                kervan_store::jobs::enqueue_by(txn, RECUR_JOB, &payload, &key, due, now).await?;
+            }
         }
         if let Some(owner) = owner
             && Some(owner) != actor.author()
@@ -134,7 +131,11 @@ pub async fn recur(app: &App, payload: &str) -> Result<()> {
     let Some(due) = tasks::next_due(job.due, done.text("repeat").unwrap_or("none"), now) else {
         return Ok(());
     };
-    if done.archived_at.is_some() {
+    // Moved since (its new due time has a job of its own), cancelled, or archived: no next one.
+    let still = done.values.get("due_at").and_then(Value::as_datetime) == Some(job.due)
+        && done.text("status") != Some("cancelled")
+        && done.archived_at.is_none();
+    if !still {
         return Ok(());
     }
     let mut values = done.values.clone();
@@ -144,6 +145,9 @@ pub async fn recur(app: &App, payload: &str) -> Result<()> {
     let actor = Actor::system();
     let id = records::insert_in::<Tasks>(&txn, &actor, &defs, &values, &done.custom, &[], now).await?;
     queue_reminder(&txn, id, 1, &values, now).await?;
+    // The new one continues the series when it falls due in turn.
+    let payload = serde_json::json!({"task": id, "due": due}).to_string();
+    kervan_store::jobs::enqueue_by(&txn, RECUR_JOB, &payload, &format!("task-recur:{id}:{due}"), due, now).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -39,6 +39,26 @@ pub async fn enqueue<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Queues a job once per `dedupe_key` and makes it due no later than `run_at` (a job queued for
+/// later runs now when asked again for now).
+pub async fn enqueue_by<C: ConnectionTrait>(
+    c: &C,
+    kind: &str,
+    payload: &str,
+    dedupe_key: &str,
+    run_at: i64,
+    now: i64,
+) -> Result<()> {
+    enqueue(c, kind, payload, Some(dedupe_key), run_at, now).await?;
+    db::exec(
+        c,
+        "UPDATE jobs SET run_at = ? WHERE dedupe_key = ? AND done_at IS NULL AND run_at > ?",
+        vec![run_at.into(), dedupe_key.into(), run_at.into()],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Claims up to `limit` due jobs, oldest first, for `lease_ms`: one statement, so two workers (or
 /// two servers) never take the same job; PostgreSQL skips rows another worker holds instead of
 /// waiting for them. A burst of reminders is one claim per batch, not per job.

@@ -615,6 +615,45 @@ db_test!(a_repeating_task_comes_back_once_when_done, |t| {
             .any(|r| r["field"] == "title" && r["old"].is_null() && r["new"] == "Günlük arama listesi"),
         "{h}"
     );
+    // A series whose task falls due undone comes back too, once: the due time passes, then the
+    // late one is done.
+    let soon = task(
+        t,
+        &t.a_token,
+        json!({"title": "Aylık rapor", "due_at": due(HOUR), "repeat": "monthly"}),
+    )
+    .await;
+    run_jobs(t).await;
+    let count = |v: Value| crate::api_support::ids(&v).len();
+    assert_eq!(
+        count(t.get_json(&t.a_token, "/api/v1/tasks?q=aylik").await),
+        1,
+        "not due yet"
+    );
+    time_passes(t).await;
+    run_jobs(t).await;
+    assert_eq!(
+        count(t.get_json(&t.a_token, "/api/v1/tasks?q=aylik").await),
+        2,
+        "fell due: the next one"
+    );
+    let (s, _) = send(t.patch(
+        &t.a_token,
+        &format!("/api/v1/tasks/{soon}"),
+        json!({"version": 1, "status": "done"}),
+    ))
+    .await;
+    assert_eq!(s, 200);
+    run_jobs(t).await;
+    assert_eq!(
+        count(t.get_json(&t.a_token, "/api/v1/tasks?q=aylik").await),
+        2,
+        "done late: no third"
+    );
+    // The next one goes on when it falls due in turn.
+    time_passes(t).await;
+    run_jobs(t).await;
+    assert_eq!(count(t.get_json(&t.a_token, "/api/v1/tasks?q=aylik").await), 3);
     // A bad repeat value is refused in Turkish.
     let (s, p) = send(t.post(
         &t.a_token,
