@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use kervan_core::permissions::Action;
 use kervan_core::record::{Input, Inputs, Kind, Value, Values};
 use kervan_core::tasks;
-use kervan_core::time::{day_start_ms, now_ms, today_local};
+use kervan_core::time::now_ms;
 use kervan_store::DatabaseTransaction;
 use kervan_store::notifications;
 
@@ -276,9 +276,7 @@ pub async fn agenda(app: &App, actor: &Actor, whose: Whose, now: i64) -> Result<
     };
     let open = page(app, actor, with("open", "due_at"), AGENDA_OPEN).await?;
     let done = page(app, actor, with("done", "-updated_at"), 10).await?;
-    let today = today_local(now);
-    let start = day_start_ms(today);
-    let end = today.succ_opt().map(day_start_ms).unwrap_or(i64::MAX);
+    let (start, end) = kervan_core::time::today_bounds(now);
     let due = |r: &Record| r.values.get("due_at").and_then(|v| v.as_datetime()).unwrap_or(0);
     let mut a = Agenda {
         overdue: vec![],
@@ -314,9 +312,7 @@ pub async fn numbers(app: &App, actor: &Actor, now: i64) -> Result<Option<Number
         return Ok(None);
     }
     let c = &app.db.conn;
-    let today = today_local(now);
-    let start = day_start_ms(today);
-    let end = today.succ_opt().map(day_start_ms).unwrap_or(i64::MAX);
+    let (start, end) = kervan_core::time::today_bounds(now);
     let mine = kervan_store::tasks::due_counts(c, actor.user_id, start, end).await?;
     let vis = records::visibility(actor, Tasks::KIND, Action::View);
     let team_overdue = match vis {

@@ -45,6 +45,14 @@ pub fn day_start_ms(d: NaiveDate) -> i64 {
         .unwrap_or(0)
 }
 
+/// Start and end (exclusive) of the local (Istanbul) day containing `now_ms`, as epoch ms:
+/// what "overdue", "today" and "later" are told apart by.
+pub fn today_bounds(now_ms: i64) -> (i64, i64) {
+    let today = today_local(now_ms);
+    let end = today.succ_opt().map(day_start_ms).unwrap_or(i64::MAX);
+    (day_start_ms(today), end)
+}
+
 pub fn today_local(now_ms: i64) -> NaiveDate {
     local(now_ms).map(|t| t.date_naive()).unwrap_or_default()
 }

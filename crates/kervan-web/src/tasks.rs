@@ -280,12 +280,7 @@ async fn card_tab(c: &kit::Card) -> Result<String, PageError> {
     };
     let (open, closed) = app_tasks::about(&c.state.app, &c.actor, field.key, c.rec.id).await?;
     let now = now_ms();
-    let today = kervan_core::time::today_local(now);
-    let start = kervan_core::time::day_start_ms(today);
-    let end = today
-        .succ_opt()
-        .map(kervan_core::time::day_start_ms)
-        .unwrap_or(i64::MAX);
+    let (start, end) = kervan_core::time::today_bounds(now);
     let when = |r: &Record| {
         let d = r.values.get("due_at").and_then(|v| v.as_datetime()).unwrap_or(0);
         if d < start {

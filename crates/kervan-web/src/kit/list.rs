@@ -167,12 +167,7 @@ fn column_label(t: &I18n, kind: &Kind, defs: &[CustomDef], key: &str) -> String 
 /// The next step as a coloured date: red when overdue, green today, grey later, amber "none".
 fn next_step(t: &I18n, due: Option<i64>) -> Shown {
     let now = kervan_core::time::now_ms();
-    let today = kervan_core::time::today_local(now);
-    let start = kervan_core::time::day_start_ms(today);
-    let end = today
-        .succ_opt()
-        .map(kervan_core::time::day_start_ms)
-        .unwrap_or(i64::MAX);
+    let (start, end) = kervan_core::time::today_bounds(now);
     let (text, class) = match due {
         None => (t.t("next-step-none"), "next-none"),
         Some(d) if d < start => (t.date(d), "next-overdue"),
