@@ -164,6 +164,11 @@ fn quick_new(t: &I18n, actor: &Actor, path: &str) -> Vec<(&'static str, String)>
     out
 }
 
+/// Whether `key` is one of the toasts any page may show (`?ok=key`).
+pub fn is_known_toast(key: &str) -> bool {
+    TOASTS.contains(&key)
+}
+
 const TOASTS: &[&str] = &[
     "saved",
     "created",

@@ -45,7 +45,7 @@ pub fn toast_text(t: &I18n, kind: &Kind, key: &str) -> Option<String> {
     let shown = |k: &str| key.chars().all(|c| c.is_ascii_lowercase() || c == '-') && t.has(k);
     if shown(&own) {
         Some(t.t(&own))
-    } else if KIT.contains(&key) {
+    } else if KIT.contains(&key) || crate::layout::is_known_toast(key) {
         Some(t.t(&format!("toast-{key}")))
     } else {
         None

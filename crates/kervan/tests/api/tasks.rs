@@ -733,3 +733,38 @@ db_test!(a_records_card_lists_its_tasks, |t| {
             .contains("id=\"tasks-none\"")
     );
 });
+
+db_test!(a_stale_click_on_a_card_says_the_task_changed, |t| {
+    let lead = id(&t
+        .lead(
+            &t.a_token,
+            json!({"first_name": "Eda", "last_name": "Tan", "phone": "05359990011", "source": "fair"}),
+        )
+        .await);
+    let tid = task(
+        t,
+        &t.a_token,
+        json!({"title": "Bilgi gönder", "due_at": due(DAY), "lead_id": lead}),
+    )
+    .await;
+    let (s, _) = send(t.patch(
+        &t.a_token,
+        &format!("/api/v1/tasks/{tid}"),
+        json!({"version": 1, "title": "Bilgi ve fiyat gönder"}),
+    ))
+    .await;
+    assert_eq!(s, 200);
+    let b = Browser::new(t, "ali@ornek.com.tr").await;
+    let back = format!("/leads/{lead}?tab=tasks");
+    let a = b
+        .post(
+            t,
+            &format!("/tasks/{tid}/complete"),
+            &[("version", "1"), ("done", "1"), ("back", &back)],
+        )
+        .await;
+    assert_eq!(a.location, format!("{back}&ok=task-changed"));
+    let page = b.page(t, &a.location).await;
+    assert!(page.contains("Görev bu arada değişmiş"), "{page}");
+    assert!(page.contains("Bilgi ve fiyat gönder"), "the tab shows it as it is now");
+});
