@@ -2292,7 +2292,7 @@ pub async fn generate_tasks(app: &App, n: u64, progress: impl Fn(u64)) -> Result
     let now = now_ms();
     let day = 86_400_000i64;
     let mut rng = SmallRng::seed_from_u64(0x5441_534b ^ n);
-    let weights: u32 = owners.iter().map(|o| o.1).sum::<u32>().max(1);
+    let owner_w = Weighted::new(owners.iter().map(|o| o.1));
     let rows_per = 500usize;
     let mut done = 0u64;
     let txn = c.begin().await?;
@@ -2300,18 +2300,7 @@ pub async fn generate_tasks(app: &App, n: u64, progress: impl Fn(u64)) -> Result
         let k = rows_per.min((n - done) as usize);
         let mut values: Vec<Value> = Vec::with_capacity(k * TASK_COLUMNS.len());
         for _ in 0..k {
-            let mut pick = rng.random_range(0..weights);
-            let owner = owners
-                .iter()
-                .find(|o| {
-                    if pick < o.1 {
-                        true
-                    } else {
-                        pick -= o.1;
-                        false
-                    }
-                })
-                .map_or(owners[0].0, |o| o.0);
+            let owner = owners[owner_w.pick(&mut rng)].0;
             let title = one(&mut rng, TASK_TITLES);
             let roll = rng.random_range(0..100);
             let status = match roll {

@@ -96,7 +96,7 @@ fn select(kind: &Kind, backend: DbBackend, lookup: KindLookup) -> (String, Strin
             "(SELECT u.name FROM users u WHERE u.id = {a}.owner_id) AS owner_name"
         ));
     }
-    // The next step: one index lookup per row (the follow-up kind's reference index).
+    // The next step: one seek per row in the follow-up kind's index of open records.
     if let Some((fk, field, fu)) = kervan_core::record::next_step_of(kind) {
         cols.push(format!(
             "(SELECT MIN(n.{due}) FROM {table} n WHERE n.{r} = {a}.id AND n.{status} = '{open}' AND n.archived_at IS NULL) AS next_step",
@@ -125,9 +125,14 @@ fn select(kind: &Kind, backend: DbBackend, lookup: KindLookup) -> (String, Strin
     (cols.join(", "), joins)
 }
 
+/// Whether [`select`] reads a next-step column for `kind` (asked once per statement, not per row).
+fn has_next_step(kind: &Kind) -> bool {
+    kervan_core::record::next_step_of(kind).is_some()
+}
+
 /// Reads a row of [`select`] by position, in the order `select` wrote its columns (by name, each
 /// value cost a formatted string and a search of the column names: a tenth of a list request).
-fn read_row(kind: &Kind, lookup: KindLookup, r: &QueryResult) -> Result<RowData> {
+fn read_row(kind: &Kind, lookup: KindLookup, next_step: bool, r: &QueryResult) -> Result<RowData> {
     let mut i = 0usize;
     let mut next = || {
         i += 1;
@@ -157,7 +162,7 @@ fn read_row(kind: &Kind, lookup: KindLookup, r: &QueryResult) -> Result<RowData>
     if kind.owned {
         d.owner_name = r.try_get_by_index(next())?;
     }
-    if kervan_core::record::next_step_of(kind).is_some() {
+    if next_step {
         d.next_step = r.try_get_by_index(next())?;
     }
     for f in kind.columns() {
@@ -251,7 +256,7 @@ pub async fn get<C: ConnectionTrait>(c: &C, kind: &Kind, lookup: KindLookup, id:
         kind.table, kind.alias, kind.alias
     );
     match db::raw_one(c, &sql, vec![id.into()]).await? {
-        Some(r) => Ok(Some(read_row(kind, lookup, &r)?)),
+        Some(r) => Ok(Some(read_row(kind, lookup, has_next_step(kind), &r)?)),
         None => Ok(None),
     }
 }
@@ -316,10 +321,11 @@ pub async fn list<C: ConnectionTrait>(
     let (cols, joins, table, w) = list_parts(c.get_database_backend(), kind, lookup, q, vis);
     let pq = page_query(kind, q, &cols, &joins, &table);
     let rows = listing::page_rows(c, pq, w).await?;
+    let next_step = has_next_step(kind);
     let rows_out = rows
         .rows
         .iter()
-        .map(|r| read_row(kind, lookup, r))
+        .map(|r| read_row(kind, lookup, next_step, r))
         .collect::<Result<Vec<_>>>()?;
     Ok(Page {
         rows: rows_out,
@@ -594,6 +600,7 @@ pub async fn batch<C: ConnectionTrait>(
     limit: u64,
 ) -> Result<Vec<RowData>> {
     let (cols, joins) = select(kind, c.get_database_backend(), lookup);
+    let next_step = has_next_step(kind);
     let a = kind.alias;
     let sql = format!(
         "SELECT {cols} FROM {} {a}{joins} WHERE {a}.id > ? ORDER BY {a}.id LIMIT ?",
@@ -602,7 +609,7 @@ pub async fn batch<C: ConnectionTrait>(
     let rows = c
         .query_all_raw(db::stmt(c, &sql, vec![after.into(), (limit as i64).into()]))
         .await?;
-    rows.iter().map(|r| read_row(kind, lookup, r)).collect()
+    rows.iter().map(|r| read_row(kind, lookup, next_step, r)).collect()
 }
 
 /// Sets the search key of one record (a background refresh, no version bump: nothing a person

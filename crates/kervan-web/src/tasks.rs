@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use kervan_app::records::{Record, WriteOptions};
+use kervan_app::records::{Record, RecordKind, WriteOptions};
 use kervan_app::tasks::{self as app_tasks, Tasks, Whose};
 use kervan_app::{AppError, users as app_users};
 use kervan_core::permissions::{Action, Module};
@@ -47,16 +47,17 @@ struct Row {
 }
 
 fn row(t: &crate::i18n::I18n, r: &Record, when: &'static str, show_owner: bool) -> Row {
-    let about = [
-        ("lead_id", "leads"),
-        ("contact_id", "contacts"),
-        ("account_id", "accounts"),
-    ]
-    .iter()
-    .find_map(|(f, k)| {
-        let id = r.id_of(f)?;
-        let name = r.ref_names.get(f).cloned().unwrap_or_else(|| format!("#{id}"));
-        Some((name, format!("/{k}/{id}")))
+    // The first reference the task has (a lead, or a person before their customer).
+    let mut refs: Vec<_> = Tasks::KIND
+        .fields
+        .iter()
+        .filter(|f| f.ty == kervan_core::record::FieldType::Reference)
+        .collect();
+    refs.sort_by_key(|f| f.refers == "accounts");
+    let about = refs.iter().find_map(|f| {
+        let id = r.id_of(f.key)?;
+        let name = r.ref_names.get(f.key).cloned().unwrap_or_else(|| format!("#{id}"));
+        Some((name, format!("/{}/{id}", f.refers)))
     });
     let priority = r.text("priority").unwrap_or("normal");
     Row {
