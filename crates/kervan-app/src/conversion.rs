@@ -185,10 +185,14 @@ pub async fn convert(app: &App, actor: &Actor, lead_id: i64, req: &ConvertReques
             },
             other => other.into(),
         })?;
-    // Converting a lead means someone just talked to them: the card's "last contact" says so.
-    account_store::set_last_contact(&txn, account_id, now).await?;
-    if let Some(cid) = contact_id {
-        kervan_store::contacts::set_last_contact(&txn, cid, now).await?;
+    // "Son görüşme" comes from held activities only: a conversion is no conversation, but the
+    // lead's last one is the customer's and the person's too (its activities are on their
+    // timelines).
+    if let Some(last) = lead.values.get("last_contact_at").and_then(|v| v.as_datetime()) {
+        account_store::set_last_contact(&txn, account_id, last).await?;
+        if let Some(cid) = contact_id {
+            kervan_store::contacts::set_last_contact(&txn, cid, last).await?;
+        }
     }
     let mut changes = vec![
         Change::new(

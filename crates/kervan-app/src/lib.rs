@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod activities;
 pub mod actor;
 pub mod auth;
 pub mod bulk;
@@ -16,6 +17,7 @@ pub mod error;
 pub mod jobs;
 pub mod leads;
 pub mod lists;
+pub mod mail;
 pub mod merge;
 pub mod notifications;
 pub mod passwords;
@@ -24,6 +26,7 @@ pub mod records;
 pub mod registry;
 pub mod search;
 pub mod tasks;
+pub mod timeline;
 pub mod users;
 pub mod views;
 

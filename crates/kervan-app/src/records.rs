@@ -15,7 +15,7 @@ use kervan_core::time::{now_ms, rfc3339};
 use kervan_core::{Email, FieldErrors, Money, Phone, Tckn, Vkn, Website};
 use kervan_store::audit::{self, AuditRow, Change};
 use kervan_store::db::begin_guarded;
-use kervan_store::listing::{Page, Visibility};
+use kervan_store::listing::{Page, Via, Visibility};
 use kervan_store::records::{self as store, Cell, ListQuery, RowData, Write};
 use kervan_store::{ConnectionTrait, DatabaseTransaction, StoreError, TransactionTrait, custom_fields, users};
 
@@ -201,6 +201,44 @@ pub fn visibility(actor: &Actor, kind: &Kind, action: Action) -> Visibility {
     }
 }
 
+/// The references through which the actor also sees records of a kind that rides along with
+/// the records it is about (a task of a customer the actor sees, whoever it is assigned to).
+pub fn via(actor: &Actor, kind: &Kind) -> Vec<Via> {
+    if !kind.rides_along() {
+        return vec![];
+    }
+    kind.fields
+        .iter()
+        .filter(|f| f.ty == FieldType::Reference)
+        .filter_map(|f| {
+            let target = lookup(f.refers)?;
+            target.owned.then(|| Via {
+                column: f.key,
+                table: target.table,
+                vis: visibility(actor, target, Action::View),
+            })
+        })
+        .collect()
+}
+
+/// Whether the actor sees a record of a ride-along kind through what it is about.
+async fn seen_with<C: ConnectionTrait>(c: &C, actor: &Actor, kind: &Kind, rec: &Record) -> Result<bool> {
+    for v in via(actor, kind) {
+        let Some(id) = rec.values.get(v.column).and_then(Value::as_id) else {
+            continue;
+        };
+        let Some(target) = kind.field(v.column).and_then(|f| lookup(f.refers)) else {
+            continue;
+        };
+        if let Some(owner) = store::owner_of(c, target, id).await?
+            && access::visible(c, v.vis, owner).await?
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// The custom fields of a kind (deactivated ones included: their values stay on the records).
 pub async fn custom_defs<C: ConnectionTrait>(c: &C, kind: &Kind) -> Result<Vec<CustomDef>> {
     Ok(custom_fields::for_kind(c, kind.key).await?)
@@ -294,8 +332,21 @@ pub async fn load_for(app: &App, actor: &Actor, kind: &'static Kind, id: i64, ac
     let c = &app.db.conn;
     let defs = defs(app, kind).await?;
     let rec = read(c, kind, &defs, id).await?.ok_or(AppError::NotFound)?;
-    authorize(c, actor, kind, rec.owner_id(), action).await?;
-    Ok(rec)
+    match authorize(c, actor, kind, rec.owner_id(), action).await {
+        // Seen with its customer: readable, but changed only by those it belongs to.
+        Err(AppError::NotFound) if seen_with(c, actor, kind, &rec).await? => {
+            if action == Action::View {
+                Ok(rec)
+            } else {
+                Err(AppError::Forbidden {
+                    module: kind.module,
+                    action,
+                })
+            }
+        }
+        Err(e) => Err(e),
+        Ok(()) => Ok(rec),
+    }
 }
 
 /// [`access::authorize`] for a kind, owned or not.
@@ -886,6 +937,14 @@ pub async fn list_kind(app: &App, actor: &Actor, kind: &Kind, defs: &[CustomDef]
         });
     }
     let c = &app.db.conn;
+    let via = via(actor, kind);
+    let with_via;
+    let q = if via.is_empty() {
+        q
+    } else {
+        with_via = ListQuery { via, ..q.clone() };
+        &with_via
+    };
     let Page {
         rows,
         has_next,

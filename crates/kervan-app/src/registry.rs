@@ -14,6 +14,7 @@ use kervan_store::records::{self as store};
 
 use crate::App;
 use crate::accounts::Accounts;
+use crate::activities::Activities;
 use crate::contacts::Contacts;
 use crate::error::Result;
 use crate::leads::Leads;
@@ -22,6 +23,7 @@ use crate::records::{self, RecordKind};
 use crate::tasks::Tasks;
 
 type Job = Pin<Box<dyn Future<Output = Result<u64>> + Send>>;
+type Created = Pin<Box<dyn Future<Output = Result<i64>> + Send>>;
 /// Reads a kind's list parameters.
 pub type ListParser = fn(DbBackend, &[CustomDef], &[(String, String)]) -> std::result::Result<ListSpec, FieldErrors>;
 
@@ -35,6 +37,8 @@ pub struct Entry {
     pub parse_list: ListParser,
     /// The display name of a record's values.
     pub name: fn(&Values) -> String,
+    /// Creates a record (the kit's create, with the kind's own rules and hooks).
+    pub create: fn(App, crate::Actor, kervan_core::record::Inputs) -> Created,
 }
 
 impl Entry {
@@ -44,6 +48,11 @@ impl Entry {
             refresh_search: |app| Box::pin(refresh_search::<K>(app)),
             parse_list: |backend, defs, pairs| crate::lists::parse::<K>(backend, defs, pairs, 50, 200),
             name: K::name,
+            create: |app, actor, inputs| {
+                Box::pin(
+                    async move { records::create::<K>(&app, &actor, &inputs, &records::WriteOptions::default()).await },
+                )
+            },
         }
     }
 }
@@ -57,6 +66,7 @@ pub fn entries() -> Vec<Entry> {
         Entry::of::<Leads>(),
         Entry::of::<Products>(),
         Entry::of::<Tasks>(),
+        Entry::of::<Activities>(),
     ]
 }
 

@@ -217,6 +217,7 @@ pub static KIND: Kind = Kind {
     sections: &[(IDENTITY, ""), (SALES, ""), (PLACE, ""), (NOTES, "")],
     hierarchy: "parent_id",
     follow_up: None,
+    timeline: None,
     name_of: name,
     derive: derived,
     rules,

@@ -150,6 +150,7 @@ pub static KIND: Kind = Kind {
     sections: &[(PERSON, ""), (REACH, ""), (ROLE, ""), (NOTES, "")],
     hierarchy: "reports_to_id",
     follow_up: None,
+    timeline: None,
     name_of: name,
     derive: derived,
     rules,

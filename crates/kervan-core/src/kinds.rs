@@ -9,6 +9,7 @@ pub static ALL: &[&Kind] = &[
     &crate::contacts::KIND,
     &crate::products::KIND,
     &crate::tasks::KIND,
+    &crate::activities::KIND,
 ];
 
 pub fn by_key(key: &str) -> Option<&'static Kind> {

@@ -148,6 +148,7 @@ static FIELDS: &[Field] = &[
         .system()
         .no_export(),
     Field::new("converted_at", T::DateTime).system(),
+    fields::last_contact(),
 ];
 
 pub static KIND: Kind = Kind {
@@ -175,6 +176,7 @@ pub static KIND: Kind = Kind {
     ],
     hierarchy: "",
     follow_up: None,
+    timeline: None,
     name_of: name,
     derive: derived,
     rules: |v, e| rules(v, e, None),

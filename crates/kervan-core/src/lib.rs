@@ -2,10 +2,13 @@
 //! and is shared by the store, the use cases, the web layer and the CLI.
 
 pub mod accounts;
+pub mod activities;
 pub mod contacts;
 pub mod districts;
 pub mod email;
 pub mod fields;
+pub mod filetype;
+pub mod ical;
 pub mod kinds;
 pub mod leads;
 pub mod money;

@@ -42,6 +42,7 @@ str_enum!(Module {
     Contacts => "contacts",
     Products => "products",
     Tasks => "tasks",
+    Activities => "activities",
     Users => "users",
 });
 
@@ -105,6 +106,17 @@ pub fn default_grants() -> Vec<(Role, Module, Action, Scope)> {
         }
     }
     g.push((Role::Viewer, Module::Tasks, View, Scope::Own));
+    // Activities are logged like tasks: one's own, a manager the team's (and everyone sees those
+    // of the records they see, with the record).
+    for a in [View, Create, Edit, Delete, Export] {
+        g.push((Role::Manager, Module::Activities, a, Scope::Team));
+    }
+    for r in [Role::Sales, Role::Operations, Role::Finance] {
+        for a in [View, Create, Edit, Delete] {
+            g.push((r, Module::Activities, a, Scope::Own));
+        }
+    }
+    g.push((Role::Viewer, Module::Activities, View, Scope::Own));
     g
 }
 

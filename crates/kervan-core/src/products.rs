@@ -115,6 +115,7 @@ pub static KIND: Kind = Kind {
     sections: &[(S, ""), (P, "")],
     hierarchy: "",
     follow_up: None,
+    timeline: None,
     name_of: name,
     derive: derived,
     rules,

@@ -389,6 +389,9 @@ pub struct Kind {
     /// those kinds offer to create one already linked ("Görev oluştur" on a customer's card), and
     /// their lists get a "Sonraki adım" column (the earliest open one's due time).
     pub follow_up: Option<FollowUp>,
+    /// The time field of a kind that records what happened (activities): its records make up the
+    /// timeline of the records they refer to, newest first.
+    pub timeline: Option<&'static str>,
     /// The display name (a lead without a person is its company …).
     pub name_of: fn(&Values) -> String,
     /// The derived columns' values, written with every save (`sort_name`, `search_key` …).
@@ -419,6 +422,12 @@ pub fn next_step_of(kind: &Kind) -> Option<(&'static Kind, &'static Field, Follo
 }
 
 impl Kind {
+    /// Whether the kind's records ride along with the records they refer to: anyone who sees a
+    /// customer sees its tasks and activities, whoever owns them.
+    pub fn rides_along(&self) -> bool {
+        self.follow_up.is_some() || self.timeline.is_some()
+    }
+
     pub fn field(&self, key: &str) -> Option<&'static Field> {
         self.fields.iter().find(|f| f.key == key)
     }
@@ -1128,6 +1137,7 @@ mod tests {
         merge: false,
         hierarchy: "",
         follow_up: None,
+        timeline: None,
         name_of: |_| String::new(),
         derive: |_| vec![],
         rules: |_, _| {},

@@ -120,6 +120,7 @@ pub static KIND: Kind = Kind {
         due: "due_at",
         open: "open",
     }),
+    timeline: None,
     name_of: name,
     derive: derived,
     rules,

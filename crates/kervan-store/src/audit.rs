@@ -77,3 +77,28 @@ pub async fn for_entity<C: ConnectionTrait>(c: &C, entity: &str, entity_id: i64,
     )
     .await
 }
+
+/// Newest first, at or after `from` and before `upto`.
+pub async fn for_entity_between<C: ConnectionTrait>(
+    c: &C,
+    entity: &str,
+    entity_id: i64,
+    from: i64,
+    upto: i64,
+    limit: u64,
+) -> Result<Vec<AuditRow>> {
+    db::all(
+        c,
+        "SELECT a.id, a.field, a.old, a.new, a.user_id, u.name AS user_name, a.at FROM audit_log a
+         LEFT JOIN users u ON u.id = a.user_id WHERE a.entity = ? AND a.entity_id = ? AND a.at >= ? AND a.at < ?
+         ORDER BY a.id DESC LIMIT ?",
+        vec![
+            entity.into(),
+            entity_id.into(),
+            from.into(),
+            upto.into(),
+            (limit as i64).into(),
+        ],
+    )
+    .await
+}

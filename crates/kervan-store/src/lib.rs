@@ -6,6 +6,7 @@
 //! layer decides what runs inside one transaction.
 
 pub mod accounts;
+pub mod activities;
 pub mod audit;
 pub mod cache;
 pub mod contacts;

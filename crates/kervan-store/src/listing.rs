@@ -17,16 +17,56 @@ pub enum Visibility {
 impl Visibility {
     /// Restricts `w` to rows whose `owner_col` (e.g. `l.owner_id`) is visible.
     pub(crate) fn clause(&self, w: &mut Where, owner_col: &str) {
-        match *self {
-            Visibility::All => {}
-            Visibility::Team { team_id } => w.push(
-                &format!("{owner_col} IN (SELECT id FROM users WHERE team_id = ?)"),
-                vec![team_id.into()],
-            ),
-            Visibility::Own { user_id } => w.push(&format!("{owner_col} = ?"), vec![user_id.into()]),
-            Visibility::Nothing => w.push("1 = 0", vec![]),
+        if let Some((sql, values)) = self.condition(owner_col) {
+            w.push(&sql, values);
         }
     }
+
+    /// The condition on `owner_col`; `None` when everything is visible.
+    pub(crate) fn condition(&self, owner_col: &str) -> Option<(String, Vec<Value>)> {
+        match *self {
+            Visibility::All => None,
+            Visibility::Team { team_id } => Some((
+                format!("{owner_col} IN (SELECT id FROM users WHERE team_id = ?)"),
+                vec![team_id.into()],
+            )),
+            Visibility::Own { user_id } => Some((format!("{owner_col} = ?"), vec![user_id.into()])),
+            Visibility::Nothing => Some(("1 = 0".into(), vec![])),
+        }
+    }
+
+    /// Restricts `w` to rows whose owner is visible, or that refer (through `via`) to a record
+    /// that is: a task or activity is seen with the customer it is about.
+    pub(crate) fn clause_via(&self, w: &mut Where, alias: &str, via: &[Via]) {
+        let Some(own) = self.condition(&format!("{alias}.owner_id")) else {
+            return;
+        };
+        let mut parts = vec![own.0];
+        let mut values = own.1;
+        for v in via {
+            match v.vis.condition("x.owner_id") {
+                None => parts.push(format!("{alias}.{} IS NOT NULL", v.column)),
+                Some((_, _)) if v.vis == Visibility::Nothing => {}
+                Some((sql, vals)) => {
+                    parts.push(format!(
+                        "EXISTS (SELECT 1 FROM {} x WHERE x.id = {alias}.{} AND {sql})",
+                        v.table, v.column
+                    ));
+                    values.extend(vals);
+                }
+            }
+        }
+        w.push(&format!("({})", parts.join(" OR ")), values);
+    }
+}
+
+/// A reference through which a record is also visible: its column, the table it points into
+/// (an owned kind's) and what the reader sees of that kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Via {
+    pub column: &'static str,
+    pub table: &'static str,
+    pub vis: Visibility,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -506,6 +506,38 @@ Migration {
     sqlite: &[],
     postgres: &[],
     search: &[],
+},
+Migration {
+    version: 16,
+    name: "activities",
+    // A timeline reads one record's activities newest first: (record, at, id) for each kind of
+    // record. Leads learn when we last talked to them too (the sleeping-lead rule asks).
+    common: &[
+        "CREATE TABLE activities (id ID_PK, kind TEXT NOT NULL, subject TEXT NOT NULL, status TEXT NOT NULL,
+            at BIGINT NOT NULL, duration_minutes DOUBLE_T, direction TEXT, outcome TEXT, location TEXT,
+            online_link TEXT, colleague_id BIGINT REFERENCES users(id), body TEXT,
+            owner_id BIGINT REFERENCES users(id),
+            lead_id BIGINT REFERENCES leads(id) ON DELETE SET NULL,
+            account_id BIGINT REFERENCES accounts(id) ON DELETE SET NULL,
+            contact_id BIGINT REFERENCES contacts(id) ON DELETE SET NULL,
+            sort_name TEXT NOT NULL, search_key TEXT NOT NULL, custom JSON_T NOT NULL DEFAULT JSON_EMPTY,
+            archived_at BIGINT, AUDIT)",
+        "CREATE INDEX activities_at ON activities (at, id)",
+        "CREATE INDEX activities_kind_at ON activities (kind, at, id)",
+        "CREATE INDEX activities_status_at ON activities (status, at, id)",
+        "CREATE INDEX activities_owner_at ON activities (owner_id, at, id)",
+        "CREATE INDEX activities_lead_at ON activities (lead_id, at, id)",
+        "CREATE INDEX activities_account_at ON activities (account_id, at, id)",
+        "CREATE INDEX activities_contact_at ON activities (contact_id, at, id)",
+        "CREATE INDEX activities_direction_at ON activities (direction, at, id)",
+        "CREATE INDEX activities_outcome_at ON activities (outcome, at, id)",
+        "CREATE INDEX activities_updated ON activities (updated_at, id)",
+        "CREATE INDEX activities_sort_name ON activities (sort_name, id)",
+        "ALTER TABLE leads ADD COLUMN last_contact_at BIGINT",
+    ],
+    sqlite: &[],
+    postgres: &[],
+    search: &["activities"],
 }];
 
 fn expand(sql: &str, backend: DbBackend) -> String {
@@ -521,6 +553,14 @@ fn expand(sql: &str, backend: DbBackend) -> String {
         .replace("AUDIT", AUDIT)
         .replace("JSON_T", json)
         .replace("JSON_EMPTY", empty)
+        .replace(
+            "DOUBLE_T",
+            if backend == DbBackend::Postgres {
+                "DOUBLE PRECISION"
+            } else {
+                "REAL"
+            },
+        )
 }
 
 /// Applies every migration not yet applied. Returns how many ran.
@@ -562,6 +602,7 @@ pub async fn run(db: &Db) -> Result<usize> {
             3 => &["accounts", "contacts"],
             7 => &["products"],
             12 => &["tasks"],
+            16 => &["activities"],
             _ => &[],
         };
         if !modules.is_empty() {

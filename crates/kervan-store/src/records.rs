@@ -301,6 +301,8 @@ pub struct ListQuery {
     pub phone: Option<String>,
     /// Conditions over the kind's alias with bound values (columns from the declaration only).
     pub conds: Vec<(String, Vec<Value>)>,
+    /// References through which a row is also visible (kinds that ride along with a record).
+    pub via: Vec<listing::Via>,
     pub archived: bool,
     /// Sort expression (qualified); `None` is the order of entry (the id).
     pub sort: Option<String>,
@@ -374,7 +376,9 @@ fn list_parts(
 ) -> (String, String, String, Where) {
     let a = kind.alias;
     let mut w = Where::default();
-    if kind.owned {
+    if kind.owned && !q.via.is_empty() {
+        vis.clause_via(&mut w, a, &q.via);
+    } else if kind.owned {
         vis.clause(&mut w, &format!("{a}.owner_id"));
     } else if vis == Visibility::Nothing {
         w.push("1 = 0", vec![]);

@@ -99,10 +99,10 @@ impl I18n {
     }
 
     /// A message with several text arguments.
-    pub fn t_args(&self, key: &str, values: &[(&'static str, String)]) -> String {
+    pub fn t_args(&self, key: &str, values: &[(&str, String)]) -> String {
         let mut args: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
         for (name, v) in values {
-            args.insert(Cow::Borrowed(*name), FluentValue::from(v.clone()));
+            args.insert(Cow::Owned(name.to_string()), FluentValue::from(v.clone()));
         }
         LOCALES
             .try_lookup_with_args(&self.lang.id(), key, &args)

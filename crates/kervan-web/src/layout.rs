@@ -147,6 +147,7 @@ fn quick_new(t: &I18n, actor: &Actor, path: &str) -> Vec<(&'static str, String)>
         ("/contacts", Module::Contacts, "/contacts/new", "contact-new"),
         ("/products", Module::Products, "/products/new", "product-new"),
         ("/my-tasks", Module::Tasks, "/tasks/new", "task-new"),
+        ("/activities", Module::Activities, "/activities/new", "activity-new"),
     ];
     let mut out: Vec<(&'static str, String)> = kinds
         .iter()
@@ -184,4 +185,5 @@ const TOASTS: &[&str] = &[
     "task-reopened",
     "task-added",
     "task-changed",
+    "next-step-added",
 ];

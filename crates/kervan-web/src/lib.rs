@@ -14,6 +14,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub mod accounts;
+pub mod activities;
 pub mod api;
 pub mod assets;
 pub mod auth;
@@ -93,6 +94,7 @@ pub fn router(state: AppState) -> Router {
         .merge(settings::router())
         .merge(jobs::router())
         .merge(tasks::router())
+        .merge(activities::router())
         .merge(notifications::router())
         .merge(products::router())
         .merge(kit::shared_pages())

@@ -25,33 +25,30 @@ pub fn router() -> Router<AppState> {
         .route("/notifications/{id}/read", post(read_one))
 }
 
-/// The sentence for a notification, in the reader's language, from its kind and facts.
+/// The sentence for a notification, in the reader's language, from its kind and facts: the
+/// message `notification-{kind}` (underscores as dashes) with the facts as its arguments — a
+/// moment (`due`, `…_at`) in the reader's time format.
 pub fn message(t: &I18n, n: &NotificationRow) -> String {
     let p: Value = serde_json::from_str(&n.params).unwrap_or(Value::Null);
-    match n.kind.as_str() {
-        "login_attack" => t.t_args(
-            "notification-login-attack",
-            &[
-                ("email", p["email"].as_str().unwrap_or("").to_string()),
-                ("count", p["count"].as_i64().unwrap_or(0).to_string()),
-            ],
-        ),
-        "task_due" => t.t_args(
-            "notification-task-due",
-            &[
-                ("title", p["title"].as_str().unwrap_or("").to_string()),
-                ("due", p["due"].as_i64().map(|ms| t.datetime(ms)).unwrap_or_default()),
-            ],
-        ),
-        "task_assigned" => t.t_args(
-            "notification-task-assigned",
-            &[
-                ("title", p["title"].as_str().unwrap_or("").to_string()),
-                ("by", p["by"].as_str().unwrap_or("").to_string()),
-            ],
-        ),
-        other => t.t(&format!("notification-{other}")),
-    }
+    let args: Vec<(&str, String)> = p
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| {
+                    let text = match v {
+                        Value::String(s) => s.clone(),
+                        Value::Number(x) if k == "due" || k.ends_with("_at") => {
+                            x.as_i64().map(|ms| t.datetime(ms)).unwrap_or_default()
+                        }
+                        Value::Number(x) => x.to_string(),
+                        _ => String::new(),
+                    };
+                    (k.as_str(), text)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    t.t_args(&format!("notification-{}", n.kind.replace('_', "-")), &args)
 }
 
 struct Item {

@@ -343,3 +343,4 @@ notifications-empty = You have no notifications.
 notifications-read-all = Mark all as read
 notifications-mark-read = Read
 notification-login-attack = { $count } failed sign-ins at { $email } in the last 15 minutes. Each further try is slowed; talk to the person and have them change their password.
+lead-field-last_contact_at = Last contact

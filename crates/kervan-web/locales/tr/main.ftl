@@ -343,3 +343,4 @@ notifications-empty = Bildiriminiz yok.
 notifications-read-all = Tümünü okundu say
 notifications-mark-read = Okundu
 notification-login-attack = { $email } hesabına son 15 dakikada { $count } hatalı giriş denemesi yapıldı. Her yeni deneme yavaşlatılıyor; kişiyle görüşüp parolasını değiştirmesini isteyin.
+lead-field-last_contact_at = Son görüşme

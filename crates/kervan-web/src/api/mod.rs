@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(crate::kit::api::routes::<kervan_app::contacts::Contacts>())
         .merge(crate::kit::api::routes::<kervan_app::products::Products>())
         .merge(crate::kit::api::routes::<kervan_app::tasks::Tasks>())
+        .merge(crate::kit::api::routes::<kervan_app::activities::Activities>())
         .merge(crate::kit::api::shared_routes())
         .merge(conversion::routes())
         .merge(accounts::routes())

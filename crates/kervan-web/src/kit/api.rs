@@ -39,6 +39,11 @@ pub fn routes<K: KitPages>() -> Router<AppState> {
         )
         .route(&format!("/api/v1/{k}/{{id}}/restore"), post(restore::<K>))
         .route(&format!("/api/v1/{k}/{{id}}/history"), get(history::<K>))
+        .merge(if kervan_app::timeline::has_timeline(K::KIND) {
+            Router::new().route(&format!("/api/v1/{k}/{{id}}/timeline"), get(super::timeline::api::<K>))
+        } else {
+            Router::new()
+        })
         .merge(if K::KIND.merge {
             Router::new().route(&format!("/api/v1/{k}/{{id}}/merge"), post(merge::<K>))
         } else {

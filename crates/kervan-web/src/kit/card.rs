@@ -326,10 +326,22 @@ fn history(c: &Card) -> Panel<'_> {
         let rows = kervan_store::audit::for_entity(&app.db.conn, c.kind.entity, c.rec.id, 500)
             .await
             .map_err(AppError::from)?;
+        Ok(html(&HistoryPanel {
+            t: c.t,
+            rows: history_of(c, &rows).await?,
+        })?
+        .0)
+    })
+}
+
+/// The card's history rows as the Geçmiş tab and the timeline show them.
+pub(super) async fn history_of(c: &Card, rows: &[AuditRow]) -> Result<Vec<HistoryRow>, PageError> {
+    let app = &c.state.app;
+    {
         // Names of the records references pointed at, for the rows that mention them.
         let mut refs = HashMap::new();
         let mut mentioned: Vec<(String, String)> = Vec::new();
-        for h in &rows {
+        for h in rows {
             if h.field == "created" {
                 // The initial values of a creation, held as one JSON object.
                 let initial: serde_json::Map<String, serde_json::Value> = h
@@ -368,12 +380,8 @@ fn history(c: &Card) -> Panel<'_> {
             names: &c.names,
             refs,
         };
-        Ok(html(&HistoryPanel {
-            t: c.t,
-            rows: history_rows(&ctx, &rows),
-        })?
-        .0)
-    })
+        Ok(history_rows(&ctx, rows))
+    }
 }
 
 /// The kit's tabs of every card.
@@ -393,6 +401,7 @@ fn kit_tabs() -> Vec<TabSpec<Card>> {
             visible: |_| true,
             render: history,
         },
+        super::timeline::tab(),
     ]
 }
 
@@ -496,7 +505,7 @@ fn follow_ups(card: &Card) -> Vec<super::HeaderAction> {
         return vec![];
     }
     let mut out = Vec::new();
-    for k in kervan_core::kinds::ALL.iter().filter(|k| k.follow_up.is_some()) {
+    for k in kervan_core::kinds::ALL.iter().filter(|k| k.rides_along()) {
         if !card.actor.can(k.module, Action::Create) {
             continue;
         }

@@ -734,6 +734,16 @@ pub async fn create_submit<K: KitPages>(
                 query_string(&q)
             )))
         }
+        // Something happened with a customer: what is the next step? (Asked when there is a
+        // follow-up kind the writer may create.)
+        Ok(id)
+            if kind.timeline.is_some()
+                && kervan_core::kinds::ALL
+                    .iter()
+                    .any(|k| k.follow_up.is_some() && session.actor.can(k.module, Action::Create)) =>
+        {
+            Ok(crate::redirect::see_other(&format!("/{}/{id}/next", kind.key)))
+        }
         Ok(id) => Ok(crate::redirect::see_other(&format!("/{}/{id}?ok=created", kind.key))),
         Err(e) => failed::<K>(&state, &session, None, None, &p, &refs, trouble, Some(e)).await,
     }

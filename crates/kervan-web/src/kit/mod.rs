@@ -38,8 +38,10 @@ pub mod display;
 pub mod form;
 pub mod list;
 pub mod merge;
+pub mod next_step;
 pub mod openapi;
 pub mod registry;
+pub mod timeline;
 
 pub use display::Names;
 
@@ -191,6 +193,14 @@ pub fn pages<K: KitPages>() -> Router<AppState> {
         .route(&format!("/{k}/{{id}}/delete"), post(card::delete_submit::<K>))
         .merge(if K::KIND.merge {
             merge::routes::<K>()
+        } else {
+            Router::new()
+        })
+        .merge(if K::KIND.timeline.is_some() {
+            Router::new().route(
+                &format!("/{k}/{{id}}/next"),
+                get(next_step::page::<K>).post(next_step::submit::<K>),
+            )
         } else {
             Router::new()
         })

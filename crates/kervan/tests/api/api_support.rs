@@ -112,3 +112,12 @@ pub async fn counts(t: &TestApp) -> Vec<i64> {
     }
     out
 }
+
+/// The caller's notifications of one kind (`task_due`, `mention` …).
+pub async fn notes(t: &TestApp, token: &str, kind: &str) -> Vec<Value> {
+    let v = t.get_json(token, "/api/v1/notifications").await;
+    v["items"]
+        .as_array()
+        .map(|a| a.iter().filter(|n| n["kind"] == kind).cloned().collect())
+        .unwrap_or_default()
+}

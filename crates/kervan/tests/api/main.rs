@@ -1,5 +1,6 @@
 //! API and page tests, each on SQLite and PostgreSQL.
 
+mod activities;
 mod api_accounts;
 mod api_contacts;
 mod api_conversion;

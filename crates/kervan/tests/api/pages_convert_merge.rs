@@ -95,12 +95,11 @@ db_test!(convert_screen_offers_the_existing_customer_then_converts, |t| {
     assert_eq!(items[0]["first_name"], "Şükrü");
     assert_eq!(items[0]["mobile"], "+905321112233");
     assert!(
-        items[0]["last_contact_at"].is_string(),
-        "converting counts as talking to them"
+        items[0]["last_contact_at"].is_null(),
+        "converting is not talking to them (only held activities are)"
     );
-    // The card answers "whom did we last talk to" with that person.
     let (_, card) = text(&c, t.url(&format!("/accounts/{}?tab=contacts", id(&existing)))).await;
-    assert!(!card.contains("Kayıtlı görüşme yok"), "{card}");
+    assert!(card.contains("Kayıtlı görüşme yok"), "{card}");
 
     // The lead card now links to what it became, and the convert screen sends there.
     let (_, card) = text(&c, t.url(&format!("/leads/{lead_id}"))).await;

@@ -5,7 +5,7 @@
 use kervan_core::time::{local_input, now_ms};
 use serde_json::{Value, json};
 
-use crate::api_support::{account, created, has_error, id, send};
+use crate::api_support::{account, created, has_error, id, notes, send};
 use crate::db_test;
 use crate::helpers::{Browser, TestApp};
 
@@ -246,15 +246,6 @@ db_test!(a_card_creates_a_linked_task_and_tasks_follow_a_merge, |t| {
     let card = b.page(t, &format!("/accounts/{gone}")).await;
     assert!(!card.contains(&href), "{card}");
 });
-
-/// The user's notifications of one kind, as the API lists them.
-async fn notes(t: &TestApp, token: &str, kind: &str) -> Vec<Value> {
-    let v = t.get_json(token, "/api/v1/notifications").await;
-    v["items"]
-        .as_array()
-        .map(|a| a.iter().filter(|n| n["kind"] == kind).cloned().collect())
-        .unwrap_or_default()
-}
 
 /// Runs the worker's due jobs the way `kervan serve` does.
 async fn run_jobs(t: &TestApp) {
