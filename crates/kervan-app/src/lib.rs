@@ -56,6 +56,9 @@ pub struct Config {
     pub password_parallel: usize,
     /// Password checks that may wait for a turn; beyond this a sign-in answers 503.
     pub password_queue: usize,
+    /// The data folder (`--data`): attached files in `files/`, unsent mail in `outbox/`. Shared
+    /// storage when several servers run.
+    pub data_dir: std::path::PathBuf,
 }
 
 impl Default for Config {
@@ -70,6 +73,7 @@ impl Default for Config {
             login_delay_ms: 500,
             password_parallel: 2,
             password_queue: 64,
+            data_dir: std::path::PathBuf::from("./kervan-data"),
         }
     }
 }

@@ -157,6 +157,10 @@ async fn open_db(g: &Global, config: Config, serving: bool) -> Result<App, Strin
     migrations::run(&db)
         .await
         .map_err(|e| format!("migration failed: {e}"))?;
+    let config = Config {
+        data_dir: g.data.clone(),
+        ..config
+    };
     Ok(App::new(db, config))
 }
 

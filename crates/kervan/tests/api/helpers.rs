@@ -80,7 +80,10 @@ pub async fn spawn_with(backend: Backend, config: Config, web: WebConfig) -> Opt
     };
     let db = Db::connect(&url).await.expect("connect");
     migrations::run(&db).await.expect("migrate");
-    let app = App::new(db, config);
+    // Files and mail of this test in a folder of its own.
+    let data_dir = std::env::temp_dir().join(format!("kervan-test-data-{suffix}"));
+    std::fs::create_dir_all(&data_dir).expect("data dir");
+    let app = App::new(db, Config { data_dir, ..config });
     let sys = Actor::system();
     let mk = |email: &str, name: &str, role: &str, team: Option<&str>| UserDraft {
         email: email.into(),
