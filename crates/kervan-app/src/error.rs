@@ -75,6 +75,9 @@ pub enum AppError {
     /// The server is at its limit for this kind of work (password checks); try again shortly.
     #[error("busy")]
     Busy { retry_after_secs: u64 },
+    /// An upload over the size limit (`limit_bytes`); nothing of it was kept.
+    #[error("too large")]
+    TooLarge { limit_bytes: u64 },
     #[error("internal error: {0}")]
     Internal(String),
 }

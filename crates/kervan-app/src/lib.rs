@@ -14,6 +14,7 @@ pub mod custom_fields;
 pub mod dashboard;
 pub mod demo;
 pub mod error;
+pub mod files;
 pub mod jobs;
 pub mod leads;
 pub mod lists;
@@ -59,6 +60,8 @@ pub struct Config {
     /// The data folder (`--data`): attached files in `files/`, unsent mail in `outbox/`. Shared
     /// storage when several servers run.
     pub data_dir: std::path::PathBuf,
+    /// Largest attachment accepted, in bytes (`--max-file-mb`).
+    pub max_file_bytes: u64,
 }
 
 impl Default for Config {
@@ -74,6 +77,7 @@ impl Default for Config {
             password_parallel: 2,
             password_queue: 64,
             data_dir: std::path::PathBuf::from("./kervan-data"),
+            max_file_bytes: 25 * 1024 * 1024,
         }
     }
 }

@@ -767,12 +767,14 @@ pub async fn delete_hard<K: RecordKind>(app: &App, actor: &Actor, id: i64) -> Re
     }
     let now = now_ms();
     let txn = c.begin().await?;
+    let contents = kervan_store::files::hashes_of(&txn, kind.key, id).await?;
     // What pointed at it points at nothing now; what belonged only to it goes with it.
     crate::registry::unlink_all(&txn, kind.key, id, now).await?;
     store::delete(&txn, kind, id).await?;
     let change = Change::new("deleted", Some(K::name(&rec.values)), None);
     audit::write(&txn, kind.entity, id, actor.author(), now, &[change]).await?;
     txn.commit().await?;
+    crate::files::sweep(app, &contents).await;
     Ok(())
 }
 

@@ -104,6 +104,10 @@ pub async fn find_by_name(
 /// `(table, column, kind)`: a merge moves these too.
 pub const SIDE_LINKS: &[(&str, &str, &str)] = &[("addresses", "account_id", "accounts")];
 
+/// Tables that point at a record of any kind by `(record_kind, record_id)` (attachments): a
+/// merge moves their rows to the survivor, a hard delete removes them.
+pub const POLY_LINKS: &[&str] = &["files"];
+
 /// A column that points at records of some kind: a reference field of a kind, or a side table.
 struct Link {
     /// The kind holding the reference, or `None` for a side table.
@@ -158,6 +162,15 @@ pub async fn links_to(app: &App, kind: &str, id: i64) -> Result<Vec<(&'static st
             out.push((l.kind.map_or(l.table, |k| k.key), l.column, n));
         }
     }
+    for table in POLY_LINKS {
+        let sql = format!("SELECT COUNT(*) FROM {table} WHERE record_kind = ? AND record_id = ?");
+        let n = kervan_store::db::scalar_i64(&app.db.conn, &sql, vec![kind.into(), id.into()])
+            .await?
+            .unwrap_or(0);
+        if n > 0 {
+            out.push((table, "record_id", n));
+        }
+    }
     Ok(out)
 }
 
@@ -184,6 +197,11 @@ pub async fn repoint_all(
         };
         moved.push((l.kind.map_or(l.table, |k| k.key), l.column, n));
     }
+    for table in POLY_LINKS {
+        let sql = format!("UPDATE {table} SET record_id = ? WHERE record_kind = ? AND record_id = ?");
+        let n = kervan_store::db::exec(txn, &sql, vec![to.into(), kind.into(), from.into()]).await?;
+        moved.push((table, "record_id", n));
+    }
     Ok(moved)
 }
 
@@ -203,6 +221,11 @@ pub async fn unlink_all(txn: &DatabaseTransaction, kind: &str, id: i64, now: i64
             None => vec![id.into()],
         };
         kervan_store::db::exec(txn, &sql, values).await?;
+    }
+    // Their content goes after the commit, when no other row names it (`files::sweep`).
+    for table in POLY_LINKS {
+        let sql = format!("DELETE FROM {table} WHERE record_kind = ? AND record_id = ?");
+        kervan_store::db::exec(txn, &sql, vec![kind.into(), id.into()]).await?;
     }
     Ok(())
 }

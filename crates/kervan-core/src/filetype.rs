@@ -32,7 +32,34 @@ pub enum FileType {
     Dxf,
 }
 
+/// Every type that may be attached (the upload form's `accept` list, the type of a stored media type).
+pub const ALL: &[FileType] = &[
+    FileType::Pdf,
+    FileType::Png,
+    FileType::Jpeg,
+    FileType::Webp,
+    FileType::Docx,
+    FileType::Xlsx,
+    FileType::Pptx,
+    FileType::Doc,
+    FileType::Xls,
+    FileType::Ppt,
+    FileType::Odt,
+    FileType::Ods,
+    FileType::Odp,
+    FileType::Csv,
+    FileType::Text,
+    FileType::Zip,
+    FileType::Dwg,
+    FileType::Dxf,
+];
+
 impl FileType {
+    /// The type a stored media type was written for (the inverse of [`FileType::mime`]).
+    pub fn from_mime(mime: &str) -> Option<FileType> {
+        ALL.iter().copied().find(|t| t.mime() == mime)
+    }
+
     /// The media type to serve the file with. It comes from the detected type, never from the upload's own
     /// `Content-Type`, which the browser derives from the name.
     pub fn mime(self) -> &'static str {
@@ -866,8 +893,10 @@ mod tests {
     #[test]
     fn filetype_metadata_is_consistent() {
         let mut seen: Vec<&str> = Vec::new();
+        assert_eq!(&ALL[..], super::ALL);
         for ty in ALL {
             assert!(!ty.mime().is_empty());
+            assert_eq!(FileType::from_mime(ty.mime()), Some(ty));
             assert!(!ty.extensions().is_empty(), "{ty:?}");
             for ext in ty.extensions() {
                 assert_eq!(*ext, ext.to_ascii_lowercase(), "{ty:?}");

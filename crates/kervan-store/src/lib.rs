@@ -12,6 +12,7 @@ pub mod cache;
 pub mod contacts;
 pub mod custom_fields;
 pub mod db;
+pub mod files;
 pub mod jobs;
 pub mod leads;
 pub mod listing;

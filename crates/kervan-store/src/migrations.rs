@@ -538,6 +538,23 @@ Migration {
     sqlite: &[],
     postgres: &[],
     search: &["activities"],
+},
+Migration {
+    version: 17,
+    name: "files",
+    // Attachments of any record kind: (kind, id) rather than a column per kind, so a new kind
+    // gets files without a migration. The content lives in DATA/files/ by its SHA-256; `hash`
+    // is indexed because a content file is removed only when no row names it any more.
+    common: &[
+        "CREATE TABLE files (id ID_PK, record_kind TEXT NOT NULL, record_id BIGINT NOT NULL, hash TEXT NOT NULL,
+            name TEXT NOT NULL, size BIGINT NOT NULL, mime TEXT NOT NULL, uploaded_by BIGINT REFERENCES users(id),
+            created_at BIGINT NOT NULL)",
+        "CREATE INDEX files_record ON files (record_kind, record_id, id)",
+        "CREATE INDEX files_hash ON files (hash)",
+    ],
+    sqlite: &[],
+    postgres: &[],
+    search: &[],
 }];
 
 fn expand(sql: &str, backend: DbBackend) -> String {

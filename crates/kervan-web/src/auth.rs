@@ -231,7 +231,22 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
 
     // CSRF: every state-changing request carries the token, in a form field or a header.
     let mut body = body;
-    if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+    // An upload is streamed to disk, never read into memory here: its token is checked from the
+    // header now, or else by the upload handler from the form's first field before the file.
+    let streamed = parts.method == Method::POST && crate::files::is_upload(&path, &headers);
+    if streamed {
+        let Some(expected) = session.as_ref().map(|s| s.csrf.clone()).filter(|c| !c.is_empty()) else {
+            return finish(NeedLogin(String::new()).into_response());
+        };
+        match headers.get("x-csrf-token").and_then(|v| v.to_str().ok()) {
+            Some(sent) if constant_eq(sent, &expected) => {}
+            Some(_) => return finish(render_error(&PageError::Csrf, shell_for(&session))),
+            None => {
+                parts.extensions.insert(crate::files::CsrfPending(expected));
+            }
+        }
+    }
+    if !streamed && !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
         let bytes = match axum::body::to_bytes(body, state.web.max_body).await {
             Ok(b) => b,
             Err(_) => return finish(render_error(&PageError::TooLarge, shell_for(&session))),

@@ -45,6 +45,7 @@ impl From<AppError> for PageError {
             AppError::Forbidden { module, action } => PageError::Forbidden { module, action },
             AppError::RateLimited { retry_after_secs } => PageError::RateLimited { retry_after_secs },
             AppError::Busy { retry_after_secs } => PageError::Busy { retry_after_secs },
+            AppError::TooLarge { .. } => PageError::TooLarge,
             AppError::Validation(_) | AppError::Duplicate(_) | AppError::Conflict { .. } | AppError::BadCredentials => {
                 PageError::BadRequest
             }

@@ -23,6 +23,7 @@ pub mod contacts;
 pub mod conversion;
 pub mod dashboard;
 pub mod error;
+pub mod files;
 pub mod health;
 pub mod i18n;
 pub mod icons;
@@ -95,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         .merge(jobs::router())
         .merge(tasks::router())
         .merge(activities::router())
+        .merge(files::router())
         .merge(notifications::router())
         .merge(products::router())
         .merge(kit::shared_pages())
@@ -109,6 +111,9 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        // Uploads and downloads stream: outside the body limit, the timeout and compression
+        // above, with limits of their own.
+        .merge(files::streaming(state.clone()))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(

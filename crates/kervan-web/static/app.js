@@ -398,6 +398,17 @@
     }
   });
 
+  /* ---------- 10b. Attachments: a file over the limit is refused before it is sent ---------- */
+  // The server refuses it too, but only after the browser has started sending it.
+  doc.addEventListener('change', (e) => {
+    const input = e.target;
+    if (!(input instanceof HTMLInputElement) || input.type !== 'file' || !input.dataset.maxBytes) return;
+    const max = Number(input.dataset.maxBytes);
+    const big = Array.from(input.files || []).some((f) => f.size > max);
+    input.setCustomValidity(big ? input.dataset.tooLarge || '' : '');
+    if (big) input.reportValidity();
+  });
+
   /* ---------- 11. Bulk actions on lists ---------- */
   // Without JavaScript the row checkboxes and the bar post as a plain form. Here: the header box
   // ticks every row of the page, the bar counts the selection, and its buttons wait for one.

@@ -97,6 +97,9 @@ struct ServeArgs {
     /// Password checks that may wait for their turn; beyond it a sign-in answers 503 with Retry-After.
     #[arg(long, env = "KERVAN_PASSWORD_QUEUE", default_value_t = 64)]
     password_queue: usize,
+    /// Largest file that may be attached to a record, in MB (MiB).
+    #[arg(long, env = "KERVAN_MAX_FILE_MB", default_value_t = 25)]
+    max_file_mb: u64,
 }
 
 #[derive(Subcommand)]
@@ -343,6 +346,7 @@ async fn serve(g: &Global, a: ServeArgs) -> Result<(), String> {
         login_account_failures: a.login_account_failures.max(1),
         password_parallel: a.password_parallel.max(1),
         password_queue: a.password_queue,
+        max_file_bytes: a.max_file_mb.clamp(1, 4096) * 1024 * 1024,
         ..Config::default()
     };
     let app = open_db(g, config, true).await?;

@@ -38,6 +38,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(crate::kit::api::routes::<kervan_app::activities::Activities>())
         .merge(crate::kit::api::shared_routes())
         .merge(conversion::routes())
+        .merge(crate::files::api_routes())
         .merge(accounts::routes())
         .merge(contacts::routes())
         .route("/api/v1/search", get(search_all))
@@ -98,6 +99,7 @@ impl ApiError {
                 AppError::Unauthorized | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
                 AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
                 AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+                AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
                 AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
             ApiError::Status(s) => *s,
@@ -143,6 +145,11 @@ impl ApiError {
                 Value::Null,
             ),
             ApiError::App(AppError::Busy { .. }) => ("busy", t.t("error-503-text"), Value::Null),
+            ApiError::App(AppError::TooLarge { limit_bytes }) => {
+                let message = t.t1("err-file_too_large", "arg", crate::files::size_text(t, *limit_bytes));
+                let errors = json!([{"field": "file", "code": "file_too_large", "message": message}]);
+                ("too-large", message, json!({"errors": errors}))
+            }
             ApiError::App(AppError::Internal(m)) => {
                 tracing::error!(error = %m, "internal error in API");
                 ("internal", t.t("error-500-text"), Value::Null)
@@ -226,7 +233,7 @@ impl IntoResponse for ApiError {
 /// method, a body over the limit), so a client never has to parse plain text. Refuses a query
 /// string with control characters or invalid UTF-8 before any handler reads it. Nothing the API
 /// answers may be cached.
-async fn problem_layer(req: Request, next: Next) -> Response {
+pub(crate) async fn problem_layer(req: Request, next: Next) -> Response {
     let lang = Lang::from_accept(
         req.headers()
             .get(header::ACCEPT_LANGUAGE)
@@ -510,6 +517,7 @@ pub fn document_json() -> Value {
         crate::kit::openapi::add_kind(&mut doc, kind);
     }
     crate::kit::openapi::add_shared(&mut doc);
+    crate::files::add_openapi(&mut doc);
     doc
 }
 

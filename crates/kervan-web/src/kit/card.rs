@@ -402,6 +402,7 @@ fn kit_tabs() -> Vec<TabSpec<Card>> {
             render: history,
         },
         super::timeline::tab(),
+        crate::files::card_tab(),
     ]
 }
 

@@ -6,6 +6,7 @@ mod api_contacts;
 mod api_conversion;
 mod api_support;
 mod conformance;
+mod files;
 mod helpers;
 mod jobs;
 mod kit;
