@@ -14,6 +14,11 @@ use crate::{Actor, App, passwords};
 pub const MIN_PASSWORD: usize = 10;
 pub const MAX_PASSWORD: usize = 200;
 
+/// A secret for a URL (a calendar feed): 32 random bytes in hex.
+pub fn random_token() -> String {
+    random_hex(32)
+}
+
 fn random_hex(bytes: usize) -> String {
     let mut b = vec![0u8; bytes];
     rand::rng().fill_bytes(&mut b);

@@ -2339,6 +2339,114 @@ pub async fn generate_tasks(app: &App, n: u64, progress: impl Fn(u64)) -> Result
     Ok(done)
 }
 
+const ACTIVITY_COLUMNS: &[&str] = &[
+    "kind",
+    "subject",
+    "status",
+    "at",
+    "duration_minutes",
+    "direction",
+    "outcome",
+    "owner_id",
+    "lead_id",
+    "body",
+    "sort_name",
+    "search_key",
+    "created_at",
+    "updated_at",
+    "created_by",
+];
+
+const ACTIVITY_SUBJECTS: &[&str] = &[
+    "Fiyat soruldu",
+    "Numune talebi konuşuldu",
+    "Teslim süresi görüşüldü",
+    "Fuar sonrası tanışma",
+    "Katalog gönderildi",
+    "Teklif üzerine görüşme",
+    "Ödeme vadesi konuşuldu",
+    "Teknik sorular yanıtlandı",
+];
+
+/// Adds `n` held activities of the demo team with their own leads over the last year (mostly
+/// calls), and sets those leads' "Son görüşme" from them. Returns how many.
+pub async fn generate_activities(app: &App, n: u64, progress: impl Fn(u64)) -> Result<u64> {
+    use sea_orm::{TransactionTrait, Value};
+    let c = &app.db.conn;
+    let owners = ensure_users(app).await?;
+    let mut leads: std::collections::HashMap<i64, Vec<i64>> = std::collections::HashMap::new();
+    for (owner, _) in &owners {
+        let rows: Vec<LeadId> = kervan_store::db::all(
+            c,
+            "SELECT id FROM leads WHERE owner_id = ? ORDER BY id DESC LIMIT 5000",
+            vec![(*owner).into()],
+        )
+        .await?;
+        leads.insert(*owner, rows.into_iter().map(|r| r.id).collect());
+    }
+    let now = now_ms();
+    let day = 86_400_000i64;
+    let mut rng = SmallRng::seed_from_u64(0x4143_5456 ^ n);
+    let owner_w = Weighted::new(owners.iter().map(|o| o.1));
+    let mut done = 0u64;
+    let txn = c.begin().await?;
+    while done < n {
+        let k = 500usize.min((n - done) as usize);
+        let mut values: Vec<Value> = Vec::with_capacity(k * ACTIVITY_COLUMNS.len());
+        for _ in 0..k {
+            let owner = owners[owner_w.pick(&mut rng)].0;
+            let subject = one(&mut rng, ACTIVITY_SUBJECTS);
+            let kind = one(
+                &mut rng,
+                &[
+                    "call", "call", "call", "call", "whatsapp", "email", "meeting", "visit", "note",
+                ],
+            );
+            let at = now - rng.random_range(day / 24..365 * day);
+            let lead = leads
+                .get(&owner)
+                .and_then(|l| (!l.is_empty()).then(|| l[rng.random_range(0..l.len())]));
+            let talk = matches!(kind, "call" | "whatsapp" | "email");
+            values.extend([
+                kind.into(),
+                subject.into(),
+                "held".into(),
+                at.into(),
+                matches!(kind, "call" | "meeting" | "visit")
+                    .then(|| rng.random_range(2..60) as f64)
+                    .into(),
+                talk.then_some("outbound").into(),
+                (kind == "call")
+                    .then(|| one(&mut rng, &["reached", "reached", "no_answer", "busy"]))
+                    .into(),
+                owner.into(),
+                lead.into(),
+                Option::<String>::None.into(),
+                kervan_core::text::sort_key(subject).into(),
+                kervan_core::text::search_key(&[Some(subject)]).into(),
+                at.into(),
+                at.into(),
+                owner.into(),
+            ]);
+        }
+        kervan_store::db::exec(&txn, &insert_sql("activities", ACTIVITY_COLUMNS, k), values).await?;
+        done += k as u64;
+        progress(done);
+    }
+    // "Son görüşme" of those leads, from their held conversations.
+    kervan_store::db::exec(
+        &txn,
+        "UPDATE leads SET last_contact_at = (SELECT MAX(v.at) FROM activities v WHERE v.lead_id = leads.id
+           AND v.status = 'held' AND v.kind <> 'note')
+         WHERE id IN (SELECT DISTINCT lead_id FROM activities WHERE lead_id IS NOT NULL)",
+        vec![],
+    )
+    .await?;
+    txn.commit().await?;
+    sea_orm::ConnectionTrait::execute_unprepared(c, "ANALYZE activities").await?;
+    Ok(done)
+}
+
 #[derive(sea_orm::FromQueryResult)]
 struct LeadId {
     id: i64,

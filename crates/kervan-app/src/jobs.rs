@@ -32,6 +32,7 @@ async fn handle(app: &App, kind: &str, payload: &str) -> Result<()> {
     match kind {
         crate::tasks::REMINDER_JOB => crate::tasks::remind(app, payload).await,
         crate::tasks::RECUR_JOB => crate::tasks::recur(app, payload).await,
+        crate::dormant::JOB => crate::dormant::run(app).await.map(|_| ()),
         _ => index_work(app, kind, payload).await,
     }
 }
@@ -184,6 +185,12 @@ pub async fn worker(app: App, every: Duration) {
         }
         if let Err(e) = run_due(&app).await {
             tracing::warn!(error = %e, "job worker");
+        }
+        if let Err(e) = crate::dormant::schedule(&app).await {
+            tracing::warn!(error = %e, "sleeping-customer rule");
+        }
+        if let Err(e) = crate::mailing::send_due(&app).await {
+            tracing::warn!(error = %e, "notification mail");
         }
     }
 }

@@ -467,3 +467,15 @@ mod tests {
         assert_eq!(q.terms, vec!["4567"]);
     }
 }
+
+/// Whose records a personal page shows (Görevlerim, the calendar).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Whose {
+    Mine,
+    /// One person's (a manager looking at a team member; visibility still applies).
+    Of(i64),
+    /// Everyone's the actor may see (a manager: the team).
+    Team,
+    /// The people of one team (an admin looking at a team; visibility still applies).
+    InTeam(i64),
+}

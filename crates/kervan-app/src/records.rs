@@ -239,6 +239,36 @@ async fn seen_with<C: ConnectionTrait>(c: &C, actor: &Actor, kind: &Kind, rec: &
     Ok(false)
 }
 
+/// Tells the new owner of a lead, customer or person that it was given to them (not the writer
+/// themself; tasks say it in their own words).
+async fn tell_new_owner(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    kind: &Kind,
+    id: i64,
+    values: &Values,
+    old: Option<&Record>,
+) -> Result<()> {
+    if !kind.owned || kind.rides_along() {
+        return Ok(());
+    }
+    let owner = values.get("owner_id").and_then(Value::as_id);
+    let Some(owner) = owner else { return Ok(()) };
+    if Some(owner) == actor.author() || old.is_some_and(|o| o.owner_id() == Some(owner)) {
+        return Ok(());
+    }
+    let params = serde_json::json!({"name": (kind.name_of)(values), "by": actor.name, "kind": kind.key}).to_string();
+    let link = format!("/{}/{id}", kind.key);
+    let n = kervan_store::notifications::NewNotification {
+        kind: "record_assigned",
+        params: &params,
+        link: Some(&link),
+        dedupe_key: None,
+    };
+    kervan_store::notifications::insert_for(txn, &[owner], &n, now_ms()).await?;
+    Ok(())
+}
+
 /// The custom fields of a kind (deactivated ones included: their values stay on the records).
 pub async fn custom_defs<C: ConnectionTrait>(c: &C, kind: &Kind) -> Result<Vec<CustomDef>> {
     Ok(custom_fields::for_kind(c, kind.key).await?)
@@ -629,6 +659,7 @@ pub async fn create<K: RecordKind>(app: &App, actor: &Actor, inputs: &Inputs, op
     }
     let id = insert_in::<K>(&txn, actor, &defs, &values, &custom, &[], now_ms()).await?;
     K::after_write(&txn, actor, id, &values, None).await?;
+    tell_new_owner(&txn, actor, K::KIND, id, &values, None).await?;
     txn.commit().await?;
     Ok(id)
 }
@@ -736,6 +767,7 @@ pub async fn update<K: RecordKind>(
     let changes: Vec<Change> = changes.into_iter().map(|(k, o, n)| Change::new(k, o, n)).collect();
     audit::write(&txn, kind.entity, id, actor.author(), now, &changes).await?;
     K::after_write(&txn, actor, id, &values, Some(&rec)).await?;
+    tell_new_owner(&txn, actor, K::KIND, id, &values, Some(&rec)).await?;
     txn.commit().await?;
     Ok(())
 }

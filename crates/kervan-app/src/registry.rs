@@ -24,6 +24,7 @@ use crate::tasks::Tasks;
 
 type Job = Pin<Box<dyn Future<Output = Result<u64>> + Send>>;
 type Created = Pin<Box<dyn Future<Output = Result<i64>> + Send>>;
+type Updated = Pin<Box<dyn Future<Output = Result<()>> + Send>>;
 /// Reads a kind's list parameters.
 pub type ListParser = fn(DbBackend, &[CustomDef], &[(String, String)]) -> std::result::Result<ListSpec, FieldErrors>;
 
@@ -39,6 +40,8 @@ pub struct Entry {
     pub name: fn(&Values) -> String,
     /// Creates a record (the kit's create, with the kind's own rules and hooks).
     pub create: fn(App, crate::Actor, kervan_core::record::Inputs) -> Created,
+    /// Changes a record at `version` (the kit's update).
+    pub update: fn(App, crate::Actor, i64, i64, kervan_core::record::Inputs) -> Updated,
 }
 
 impl Entry {
@@ -52,6 +55,12 @@ impl Entry {
                 Box::pin(
                     async move { records::create::<K>(&app, &actor, &inputs, &records::WriteOptions::default()).await },
                 )
+            },
+            update: |app, actor, id, version, inputs| {
+                Box::pin(async move {
+                    let opts = records::WriteOptions::default();
+                    records::update::<K>(&app, &actor, id, version, &inputs, &opts).await
+                })
             },
         }
     }

@@ -33,7 +33,7 @@ pub async fn global(app: &App, actor: &Actor, text: &str, per_kind: u64) -> Resu
     // caller's name or number is looked up among customers, people, leads and products.
     let searches = entries
         .iter()
-        .filter(|e| e.kind.follow_up.is_none() && actor.can(e.kind.module, Action::View))
+        .filter(|e| !e.kind.rides_along() && actor.can(e.kind.module, Action::View))
         .map(|e| {
             let q = &q;
             async move {

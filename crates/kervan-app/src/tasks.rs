@@ -226,15 +226,7 @@ pub async fn complete(app: &App, actor: &Actor, id: i64, version: i64, done: boo
     Ok(())
 }
 
-/// Whose tasks Görevlerim shows.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Whose {
-    Mine,
-    /// One person's (a manager looking at a team member; visibility still applies).
-    Of(i64),
-    /// Everyone's the actor may see (a manager: the team).
-    Team,
-}
+pub use crate::lists::Whose;
 
 /// Görevlerim: open tasks split by the Istanbul day, and the last ones done.
 pub struct Agenda {
@@ -262,7 +254,7 @@ pub async fn agenda(app: &App, actor: &Actor, whose: Whose, now: i64) -> Result<
     let owner = match whose {
         Whose::Mine => Some(actor.user_id),
         Whose::Of(id) => Some(id),
-        Whose::Team => None,
+        Whose::Team | Whose::InTeam(_) => None,
     };
     let with = |status: &str, sort: &str| {
         let mut p = vec![

@@ -4,6 +4,7 @@
 
 use kervan_core::permissions::Action;
 use kervan_core::record::{FieldType, Kind};
+use kervan_store::ConnectionTrait;
 use kervan_store::activities::{self as store, Stamp};
 use kervan_store::audit::{self, AuditRow};
 use kervan_store::records::ListQuery;
@@ -37,13 +38,16 @@ pub fn has_timeline(kind: &Kind) -> bool {
     })
 }
 
+/// Up to this many records under one (a customer's people) are read one by one.
+const CHILDREN_ONE_BY_ONE: usize = 100;
+
 /// The conditions (over alias `v` of timeline kind `t`) that make a record part of the timeline
-/// of record `id` of `kind`.
-fn parts(t: &Kind, kind: &Kind, id: i64) -> Vec<(String, Vec<Value>)> {
-    let mut out: Vec<(String, Vec<Value>)> = Vec::new();
+/// of record `id` of `kind`, and whether an index on (column, time) serves each one's order.
+async fn parts<C: ConnectionTrait>(c: &C, t: &Kind, kind: &Kind, id: i64) -> Result<Vec<(String, Vec<Value>, bool)>> {
+    let mut out: Vec<(String, Vec<Value>, bool)> = Vec::new();
     for f in t.fields.iter().filter(|f| f.ty == FieldType::Reference) {
         if f.refers == kind.key {
-            out.push((format!("v.{} = ?", f.key), vec![id.into()]));
+            out.push((format!("v.{} = ?", f.key), vec![id.into()], true));
             continue;
         }
         // Records under this one: a customer's people, the lead converted into it. Not the
@@ -60,13 +64,25 @@ fn parts(t: &Kind, kind: &Kind, id: i64) -> Vec<(String, Vec<Value>)> {
             .iter()
             .filter(|g| g.ty == FieldType::Reference && g.refers == kind.key && g.key != "lead_id")
         {
-            out.push((
-                format!("v.{} IN (SELECT id FROM {} WHERE {} = ?)", f.key, child.table, g.key),
-                vec![id.into()],
-            ));
+            // The children first, then one indexed query each: a planner that sees a column
+            // mostly empty (no activity names a person yet) walks the whole time index instead
+            // (70 ms at a million activities on SQLite).
+            let ids = kervan_store::records::ids_where(c, child, g.key, id, CHILDREN_ONE_BY_ONE + 1).await?;
+            if ids.len() <= CHILDREN_ONE_BY_ONE {
+                out.extend(
+                    ids.into_iter()
+                        .map(|x| (format!("v.{} = ?", f.key), vec![x.into()], true)),
+                );
+            } else {
+                out.push((
+                    format!("v.{} IN (SELECT id FROM {} WHERE {} = ?)", f.key, child.table, g.key),
+                    vec![id.into()],
+                    false,
+                ));
+            }
         }
     }
-    out
+    Ok(out)
 }
 
 /// Which page of a timeline: `kinds` narrows the timeline kind's `kind` choice (call, meeting …),
@@ -88,7 +104,7 @@ pub async fn page(app: &App, actor: &Actor, kind: &'static Kind, id: i64, ask: &
         if !actor.can(t.module, Action::View) {
             continue;
         }
-        let p = parts(t, kind, id);
+        let p = parts(c, t, kind, id).await?;
         if p.is_empty() {
             continue;
         }

@@ -43,6 +43,11 @@ static FIELDS: &[Field] = &[
         .sort()
         .section(MAIN)
         .import(&["Bitiş", "Son tarih", "Tarih", "Due", "Due date"]),
+    Field::new("all_day", T::Bool)
+        .default("false")
+        .section(MAIN)
+        .hint("task-hint-all_day")
+        .import(&["Tüm gün", "All day"]),
     Field::new("priority", T::Choice)
         .options(PRIORITIES)
         .default("normal")

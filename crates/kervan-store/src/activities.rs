@@ -49,18 +49,19 @@ pub struct Stamp {
 }
 
 /// The newest `limit` records of timeline `kind` (time column `at_col`) older than `before`,
-/// matching any of `parts` (conditions over alias `v`): one indexed query per part, merged.
+/// matching any of `parts` (conditions over alias `v`, and whether an index on (column, time)
+/// serves the order): one query per part, merged.
 pub async fn timeline_ids<C: ConnectionTrait>(
     c: &C,
     kind: &Kind,
     at_col: &str,
-    parts: &[(String, Vec<Value>)],
+    parts: &[(String, Vec<Value>, bool)],
     kinds: &[String],
     before: Option<(i64, i64)>,
     limit: u64,
 ) -> Result<Vec<Stamp>> {
     let mut out: Vec<Stamp> = Vec::new();
-    for (cond, values) in parts {
+    for (cond, values, ordered) in parts {
         let mut sql = format!(
             "SELECT v.id, v.{at_col} AS at FROM {} v WHERE v.archived_at IS NULL AND {cond}",
             kind.table
@@ -74,7 +75,15 @@ pub async fn timeline_ids<C: ConnectionTrait>(
             sql.push_str(&format!(" AND (v.{at_col} < ? OR (v.{at_col} = ? AND v.id < ?))"));
             vals.extend([at.into(), at.into(), id.into()]);
         }
-        sql.push_str(&format!(" ORDER BY v.{at_col} DESC, v.id DESC LIMIT ?"));
+        // A part through a subquery (a customer's people) is few rows: sorting them is cheap,
+        // while walking the whole time index for the few that match is not (SQLite picked that
+        // at a million activities: 0.9 s). `+ 0` keeps the planner off the time index.
+        let order = if *ordered {
+            format!("v.{at_col}")
+        } else {
+            format!("v.{at_col} + 0")
+        };
+        sql.push_str(&format!(" ORDER BY {order} DESC, v.id DESC LIMIT ?"));
         vals.push((limit as i64).into());
         let rows: Vec<Stamp> = db::all(c, &sql, vals).await?;
         out.extend(rows);

@@ -243,6 +243,14 @@ pub async fn scalar_i64<C: ConnectionTrait>(c: &C, sql: &str, values: Vec<Value>
     }
 }
 
+/// A single text from the first column of the first row.
+pub async fn scalar_string<C: ConnectionTrait>(c: &C, sql: &str, values: Vec<Value>) -> Result<Option<String>> {
+    match raw_one(c, sql, values).await? {
+        Some(r) => Ok(r.try_get_by_index::<Option<String>>(0)?),
+        None => Ok(None),
+    }
+}
+
 /// Inserts and returns the new row's id (`RETURNING id` works on both backends).
 pub async fn insert_id<C: ConnectionTrait>(c: &C, sql: &str, values: Vec<Value>) -> Result<i64> {
     let sql = format!("{sql} RETURNING id");

@@ -555,6 +555,49 @@ Migration {
     sqlite: &[],
     postgres: &[],
     search: &[],
+},
+Migration {
+    version: 18,
+    name: "calendar",
+    // A private feed address per person (the secret itself: it is shown again on the settings
+    // page and in /api/v1/me; it only reads that person's own calendar). All-day tasks are DATE
+    // events in the feed.
+    common: &[
+        "CREATE TABLE calendar_feeds (user_id BIGINT PRIMARY KEY REFERENCES users(id), token TEXT NOT NULL,
+            created_at BIGINT NOT NULL)",
+        "CREATE UNIQUE INDEX calendar_feeds_token ON calendar_feeds (token)",
+        "ALTER TABLE tasks ADD COLUMN all_day BOOLEAN NOT NULL DEFAULT FALSE",
+    ],
+    sqlite: &[],
+    postgres: &[],
+    search: &[],
+},
+Migration {
+    version: 19,
+    name: "mail_and_rules",
+    common: &[
+        // Company settings an admin changes on a page (mail server, the sleeping-customer rule):
+        // one JSON value per key. The mail password is not here (DATA/secrets/).
+        "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at BIGINT NOT NULL,
+            updated_by BIGINT REFERENCES users(id))",
+        // Which notifications a person also gets by e-mail (a row only where they changed the default).
+        "CREATE TABLE notification_prefs (user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL, email BOOLEAN NOT NULL, PRIMARY KEY (user_id, kind))",
+        // A notification to be e-mailed is `pending` when written, claimed (`sending`, with the
+        // time) by one worker, then `sent` or — after five tries — `failed`.
+        "ALTER TABLE notifications ADD COLUMN mail_state TEXT",
+        "ALTER TABLE notifications ADD COLUMN mail_at BIGINT",
+        "ALTER TABLE notifications ADD COLUMN mail_tries BIGINT NOT NULL DEFAULT 0",
+        "CREATE INDEX notifications_mail ON notifications (mail_state, mail_at)",
+        // One follow-up task per record and dormant period (the period is named by the last
+        // held activity, or the record's creation when there was none): the primary key is the
+        // promise that the rule never creates a second one.
+        "CREATE TABLE dormant_tasks (kind TEXT NOT NULL, record_id BIGINT NOT NULL, period BIGINT NOT NULL,
+            task_id BIGINT, created_at BIGINT NOT NULL, PRIMARY KEY (kind, record_id, period))",
+    ],
+    sqlite: &[],
+    postgres: &[],
+    search: &[],
 }];
 
 fn expand(sql: &str, backend: DbBackend) -> String {

@@ -29,16 +29,25 @@ pub async fn insert_for<C: ConnectionTrait>(c: &C, users: &[i64], n: &NewNotific
     let mut written = 0;
     for u in users {
         let key = n.dedupe_key.map(|k| format!("{k}:u{u}"));
+        // Also to be e-mailed when the person wants this kind by mail (their choice, else the
+        // kind's default) — decided in the same statement, so a reminder costs no extra query.
         written += db::exec(
             c,
-            "INSERT INTO notifications (user_id, kind, params, link, dedupe_key, created_at)
-             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
+            "INSERT INTO notifications (user_id, kind, params, link, dedupe_key, created_at, mail_state, mail_at)
+             VALUES (?, ?, ?, ?, ?, ?,
+               CASE WHEN COALESCE((SELECT p.email FROM notification_prefs p WHERE p.user_id = ? AND p.kind = ?), ?)
+                    THEN 'pending' END, ?)
+             ON CONFLICT (dedupe_key) DO NOTHING",
             vec![
                 (*u).into(),
                 n.kind.into(),
                 n.params.into(),
                 n.link.map(str::to_string).into(),
                 key.into(),
+                now.into(),
+                (*u).into(),
+                n.kind.into(),
+                kervan_core::notifications::email_default(n.kind).into(),
                 now.into(),
             ],
         )
@@ -110,4 +119,91 @@ pub async fn given_since<C: ConnectionTrait>(c: &C, keys: &[String], since: i64)
     .await?
     .unwrap_or(0)
         > 0)
+}
+
+/// A notification to e-mail, with its recipient.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct MailRow {
+    pub id: i64,
+    pub kind: String,
+    pub params: String,
+    pub link: Option<String>,
+    pub email: String,
+    pub name: String,
+    pub language: String,
+    pub mail_tries: i64,
+}
+
+/// Claims up to `limit` notifications waiting to be e-mailed (or claimed by a worker that died
+/// more than `stale_ms` ago): one statement, so two servers never claim the same one.
+pub async fn claim_mail<C: ConnectionTrait>(c: &C, now: i64, stale_ms: i64, limit: u64) -> Result<Vec<MailRow>> {
+    let postgres = c.get_database_backend() == sea_orm::DbBackend::Postgres;
+    let lock = if postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
+    let ids: Vec<IdRow> = db::all(
+        c,
+        &format!(
+            "UPDATE notifications SET mail_state = 'sending', mail_at = ? WHERE id IN (
+               SELECT id FROM notifications WHERE (mail_state = 'pending' AND mail_at <= ?)
+                  OR (mail_state = 'sending' AND mail_at < ?) ORDER BY id LIMIT ?{lock}) RETURNING id"
+        ),
+        vec![now.into(), now.into(), (now - stale_ms).into(), (limit as i64).into()],
+    )
+    .await?;
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let marks = vec!["?"; ids.len()].join(", ");
+    db::all(
+        c,
+        &format!(
+            "SELECT n.id, n.kind, n.params, n.link, u.email, u.name, u.language, n.mail_tries FROM notifications n
+             JOIN users u ON u.id = n.user_id WHERE n.id IN ({marks}) AND u.deactivated_at IS NULL ORDER BY n.id"
+        ),
+        ids.into_iter().map(|r| r.id.into()).collect(),
+    )
+    .await
+}
+
+/// After a try: `sent`, or back to `pending` at `retry_at`, or `failed` for good.
+pub async fn mail_done<C: ConnectionTrait>(c: &C, id: i64, state: &str, retry_at: i64) -> Result<()> {
+    db::exec(
+        c,
+        "UPDATE notifications SET mail_state = ?, mail_at = ?, mail_tries = mail_tries + 1 WHERE id = ?",
+        vec![state.into(), retry_at.into(), id.into()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The person's own choices: `(kind, by e-mail)`.
+pub async fn prefs<C: ConnectionTrait>(c: &C, user_id: i64) -> Result<Vec<(String, bool)>> {
+    let rows: Vec<PrefRow> = db::all(
+        c,
+        "SELECT kind, email FROM notification_prefs WHERE user_id = ?",
+        vec![user_id.into()],
+    )
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.kind, r.email)).collect())
+}
+
+#[derive(FromQueryResult)]
+struct PrefRow {
+    kind: String,
+    email: bool,
+}
+
+#[derive(FromQueryResult)]
+struct IdRow {
+    id: i64,
+}
+
+pub async fn set_pref<C: ConnectionTrait>(c: &C, user_id: i64, kind: &str, email: bool) -> Result<()> {
+    db::exec(
+        c,
+        "INSERT INTO notification_prefs (user_id, kind, email) VALUES (?, ?, ?)
+         ON CONFLICT (user_id, kind) DO UPDATE SET email = excluded.email",
+        vec![user_id.into(), kind.into(), email.into()],
+    )
+    .await?;
+    Ok(())
 }

@@ -683,3 +683,39 @@ pub async fn find_equal<C: ConnectionTrait>(
     }
     Ok(out)
 }
+
+/// The display name of one record (as lists and references show it).
+pub async fn name_of<C: ConnectionTrait>(c: &C, kind: &Kind, id: i64) -> Result<Option<String>> {
+    let a = kind.alias;
+    db::scalar_string(
+        c,
+        &format!(
+            "SELECT {} FROM {} {a} WHERE {a}.id = ?",
+            kind.name_sql.replace("{a}", a),
+            kind.table
+        ),
+        vec![id.into()],
+    )
+    .await
+}
+
+/// Ids of records of `kind` whose `column` is `value` (at most `limit`), by id.
+pub async fn ids_where<C: ConnectionTrait>(
+    c: &C,
+    kind: &Kind,
+    column: &str,
+    value: i64,
+    limit: usize,
+) -> Result<Vec<i64>> {
+    #[derive(sea_orm::FromQueryResult)]
+    struct Id {
+        id: i64,
+    }
+    let rows: Vec<Id> = db::all(
+        c,
+        &format!("SELECT id FROM {} WHERE {column} = ? ORDER BY id LIMIT ?", kind.table),
+        vec![value.into(), (limit as i64).into()],
+    )
+    .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}

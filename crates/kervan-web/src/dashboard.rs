@@ -50,6 +50,8 @@ struct Dashboard {
     my_accounts: Option<(String, String)>,
     /// My tasks due today and overdue, when the user has tasks at all.
     tasks: Option<(i64, i64)>,
+    /// Open tasks the sleeping-customer rule made for me.
+    dormant: i64,
     /// A manager's team: (person, overdue tasks, link to their Görevlerim).
     team_overdue: Vec<(String, i64, String)>,
 }
@@ -109,6 +111,7 @@ async fn page(State(state): State<AppState>, session: Session) -> Result<Respons
         .unwrap_or_default();
     let page = Dashboard {
         tasks: task_numbers.map(|n| (n.today, n.overdue)),
+        dormant: kervan_app::dormant::open_mine(&state.app, &session.actor).await?,
         team_overdue,
         shell: session.shell(t.t("dashboard-title")),
         has_leads,

@@ -178,6 +178,11 @@ impl I18n {
         time::datetime(ms)
     }
 
+    /// "14:30", Istanbul time.
+    pub fn time(&self, ms: i64) -> String {
+        time::datetime(ms).split(' ').nth(1).unwrap_or_default().to_string()
+    }
+
     /// "2 gün önce"
     pub fn ago(&self, ms: i64) -> String {
         let (n, unit) = time::ago(time::now_ms(), ms);

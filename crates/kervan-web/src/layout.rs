@@ -50,6 +50,14 @@ impl Shell {
                 active: path.starts_with("/my-tasks") || path.starts_with("/tasks"),
             });
         }
+        if actor.can(Module::Tasks, Action::View) {
+            nav.push(NavItem {
+                href: "/calendar",
+                label: t.t("nav-calendar"),
+                icon: crate::icons::CALENDAR,
+                active: path.starts_with("/calendar"),
+            });
+        }
         if actor.can(Module::Leads, Action::View) {
             nav.push(NavItem {
                 href: "/leads",
@@ -186,4 +194,9 @@ const TOASTS: &[&str] = &[
     "task-added",
     "task-changed",
     "next-step-added",
+    "feed-renewed",
+    "feed-revoked",
+    "mail-saved",
+    "prefs-saved",
+    "dormant-saved",
 ];

@@ -19,9 +19,11 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod boundary;
+pub mod calendar;
 pub mod contacts;
 pub mod conversion;
 pub mod dashboard;
+pub mod dormant;
 pub mod error;
 pub mod files;
 pub mod health;
@@ -31,6 +33,7 @@ pub mod jobs;
 pub mod kit;
 pub mod layout;
 pub mod leads;
+pub mod mailing;
 pub mod notifications;
 pub mod products;
 pub mod redirect;
@@ -80,6 +83,8 @@ impl AppState {
 }
 
 pub fn router(state: AppState) -> Router {
+    // The worker's notification mail takes its words from here.
+    kervan_app::mailing::set_render(mailing::render_mail);
     let max_body = state.web.max_body;
     // The body limit sits inside the session layer (and, for the API, inside the problem layer),
     // so a body over it is answered as every other error: a page, or problem+json.
@@ -97,6 +102,9 @@ pub fn router(state: AppState) -> Router {
         .merge(tasks::router())
         .merge(activities::router())
         .merge(files::router())
+        .merge(calendar::router())
+        .merge(mailing::router())
+        .merge(dormant::router())
         .merge(notifications::router())
         .merge(products::router())
         .merge(kit::shared_pages())

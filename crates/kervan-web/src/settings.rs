@@ -43,7 +43,8 @@ fn messages(t: &crate::i18n::I18n, e: &kervan_core::FieldErrors) -> Messages {
     Messages::new(t, e, &labels)
 }
 /// Only admins shape the record kinds.
-fn admin(session: &Session) -> Result<(), PageError> {
+/// Admins only (the other settings pages ask the same).
+pub(crate) fn admin(session: &Session) -> Result<(), PageError> {
     if session.actor.is_admin() {
         Ok(())
     } else {

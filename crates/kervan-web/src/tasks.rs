@@ -110,17 +110,6 @@ struct AgendaQuery {
     undo: Option<String>,
 }
 
-fn whose_of(s: &str, me: i64) -> Whose {
-    match s {
-        "team" => Whose::Team,
-        "" | "me" => Whose::Mine,
-        other => match other.parse::<i64>() {
-            Ok(id) if id != me => Whose::Of(id),
-            _ => Whose::Mine,
-        },
-    }
-}
-
 async fn render(
     state: &AppState,
     session: &Session,
@@ -130,7 +119,7 @@ async fn render(
 ) -> Result<AgendaPage, PageError> {
     let t = session.t;
     let actor = &session.actor;
-    let whose = whose_of(q.whose.trim(), actor.user_id);
+    let whose = crate::ui::whose_of(q.whose.trim(), actor.user_id);
     let a = app_tasks::agenda(&state.app, actor, whose, now_ms()).await?;
     let show_owner = whose == Whose::Team;
     let people: Vec<(String, String, bool)> = app_users::assignable_in(&state.app, actor, Module::Tasks)
@@ -143,11 +132,7 @@ async fn render(
         let (id, v) = u.split_once('.')?;
         Some((id.parse().ok()?, v.parse().ok()?))
     });
-    let whose_param = match whose {
-        Whose::Mine => "me".to_string(),
-        Whose::Team => "team".to_string(),
-        Whose::Of(id) => id.to_string(),
-    };
+    let whose_param = crate::ui::whose_param(whose);
     Ok(AgendaPage {
         shell: session.shell(t.t("agenda-title")).with_toast(q.ok.as_deref()),
         overdue: a.overdue.iter().map(|r| row(&t, r, "overdue", show_owner)).collect(),

@@ -446,4 +446,41 @@
     window.addEventListener('pageshow', sync);
     sync();
   });
+  /* ---------- 10. Calendar: drag an item to another day (the time of day stays) ---------- */
+  const cal = doc.getElementById('calendar');
+  if (cal) {
+    let dragged = null;
+    cal.addEventListener('dragstart', (e) => {
+      const a = e.target instanceof Element ? e.target.closest('.cal-item[draggable]') : null;
+      if (!a) return;
+      dragged = a;
+      a.classList.add('is-dragging');
+      if (e.dataTransfer) { e.dataTransfer.effectAllowed = 'move'; e.dataTransfer.setData('text/plain', a.id); }
+    });
+    cal.addEventListener('dragend', () => { if (dragged) dragged.classList.remove('is-dragging'); dragged = null; });
+    cal.addEventListener('dragover', (e) => {
+      const day = e.target instanceof Element ? e.target.closest('.cal-day') : null;
+      if (!dragged || !day) return;
+      e.preventDefault();
+      cal.querySelectorAll('.cal-day.is-drop').forEach((d) => { if (d !== day) d.classList.remove('is-drop'); });
+      day.classList.add('is-drop');
+    });
+    cal.addEventListener('drop', (e) => {
+      const day = e.target instanceof Element ? e.target.closest('.cal-day') : null;
+      cal.querySelectorAll('.cal-day.is-drop').forEach((d) => d.classList.remove('is-drop'));
+      if (!dragged || !day) return;
+      e.preventDefault();
+      const item = dragged;
+      if (item.closest('.cal-day') === day) return;
+      day.appendChild(item); // at once; the server's answer decides what stays
+      const body = new URLSearchParams({
+        kind: item.dataset.kind || '', id: item.dataset.id || '', version: item.dataset.version || '',
+        date: day.dataset.date || '',
+      });
+      fetch('/calendar/move', {
+        method: 'POST', credentials: 'same-origin', body,
+        headers: { 'x-csrf-token': cal.dataset.csrf || '' },
+      }).then(() => window.location.reload(), () => window.location.reload());
+    });
+  }
 })();

@@ -253,6 +253,19 @@ async fn start_server(database_url: &str) -> Result<(Server, String), String> {
 
 /// The bench's admin (made once), with a fresh password, signed in through the login form.
 async fn sign_in(app: &App, http: &Http, base: &str) -> Result<Who, String> {
+    sign_in_as(app, http, base, BENCH_EMAIL, "admin", None).await
+}
+
+/// Signs `email` in (created with `role` in `team` when missing) with a fresh password: a
+/// session cookie for pages and an API token.
+async fn sign_in_as(
+    app: &App,
+    http: &Http,
+    base: &str,
+    email: &str,
+    role: &str,
+    team: Option<&str>,
+) -> Result<Who, String> {
     use rand::Rng;
     let err = |e: kervan_app::AppError| e.to_string();
     let password: String = rand::rng()
@@ -261,7 +274,7 @@ async fn sign_in(app: &App, http: &Http, base: &str) -> Result<Who, String> {
         .map(char::from)
         .collect();
     let c = &app.db.conn;
-    let id = match kervan_store::users::by_email(c, BENCH_EMAIL)
+    let id = match kervan_store::users::by_email(c, email)
         .await
         .map_err(|e| e.to_string())?
     {
@@ -274,10 +287,14 @@ async fn sign_in(app: &App, http: &Http, base: &str) -> Result<Who, String> {
         }
         None => {
             let d = kervan_app::users::UserDraft {
-                email: BENCH_EMAIL.into(),
-                name: "Kervan Bench".into(),
-                role: "admin".into(),
-                team: None,
+                email: email.into(),
+                name: if email == BENCH_EMAIL {
+                    "Kervan Bench".into()
+                } else {
+                    format!("Bench {role}")
+                },
+                role: role.into(),
+                team: team.map(str::to_string),
                 password: password.clone(),
             };
             kervan_app::users::create(app, &Actor::system(), &d)
@@ -291,7 +308,7 @@ async fn sign_in(app: &App, http: &Http, base: &str) -> Result<Who, String> {
     let page = send(http, base, Method::GET, "/login", Auth::None, None).await?;
     let login_cookie = page.cookies.join("; ");
     let form = serde_urlencoded::to_string([
-        ("email", BENCH_EMAIL),
+        ("email", email),
         ("password", &password),
         ("_csrf", &hidden(&String::from_utf8_lossy(&page.body), "_csrf")),
         ("next", ""),
@@ -790,6 +807,256 @@ async fn reminders(app: &App, n: u64) -> Result<(), String> {
     Ok(())
 }
 
+/// Inserts rows into `table` 500 at a time: `row(i)` gives one row's values in `columns` order.
+async fn insert_rows(
+    app: &App,
+    table: &str,
+    columns: &str,
+    n: usize,
+    row: impl Fn(usize) -> Vec<kervan_store::sea_orm_value::Value>,
+) -> Result<(), String> {
+    let width = columns.split(',').count();
+    let mut i = 0;
+    while i < n {
+        let m = (n - i).min(500);
+        let marks = format!("({})", vec!["?"; width].join(", "));
+        let sql = format!("INSERT INTO {table} ({columns}) VALUES {}", vec![marks; m].join(", "));
+        let values: Vec<_> = (i..i + m).flat_map(&row).collect();
+        kervan_store::db::exec(&app.db.conn, &sql, values)
+            .await
+            .map_err(|e| e.to_string())?;
+        i += m;
+    }
+    Ok(())
+}
+
+/// The customer whose timeline is measured: one with 10,000 activities (made here, once).
+async fn timeline_customer(app: &App) -> Result<Option<i64>, String> {
+    const N: i64 = 10_000;
+    let c = &app.db.conn;
+    let q = |sql: String| async move {
+        kervan_store::db::scalar_i64(c, &sql, vec![])
+            .await
+            .map_err(|e| e.to_string())
+    };
+    if let Some(id) = q(
+        "SELECT account_id FROM activities WHERE account_id IS NOT NULL GROUP BY account_id
+                         HAVING COUNT(*) >= 10000 ORDER BY account_id LIMIT 1"
+            .into(),
+    )
+    .await?
+    {
+        return Ok(Some(id));
+    }
+    let Some(id) = q("SELECT MIN(id) FROM accounts WHERE archived_at IS NULL".into()).await? else {
+        return Ok(None);
+    };
+    let owner = q(format!("SELECT owner_id FROM accounts WHERE id = {id}")).await?;
+    let have = q(format!("SELECT COUNT(*) FROM activities WHERE account_id = {id}"))
+        .await?
+        .unwrap_or(0);
+    let now = kervan_core::time::now_ms();
+    let kinds = ["call", "meeting", "visit", "email", "whatsapp", "note"];
+    insert_rows(
+        app,
+        "activities",
+        "kind, subject, status, at, owner_id, account_id, body, sort_name, search_key, created_at, updated_at",
+        (N - have).max(0) as usize,
+        |i| {
+            let subject = format!("Görüşme {i}: fiyat ve teslim");
+            let at = now - (i as i64 + 1) * 3 * 3_600_000;
+            vec![
+                kinds[i % kinds.len()].into(),
+                subject.clone().into(),
+                "held".into(),
+                at.into(),
+                owner.into(),
+                id.into(),
+                "Teklif konuşuldu; numune istendi.".into(),
+                kervan_core::text::sort_key(&subject).into(),
+                kervan_core::text::search_key(&[Some(&subject)]).into(),
+                at.into(),
+                at.into(),
+            ]
+        },
+    )
+    .await?;
+    Ok(Some(id))
+}
+
+const CAL_TEAM: &str = "Bench takvim ekibi";
+const CAL_MANAGER: &str = "bench-takvim@kervan.local";
+
+/// A team of 20 with 2,000 tasks and meetings in this month (made here, once); its id.
+async fn calendar_team(app: &App) -> Result<i64, String> {
+    let c = &app.db.conn;
+    let team = kervan_store::users::team_by_name_or_create(c, CAL_TEAM, None)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut members: Vec<i64> = kervan_store::users::list(c)
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter(|u| u.team_id == Some(team) && u.role == "sales")
+        .map(|u| u.id)
+        .collect();
+    while members.len() < 20 {
+        use rand::Rng;
+        let password: String = rand::rng()
+            .sample_iter(rand::distr::Alphanumeric)
+            .take(24)
+            .map(char::from)
+            .collect();
+        let d = kervan_app::users::UserDraft {
+            email: format!("bench-takvim-{}@kervan.local", members.len() + 1),
+            name: format!("Takvim Temsilci {}", members.len() + 1),
+            role: "sales".into(),
+            team: Some(CAL_TEAM.into()),
+            password,
+        };
+        members.push(
+            kervan_app::users::create(app, &Actor::system(), &d)
+                .await
+                .map_err(|e| e.to_string())?,
+        );
+    }
+    let now = kervan_core::time::now_ms();
+    let first = kervan_core::time::day_start_ms(kervan_core::time::month_start_local(now));
+    let marks = vec!["?"; members.len()].join(", ");
+    let ids: Vec<kervan_store::sea_orm_value::Value> = members.iter().map(|m| (*m).into()).collect();
+    let have = |table: &'static str, col: &'static str| {
+        let ids = ids.clone();
+        let marks = marks.clone();
+        async move {
+            kervan_store::db::scalar_i64(
+                c,
+                &format!("SELECT COUNT(*) FROM {table} WHERE owner_id IN ({marks}) AND {col} >= ? AND {col} < ?"),
+                ids.into_iter()
+                    .chain([first.into(), (first + 28 * 86_400_000).into()])
+                    .collect(),
+            )
+            .await
+            .map(|n| n.unwrap_or(0))
+            .map_err(|e| e.to_string())
+        }
+    };
+    // 28 days from the first of the month: inside the month whatever its length.
+    let at = |i: usize| first + ((i * 7919) % (28 * 20)) as i64 * 72 * 60_000 + 9 * 3_600_000;
+    let tasks = (1400 - have("tasks", "due_at").await?).max(0) as usize;
+    insert_rows(
+        app,
+        "tasks",
+        "title, due_at, priority, owner_id, status, reminder, sort_name, search_key, created_at, updated_at",
+        tasks,
+        |i| {
+            let title = format!("Takvim görevi {i}");
+            vec![
+                title.clone().into(),
+                at(i).into(),
+                "normal".into(),
+                members[i % members.len()].into(),
+                if i % 5 == 0 { "done" } else { "open" }.into(),
+                "none".into(),
+                kervan_core::text::sort_key(&title).into(),
+                kervan_core::text::search_key(&[Some(&title)]).into(),
+                now.into(),
+                now.into(),
+            ]
+        },
+    )
+    .await?;
+    let meetings = (600 - have("activities", "at").await?).max(0) as usize;
+    insert_rows(
+        app,
+        "activities",
+        "kind, subject, status, at, owner_id, location, sort_name, search_key, created_at, updated_at",
+        meetings,
+        |i| {
+            let subject = format!("Takvim toplantısı {i}");
+            vec![
+                if i % 3 == 0 { "visit" } else { "meeting" }.into(),
+                subject.clone().into(),
+                if at(i + 7) > now { "planned" } else { "held" }.into(),
+                at(i + 7).into(),
+                members[(i + 3) % members.len()].into(),
+                "Merkez ofis".into(),
+                kervan_core::text::sort_key(&subject).into(),
+                kervan_core::text::search_key(&[Some(&subject)]).into(),
+                now.into(),
+                now.into(),
+            ]
+        },
+    )
+    .await?;
+    Ok(team)
+}
+
+/// Timeline and calendar pages (issue 9's targets), as their users meet them.
+async fn memory_pages(app: &App, http: &Http, base: &str, who: &Who, a: &BenchArgs) -> Result<(), String> {
+    let n = a.requests;
+    const TL: &str = "timeline of a customer with 10,000 activities";
+    if a.wants(TL) {
+        match timeline_customer(app).await? {
+            Some(id) => {
+                timed(
+                    http,
+                    base,
+                    who,
+                    true,
+                    &paths(n, |_| format!("/accounts/{id}?tab=timeline")),
+                )
+                .await?
+                .line(&format!("{TL} (HTML)"));
+                timed(
+                    http,
+                    base,
+                    who,
+                    false,
+                    &paths(n, |_| format!("/api/v1/accounts/{id}/timeline")),
+                )
+                .await?
+                .line(&format!("{TL} (JSON)"));
+            }
+            None => println!("(no customers: run `kervan demo` first)"),
+        }
+    }
+    const CAL: &str = "calendar month, team of 20 with 2,000 items";
+    if a.wants(CAL) {
+        let team = calendar_team(app).await?;
+        let manager = sign_in_as(app, http, base, CAL_MANAGER, "manager", Some(CAL_TEAM)).await?;
+        timed(
+            http,
+            base,
+            &manager,
+            true,
+            &paths(n, |_| "/calendar?view=month&whose=team".into()),
+        )
+        .await?
+        .line(&format!("{CAL} (HTML, the team's manager)"));
+        let today = kervan_core::time::today_local(kervan_core::time::now_ms());
+        let first = kervan_core::time::month_start_local(kervan_core::time::now_ms());
+        // The last day of the month: the day before the first of the next one.
+        let mut last = first;
+        while let Some(next) = last
+            .succ_opt()
+            .filter(|d| d.format("%m").to_string() == first.format("%m").to_string())
+        {
+            last = next;
+        }
+        let _ = today;
+        timed(
+            http,
+            base,
+            who,
+            false,
+            &paths(n, |_| format!("/api/v1/calendar?from={first}&to={last}&team_id={team}")),
+        )
+        .await?
+        .line(&format!("{CAL} (JSON)"));
+    }
+    Ok(())
+}
+
 pub async fn run(app: &App, database_url: &str, a: BenchArgs) -> Result<(), String> {
     let c = &app.db.conn;
     let count = |table: &'static str| async move {
@@ -821,6 +1088,7 @@ pub async fn run(app: &App, database_url: &str, a: BenchArgs) -> Result<(), Stri
     let who = sign_in(app, &http, &base).await?;
     let s = sample(&http, &base, &who).await?;
     reads(&http, &base, &who, &s, &a).await?;
+    memory_pages(app, &http, &base, &who, &a).await?;
     if a.seconds > 0 && a.connections > 0 && a.wants("load") {
         load(&base, &who, a.connections, a.seconds).await?;
     }

@@ -61,6 +61,10 @@ enum Command {
         /// How many contacts those customers have in all; default: two and a half per account.
         #[arg(long)]
         contacts: Option<u64>,
+        /// How many activities (calls, meetings, visits, messages, notes) the leads have; default:
+        /// one per four leads.
+        #[arg(long)]
+        activities: Option<u64>,
     },
     /// Measure Kervan over HTTP as a user meets it (run `kervan demo --leads 1000000` first;
     /// use a release build: `cargo build --release`).
@@ -258,6 +262,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             accounts,
             contacts,
             tasks,
+            activities,
         } => {
             let app = open(&g).await?;
             // Demo data on an empty database still needs someone who can administer it.
@@ -305,6 +310,18 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .await
                 .map_err(|e| format!("demo tasks failed: {}", message(&e)))?;
                 println!("demo tasks: {n} in {:.1} s", started.elapsed().as_secs_f64());
+            }
+            let activities = activities.unwrap_or(leads / 4);
+            if activities > 0 {
+                let started = std::time::Instant::now();
+                let n = kervan_app::demo::generate_activities(&app, activities, |done| {
+                    if done.is_multiple_of(50_000) {
+                        eprintln!("  {done} activities…");
+                    }
+                })
+                .await
+                .map_err(|e| format!("demo activities failed: {}", message(&e)))?;
+                println!("demo activities: {n} in {:.1} s", started.elapsed().as_secs_f64());
             }
             app.db.settle().await.map_err(|e| e.to_string())?;
             Ok(())

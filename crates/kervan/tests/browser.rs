@@ -624,6 +624,7 @@ async fn steps(c: Client, base: String, label: &'static str, mut clock: Clock) {
     customers(&c, &base, label, &lead_path, &mut clock).await;
     bulk(&c, &base, label, &mut clock).await;
     kit(&c, &base, label, &mut clock).await;
+    activities(&c, &base, label, &mut clock).await;
 
     eprintln!(
         "[{label}] PASSED. live search via JavaScript: {}. Screenshots in {}",
@@ -1195,6 +1196,125 @@ async fn kit(c: &Client, base: &str, label: &'static str, clock: &mut Clock) {
     assert!(tab.contains("Bütçeyi konuşmak için ara"), "{tab}");
     shots(c, label, "lead-tasks-tab").await;
     clock.step("task created from the card, completed on Görevlerim and taken back");
+}
+
+/// Issue 9: log a call on a customer, plan the next step from the prompt, see it on the
+/// calendar and in Görevlerim, get the reminder in the bell (the server's job worker), complete
+/// it, attach a PDF on the card and download it.
+async fn activities(c: &Client, base: &str, label: &'static str, clock: &mut Clock) {
+    goto(c, base, "/accounts").await;
+    let card = js(
+        c,
+        "const a = document.querySelector('#main td.primary a[href^=\"/accounts/\"]'); return a ? a.getAttribute('href') : '';",
+        vec![],
+    )
+    .await;
+    let card = card.as_str().unwrap_or_default().to_string();
+    assert!(card.starts_with("/accounts/"), "no customer in the list: {card:?}");
+    goto(c, base, &format!("{card}?tab=timeline")).await;
+    find(c, "#timeline-new").await.click().await.expect("Görüşme kaydet");
+    wait_path(c, "the activity form", |p| p == "/activities/new").await;
+    set_field(c, "#subject", "Teklif üzerine konuşuldu").await;
+    js(
+        c,
+        "const s = document.querySelector('#outcome'); if (s) { s.value = 'reached'; } return true;",
+        vec![],
+    )
+    .await;
+    set_field(c, "#body", "Fiyatı uygun buldular; @mehmet onayı bekleniyor.").await;
+    find(c, "#save").await.click().await.expect("save the call");
+    wait_path(c, "Bir sonraki adım?", |p| p.ends_with("/next")).await;
+    let prompt = text(c, "#main").await;
+    assert!(
+        prompt.contains("Bir sonraki adım?") && prompt.contains("Tekrar ara: Teklif üzerine konuşuldu"),
+        "{prompt}"
+    );
+    shots(c, label, "next-step").await;
+    // Due in ten minutes (özel tarih): its 15-minute reminder is due at once.
+    let due = kervan_core::time::local_input(kervan_core::time::now_ms() + 10 * 60_000);
+    find(c, "#ns-when-custom").await.click().await.expect("özel tarih");
+    js(
+        c,
+        "document.querySelector('#ns-due_at').value = arguments[0]; return true;",
+        vec![Value::String(due)],
+    )
+    .await;
+    find(c, "#next-step-submit")
+        .await
+        .click()
+        .await
+        .expect("create the task");
+    wait_path(c, "back on the customer's timeline", |p| p.starts_with("/accounts/")).await;
+    let tl = text(c, "#timeline").await;
+    assert!(
+        tl.contains("Teklif üzerine konuşuldu") && tl.contains("Ulaşıldı"),
+        "{tl}"
+    );
+    shots(c, label, "timeline").await;
+    clock.step("call logged on the customer, next step planned from the prompt");
+
+    goto(c, base, "/calendar").await;
+    let cal = text(c, "#calendar").await;
+    assert!(cal.contains("Tekrar ara: Teklif üzerine konuşuldu"), "{cal}");
+    shots(c, label, "calendar-month").await;
+    goto(c, base, "/calendar?view=week").await;
+    shots(c, label, "calendar-week").await;
+    goto(c, base, "/my-tasks").await;
+    let agenda = text(c, "#main").await;
+    assert!(agenda.contains("Tekrar ara: Teklif üzerine konuşuldu"), "{agenda}");
+    // The worker turns the due reminder into a notification within its tick.
+    let rang = poll(
+        c,
+        "return fetch('/notifications', {credentials: 'same-origin'}).then(r => r.text()).then(t => t.includes('Tekrar ara: Teklif üzerine konuşuldu'));",
+        vec![],
+        Duration::from_secs(40),
+    )
+    .await;
+    assert!(rang, "no reminder notification arrived");
+    goto(c, base, "/my-tasks").await;
+    find(c, ".bell.has-unread").await;
+    js(
+        c,
+        "const li = [...document.querySelectorAll('.agenda-item')].find(l => l.textContent.includes(arguments[0]));
+         li.querySelector('button.task-check').click(); return true;",
+        vec![Value::String("Tekrar ara: Teklif üzerine konuşuldu".into())],
+    )
+    .await;
+    find(c, "#undo-bar").await;
+    clock.step("the task is on the calendar and in Görevlerim, the reminder rang, done with one click");
+
+    // Attach a PDF on the customer's card and download it back.
+    let pdf = std::env::temp_dir().join(format!("Teklif-Işık-{}.pdf", std::process::id()));
+    let body = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+    std::fs::write(&pdf, body).unwrap_or_else(|e| panic!("write {}: {e}", pdf.display()));
+    goto(c, base, &format!("{card}?tab=files")).await;
+    find(c, "#file-input")
+        .await
+        .send_keys(&pdf.display().to_string())
+        .await
+        .expect("pick the file");
+    find(c, "#files-upload-submit").await.click().await.expect("upload");
+    wait_until(
+        c,
+        "the file in the list",
+        "const l = document.querySelector('#files-list'); return !!l && l.textContent.includes('Teklif-Işık');",
+        vec![],
+    )
+    .await;
+    shots(c, label, "files-tab").await;
+    let got = js(
+        c,
+        "const a = document.querySelector('#files-list a.file-name');
+         return fetch(a.href, {credentials: 'same-origin'}).then(async r => [r.status,
+           r.headers.get('content-disposition') || '', (await r.arrayBuffer()).byteLength]);",
+        vec![],
+    )
+    .await;
+    assert_eq!(got[0], json!(200), "{got}");
+    assert!(got[1].as_str().unwrap_or_default().starts_with("attachment"), "{got}");
+    assert_eq!(got[2], json!(body.len()), "{got}");
+    let _ = std::fs::remove_file(&pdf);
+    clock.step("a PDF attached on the customer's card and downloaded byte for byte");
 }
 
 fn is_account_card(p: &str) -> bool {

@@ -87,3 +87,5 @@ task-repeat-monthly = Every month
 task-repeat-yearly = Every year
 tab-tasks = Tasks
 tab-tasks-none = No tasks about this record. What is the next step?
+task-field-all_day = All day
+task-hint-all_day = No particular time (shown as an all-day event in the calendar and the feed).

@@ -87,3 +87,5 @@ task-repeat-monthly = Her ay
 task-repeat-yearly = Her yıl
 tab-tasks = Görevler
 tab-tasks-none = Bu kayıtla ilgili görev yok. Bir sonraki adım ne?
+task-field-all_day = Tüm gün
+task-hint-all_day = Saati olmayan iş (takvimde ve abonelikte gün boyu görünür).

@@ -37,6 +37,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(crate::kit::api::routes::<kervan_app::tasks::Tasks>())
         .merge(crate::kit::api::routes::<kervan_app::activities::Activities>())
         .merge(crate::kit::api::shared_routes())
+        .merge(crate::calendar::api_routes())
         .merge(conversion::routes())
         .merge(crate::files::api_routes())
         .merge(accounts::routes())
@@ -422,16 +423,24 @@ pub struct Me {
     pub name: String,
     pub email: String,
     pub role: String,
+    /// The caller's private iCalendar feed (`null` until created under Hesabım → Takvim aboneliği).
+    pub calendar_feed_url: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = Me), (status = 401)), security(("bearer" = [])))]
-async fn me(ApiUser(a): ApiUser) -> Json<Me> {
-    Json(Me {
+async fn me(
+    State(s): State<AppState>,
+    headers: axum::http::HeaderMap,
+    ApiUser(a): ApiUser,
+) -> Result<Json<Me>, ApiError> {
+    let token = kervan_app::calendar::feed_token(&s.app, &a).await?;
+    Ok(Json(Me {
         id: a.user_id,
+        calendar_feed_url: token.map(|t| crate::calendar::feed_url(&s, &headers, &t)),
         name: a.name,
         email: a.email,
         role: a.role.as_str().into(),
-    })
+    }))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -353,6 +353,15 @@ impl Browser {
         Browser { c, csrf }
     }
 
+    /// The signed-in client, for requests the helpers do not cover (a script's fetch).
+    pub fn client(&self) -> &reqwest::Client {
+        &self.c
+    }
+
+    pub fn csrf(&self) -> &str {
+        &self.csrf
+    }
+
     pub async fn get(&self, t: &TestApp, path: &str) -> (u16, String) {
         let r = self.c.get(t.url(path)).send().await.expect("get");
         (r.status().as_u16(), r.text().await.expect("body"))

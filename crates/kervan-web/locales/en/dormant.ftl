@@ -1,0 +1,16 @@
+dormant-title = Sleeping customer rule
+dormant-hint = A follow-up task for the owner of open leads and active customers nobody talked to for long.
+dormant-intro = Open leads and active customers with no held activity (call, meeting, visit, e-mail or WhatsApp) for longer than the given days get one follow-up task for their owner — once per quiet period, not every day. The rule runs once a day.
+dormant-enabled = Rule on
+dormant-days = Days without a conversation
+dormant-task-title = Task title
+dormant-title-hint = { "{name}" } is the record's name, { "{days}" } the days.
+dormant-count = { $count } records match now: once on, the first run makes { $count } tasks.
+dormant-confirm-save = Confirm { $count } tasks and switch on
+dormant-preview = Preview with these days
+dormant-default-title-leads = No conversation with { "{name}" } for { "{days}" } days — call again
+dormant-default-title-accounts = No conversation with { "{name}" } for { "{days}" } days — follow up
+err-dormant_confirm = Once on, the first run makes { $arg } tasks. If you have seen that number, save again to confirm.
+err-out_of_range = Enter a number from 1 to { $arg }.
+toast-dormant-saved = Rule saved
+dashboard-dormant = My sleeping-customer tasks

@@ -1,0 +1,16 @@
+dormant-title = Uyuyan müşteri kuralı
+dormant-hint = Uzun süredir görüşülmeyen açık adaylar ve aktif müşteriler için sorumlusuna takip görevi.
+dormant-intro = Yapılmış bir görüşmesi (arama, toplantı, ziyaret, e-posta ya da WhatsApp) belirtilen günden uzun süredir olmayan açık adaylar ve aktif müşteriler için sorumlusuna bir takip görevi açılır — her sessiz dönem için bir kez, her gün değil. Kural günde bir kez çalışır.
+dormant-enabled = Kural açık
+dormant-days = Kaç gündür görüşülmediyse
+dormant-task-title = Görev başlığı
+dormant-title-hint = { "{name}" } kaydın adı, { "{days}" } gün sayısıdır.
+dormant-count = Şu an { $count } kayıt kurala uyuyor: açıldığında ilk çalıştırma { $count } görev oluşturur.
+dormant-confirm-save = { $count } görevi onayla ve kuralı aç
+dormant-preview = Bu günle önizle
+dormant-default-title-leads = { "{name}" } ile { "{days}" } gündür görüşülmedi — tekrar ara
+dormant-default-title-accounts = { "{name}" } ile { "{days}" } gündür görüşülmedi — takip et
+err-dormant_confirm = Kural açıldığında ilk çalıştırma { $arg } görev oluşturacak. Sayıyı gördüyseniz onaylayarak yeniden kaydedin.
+err-out_of_range = 1 ile { $arg } arasında bir sayı yazın.
+toast-dormant-saved = Kural kaydedildi
+dashboard-dormant = Uyuyan müşteri görevlerim
