@@ -58,6 +58,7 @@ static FIELDS: &[Field] = &[
         .import(&["Durum", "Status"]),
     Field::new("at", T::DateTime)
         .required()
+        .initial(crate::record::NOW)
         .list()
         .sort()
         .section(MAIN)

@@ -137,6 +137,9 @@ pub enum Suggest {
 }
 
 /// One field of a record kind.
+/// The `initial` of a date-time field that a new form fills with the present moment.
+pub const NOW: &str = "now";
+
 #[derive(Debug, Clone, Copy)]
 pub struct Field {
     pub key: &'static str,

@@ -483,4 +483,10 @@
       }).then(() => window.location.reload(), () => window.location.reload());
     });
   }
+  /* ---------- 11. "Bir sonraki adım?": typing a date of one's own picks "Özel tarih" ---------- */
+  const nsDue = doc.getElementById('ns-due_at');
+  const nsCustom = doc.getElementById('ns-when-custom');
+  if (nsDue && nsCustom) {
+    nsDue.addEventListener('input', () => { if (nsDue.value) nsCustom.checked = true; });
+  }
 })();

@@ -517,6 +517,14 @@ pub async fn new_page<K: KitPages>(State(state): State<AppState>, session: Sessi
         let v = pairs.iter().find(|(k, _)| k == f.key).map(|(_, v)| v.clone());
         let v = v
             .or_else(|| f.default.or(f.initial).map(str::to_string))
+            // A moment that starts as "now" (a call logged as it ends).
+            .map(|v| {
+                if v == kervan_core::record::NOW {
+                    kervan_core::time::local_input(kervan_core::time::now_ms())
+                } else {
+                    v
+                }
+            })
             .unwrap_or_default();
         p.0.insert(f.key.to_string(), vec![v]);
     }
