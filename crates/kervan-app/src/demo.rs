@@ -2436,9 +2436,11 @@ pub async fn generate_activities(app: &App, n: u64, progress: impl Fn(u64)) -> R
     // "Son görüşme" of those leads, from their held conversations.
     kervan_store::db::exec(
         &txn,
-        "UPDATE leads SET last_contact_at = (SELECT MAX(v.at) FROM activities v WHERE v.lead_id = leads.id
-           AND v.status = 'held' AND v.kind <> 'note')
-         WHERE id IN (SELECT DISTINCT lead_id FROM activities WHERE lead_id IS NOT NULL)",
+        // One pass over the activities (a correlated subquery per lead ran for minutes on
+        // PostgreSQL before the new rows had statistics).
+        "UPDATE leads SET last_contact_at = m.at FROM (SELECT lead_id, MAX(at) AS at FROM activities
+           WHERE lead_id IS NOT NULL AND status = 'held' AND kind <> 'note' GROUP BY lead_id) m
+         WHERE leads.id = m.lead_id",
         vec![],
     )
     .await?;

@@ -218,7 +218,7 @@ fn free_port() -> Result<u16, String> {
         .map_err(|e| e.to_string())
 }
 
-async fn start_server(database_url: &str) -> Result<(Server, String), String> {
+async fn start_server(database_url: &str, data: &std::path::Path) -> Result<(Server, String), String> {
     let port = free_port()?;
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let child = Command::new(exe)
@@ -228,6 +228,9 @@ async fn start_server(database_url: &str) -> Result<(Server, String), String> {
             &format!("127.0.0.1:{port}"),
             "--database-url",
             database_url,
+            // The measured database's own folder: its files and its mail outbox go there.
+            "--data",
+            &data.display().to_string(),
         ])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
@@ -1075,7 +1078,7 @@ pub async fn run(app: &App, database_url: &str, a: BenchArgs) -> Result<(), Stri
     let (_server, base) = match &a.url {
         Some(u) => (None, u.trim_end_matches('/').to_string()),
         None => {
-            let (s, b) = start_server(database_url).await?;
+            let (s, b) = start_server(database_url, &app.config.data_dir).await?;
             (Some(s), b)
         }
     };
