@@ -11,7 +11,7 @@ use kervan_store::{ConnectionTrait, DatabaseTransaction, notifications, users};
 
 use crate::error::{AppError, Result};
 use crate::records::{Record, RecordKind};
-use crate::{Actor, access};
+use crate::{Actor, App, access};
 
 pub struct Activities;
 
@@ -32,6 +32,11 @@ impl RecordKind for Activities {
                 .map_err(|_| AppError::field("colleague_id", "invalid_choice"))?;
         }
         Ok(())
+    }
+
+    /// "Son görüşme" again after an activity was archived, restored or deleted.
+    async fn after_gone(app: &App, values: &Values) -> Result<()> {
+        refresh_last_contact(&app.db.conn, &refs(values), now_ms()).await
     }
 
     async fn after_write(

@@ -161,6 +161,12 @@ pub trait RecordKind: Send + Sync + 'static {
         async { Ok(()) }
     }
 
+    /// Work after a record was archived, restored or deleted for good (what was derived from it
+    /// is derived again: a removed call no longer says when we last talked).
+    fn after_gone<'a>(_app: &'a App, _values: &'a Values) -> impl Future<Output = Result<()>> + Send + 'a {
+        async { Ok(()) }
+    }
+
     /// Records that look like this one (the caller redacts what the actor may not see).
     fn duplicates<'a>(
         _txn: &'a DatabaseTransaction,
@@ -783,7 +789,8 @@ pub async fn set_archived<K: RecordKind>(app: &App, actor: &Actor, id: i64, vers
         current_version: rec.version,
         archived_at: rec.archived_at,
     };
-    access::set_archived(app, actor, r, version, archive).await
+    access::set_archived(app, actor, r, version, archive).await?;
+    K::after_gone(app, &rec.values).await
 }
 
 /// Deletes a record for good. Admins only; the deletion itself stays in the history.
@@ -807,7 +814,7 @@ pub async fn delete_hard<K: RecordKind>(app: &App, actor: &Actor, id: i64) -> Re
     audit::write(&txn, kind.entity, id, actor.author(), now, &[change]).await?;
     txn.commit().await?;
     crate::files::sweep(app, &contents).await;
-    Ok(())
+    K::after_gone(app, &rec.values).await
 }
 
 pub async fn history<K: RecordKind>(app: &App, actor: &Actor, id: i64, limit: u64) -> Result<Vec<AuditRow>> {

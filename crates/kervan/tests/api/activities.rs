@@ -75,11 +75,23 @@ db_test!(last_contact_comes_from_held_conversations_only, |t| {
     assert_eq!(last(&a), json!(rfc3339(call_at)), "{a}");
     let c = t.get_json(&t.a_token, &format!("/api/v1/contacts/{per}")).await;
     assert_eq!(last(&c), json!(rfc3339(call_at)));
+    // Archived (the everyday delete): no call; restored: the call again.
+    assert_eq!(
+        crate::api_support::delete(t, &t.a_token, &format!("/api/v1/activities/{call}")).await,
+        204
+    );
+    let a = t.get_json(&t.a_token, &format!("/api/v1/accounts/{acc}")).await;
+    assert!(last(&a).is_null(), "{a}");
+    let (s, _) = send(t.post(&t.a_token, &format!("/api/v1/activities/{call}/restore"), json!({}))).await;
+    assert_eq!(s, 200);
+    let a = t.get_json(&t.a_token, &format!("/api/v1/accounts/{acc}")).await;
+    assert_eq!(last(&a), json!(rfc3339(call_at)), "{a}");
     // The call turns out to have been cancelled: the date goes back to nothing.
+    let version = t.get_json(&t.a_token, &format!("/api/v1/activities/{call}")).await["version"].clone();
     let (s, _) = send(t.patch(
         &t.a_token,
         &format!("/api/v1/activities/{call}"),
-        json!({"version": 1, "status": "cancelled"}),
+        json!({"version": version, "status": "cancelled"}),
     ))
     .await;
     assert_eq!(s, 200);
