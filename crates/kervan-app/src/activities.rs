@@ -3,7 +3,7 @@
 //! the people named with `@` in the text, the colleague who came along — and the timeline.
 
 use kervan_core::activities;
-use kervan_core::permissions::Action;
+use kervan_core::permissions::{Action, Scope};
 use kervan_core::record::{FieldType, Kind, Value, Values};
 use kervan_core::time::now_ms;
 use kervan_store::activities as store;
@@ -11,7 +11,7 @@ use kervan_store::{ConnectionTrait, DatabaseTransaction, notifications, users};
 
 use crate::error::{AppError, Result};
 use crate::records::{Record, RecordKind};
-use crate::{Actor, App, access};
+use crate::{Actor, App};
 
 pub struct Activities;
 
@@ -27,9 +27,18 @@ impl RecordKind for Activities {
         {
             let action = if old.is_some() { Action::Edit } else { Action::Create };
             let scope = actor.require(Self::KIND.module, action)?;
-            access::check_owner(txn, actor, scope, id)
-                .await
-                .map_err(|_| AppError::field("colleague_id", "invalid_choice"))?;
+            // A rep names a teammate (not only themself, as for an owner); a colleague from
+            // another team only with a company-wide scope.
+            let Some(u) = users::by_id(txn, id).await? else {
+                return Err(AppError::field("colleague_id", "invalid_choice"));
+            };
+            if u.deactivated_at.is_some() {
+                return Err(AppError::field("colleague_id", "owner_inactive"));
+            }
+            let same_team = actor.team_id.is_some() && u.team_id == actor.team_id;
+            if !(scope == Scope::All || same_team || id == actor.user_id) {
+                return Err(AppError::field("colleague_id", "invalid_choice"));
+            }
         }
         Ok(())
     }
@@ -147,6 +156,19 @@ async fn notify_mentions(
     to.sort();
     to.dedup();
     to.retain(|u| Some(*u) != actor.author());
+    // Only those who may read the note are told of it (never a link to a record they cannot
+    // open, nor its title).
+    let mut allowed = Vec::with_capacity(to.len());
+    for id in to {
+        let Some(u) = active.iter().find(|u| u.id == id) else {
+            continue;
+        };
+        let them = crate::Actor::load(txn, u).await?;
+        if crate::records::can_see(txn, &them, &activities::KIND, values).await? {
+            allowed.push(id);
+        }
+    }
+    let to = allowed;
     if to.is_empty() {
         return Ok(());
     }

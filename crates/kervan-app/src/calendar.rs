@@ -32,36 +32,6 @@ pub fn kinds() -> impl Iterator<Item = (&'static Kind, &'static str)> {
         .filter_map(|k| Some((*k, k.follow_up.map(|f| f.due).or(k.timeline)?)))
 }
 
-/// Whose items: the owners to filter by (`None`: everyone the actor sees).
-async fn owners(app: &App, actor: &Actor, whose: Whose) -> Result<Option<Vec<i64>>> {
-    Ok(match whose {
-        Whose::Mine => Some(vec![actor.user_id]),
-        Whose::Of(id) => {
-            let people = crate::users::assignable_in(app, actor, Module::Tasks).await?;
-            if !people.iter().any(|u| u.id == id) {
-                return Err(AppError::NotFound);
-            }
-            Some(vec![id])
-        }
-        Whose::Team => {
-            let people = crate::users::assignable_in(app, actor, Module::Tasks).await?;
-            Some(people.iter().map(|u| u.id).collect())
-        }
-        Whose::InTeam(team) => {
-            let people = crate::users::assignable_in(app, actor, Module::Tasks).await?;
-            let ids: Vec<i64> = people
-                .iter()
-                .filter(|u| u.team_id == Some(team))
-                .map(|u| u.id)
-                .collect();
-            if ids.is_empty() {
-                return Err(AppError::NotFound);
-            }
-            Some(ids)
-        }
-    })
-}
-
 /// The items from `from` to `to` (ms), earliest first; `true` when more than `limit` were there.
 pub async fn items(
     app: &App,
@@ -71,7 +41,7 @@ pub async fn items(
     to: i64,
     limit: u64,
 ) -> Result<(Vec<Item>, bool)> {
-    let owners = owners(app, actor, whose).await?;
+    let owners = crate::lists::owners(app, actor, whose, Module::Tasks).await?;
     span(app, actor, owners.as_deref(), from, to, limit).await
 }
 
@@ -98,10 +68,17 @@ async fn span(
             if o.is_empty() {
                 continue;
             }
-            conds.push((
-                format!("{a}.owner_id IN ({})", vec!["?"; o.len()].join(", ")),
-                o.iter().map(|x| (*x).into()).collect(),
-            ));
+            let marks = vec!["?"; o.len()].join(", ");
+            let ids = o.iter().map(|x| Sql::from(*x));
+            // A meeting is in the calendar of the colleague who comes along too.
+            if k.field("colleague_id").is_some() {
+                conds.push((
+                    format!("({a}.owner_id IN ({marks}) OR {a}.colleague_id IN ({marks}))"),
+                    ids.clone().chain(ids).collect(),
+                ));
+            } else {
+                conds.push((format!("{a}.owner_id IN ({marks})"), ids.collect()));
+            }
         }
         if k.timeline.is_some() {
             conds.push((
@@ -137,7 +114,7 @@ async fn span(
 pub async fn move_to(app: &App, actor: &Actor, kind: &str, id: i64, version: i64, day: &str) -> Result<()> {
     let (k, at) = kinds().find(|(k, _)| k.key == kind).ok_or(AppError::NotFound)?;
     let rec = records::load_for(app, actor, k, id, Action::Edit).await?;
-    let Some(date) = kervan_core::time::parse_date(day) else {
+    let Some(date) = kervan_core::time::parse_calendar_date(day) else {
         return Err(AppError::field("date", "invalid_date"));
     };
     let now = rec.values.get(at).and_then(Value::as_datetime).unwrap_or_else(now_ms);

@@ -97,21 +97,15 @@ pub async fn save(app: &App, actor: &Actor, kind: &str, c: &Change, default_titl
     let json = serde_json::to_string(&s).map_err(|x| AppError::Internal(x.to_string()))?;
     settings::set(&app.db.conn, &key(kind), &json, actor.author(), now_ms()).await?;
     if s.enabled {
-        kervan_store::jobs::enqueue_by(
-            &app.db.conn,
-            JOB,
-            "{}",
-            &format!("{JOB}:now:{}", now_ms()),
-            now_ms(),
-            now_ms(),
-        )
-        .await?;
+        let key = format!("{JOB}:now:{}", now_ms());
+        kervan_store::jobs::enqueue(&app.db.conn, JOB, "{}", Some(&key), now_ms(), now_ms()).await?;
         app.jobs.notify_one();
     }
     Ok(s)
 }
 
-/// Queues today's run when a rule is on (one per day, whichever server asks first).
+/// Queues today's run when a rule is on (one per day, whichever server asks first). Asking again
+/// leaves a queued run alone: a failed run keeps its backoff instead of being retried every tick.
 pub async fn schedule(app: &App) -> Result<()> {
     let mut on = false;
     for r in dormant::RULES {
@@ -119,7 +113,8 @@ pub async fn schedule(app: &App) -> Result<()> {
     }
     if on {
         let today = today_local(now_ms());
-        kervan_store::jobs::enqueue_by(&app.db.conn, JOB, "{}", &format!("{JOB}:{today}"), now_ms(), now_ms()).await?;
+        let key = format!("{JOB}:{today}");
+        kervan_store::jobs::enqueue(&app.db.conn, JOB, "{}", Some(&key), now_ms(), now_ms()).await?;
     }
     Ok(())
 }

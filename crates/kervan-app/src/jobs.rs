@@ -174,23 +174,34 @@ pub async fn retry(app: &App, actor: &Actor, id: i64) -> Result<()> {
 }
 
 /// Runs due jobs until the process ends: at once when this process queued one, and every
-/// `every` for jobs queued elsewhere or due later (retries).
+/// `every` for jobs queued elsewhere or due later (retries). Notification mail runs beside it
+/// in its own loop, so a slow or unreachable SMTP server never holds reminders back.
 pub async fn worker(app: App, every: Duration) {
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = app.jobs.notified() => {}
+    let jobs = async {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = app.jobs.notified() => {}
+            }
+            if let Err(e) = run_due(&app).await {
+                tracing::warn!(error = %e, "job worker");
+            }
+            if let Err(e) = crate::dormant::schedule(&app).await {
+                tracing::warn!(error = %e, "sleeping-customer rule");
+            }
         }
-        if let Err(e) = run_due(&app).await {
-            tracing::warn!(error = %e, "job worker");
+    };
+    let mail = async {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = crate::mailing::send_due(&app).await {
+                tracing::warn!(error = %e, "notification mail");
+            }
         }
-        if let Err(e) = crate::dormant::schedule(&app).await {
-            tracing::warn!(error = %e, "sleeping-customer rule");
-        }
-        if let Err(e) = crate::mailing::send_due(&app).await {
-            tracing::warn!(error = %e, "notification mail");
-        }
-    }
+    };
+    tokio::join!(jobs, mail);
 }

@@ -479,3 +479,39 @@ pub enum Whose {
     /// The people of one team (an admin looking at a team; visibility still applies).
     InTeam(i64),
 }
+
+/// The owners a personal page filters by (`None`: everyone the actor sees), among the people
+/// the actor may give `module`'s records to; someone outside them is `NotFound`.
+pub async fn owners(
+    app: &crate::App,
+    actor: &crate::Actor,
+    whose: Whose,
+    module: kervan_core::permissions::Module,
+) -> crate::error::Result<Option<Vec<i64>>> {
+    Ok(match whose {
+        Whose::Mine => Some(vec![actor.user_id]),
+        Whose::Of(id) => {
+            let people = crate::users::assignable_in(app, actor, module).await?;
+            if !people.iter().any(|u| u.id == id) {
+                return Err(crate::error::AppError::NotFound);
+            }
+            Some(vec![id])
+        }
+        Whose::Team => {
+            let people = crate::users::assignable_in(app, actor, module).await?;
+            Some(people.iter().map(|u| u.id).collect())
+        }
+        Whose::InTeam(team) => {
+            let people = crate::users::assignable_in(app, actor, module).await?;
+            let ids: Vec<i64> = people
+                .iter()
+                .filter(|u| u.team_id == Some(team))
+                .map(|u| u.id)
+                .collect();
+            if ids.is_empty() {
+                return Err(crate::error::AppError::NotFound);
+            }
+            Some(ids)
+        }
+    })
+}

@@ -291,6 +291,16 @@ fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> 
     None
 }
 
+/// A recipient as [`Message::to`] wants it: the display name quoted as RFC 5322 needs, so a
+/// name such as "Yılmaz, Ayşe" stays one recipient. An address that does not parse is passed on
+/// bare, and sending refuses it with a clear error.
+pub fn recipient(name: &str, email: &str) -> String {
+    match email.trim().parse() {
+        Ok(address) => Mailbox::new(Some(name.to_owned()), address).to_string(),
+        Err(_) => email.to_owned(),
+    }
+}
+
 fn parse_mailbox(which: &'static str, value: &str) -> Result<Mailbox, MailError> {
     value.trim().parse::<Mailbox>().map_err(|e| MailError::Address {
         which,
@@ -378,6 +388,14 @@ async fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_name_with_a_comma_stays_one_recipient() {
+        let to = super::recipient("Yılmaz, Ayşe", "ayse@firma.com.tr");
+        let parsed: lettre::message::Mailbox = to.parse().expect("parses back");
+        assert_eq!(parsed.name.as_deref(), Some("Yılmaz, Ayşe"));
+        assert_eq!(parsed.email.to_string(), "ayse@firma.com.tr");
+    }
+
     use super::*;
     use std::net::SocketAddr;
     use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};

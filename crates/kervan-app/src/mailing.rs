@@ -15,8 +15,9 @@ use crate::mail::{self, MailError, Message, Security, SmtpSettings, Transport};
 use crate::{Actor, App};
 
 const SMTP_KEY: &str = "smtp";
-/// Notifications e-mailed per worker turn.
-const BATCH: u64 = 50;
+/// Notifications claimed at once: small, so a batch is sent long before its claim goes stale
+/// (each send times out in 15 s).
+const BATCH: u64 = 10;
 /// A claim older than this was a worker that died: try again.
 const STALE_MS: i64 = 10 * 60_000;
 const MAX_TRIES: i64 = 5;
@@ -248,16 +249,21 @@ pub async fn send_due(app: &App) -> Result<u64> {
         }
         let t = transport(app).await?;
         for n in batch {
+            // A claim that went stale (this sender stalled) belongs to whoever took it since.
+            if !notifications::still_claimed(&app.db.conn, n.id, now).await? {
+                continue;
+            }
             let (subject, text) = render(&n.language, &n.kind, &n.params, n.link.as_deref());
             let msg = Message {
-                to: format!("{} <{}>", n.name, n.email),
+                to: mail::recipient(&n.name, &n.email),
                 subject,
                 text,
             };
             match mail::send(&t, &msg).await {
                 Ok(()) => {
-                    notifications::mail_done(&app.db.conn, n.id, "sent", now_ms()).await?;
-                    sent += 1;
+                    if notifications::mail_done(&app.db.conn, n.id, now, "sent", now_ms()).await? {
+                        sent += 1;
+                    }
                 }
                 Err(e) => {
                     let tries = n.mail_tries + 1;
@@ -268,7 +274,7 @@ pub async fn send_due(app: &App) -> Result<u64> {
                     } else {
                         ("pending", now_ms() + 60_000 * (1i64 << tries.clamp(1, 10)))
                     };
-                    notifications::mail_done(&app.db.conn, n.id, state, at).await?;
+                    notifications::mail_done(&app.db.conn, n.id, now, state, at).await?;
                 }
             }
         }

@@ -210,7 +210,7 @@ pub fn visibility(actor: &Actor, kind: &Kind, action: Action) -> Visibility {
 /// The references through which the actor also sees records of a kind that rides along with
 /// the records it is about (a task of a customer the actor sees, whoever it is assigned to).
 pub fn via(actor: &Actor, kind: &Kind) -> Vec<Via> {
-    if !kind.rides_along() {
+    if !kind.rides_along() || !actor.can(kind.module, Action::View) {
         return vec![];
     }
     kind.fields
@@ -227,10 +227,31 @@ pub fn via(actor: &Actor, kind: &Kind) -> Vec<Via> {
         .collect()
 }
 
+/// Whether the actor may see a record with these values (by its owner, or through what it is
+/// about): e.g. whether a colleague named in a note may be told of it.
+pub async fn can_see<C: ConnectionTrait>(c: &C, actor: &Actor, kind: &Kind, values: &Values) -> Result<bool> {
+    if !actor.can(kind.module, Action::View) {
+        return Ok(false);
+    }
+    let owner = values.get("owner_id").and_then(Value::as_id);
+    if visible_by_owner(c, actor, kind, owner).await? {
+        return Ok(true);
+    }
+    seen_with(c, actor, kind, values).await
+}
+
+async fn visible_by_owner<C: ConnectionTrait>(c: &C, actor: &Actor, kind: &Kind, owner: Option<i64>) -> Result<bool> {
+    match authorize(c, actor, kind, owner, Action::View).await {
+        Ok(()) => Ok(true),
+        Err(AppError::NotFound | AppError::Forbidden { .. }) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// Whether the actor sees a record of a ride-along kind through what it is about.
-async fn seen_with<C: ConnectionTrait>(c: &C, actor: &Actor, kind: &Kind, rec: &Record) -> Result<bool> {
+async fn seen_with<C: ConnectionTrait>(c: &C, actor: &Actor, kind: &Kind, values: &Values) -> Result<bool> {
     for v in via(actor, kind) {
-        let Some(id) = rec.values.get(v.column).and_then(Value::as_id) else {
+        let Some(id) = values.get(v.column).and_then(Value::as_id) else {
             continue;
         };
         let Some(target) = kind.field(v.column).and_then(|f| lookup(f.refers)) else {
@@ -370,7 +391,7 @@ pub async fn load_for(app: &App, actor: &Actor, kind: &'static Kind, id: i64, ac
     let rec = read(c, kind, &defs, id).await?.ok_or(AppError::NotFound)?;
     match authorize(c, actor, kind, rec.owner_id(), action).await {
         // Seen with its customer: readable, but changed only by those it belongs to.
-        Err(AppError::NotFound) if seen_with(c, actor, kind, &rec).await? => {
+        Err(AppError::NotFound) if seen_with(c, actor, kind, &rec.values).await? => {
             if action == Action::View {
                 Ok(rec)
             } else {

@@ -241,33 +241,48 @@ pub struct Agenda {
 /// How many open tasks Görevlerim shows at most; the rest are in the task list.
 const AGENDA_OPEN: u64 = 200;
 
-async fn page(app: &App, actor: &Actor, pairs: Vec<(String, String)>, limit: u64) -> Result<records::RecordPage> {
+async fn page(
+    app: &App,
+    actor: &Actor,
+    pairs: Vec<(String, String)>,
+    owners: Option<&[i64]>,
+    limit: u64,
+) -> Result<records::RecordPage> {
     let kind = Tasks::KIND;
     let defs = records::defs(app, kind).await?;
-    let spec = lists::parse::<Tasks>(app.db.conn.get_database_backend(), &defs, &pairs, limit, limit)
+    let mut spec = lists::parse::<Tasks>(app.db.conn.get_database_backend(), &defs, &pairs, limit, limit)
         .map_err(AppError::Validation)?;
+    if let Some(o) = owners {
+        let a = kind.alias;
+        spec.query.conds.push((
+            format!("{a}.owner_id IN ({})", vec!["?"; o.len().max(1)].join(", ")),
+            if o.is_empty() {
+                vec![0i64.into()]
+            } else {
+                o.iter().map(|x| (*x).into()).collect()
+            },
+        ));
+    }
     records::list_kind(app, actor, kind, &defs, &spec.query).await
 }
 
 pub async fn agenda(app: &App, actor: &Actor, whose: Whose, now: i64) -> Result<Agenda> {
     actor.require(tasks::KIND.module, Action::View)?;
-    let owner = match whose {
-        Whose::Mine => Some(actor.user_id),
-        Whose::Of(id) => Some(id),
-        Whose::Team | Whose::InTeam(_) => None,
+    // A team member's or one team's tasks (visibility still applies); `None`: all one sees.
+    let owners = match whose {
+        Whose::Mine => Some(vec![actor.user_id]),
+        Whose::Of(id) => Some(vec![id]),
+        Whose::Team => None,
+        Whose::InTeam(_) => lists::owners(app, actor, whose, tasks::KIND.module).await?,
     };
     let with = |status: &str, sort: &str| {
-        let mut p = vec![
+        vec![
             ("status".to_string(), status.to_string()),
             ("sort".to_string(), sort.to_string()),
-        ];
-        if let Some(o) = owner {
-            p.push(("owner_id".to_string(), o.to_string()));
-        }
-        p
+        ]
     };
-    let open = page(app, actor, with("open", "due_at"), AGENDA_OPEN).await?;
-    let done = page(app, actor, with("done", "-updated_at"), 10).await?;
+    let open = page(app, actor, with("open", "due_at"), owners.as_deref(), AGENDA_OPEN).await?;
+    let done = page(app, actor, with("done", "-updated_at"), owners.as_deref(), 10).await?;
     let (start, end) = kervan_core::time::today_bounds(now);
     let due = |r: &Record| r.values.get("due_at").and_then(|v| v.as_datetime()).unwrap_or(0);
     let mut a = Agenda {
@@ -331,8 +346,12 @@ pub async fn about(app: &App, actor: &Actor, field: &str, id: i64) -> Result<(Ve
             ("sort".to_string(), sort.to_string()),
         ]
     };
-    let open = page(app, actor, with("open", "due_at"), 50).await?;
-    let mut closed = page(app, actor, with("done", "-updated_at"), 10).await?.records;
-    closed.extend(page(app, actor, with("cancelled", "-updated_at"), 5).await?.records);
+    let open = page(app, actor, with("open", "due_at"), None, 50).await?;
+    let mut closed = page(app, actor, with("done", "-updated_at"), None, 10).await?.records;
+    closed.extend(
+        page(app, actor, with("cancelled", "-updated_at"), None, 5)
+            .await?
+            .records,
+    );
     Ok((open.records, closed))
 }

@@ -71,6 +71,12 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
         .ok()
 }
 
+/// A day a calendar shows: [`parse_date`] within 1900–2200, so paging a week or a month from it
+/// never runs off the dates the calendar can count.
+pub fn parse_calendar_date(s: &str) -> Option<NaiveDate> {
+    parse_date(s).filter(|d| (1900..=2200).contains(&d.year()))
+}
+
 /// Parses a moment: RFC 3339 (`2026-01-31T11:30:00Z`, the API), or a local Istanbul time as a
 /// browser's `datetime-local` sends it (`2026-01-31T14:30`) or a person types it (`31.01.2026 14:30`).
 pub fn parse_datetime(s: &str) -> Option<i64> {

@@ -143,8 +143,10 @@ pub async fn claim_mail<C: ConnectionTrait>(c: &C, now: i64, stale_ms: i64, limi
         c,
         &format!(
             "UPDATE notifications SET mail_state = 'sending', mail_at = ? WHERE id IN (
-               SELECT id FROM notifications WHERE (mail_state = 'pending' AND mail_at <= ?)
-                  OR (mail_state = 'sending' AND mail_at < ?) ORDER BY id LIMIT ?{lock}) RETURNING id"
+               SELECT id FROM notifications WHERE ((mail_state = 'pending' AND mail_at <= ?)
+                  OR (mail_state = 'sending' AND mail_at < ?))
+                  AND user_id IN (SELECT id FROM users WHERE deactivated_at IS NULL)
+                ORDER BY id LIMIT ?{lock}) RETURNING id"
         ),
         vec![now.into(), now.into(), (now - stale_ms).into(), (limit as i64).into()],
     )
@@ -164,15 +166,36 @@ pub async fn claim_mail<C: ConnectionTrait>(c: &C, now: i64, stale_ms: i64, limi
     .await
 }
 
-/// After a try: `sent`, or back to `pending` at `retry_at`, or `failed` for good.
-pub async fn mail_done<C: ConnectionTrait>(c: &C, id: i64, state: &str, retry_at: i64) -> Result<()> {
-    db::exec(
+/// After a try: `sent`, or back to `pending` at `retry_at`, or `failed` for good — only while
+/// the claim made at `claimed_at` is still this sender's (a claim gone stale and taken by
+/// another sender is theirs to finish). Returns whether it was.
+pub async fn mail_done<C: ConnectionTrait>(
+    c: &C,
+    id: i64,
+    claimed_at: i64,
+    state: &str,
+    retry_at: i64,
+) -> Result<bool> {
+    let n = db::exec(
         c,
-        "UPDATE notifications SET mail_state = ?, mail_at = ?, mail_tries = mail_tries + 1 WHERE id = ?",
-        vec![state.into(), retry_at.into(), id.into()],
+        "UPDATE notifications SET mail_state = ?, mail_at = ?, mail_tries = mail_tries + 1
+         WHERE id = ? AND mail_state = 'sending' AND mail_at = ?",
+        vec![state.into(), retry_at.into(), id.into(), claimed_at.into()],
     )
     .await?;
-    Ok(())
+    Ok(n > 0)
+}
+
+/// Whether the claim made at `claimed_at` is still this sender's: checked right before each
+/// send, so a batch that outlived its claim stops instead of mailing twice.
+pub async fn still_claimed<C: ConnectionTrait>(c: &C, id: i64, claimed_at: i64) -> Result<bool> {
+    let rows: Vec<IdRow> = db::all(
+        c,
+        "SELECT id FROM notifications WHERE id = ? AND mail_state = 'sending' AND mail_at = ?",
+        vec![id.into(), claimed_at.into()],
+    )
+    .await?;
+    Ok(!rows.is_empty())
 }
 
 /// The person's own choices: `(kind, by e-mail)`.

@@ -21,7 +21,7 @@ use kervan_app::users as app_users;
 use kervan_core::ical;
 use kervan_core::permissions::{Action, Module};
 use kervan_core::record::Value;
-use kervan_core::time::{day_start_ms, now_ms, parse_date, today_local};
+use kervan_core::time::{day_start_ms, now_ms, parse_calendar_date as parse_date, today_local};
 
 use crate::AppState;
 use crate::api::{ApiError, ApiUser};

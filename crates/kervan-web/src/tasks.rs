@@ -121,7 +121,7 @@ async fn render(
     let actor = &session.actor;
     let whose = crate::ui::whose_of(q.whose.trim(), actor.user_id);
     let a = app_tasks::agenda(&state.app, actor, whose, now_ms()).await?;
-    let show_owner = whose == Whose::Team;
+    let show_owner = matches!(whose, Whose::Team | Whose::InTeam(_));
     let people: Vec<(String, String, bool)> = app_users::assignable_in(&state.app, actor, Module::Tasks)
         .await?
         .into_iter()

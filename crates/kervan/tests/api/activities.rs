@@ -316,6 +316,36 @@ db_test!(a_mention_notifies_a_colleague_once, |t| {
     .unwrap();
     assert_eq!(notes(t, &t.m_token, "mention").await.len(), 1);
     assert!(notes(t, &t.a_token, "mention").await.is_empty());
+    // Berna (another team) cannot open Ali's customer: named or not, she is not told of it.
+    activity(
+        t,
+        &t.a_token,
+        json!({"kind": "note", "subject": "Gizli fiyat", "at": at(-HOUR), "account_id": acc,
+               "body": "@berna fiyatı sen de bil"}),
+    )
+    .await;
+    assert!(notes(t, &t.b_token, "mention").await.is_empty());
+});
+
+db_test!(a_teammate_comes_along_and_sees_it_in_their_calendar, |t| {
+    let acc = id(&account(t, &t.a_token, json!({"kind": "company", "name": "Ege Makina"})).await);
+    let m_id = t.get_json(&t.m_token, "/api/v1/me").await["id"].as_i64().expect("id");
+    // A rep may name a teammate as the colleague who comes along (not only themself).
+    activity(
+        t,
+        &t.a_token,
+        json!({"kind": "meeting", "status": "planned", "subject": "Ortak ziyaret", "at": at(DAY),
+               "account_id": acc, "colleague_id": m_id}),
+    )
+    .await;
+    let from = kervan_core::time::today_local(now_ms()).format("%Y-%m-%d").to_string();
+    let to = kervan_core::time::today_local(now_ms() + 3 * DAY)
+        .format("%Y-%m-%d")
+        .to_string();
+    let cal = t
+        .get_json(&t.m_token, &format!("/api/v1/calendar?from={from}&to={to}"))
+        .await;
+    assert!(cal.to_string().contains("Ortak ziyaret"), "{cal}");
 });
 
 db_test!(a_converted_leads_activities_join_the_customer, |t| {

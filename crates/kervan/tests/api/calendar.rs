@@ -91,6 +91,8 @@ db_test!(the_calendar_shows_each_what_they_may_see, |t| {
         "from=dün&to=2026-01-01",
         "from=2026-01-10&to=2026-01-01",
         "from=2026-01-01&to=2026-12-31",
+        "from=9999-12-01&to=9999-12-31",
+        "from=0001-01-01&to=0001-01-31",
     ] {
         let (s, p) = send(t.get(&t.a_token, &format!("/api/v1/calendar?{bad}"))).await;
         assert_eq!(s, 422, "{bad}: {p}");
@@ -105,6 +107,13 @@ db_test!(the_calendar_shows_each_what_they_may_see, |t| {
             !html.contains("Sadece arama") && !html.contains("Vazgeçilen iş"),
             "{view}"
         );
+    }
+    // Dates no calendar can page from fall back to today instead of failing.
+    for view in ["month", "week", "day"] {
+        for date in ["9999-12-31", "0001-01-01", "262143-12-31"] {
+            let (s, _) = b.get(t, &format!("/calendar?view={view}&date={date}")).await;
+            assert_eq!(s, 200, "{view} {date}");
+        }
     }
     let html = b.page(t, &format!("/calendar?view=week&date={}", day(0))).await;
     assert!(html.contains("09:30") && html.contains("Tüm gün"), "{html}");

@@ -199,6 +199,23 @@ db_test!(my_tasks_split_by_day_complete_with_one_click_and_undo, |t| {
         "another team's: {page}"
     );
     assert!(!b.page(t, "/my-tasks").await.contains("id=\"agenda-whose\""));
+
+    // An admin picks one team: its people's tasks, not the other team's.
+    let team2 = kervan_store::db::scalar_i64(
+        &t.app.db.conn,
+        "SELECT team_id FROM users WHERE id = ?",
+        vec![t.b_id.into()],
+    )
+    .await
+    .unwrap()
+    .expect("Berna has a team");
+    let ad = Browser::new(t, "admin@ornek.com.tr").await;
+    let page = ad.page(t, &format!("/my-tasks?whose=team-{team2}")).await;
+    assert!(page.contains(&format!("id=\"task-{other}\"")), "{page}");
+    assert!(
+        !page.contains(&format!("id=\"task-{later}\"")),
+        "another team's: {page}"
+    );
 });
 
 db_test!(a_card_creates_a_linked_task_and_tasks_follow_a_merge, |t| {
