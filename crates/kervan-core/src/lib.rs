@@ -18,6 +18,7 @@ pub mod permissions;
 pub mod phone;
 pub mod places;
 pub mod products;
+pub mod quotes;
 pub mod record;
 pub mod tasks;
 pub mod tax_id;
