@@ -11,6 +11,7 @@ use kervan_store::{StoreError, accounts as account_store};
 
 use crate::accounts::{self, Accounts};
 use crate::contacts::Contacts;
+use crate::deals::Deals;
 use crate::error::{AppError, Duplicate, Result};
 use crate::leads::{ENTITY, Leads};
 use crate::records::{self, Record, RecordKind};
@@ -26,8 +27,12 @@ pub struct ConvertRequest {
     pub account_id: Option<i64>,
     /// Create a new account even though similar ones exist.
     pub allow_duplicate: bool,
-    /// Also open a deal (honoured once the deals module exists; ignored until then).
+    /// Also open a deal, in the first stage of the first active pipeline.
     pub create_deal: bool,
+    /// The deal's name (the customer's name when empty).
+    pub deal_name: Option<String>,
+    /// The deal's amount as typed (`250.000,00`, lira).
+    pub amount: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +42,8 @@ pub struct Converted {
     pub contact_id: Option<i64>,
     /// Whether the account was created (false: the contact joined an existing one).
     pub account_created: bool,
+    /// The deal opened with it, when asked for.
+    pub deal_id: Option<i64>,
 }
 
 fn put(inputs: &mut Inputs, key: &str, v: Option<String>) {
@@ -120,6 +127,9 @@ pub async fn convert(app: &App, actor: &Actor, lead_id: i64, req: &ConvertReques
         });
     }
     actor.require(Module::Contacts, Action::Create)?;
+    if req.create_deal {
+        actor.require(Module::Deals, Action::Create)?;
+    }
     let owner_id = lead.owner_id().or(actor.author());
     let now = now_ms();
 
@@ -177,6 +187,11 @@ pub async fn convert(app: &App, actor: &Actor, lead_id: i64, req: &ConvertReques
         }
         None => None,
     };
+    let deal_id = if req.create_deal {
+        Some(open_deal(&txn, actor, &lead, req, account_id, contact_id, owner_id, now).await?)
+    } else {
+        None
+    };
     lead_store::mark_converted(&txn, lead_id, req.version, account_id, contact_id, now)
         .await
         .map_err(|e| match e {
@@ -219,7 +234,64 @@ pub async fn convert(app: &App, actor: &Actor, lead_id: i64, req: &ConvertReques
         account_id,
         contact_id,
         account_created,
+        deal_id,
     })
+}
+
+/// The deal a conversion opens: named as asked (or after the customer), in the first stage of
+/// the first active pipeline, owned like the customer, pointing back at the lead.
+#[allow(clippy::too_many_arguments)]
+async fn open_deal(
+    txn: &kervan_store::DatabaseTransaction,
+    actor: &Actor,
+    lead: &Record,
+    req: &ConvertRequest,
+    account_id: i64,
+    contact_id: Option<i64>,
+    owner_id: Option<i64>,
+    now: i64,
+) -> Result<i64> {
+    let pipeline = kervan_store::deals::pipelines(txn, true)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| AppError::field("create_deal", "no_pipeline"))?;
+    let stage = kervan_store::deals::stages(txn, Some(pipeline.id), true)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| AppError::field("create_deal", "no_pipeline"))?;
+    let name = req
+        .deal_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+        .unwrap_or_else(|| {
+            let (values, _) = records::values_for::<Accounts>(&account_inputs(lead)).unwrap_or_default();
+            Accounts::name(&values)
+        });
+    let mut inputs = Inputs::default();
+    put(&mut inputs, "name", Some(name));
+    put(&mut inputs, "account_id", Some(account_id.to_string()));
+    put(&mut inputs, "contact_id", contact_id.map(|c| c.to_string()));
+    put(&mut inputs, "owner_id", owner_id.map(|o| o.to_string()));
+    put(&mut inputs, "stage_id", Some(stage.id.to_string()));
+    put(&mut inputs, "lead_id", Some(lead.id.to_string()));
+    put(
+        &mut inputs,
+        "amount",
+        req.amount
+            .as_deref()
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(str::to_string),
+    );
+    let (values, custom) = records::values_for::<Deals>(&inputs)?;
+    let defs = records::custom_defs(txn, &kervan_core::deals::KIND).await?;
+    let id = records::insert_in::<Deals>(txn, actor, &defs, &values, &custom, &[], now).await?;
+    Deals::after_write(txn, actor, id, &values, None).await?;
+    Ok(id)
 }
 
 /// Leads created in `[from, to)` by source with how many became customers (reports use it).

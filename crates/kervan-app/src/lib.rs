@@ -13,6 +13,7 @@ pub mod contacts;
 pub mod conversion;
 pub mod custom_fields;
 pub mod dashboard;
+pub mod deals;
 pub mod demo;
 pub mod dormant;
 pub mod error;

@@ -16,6 +16,7 @@ use crate::App;
 use crate::accounts::Accounts;
 use crate::activities::Activities;
 use crate::contacts::Contacts;
+use crate::deals::{Deals, Pipelines, Stages};
 use crate::error::Result;
 use crate::leads::Leads;
 use crate::products::Products;
@@ -73,9 +74,12 @@ pub fn entries() -> Vec<Entry> {
         Entry::of::<Accounts>(),
         Entry::of::<Contacts>(),
         Entry::of::<Leads>(),
+        Entry::of::<Deals>(),
         Entry::of::<Products>(),
         Entry::of::<Tasks>(),
         Entry::of::<Activities>(),
+        Entry::of::<Pipelines>(),
+        Entry::of::<Stages>(),
     ]
 }
 

@@ -123,6 +123,13 @@ static FIELDS: &[Field] = &[
         .sticky()
         .section(ABOUT)
         .import(&["Kişi", "İlgili kişi", "Contact"]),
+    Field::new("deal_id", T::Reference)
+        .refers("deals")
+        .column()
+        .filter()
+        .sticky()
+        .section(ABOUT)
+        .import(&["Fırsat", "Deal"]),
 ];
 
 pub static KIND: Kind = Kind {
@@ -153,7 +160,7 @@ pub static KIND: Kind = Kind {
 
 /// An activity is about something, and a held one has happened (a planned one is for later).
 pub fn rules(v: &mut Values, e: &mut FieldErrors) {
-    if !["lead_id", "account_id", "contact_id"]
+    if !["lead_id", "account_id", "contact_id", "deal_id"]
         .iter()
         .any(|k| v.contains_key(*k))
     {

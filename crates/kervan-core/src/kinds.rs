@@ -10,6 +10,9 @@ pub static ALL: &[&Kind] = &[
     &crate::products::KIND,
     &crate::tasks::KIND,
     &crate::activities::KIND,
+    &crate::deals::PIPELINES,
+    &crate::deals::STAGES,
+    &crate::deals::KIND,
 ];
 
 pub fn by_key(key: &str) -> Option<&'static Kind> {

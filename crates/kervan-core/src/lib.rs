@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod activities;
 pub mod contacts;
+pub mod deals;
 pub mod districts;
 pub mod dormant;
 pub mod email;

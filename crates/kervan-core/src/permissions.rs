@@ -43,6 +43,8 @@ str_enum!(Module {
     Products => "products",
     Tasks => "tasks",
     Activities => "activities",
+    Deals => "deals",
+    Pipelines => "pipelines",
     Users => "users",
 });
 
@@ -117,6 +119,26 @@ pub fn default_grants() -> Vec<(Role, Module, Action, Scope)> {
         }
     }
     g.push((Role::Viewer, Module::Activities, View, Scope::Own));
+    // Deals are worked like customers: a rep their own, a manager the team's; operations and
+    // finance look them up (what was sold), and the pipelines are everyone's to see.
+    for a in [View, Create, Edit, Delete, Export] {
+        g.push((Role::Manager, Module::Deals, a, Scope::Team));
+    }
+    for a in [View, Create, Edit, Delete] {
+        g.push((Role::Sales, Module::Deals, a, Scope::Own));
+    }
+    for r in [Role::Operations, Role::Finance, Role::Viewer] {
+        g.push((r, Module::Deals, View, Scope::All));
+    }
+    for r in [
+        Role::Manager,
+        Role::Sales,
+        Role::Operations,
+        Role::Finance,
+        Role::Viewer,
+    ] {
+        g.push((r, Module::Pipelines, View, Scope::All));
+    }
     g
 }
 

@@ -694,6 +694,13 @@ impl Value {
         }
     }
 
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
     pub fn as_id(&self) -> Option<i64> {
         match self {
             Value::User(i) | Value::Ref(i) => Some(*i),

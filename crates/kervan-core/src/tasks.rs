@@ -100,6 +100,13 @@ static FIELDS: &[Field] = &[
         .sticky()
         .section(ABOUT)
         .import(&["Kişi", "İlgili kişi", "Contact"]),
+    Field::new("deal_id", T::Reference)
+        .refers("deals")
+        .column()
+        .filter()
+        .sticky()
+        .section(ABOUT)
+        .import(&["Fırsat", "Deal"]),
 ];
 
 pub static KIND: Kind = Kind {

@@ -13,6 +13,7 @@ pub mod calendar;
 pub mod contacts;
 pub mod custom_fields;
 pub mod db;
+pub mod deals;
 pub mod dormant;
 pub mod files;
 pub mod jobs;

@@ -619,7 +619,127 @@ Migration {
     sqlite: &[],
     postgres: &[],
     search: &[],
+},
+Migration {
+    version: 21,
+    name: "deals",
+    // Pipelines with ordered stages; deals in a stage, their stage history (entered, left) for
+    // time in stage and the timeline. A deal's `pipeline_id` follows its stage (kept by the app)
+    // so the board reads one pipeline by index. The board groups open deals by stage.
+    common: &[
+        "CREATE TABLE pipelines (id ID_PK, name TEXT NOT NULL, position DOUBLE_T NOT NULL, active BOOLEAN NOT NULL DEFAULT TRUE,
+            sort_name TEXT NOT NULL, search_key TEXT NOT NULL, custom JSON_T NOT NULL DEFAULT JSON_EMPTY,
+            archived_at BIGINT, AUDIT)",
+        "CREATE INDEX pipelines_position ON pipelines (position, id)",
+        "CREATE INDEX pipelines_sort_name ON pipelines (sort_name, id)",
+        "CREATE INDEX pipelines_updated ON pipelines (updated_at, id)",
+        "CREATE TABLE stages (id ID_PK, pipeline_id BIGINT NOT NULL REFERENCES pipelines(id), name TEXT NOT NULL,
+            position DOUBLE_T NOT NULL, probability DOUBLE_T NOT NULL, rotting_days DOUBLE_T,
+            active BOOLEAN NOT NULL DEFAULT TRUE,
+            sort_name TEXT NOT NULL, search_key TEXT NOT NULL, custom JSON_T NOT NULL DEFAULT JSON_EMPTY,
+            archived_at BIGINT, AUDIT)",
+        "CREATE INDEX stages_position ON stages (position, id)",
+        "CREATE INDEX stages_pipeline_id ON stages (pipeline_id, position, id)",
+        "CREATE INDEX stages_sort_name ON stages (sort_name, id)",
+        "CREATE INDEX stages_updated ON stages (updated_at, id)",
+        "CREATE INDEX stages_active_position ON stages (active, position, id)",
+        "CREATE TABLE deals (id ID_PK, name TEXT NOT NULL, account_id BIGINT REFERENCES accounts(id) ON DELETE SET NULL,
+            contact_id BIGINT REFERENCES contacts(id) ON DELETE SET NULL, owner_id BIGINT REFERENCES users(id),
+            stage_id BIGINT NOT NULL REFERENCES stages(id), pipeline_id BIGINT REFERENCES pipelines(id),
+            status TEXT NOT NULL, amount BIGINT, currency TEXT NOT NULL, exchange_rate DOUBLE_T, probability DOUBLE_T,
+            forecast_category TEXT NOT NULL, expected_close_date TEXT, next_step TEXT, competitors TEXT,
+            lost_reason TEXT, competitor TEXT, lead_id BIGINT REFERENCES leads(id) ON DELETE SET NULL,
+            stage_entered_at BIGINT, closed_at BIGINT,
+            sort_name TEXT NOT NULL, search_key TEXT NOT NULL, custom JSON_T NOT NULL DEFAULT JSON_EMPTY,
+            archived_at BIGINT, AUDIT)",
+        "CREATE TABLE deal_tags (deal_id BIGINT NOT NULL REFERENCES deals(id) ON DELETE CASCADE,
+            tag TEXT NOT NULL, tag_key TEXT NOT NULL, PRIMARY KEY (deal_id, tag_key))",
+        "CREATE INDEX deal_tags_key ON deal_tags (tag_key, deal_id)",
+        "CREATE INDEX deals_created ON deals (created_at, id)",
+        "CREATE INDEX deals_updated ON deals (updated_at, id)",
+        "CREATE INDEX deals_sort_name ON deals (sort_name, id)",
+        "CREATE INDEX deals_close ON deals (expected_close_date, id)",
+        "CREATE INDEX deals_amount ON deals (amount, id)",
+        "CREATE INDEX deals_account_id ON deals (account_id, id)",
+        "CREATE INDEX deals_contact_id ON deals (contact_id, id)",
+        "CREATE INDEX deals_owner_id ON deals (owner_id, id)",
+        "CREATE INDEX deals_stage_id ON deals (stage_id, id)",
+        "CREATE INDEX deals_pipeline_status ON deals (pipeline_id, status, stage_id)",
+        "CREATE INDEX deals_pipeline_id ON deals (pipeline_id, id)",
+        "CREATE INDEX deals_status_id ON deals (status, id)",
+        "CREATE INDEX deals_currency_id ON deals (currency, id)",
+        "CREATE INDEX deals_forecast_id ON deals (forecast_category, id)",
+        "CREATE INDEX deals_lost_reason_id ON deals (lost_reason, id)",
+        "CREATE INDEX deals_lead_id ON deals (lead_id, id)",
+        "CREATE INDEX deals_status_close ON deals (status, expected_close_date)",
+        "CREATE TABLE deal_stage_history (id ID_PK, deal_id BIGINT NOT NULL REFERENCES deals(id) ON DELETE CASCADE,
+            stage_id BIGINT NOT NULL REFERENCES stages(id), entered_at BIGINT NOT NULL, left_at BIGINT,
+            user_id BIGINT REFERENCES users(id))",
+        "CREATE INDEX deal_stage_history_deal ON deal_stage_history (deal_id, entered_at, id)",
+        "CREATE INDEX deal_stage_history_stage ON deal_stage_history (stage_id)",
+        // Tasks and activities attach to deals as they do to customers.
+        "ALTER TABLE tasks ADD COLUMN deal_id BIGINT REFERENCES deals(id) ON DELETE SET NULL",
+        "CREATE INDEX tasks_deal_due ON tasks (deal_id, due_at, id)",
+        "CREATE INDEX tasks_open_deal ON tasks (deal_id, due_at) WHERE status = 'open' AND archived_at IS NULL",
+        "ALTER TABLE activities ADD COLUMN deal_id BIGINT REFERENCES deals(id) ON DELETE SET NULL",
+        "CREATE INDEX activities_deal_at ON activities (deal_id, at, id)",
+        // The board reads a stage's open deals, longest in the stage first.
+        "CREATE INDEX deals_board ON deals (stage_id, status, stage_entered_at, id)",
+    ],
+    sqlite: &[],
+    postgres: &[],
+    search: &["pipelines", "stages", "deals"],
 }];
+
+/// Creates a pipeline with its stages from a template (the database starts with the first).
+pub async fn seed_pipeline<C: ConnectionTrait>(
+    c: &C,
+    (_, name, stages): (&str, &str, &[kervan_core::deals::StageTemplate]),
+) -> Result<i64> {
+    use kervan_core::text::{search_key, sort_key};
+    let now = kervan_core::time::now_ms();
+    let position = db::scalar_i64(
+        c,
+        "SELECT CAST(COALESCE(MAX(position), 0) AS BIGINT) + 1 FROM pipelines",
+        vec![],
+    )
+    .await?
+    .unwrap_or(1);
+    let id = db::insert_id(
+        c,
+        "INSERT INTO pipelines (name, position, active, sort_name, search_key, created_at, updated_at)
+         VALUES (?, ?, TRUE, ?, ?, ?, ?)",
+        vec![
+            name.into(),
+            (position as f64).into(),
+            sort_key(name).into(),
+            search_key(&[Some(name)]).into(),
+            now.into(),
+            now.into(),
+        ],
+    )
+    .await?;
+    for (i, (stage, probability, rotting)) in stages.iter().enumerate() {
+        db::exec(
+            c,
+            "INSERT INTO stages (pipeline_id, name, position, probability, rotting_days, active, sort_name,
+                search_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, TRUE, ?, ?, ?, ?)",
+            vec![
+                id.into(),
+                (*stage).into(),
+                ((i + 1) as f64).into(),
+                (*probability as f64).into(),
+                (*rotting as f64).into(),
+                sort_key(stage).into(),
+                search_key(&[Some(stage)]).into(),
+                now.into(),
+                now.into(),
+            ],
+        )
+        .await?;
+    }
+    Ok(id)
+}
 
 fn expand(sql: &str, backend: DbBackend) -> String {
     let id = match backend {
@@ -684,6 +804,7 @@ pub async fn run(db: &Db) -> Result<usize> {
             7 => &["products"],
             12 => &["tasks"],
             16 => &["activities"],
+            21 => &["deals", "pipelines"],
             _ => &[],
         };
         if !modules.is_empty() {
@@ -702,6 +823,9 @@ pub async fn run(db: &Db) -> Result<usize> {
                 )
                 .await?;
             }
+        }
+        if m.version == 21 {
+            seed_pipeline(&txn, kervan_core::deals::TEMPLATES[0]).await?;
         }
         // A migration may change what servers keep in memory (grants, definitions).
         if m.version > 9 {

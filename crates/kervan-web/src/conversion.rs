@@ -45,6 +45,8 @@ struct ConvertPage {
     target: String,
     errors: Vec<(String, String)>,
     conflict: bool,
+    /// The person may open a deal with the conversion.
+    can_deal: bool,
 }
 
 async fn page(
@@ -90,6 +92,7 @@ async fn page(
         target,
         errors,
         conflict,
+        can_deal: actor.can(Module::Deals, Action::Create),
     })
 }
 
@@ -113,6 +116,12 @@ struct ConvertForm {
     /// `new`, or the id of the existing account to attach the contact to.
     #[serde(default)]
     target: String,
+    #[serde(default)]
+    create_deal: String,
+    #[serde(default)]
+    deal_name: String,
+    #[serde(default)]
+    amount: String,
 }
 
 async fn convert_submit(
@@ -131,12 +140,18 @@ async fn convert_submit(
         account_id,
         // Choosing "new" on this screen, after seeing the similar customers, is the confirmation.
         allow_duplicate: true,
-        create_deal: false,
+        create_deal: !f.create_deal.is_empty(),
+        deal_name: Some(f.deal_name.clone()),
+        amount: Some(f.amount.clone()),
     };
     let t = session.t;
     match conversion::convert(&state.app, &session.actor, id, &req).await {
         Ok(done) => {
-            Ok(crate::redirect::see_other(&format!("/accounts/{}?ok=converted", done.account_id)).into_response())
+            let to = match done.deal_id {
+                Some(d) => format!("/deals/{d}?ok=converted"),
+                None => format!("/accounts/{}?ok=converted", done.account_id),
+            };
+            Ok(crate::redirect::see_other(&to).into_response())
         }
         Err(AppError::Validation(errs)) => {
             let p = page(&state, &session, id, Some(f.target), field_messages(&t, &errs), false).await?;

@@ -82,6 +82,14 @@ impl Shell {
                 active: path.starts_with("/contacts"),
             });
         }
+        if actor.can(Module::Deals, Action::View) {
+            nav.push(NavItem {
+                href: "/deals/board",
+                label: t.t("nav-deals"),
+                icon: crate::icons::DEALS,
+                active: path.starts_with("/deals"),
+            });
+        }
         if actor.can(Module::Products, Action::View) {
             nav.push(NavItem {
                 href: "/products",
@@ -153,6 +161,7 @@ fn quick_new(t: &I18n, actor: &Actor, path: &str) -> Vec<(&'static str, String)>
         ("/leads", Module::Leads, "/leads/new", "lead-new"),
         ("/accounts", Module::Accounts, "/accounts/new", "account-new"),
         ("/contacts", Module::Contacts, "/contacts/new", "contact-new"),
+        ("/deals", Module::Deals, "/deals/new", "deal-new"),
         ("/products", Module::Products, "/products/new", "product-new"),
         ("/my-tasks", Module::Tasks, "/tasks/new", "task-new"),
         ("/activities", Module::Activities, "/activities/new", "activity-new"),
@@ -199,4 +208,14 @@ const TOASTS: &[&str] = &[
     "mail-saved",
     "prefs-saved",
     "dormant-saved",
+    "deal-moved",
+    "deal-won",
+    "deal-lost",
+    "deal-reopened",
+    "deal-changed",
+    "deal-not-moved",
+    "stage-not-retired",
+    "stage-retired",
+    "pipeline-created",
+    "lost-reasons-saved",
 ];

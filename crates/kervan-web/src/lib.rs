@@ -23,6 +23,7 @@ pub mod calendar;
 pub mod contacts;
 pub mod conversion;
 pub mod dashboard;
+pub mod deals;
 pub mod dormant;
 pub mod error;
 pub mod files;
@@ -107,6 +108,7 @@ pub fn router(state: AppState) -> Router {
         .merge(dormant::router())
         .merge(notifications::router())
         .merge(products::router())
+        .merge(deals::router())
         .merge(kit::shared_pages())
         .merge(search::router())
         .merge(assets::router())

@@ -483,6 +483,79 @@
       }).then(() => window.location.reload(), () => window.location.reload());
     });
   }
+  /* ---------- 12. Deals board: drag a card to another stage, or onto Kazanıldı / Kaybedildi ---------- */
+  const board = doc.getElementById('board');
+  if (board) {
+    const drops = doc.getElementById('board-drops');
+    const dialog = doc.getElementById('close-dialog');
+    const csrf = board.dataset.csrf || '';
+    let dragged = null;
+    const post = (url, data) => fetch(url, {
+      method: 'POST', credentials: 'same-origin', body: new URLSearchParams(data),
+      headers: { 'x-csrf-token': csrf },
+    });
+    const clearDrop = () => doc.querySelectorAll('.is-drop').forEach((d) => d.classList.remove('is-drop'));
+    const target = (e) => (e.target instanceof Element ? e.target.closest('.board-col, .board-drop') : null);
+    // Closing as lost asks why (required, as everywhere); won only confirms.
+    const askClose = (card, status) => {
+      if (!dialog || typeof dialog.showModal !== 'function') { window.location.href = '/deals/' + card.dataset.id; return; }
+      const form = dialog.querySelector('form');
+      form.action = '/deals/' + card.dataset.id + '/close';
+      form.elements.version.value = card.dataset.version || '';
+      form.elements.status.value = status;
+      const lost = status === 'lost';
+      dialog.querySelector('.close-lost').hidden = !lost;
+      form.elements.lost_reason.required = lost;
+      const title = doc.getElementById('close-title');
+      title.textContent = title.dataset[lost ? 'lost' : 'won'] || '';
+      dialog.showModal();
+      (lost ? form.elements.lost_reason : doc.getElementById('close-save')).focus();
+    };
+    const cancel = doc.getElementById('close-cancel');
+    if (cancel && dialog) cancel.addEventListener('click', () => dialog.close());
+    doc.addEventListener('dragstart', (e) => {
+      const card = e.target instanceof Element ? e.target.closest('.deal-card[draggable]') : null;
+      if (!card) return;
+      dragged = card;
+      card.classList.add('is-dragging');
+      if (drops) drops.hidden = false;
+      if (e.dataTransfer) { e.dataTransfer.effectAllowed = 'move'; e.dataTransfer.setData('text/plain', card.id); }
+    });
+    doc.addEventListener('dragend', () => {
+      if (dragged) dragged.classList.remove('is-dragging');
+      dragged = null;
+      clearDrop();
+      if (drops) drops.hidden = true;
+    });
+    doc.addEventListener('dragover', (e) => {
+      const to = target(e);
+      if (!dragged || !to) return;
+      e.preventDefault();
+      if (!to.classList.contains('is-drop')) { clearDrop(); to.classList.add('is-drop'); }
+    });
+    doc.addEventListener('drop', (e) => {
+      const to = target(e);
+      clearDrop();
+      if (!dragged || !to) return;
+      e.preventDefault();
+      const card = dragged;
+      if (to.dataset.close) { askClose(card, to.dataset.close); return; }
+      if (card.closest('.board-col') === to) return;
+      to.querySelector('.board-cards').prepend(card); // at once; the server's answer decides what stays
+      post('/deals/' + card.dataset.id + '/move', { version: card.dataset.version || '', stage_id: to.dataset.stage || '' })
+        .then(() => window.location.reload(), () => window.location.reload());
+    });
+    // "Daha fazla": the next cards of a column, in place.
+    board.addEventListener('click', (e) => {
+      const more = e.target instanceof Element ? e.target.closest('a[data-more]') : null;
+      if (!more) return;
+      e.preventDefault();
+      fetch(more.dataset.more, { credentials: 'same-origin' })
+        .then((r) => (r.ok ? r.text() : Promise.reject(r.status)))
+        .then((html) => { more.insertAdjacentHTML('beforebegin', html); more.remove(); })
+        .catch(() => { window.location.href = more.href; });
+    });
+  }
   /* ---------- 11. "Bir sonraki adım?": typing a date of one's own picks "Özel tarih" ---------- */
   const nsDue = doc.getElementById('ns-due_at');
   const nsCustom = doc.getElementById('ns-when-custom');

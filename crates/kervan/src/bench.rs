@@ -994,6 +994,161 @@ async fn calendar_team(app: &App) -> Result<i64, String> {
     Ok(team)
 }
 
+/// The pipeline the board is measured on: "Bench panosu" with 5,000 open deals, and 100,000
+/// deals in all for the forecast (made here, once; topped up when fewer).
+async fn bench_deals(app: &App) -> Result<i64, String> {
+    let c = &app.db.conn;
+    let err = |e: kervan_store::StoreError| e.to_string();
+    let count = |sql: &'static str, v: Vec<kervan_store::sea_orm_value::Value>| async move {
+        kervan_store::db::scalar_i64(c, sql, v)
+            .await
+            .map(|n| n.unwrap_or(0))
+            .map_err(|e| e.to_string())
+    };
+    let pipes = kervan_store::deals::pipelines(c, false).await.map_err(err)?;
+    let board = match pipes.iter().find(|p| p.name == BENCH_PIPELINE) {
+        Some(p) => p.id,
+        None => {
+            kervan_store::migrations::seed_pipeline(c, ("bench", BENCH_PIPELINE, kervan_core::deals::TEMPLATES[1].2))
+                .await
+                .map_err(err)?
+        }
+    };
+    let main = pipes.first().map(|p| p.id).unwrap_or(board);
+    let owners: Vec<i64> = kervan_store::users::list(c)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .filter(|u| u.role == "sales" && u.deactivated_at.is_none())
+        .map(|u| u.id)
+        .take(40)
+        .collect();
+    if owners.is_empty() {
+        return Err("no sales reps: run `kervan demo` first".into());
+    }
+    // Demo customers are numbered without gaps: the first 2,000 of them.
+    let first_account = count("SELECT COALESCE(MIN(id), 0) FROM accounts", vec![]).await?;
+    let accounts = count("SELECT COUNT(*) FROM accounts", vec![]).await?.min(2000);
+    let now = kervan_core::time::now_ms();
+    let cols = "name, account_id, owner_id, stage_id, pipeline_id, status, amount, currency, exchange_rate, \
+                forecast_category, expected_close_date, stage_entered_at, lost_reason, sort_name, search_key, created_at, updated_at";
+    let fill = |pipeline: i64, n: usize, open_only: bool| {
+        let owners = owners.clone();
+        async move {
+            let stages = kervan_store::deals::stages(c, Some(pipeline), true)
+                .await
+                .map_err(err)?;
+            if stages.is_empty() {
+                return Err("the pipeline has no stages".to_string());
+            }
+            insert_rows(app, "deals", cols, n, |i| {
+                let name = format!(
+                    "Fırsat {i} — {}",
+                    ["hat yenileme", "yedek parça", "bakım sözleşmesi", "ihracat"][i % 4]
+                );
+                let status = if open_only || i % 10 < 7 {
+                    "open"
+                } else if i % 10 < 9 {
+                    "won"
+                } else {
+                    "lost"
+                };
+                let eur = i % 10 == 3;
+                let close = kervan_core::time::today_local(now + (i * 7 % 365) as i64 * 86_400_000)
+                    .format("%Y-%m-%d")
+                    .to_string();
+                vec![
+                    name.clone().into(),
+                    (accounts > 0).then(|| first_account + i as i64 % accounts).into(),
+                    owners[i % owners.len()].into(),
+                    stages[i % stages.len()].id.into(),
+                    pipeline.into(),
+                    status.into(),
+                    (((i * 7919) % 5_000_000) as i64 * 100 + 100_000).into(),
+                    if eur { "EUR" } else { "TRY" }.into(),
+                    eur.then_some(35.5f64).into(),
+                    ["pipeline", "best_case", "commit", "omitted"][i % 4].into(),
+                    close.into(),
+                    (now - (i as i64 % 60) * 86_400_000).into(),
+                    (status == "lost").then_some("Bütçe yok").into(),
+                    kervan_core::text::sort_key(&name).into(),
+                    kervan_core::text::search_key(&[Some(&name)]).into(),
+                    now.into(),
+                    now.into(),
+                ]
+            })
+            .await
+        }
+    };
+    let open = count(
+        "SELECT COUNT(*) FROM deals WHERE pipeline_id = ? AND status = 'open' AND archived_at IS NULL",
+        vec![board.into()],
+    )
+    .await?;
+    fill(board, (5_000 - open).max(0) as usize, true).await?;
+    let all = count("SELECT COUNT(*) FROM deals", vec![]).await?;
+    fill(main, (100_000 - all).max(0) as usize, false).await?;
+    app.db.analyze().await.map_err(err)?;
+    Ok(board)
+}
+
+const BENCH_PIPELINE: &str = "Bench panosu";
+
+/// The board and the forecast (issue 10's targets), as their users meet them.
+async fn deal_pages(app: &App, http: &Http, base: &str, who: &Who, a: &BenchArgs) -> Result<(), String> {
+    let n = a.requests;
+    const BOARD: &str = "deals board, 5,000 open deals in the pipeline";
+    const FORECAST: &str = "forecast by month and owner, 100,000 deals";
+    if !a.wants(BOARD) && !a.wants(FORECAST) {
+        return Ok(());
+    }
+    let board = bench_deals(app).await?;
+    if a.wants(BOARD) {
+        timed(
+            http,
+            base,
+            who,
+            true,
+            &paths(n, |_| format!("/deals/board?pipeline={board}")),
+        )
+        .await?
+        .line(&format!("{BOARD} (HTML)"));
+        timed(
+            http,
+            base,
+            who,
+            false,
+            &paths(n, |_| format!("/api/v1/deals/board?pipeline={board}")),
+        )
+        .await?
+        .line(&format!("{BOARD} (JSON)"));
+    }
+    if a.wants(FORECAST) {
+        let from = kervan_core::time::today_local(kervan_core::time::now_ms())
+            .format("%Y-%m")
+            .to_string();
+        timed(
+            http,
+            base,
+            who,
+            true,
+            &paths(n, |_| format!("/deals/forecast?from={from}&months=12")),
+        )
+        .await?
+        .line(&format!("{FORECAST} (HTML)"));
+        timed(
+            http,
+            base,
+            who,
+            false,
+            &paths(n, |_| format!("/api/v1/deals/forecast?from={from}&months=12")),
+        )
+        .await?
+        .line(&format!("{FORECAST} (JSON)"));
+    }
+    Ok(())
+}
+
 /// Timeline and calendar pages (issue 9's targets), as their users meet them.
 async fn memory_pages(app: &App, http: &Http, base: &str, who: &Who, a: &BenchArgs) -> Result<(), String> {
     let n = a.requests;
@@ -1092,6 +1247,7 @@ pub async fn run(app: &App, database_url: &str, a: BenchArgs) -> Result<(), Stri
     let s = sample(&http, &base, &who).await?;
     reads(&http, &base, &who, &s, &a).await?;
     memory_pages(app, &http, &base, &who, &a).await?;
+    deal_pages(app, &http, &base, &who, &a).await?;
     if a.seconds > 0 && a.connections > 0 && a.wants("load") {
         load(&base, &who, a.connections, a.seconds).await?;
     }

@@ -625,6 +625,7 @@ async fn steps(c: Client, base: String, label: &'static str, mut clock: Clock) {
     bulk(&c, &base, label, &mut clock).await;
     kit(&c, &base, label, &mut clock).await;
     activities(&c, &base, label, &mut clock).await;
+    deals(&c, &base, label, &mut clock).await;
 
     eprintln!(
         "[{label}] PASSED. live search via JavaScript: {}. Screenshots in {}",
@@ -1317,6 +1318,129 @@ async fn activities(c: &Client, base: &str, label: &'static str, clock: &mut Clo
     assert_eq!(got[2], json!(body.len()), "{got}");
     let _ = std::fs::remove_file(&pdf);
     clock.step("a PDF attached on the customer's card and downloaded byte for byte");
+}
+
+/// Issue 10: a lead converted with a deal, the deal dragged across the board (our own script),
+/// then dropped on "Kaybedildi", which asks for the reason first.
+async fn deals(c: &Client, base: &str, label: &'static str, clock: &mut Clock) {
+    goto(c, base, "/leads/new").await;
+    fill(c, "#first_name", "Gökhan").await;
+    fill(c, "#last_name", "Öğüt").await;
+    fill(c, "#company", "Öğüt Döküm Sanayi A.Ş.").await;
+    fill(c, "#phone", "0542 913 27 58").await;
+    find(c, "#source").await.select_by_value("fair").await.expect("source");
+    find(c, "#save").await.click().await.expect("save the lead");
+    let lead = wait_path(c, "the lead's page", is_lead_detail).await;
+    goto(c, base, &format!("{lead}/convert")).await;
+    find(c, "#convert-create-deal")
+        .await
+        .click()
+        .await
+        .expect("tick Bir fırsat da aç");
+    fill(c, "#convert-deal-name", "Döküm hattı modernizasyonu").await;
+    fill(c, "#convert-deal-amount", "1.250.000,50").await;
+    shots(c, label, "convert-with-deal").await;
+    find(c, "#convert-submit").await.click().await.expect("Dönüştür");
+    let deal = wait_path(c, "the new deal's card", |p| {
+        p.strip_prefix("/deals/")
+            .is_some_and(|id| !id.is_empty() && id.chars().all(|ch| ch.is_ascii_digit()))
+    })
+    .await;
+    let id = deal.trim_start_matches("/deals/").to_string();
+    let banner = text(c, "#deal-banner").await;
+    assert!(banner.contains("Keşif") && banner.contains("Açık"), "{banner}");
+    let main = text(c, "main").await;
+    assert!(main.contains("1.250.000,50 ₺") && main.contains("Öğüt Döküm"), "{main}");
+    clock.step("lead converted with a deal");
+    shots(c, label, "deal-card").await;
+
+    // The board: the card in Keşif; dragged to Müzakere by the page's own script.
+    goto(c, base, "/deals/board").await;
+    let card = format!("#deal-{id}");
+    let first = text(c, "#board .board-col:nth-child(1)").await;
+    assert!(first.contains("Döküm hattı modernizasyonu"), "{first}");
+    shots(c, label, "deal-board").await;
+    let target = js(
+        c,
+        "const cols = [...document.querySelectorAll('#board .board-col')];
+         const col = cols.find(x => x.querySelector('h2').textContent.includes('Müzakere'));
+         return col ? col.id : '';",
+        vec![],
+    )
+    .await;
+    let target = target.as_str().unwrap_or_default().to_string();
+    assert!(!target.is_empty(), "no Müzakere column");
+    let drag = "const card = document.querySelector(arguments[0]);
+         const to = document.querySelector(arguments[1]);
+         const dt = new DataTransfer();
+         const fire = (el, type) => el.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
+         fire(card, 'dragstart'); fire(to, 'dragover'); fire(to, 'drop'); fire(card, 'dragend');
+         return true;";
+    js(c, drag, vec![json!(card), json!(format!("#{target}"))]).await;
+    wait_until(
+        c,
+        "the card in Müzakere after the reload",
+        "const col = document.querySelector(arguments[0]);
+         return document.readyState === 'complete' && !!col && !!col.querySelector(arguments[1]);",
+        vec![json!(format!("#{target}")), json!(card)],
+    )
+    .await;
+    // After the reload the column's count and sum come from the server.
+    wait_until(
+        c,
+        "the column's sum",
+        "const col = document.querySelector(arguments[0]);
+         return !!col && col.querySelector('.board-total').textContent.includes('1.250.000,50');",
+        vec![json!(format!("#{target}"))],
+    )
+    .await;
+    clock.step("deal dragged to Müzakere");
+    shots(c, label, "deal-board-moved").await;
+
+    // Dropped on "Kaybedildi": the reason is asked first; without one nothing is sent.
+    js(c, drag, vec![json!(card), json!("#drop-lost")]).await;
+    wait_until(
+        c,
+        "the lost dialog",
+        "return document.getElementById('close-dialog').open",
+        vec![],
+    )
+    .await;
+    shots(c, label, "deal-lost-dialog").await;
+    find(c, "#close-save")
+        .await
+        .click()
+        .await
+        .expect("save without a reason");
+    let still = js(c, "return document.getElementById('close-dialog').open", vec![]).await;
+    assert_eq!(
+        still,
+        json!(true),
+        "the browser keeps the dialog open until a reason is picked"
+    );
+    find(c, "#close-reason")
+        .await
+        .select_by_value("Bütçe yok")
+        .await
+        .expect("reason");
+    fill(c, "#close-competitor", "Rakip Döküm Ltd.").await;
+    find(c, "#close-save").await.click().await.expect("close as lost");
+    wait_until(
+        c,
+        "the card off the board",
+        "return document.readyState === 'complete' && !document.querySelector(arguments[0])",
+        vec![json!(card)],
+    )
+    .await;
+    goto(c, base, &deal).await;
+    let banner = text(c, "#deal-banner").await;
+    assert!(banner.contains("Kaybedildi"), "{banner}");
+    goto(c, base, &format!("{deal}?tab=stages")).await;
+    let stays = text(c, "#stage-history").await;
+    assert!(stays.contains("Keşif") && stays.contains("Müzakere"), "{stays}");
+    clock.step("deal lost with its reason; stage history on the card");
+    goto(c, base, "/deals/forecast").await;
+    shots(c, label, "deal-forecast").await;
 }
 
 fn is_account_card(p: &str) -> bool {

@@ -34,8 +34,7 @@ pub(super) fn routes() -> Router<AppState> {
 pub struct ConvertIn {
     /// The lead's version as read; defaults to the current one.
     pub version: Option<i64>,
-    /// Also open a deal (accepted now, honoured once the deals module exists: `deal_id` is `null`
-    /// until then).
+    /// Also open a deal (in the first stage of the first active pipeline; `deal_id` names it).
     #[serde(default)]
     pub create_deal: bool,
     pub deal_name: Option<String>,
@@ -54,7 +53,7 @@ pub struct ConvertOut {
     pub account_id: i64,
     /// `null` when the lead named only a company (nobody to make a contact of).
     pub contact_id: Option<i64>,
-    /// Always `null` for now (no deals module yet).
+    /// The deal opened with `create_deal`, else `null`.
     pub deal_id: Option<i64>,
     /// `false`: the contact joined an existing account.
     pub account_created: bool,
@@ -81,11 +80,14 @@ async fn convert(
     {
         e.add_with("deal_name", "too_long", MAX_DEAL_NAME);
     }
+    let mut amount = None;
     if let Some(v) = &b.amount
         && let Some(Some(text)) = patch_amount(&mut e, "amount", v)
-        && Money::parse(&text).is_err()
     {
-        e.add("amount", "invalid_money");
+        if Money::parse(&text).is_err() {
+            e.add("amount", "invalid_money");
+        }
+        amount = Some(text);
     }
     e.into_result(())?;
     let version = match b.version {
@@ -97,6 +99,8 @@ async fn convert(
         account_id: b.account_id,
         allow_duplicate: b.allow_duplicate,
         create_deal: b.create_deal,
+        deal_name: b.deal_name.clone(),
+        amount,
     };
     let done = conversion::convert(&s.app, &a, id, &req)
         .await
@@ -106,7 +110,7 @@ async fn convert(
         Json(ConvertOut {
             account_id: done.account_id,
             contact_id: done.contact_id,
-            deal_id: None,
+            deal_id: done.deal_id,
             account_created: done.account_created,
         }),
     ))

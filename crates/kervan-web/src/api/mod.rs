@@ -38,6 +38,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(crate::kit::api::routes::<kervan_app::activities::Activities>())
         .merge(crate::kit::api::shared_routes())
         .merge(crate::calendar::api_routes())
+        .merge(crate::deals::api_routes())
         .merge(conversion::routes())
         .merge(crate::files::api_routes())
         .merge(accounts::routes())
@@ -414,6 +415,7 @@ pub struct SearchList {
     pub items: Vec<SearchHit>,
     pub accounts: Vec<SearchHit>,
     pub contacts: Vec<SearchHit>,
+    pub deals: Vec<SearchHit>,
     pub products: Vec<SearchHit>,
 }
 
@@ -483,6 +485,7 @@ async fn search_all(
             "leads" => out.items = hits,
             "accounts" => out.accounts = hits,
             "contacts" => out.contacts = hits,
+            "deals" => out.deals = hits,
             "products" => out.products = hits,
             _ => {}
         }

@@ -92,6 +92,8 @@ impl BulkView {
 pub struct ListPage {
     pub shell: Shell,
     pub kind: &'static Kind,
+    /// Other views of the kind the module offers (a board, a forecast): (href, label).
+    pub links: Vec<(&'static str, String)>,
     pub title: String,
     pub new_label: String,
     pub search_placeholder: String,
@@ -564,6 +566,7 @@ pub async fn render<K: KitPages>(
     });
     let view_query: Vec<(String, String)> = spec.filters.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     let page = ListPage {
+        links: K::list_links(&t),
         shell,
         kind,
         title: text(&t, kind, "title"),

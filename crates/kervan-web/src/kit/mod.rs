@@ -41,6 +41,7 @@ pub mod merge;
 pub mod next_step;
 pub mod openapi;
 pub mod registry;
+pub mod related;
 pub mod timeline;
 
 pub use display::Names;
@@ -102,6 +103,11 @@ pub struct HeaderAction {
 pub trait KitPages: RecordKind {
     /// Tabs of the card besides Genel (order 10) and Geçmiş (order 90).
     fn tabs() -> Vec<TabSpec<Card>> {
+        vec![]
+    }
+
+    /// Links in the list's header to other views of the kind (a board, a forecast).
+    fn list_links(_t: &I18n) -> Vec<(&'static str, String)> {
         vec![]
     }
 

@@ -9,9 +9,10 @@ pub fn tabs_for(kind: &str) -> Vec<TabSpec<Card>> {
     match kind {
         "accounts" => crate::contacts::account_tabs()
             .into_iter()
+            .chain(crate::deals::account_tabs())
             .chain(crate::tasks::card_tabs())
             .collect(),
-        "leads" | "contacts" => crate::tasks::card_tabs(),
+        "leads" | "contacts" | "deals" => crate::tasks::card_tabs(),
         _ => vec![],
     }
 }

@@ -7,6 +7,7 @@ mod api_conversion;
 mod api_support;
 mod calendar;
 mod conformance;
+mod deals;
 mod files;
 mod helpers;
 mod jobs;
