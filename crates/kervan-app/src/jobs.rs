@@ -33,6 +33,7 @@ async fn handle(app: &App, kind: &str, payload: &str) -> Result<()> {
         crate::tasks::REMINDER_JOB => crate::tasks::remind(app, payload).await,
         crate::tasks::RECUR_JOB => crate::tasks::recur(app, payload).await,
         crate::dormant::JOB => crate::dormant::run(app).await.map(|_| ()),
+        crate::quotes::EXPIRY_JOB => crate::quotes::run_expiry(app).await.map(|_| ()),
         _ => index_work(app, kind, payload).await,
     }
 }
@@ -190,6 +191,9 @@ pub async fn worker(app: App, every: Duration) {
             }
             if let Err(e) = crate::dormant::schedule(&app).await {
                 tracing::warn!(error = %e, "sleeping-customer rule");
+            }
+            if let Err(e) = crate::quotes::schedule(&app).await {
+                tracing::warn!(error = %e, "quote expiry");
             }
         }
     };

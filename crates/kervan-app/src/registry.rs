@@ -20,6 +20,7 @@ use crate::deals::{Deals, Pipelines, Stages};
 use crate::error::Result;
 use crate::leads::Leads;
 use crate::products::Products;
+use crate::quotes::{PriceLists, Quotes};
 use crate::records::{self, RecordKind};
 use crate::tasks::Tasks;
 
@@ -75,11 +76,13 @@ pub fn entries() -> Vec<Entry> {
         Entry::of::<Contacts>(),
         Entry::of::<Leads>(),
         Entry::of::<Deals>(),
+        Entry::of::<Quotes>(),
         Entry::of::<Products>(),
         Entry::of::<Tasks>(),
         Entry::of::<Activities>(),
         Entry::of::<Pipelines>(),
         Entry::of::<Stages>(),
+        Entry::of::<PriceLists>(),
     ]
 }
 

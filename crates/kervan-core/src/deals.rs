@@ -103,11 +103,7 @@ fn name_keys(v: &Values) -> Vec<(&'static str, String)> {
 fn no_rules(_v: &mut Values, _e: &mut FieldErrors) {}
 
 /// Sorted by position: the order of the stages on the board.
-pub const SORT_POSITION: SortDef = SortDef {
-    key: "position",
-    column: Some("position"),
-    text: false,
-};
+pub const SORT_POSITION: SortDef = SortDef::by("position");
 
 const PIPE: &str = "pipeline-section-main";
 
@@ -255,17 +251,9 @@ const MONEY: &str = "deal-section-money";
 const CLOSE: &str = "deal-section-close";
 
 /// Sorted by expected close date: what closes first comes first.
-pub const SORT_CLOSE: SortDef = SortDef {
-    key: "expected_close_date",
-    column: Some("expected_close_date"),
-    text: false,
-};
+pub const SORT_CLOSE: SortDef = SortDef::by("expected_close_date");
 
-pub const SORT_AMOUNT: SortDef = SortDef {
-    key: "amount",
-    column: Some("amount"),
-    text: false,
-};
+pub const SORT_AMOUNT: SortDef = SortDef::by("amount");
 
 static FIELDS: &[Field] = &[
     Field::new("name", T::Text)

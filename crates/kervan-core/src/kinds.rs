@@ -13,6 +13,8 @@ pub static ALL: &[&Kind] = &[
     &crate::deals::PIPELINES,
     &crate::deals::STAGES,
     &crate::deals::KIND,
+    &crate::quotes::KIND,
+    &crate::price_lists::KIND,
 ];
 
 pub fn by_key(key: &str) -> Option<&'static Kind> {

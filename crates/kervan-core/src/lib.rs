@@ -18,6 +18,7 @@ pub mod notifications;
 pub mod permissions;
 pub mod phone;
 pub mod places;
+pub mod price_lists;
 pub mod products;
 pub mod quotes;
 pub mod record;

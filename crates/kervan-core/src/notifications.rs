@@ -8,6 +8,9 @@ pub const KINDS: &[(&str, bool)] = &[
     ("mention", true),
     ("record_assigned", true),
     ("login_attack", true),
+    ("quote_approved", true),
+    ("quote_rejected", true),
+    ("quote_expiring", true),
 ];
 
 /// Whether `kind` is e-mailed when the person has not chosen.

@@ -45,6 +45,7 @@ str_enum!(Module {
     Activities => "activities",
     Deals => "deals",
     Pipelines => "pipelines",
+    Quotes => "quotes",
     Users => "users",
 });
 
@@ -54,6 +55,8 @@ str_enum!(Action {
     Edit => "edit",
     Delete => "delete",
     Export => "export",
+    // Approving what needs a manager's word (a quote's big discount): managers their team's, admins all.
+    Approve => "approve",
 });
 
 // How far a grant reaches. Ordered: `Own < Team < All`.
@@ -138,6 +141,17 @@ pub fn default_grants() -> Vec<(Role, Module, Action, Scope)> {
         Role::Viewer,
     ] {
         g.push((r, Module::Pipelines, View, Scope::All));
+    }
+    // Quotes go with deals: a rep their own, a manager the team's and approves them; finance
+    // and operations read them (what was promised at what price).
+    for a in [View, Create, Edit, Export, Approve] {
+        g.push((Role::Manager, Module::Quotes, a, Scope::Team));
+    }
+    for a in [View, Create, Edit] {
+        g.push((Role::Sales, Module::Quotes, a, Scope::Own));
+    }
+    for r in [Role::Operations, Role::Finance, Role::Viewer] {
+        g.push((r, Module::Quotes, View, Scope::All));
     }
     g
 }

@@ -747,6 +747,428 @@ pub fn with_revision(number: &str, revision: i64) -> String {
     }
 }
 
+// ---------- The quote as a record (the record kit serves it) ----------
+
+use crate::fields;
+use crate::permissions::Module;
+use crate::record::{Field, FieldType as T, Kind, SORT_CREATED, SORT_UPDATED, SortDef, Value, Values};
+use crate::text::{fold, search_key, sort_key};
+
+/// Statuses (CONTRACT.md): taslak → (onay bekliyor → onaylandı) → gönderildi → kabul / red /
+/// süresi doldu / iptal.
+pub const STATUSES: &[&str] = &[
+    "draft",
+    "pending_approval",
+    "approved",
+    "sent",
+    "accepted",
+    "declined",
+    "expired",
+    "cancelled",
+];
+
+/// Statuses whose content may still change (an edit of an approved quote drops its approval).
+pub const EDITABLE: &[&str] = &["draft", "pending_approval", "approved"];
+
+/// The discount above which a quote needs a manager's approval until an admin sets another: 10 %.
+pub const DEFAULT_MAX_DISCOUNT: Percent = Percent(1000);
+
+/// Most lines a quote holds.
+pub const MAX_LINES: usize = 1000;
+
+const MAIN: &str = "quote-section-main";
+const MONEY: &str = "quote-section-money";
+const TERMS: &str = "quote-section-terms";
+
+pub const SORT_NUMBER: SortDef = SortDef {
+    key: "number",
+    column: Some("sort_name"),
+    text: true,
+};
+
+pub const SORT_TOTAL: SortDef = SortDef::by("grand_total");
+
+pub const SORT_ISSUE: SortDef = SortDef::by("issue_date");
+
+static FIELDS: &[Field] = &[
+    Field::new("number", T::Text).system().list().search(),
+    Field::new("revision", T::Number).system(),
+    Field::new("account_id", T::Reference)
+        .refers("accounts")
+        .required()
+        .list()
+        .filter()
+        .sticky()
+        .section(MAIN)
+        .import(&["Müşteri", "Firma", "Account"]),
+    Field::new("contact_id", T::Reference)
+        .refers("contacts")
+        .column()
+        .filter()
+        .section(MAIN)
+        .import(&["Kişi", "Contact"]),
+    Field::new("deal_id", T::Reference)
+        .refers("deals")
+        .column()
+        .filter()
+        .section(MAIN)
+        .import(&["Fırsat", "Deal"]),
+    fields::owner().list().section(MAIN),
+    Field::new("status", T::Choice)
+        .options(STATUSES)
+        .default("draft")
+        .system()
+        .list()
+        .filter(),
+    Field::new("issue_date", T::Date)
+        .list()
+        .sort()
+        .section(MAIN)
+        .hint("quote-hint-issue_date"),
+    Field::new("valid_until", T::Date)
+        .column()
+        .section(MAIN)
+        .hint("quote-hint-valid_until"),
+    Field::new("currency", T::Choice)
+        .options(crate::products::CURRENCIES)
+        .required()
+        .default("TRY")
+        .filter()
+        .section(MONEY),
+    Field::new("exchange_rate", T::Number)
+        .section(MONEY)
+        .shown_when("currency", &["EUR", "USD"])
+        .hint("quote-hint-exchange_rate"),
+    Field::new("exchange_rate_date", T::Date)
+        .section(MONEY)
+        .shown_when("currency", &["EUR", "USD"]),
+    Field::new("discount_percent", T::Percent)
+        .section(MONEY)
+        .hint("quote-hint-discount_percent"),
+    Field::new("delivery_terms", T::LongText).max(2000).section(TERMS),
+    Field::new("payment_terms", T::LongText).max(2000).section(TERMS),
+    fields::notes(TERMS),
+    // The lines as canonical JSON (the quote editor writes them; the API takes an array).
+    Field::new("lines", T::LongText).max(2_000_000).no_export(),
+    Field::new("grand_total", T::Money)
+        .currency("currency")
+        .system()
+        .list()
+        .sort(),
+    Field::new("net_total", T::Money).currency("currency").system(),
+    Field::new("kdv_total", T::Money).currency("currency").system(),
+    Field::new("submitted_by", T::User).system(),
+    Field::new("approved_by", T::User).system(),
+    Field::new("approved_at", T::DateTime).system(),
+    Field::new("rejection_reason", T::Text).system(),
+    Field::new("sent_at", T::DateTime).system(),
+    Field::new("previous_id", T::Reference).refers("quotes").system(),
+];
+
+pub static KIND: Kind = Kind {
+    key: "quotes",
+    entity: "quote",
+    table: "quotes",
+    alias: "q",
+    module: Module::Quotes,
+    fields: FIELDS,
+    sorts: &[SORT_CREATED, SORT_UPDATED, SORT_NUMBER, SORT_ISSUE, SORT_TOTAL],
+    default_sort: "-created_at",
+    tag_table: "",
+    tag_key: "",
+    fts: "quotes_fts",
+    owned: true,
+    status: "status",
+    name_sql: "{a}.number",
+    derived: &["sort_name", "search_key"],
+    merge: false,
+    sections: &[(MAIN, ""), (MONEY, ""), (TERMS, "")],
+    hierarchy: "",
+    follow_up: None,
+    timeline: None,
+    name_of: quote_name,
+    derive: quote_keys,
+    rules: quote_rules,
+};
+
+/// `T-2026-0001-R2`: the number with its revision (empty until the number is given).
+pub fn quote_name(v: &Values) -> String {
+    let number = v.get("number").and_then(Value::as_text).unwrap_or_default();
+    let revision = match v.get("revision") {
+        Some(Value::Number(n)) => n.get() as i64,
+        _ => 1,
+    };
+    with_revision(number, revision)
+}
+
+fn quote_keys(v: &Values) -> Vec<(&'static str, String)> {
+    let name = quote_name(v);
+    vec![
+        ("sort_name", sort_key(&name)),
+        ("search_key", search_key(&[Some(&name)])),
+    ]
+}
+
+/// One line as stored and as the API gives it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct QuoteLine {
+    pub product_id: Option<i64>,
+    pub description: String,
+    pub quantity: String,
+    pub unit: String,
+    pub unit_price: String,
+    pub discount_percent: String,
+    pub kdv_rate: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kdv_exemption_reason: Option<String>,
+    /// Where the price came from ("Liste fiyatı", "Müşteri fiyatı", "10+ adet kademesi").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_source: Option<String>,
+}
+
+impl QuoteLine {
+    /// What the arithmetic needs (the line was checked when it was stored).
+    pub fn line(&self) -> Option<Line> {
+        Some(Line {
+            quantity: Quantity::parse(&self.quantity).ok()?,
+            unit_price: UnitPrice::parse(&self.unit_price).ok()?,
+            discount: Percent::parse(&self.discount_percent).ok()?,
+            kdv: KdvRate::parse(&self.kdv_rate).ok()?,
+        })
+    }
+}
+
+/// A JSON value as the text of a number field: strings as they are, numbers as written.
+fn num_text(v: Option<&serde_json::Value>) -> Option<String> {
+    match v? {
+        serde_json::Value::String(s) => Some(s.trim().to_string()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::Null => None,
+        _ => Some("?".into()),
+    }
+}
+
+fn text_of(v: Option<&serde_json::Value>) -> Option<String> {
+    match v? {
+        serde_json::Value::String(s) => Some(s.trim().to_string()).filter(|s| !s.is_empty()),
+        _ => None,
+    }
+}
+
+/// Reads the lines of a quote from their JSON text (an array of objects), every problem named
+/// `lines[N].field` (N from 1, as the form counts), into the canonical lines.
+pub fn parse_lines(text: &str, e: &mut FieldErrors) -> Vec<QuoteLine> {
+    let Ok(serde_json::Value::Array(items)) = serde_json::from_str::<serde_json::Value>(text) else {
+        e.add("lines", "invalid_type");
+        return vec![];
+    };
+    if items.len() > MAX_LINES {
+        e.add_with("lines", "too_many", MAX_LINES);
+        return vec![];
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let at = |f: &str| format!("lines[{}].{f}", i + 1);
+        let Some(o) = item.as_object() else {
+            e.add(&at("description"), "invalid_type");
+            continue;
+        };
+        let product_id = match o.get("product_id") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(v) => match v.as_i64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok())) {
+                Some(id) if id > 0 => Some(id),
+                _ => {
+                    e.add(&at("product_id"), "invalid_choice");
+                    None
+                }
+            },
+        };
+        let description = text_of(o.get("description")).unwrap_or_default();
+        if description.is_empty() {
+            e.add(&at("description"), "required");
+        } else if description.chars().count() > 1000 {
+            e.add_with(&at("description"), "too_long", 1000);
+        } else if description.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+            e.add(&at("description"), "invalid_chars");
+        }
+        let unit = text_of(o.get("unit")).unwrap_or_else(|| "adet".into());
+        if unit.chars().count() > 20 || unit.chars().any(char::is_control) {
+            e.add_with(&at("unit"), "too_long", 20);
+        }
+        let quantity = match num_text(o.get("quantity")) {
+            None => {
+                e.add(&at("quantity"), "required");
+                None
+            }
+            Some(t) => Quantity::parse(&t).map_err(|x| x.record(e, &at("quantity"))).ok(),
+        };
+        let unit_price = match num_text(o.get("unit_price")) {
+            None => {
+                e.add(&at("unit_price"), "required");
+                None
+            }
+            Some(t) => UnitPrice::parse(&t).map_err(|x| x.record(e, &at("unit_price"))).ok(),
+        };
+        let discount = match num_text(o.get("discount_percent")) {
+            None => Some(Percent::ZERO),
+            Some(t) => Percent::parse(&t)
+                .map_err(|x| x.record(e, &at("discount_percent")))
+                .ok(),
+        };
+        let kdv = match num_text(o.get("kdv_rate")) {
+            None => Some(KdvRate::Twenty),
+            Some(t) => KdvRate::parse(&t).map_err(|x| x.record(e, &at("kdv_rate"))).ok(),
+        };
+        let exemption = text_of(o.get("kdv_exemption_reason"));
+        if kdv == Some(KdvRate::Zero) && exemption.is_none() {
+            e.add(&at("kdv_exemption_reason"), "required");
+        }
+        let price_source = text_of(o.get("price_source")).filter(|s| s.chars().count() <= 100);
+        if let (Some(q), Some(p), Some(d), Some(k)) = (quantity, unit_price, discount, kdv) {
+            out.push(QuoteLine {
+                product_id,
+                description,
+                quantity: q.to_string(),
+                unit,
+                unit_price: p.to_string(),
+                discount_percent: d.to_string(),
+                kdv_rate: k.as_str().to_string(),
+                kdv_exemption_reason: exemption.filter(|_| k.needs_exemption_reason()),
+                price_source,
+            });
+        }
+    }
+    out
+}
+
+/// The lines of stored values (checked when they were written).
+pub fn lines_of(v: &Values) -> Vec<QuoteLine> {
+    v.get("lines")
+        .and_then(Value::as_text)
+        .and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or_default()
+}
+
+/// The document discount of stored values, exact (the kit keeps percentages as numbers; two
+/// decimals at most were let in).
+pub fn document_discount(v: &Values) -> Percent {
+    match v.get("discount_percent") {
+        Some(Value::Percent(n) | Value::Number(n)) => {
+            Percent::from_hundredths((n.get() * 100.0).round() as i64).unwrap_or(Percent::ZERO)
+        }
+        _ => Percent::ZERO,
+    }
+}
+
+/// The totals of stored values: the one arithmetic.
+pub fn totals_of(v: &Values) -> Result<Totals, TotalsTooLarge> {
+    let lines: Vec<Line> = lines_of(v).iter().filter_map(QuoteLine::line).collect();
+    totals(&lines, document_discount(v))
+}
+
+/// The rate a foreign-currency quote converts at (1 for lira).
+pub fn rate_of(v: &Values) -> f64 {
+    match v.get("exchange_rate") {
+        Some(Value::Number(n)) if v.get("currency").and_then(Value::as_text) != Some("TRY") => n.get(),
+        _ => 1.0,
+    }
+}
+
+/// The rules of a quote: lines read and made canonical; a document discount of 0–100 % with two
+/// decimals; a foreign currency with its rate and the rate's date; dates in order.
+pub fn quote_rules(v: &mut Values, e: &mut FieldErrors) {
+    match v.get("lines").and_then(Value::as_text).map(str::to_string) {
+        Some(text) => {
+            let lines = parse_lines(&text, e);
+            let canonical = serde_json::to_string(&lines).unwrap_or_else(|_| "[]".into());
+            v.insert("lines", Value::Text(canonical));
+        }
+        None => {
+            v.insert("lines", Value::Text("[]".into()));
+        }
+    }
+    if let Some(Value::Percent(n) | Value::Number(n)) = v.get("discount_percent") {
+        let x = n.get();
+        let hundredths = x * 100.0;
+        if !(0.0..=100.0).contains(&x) {
+            e.add("discount_percent", "invalid_percent");
+        } else if (hundredths - hundredths.round()).abs() > 1e-6 {
+            e.add_with("discount_percent", "too_many_decimals", 2);
+        }
+    }
+    let currency = v.get("currency").and_then(Value::as_text).unwrap_or("TRY").to_string();
+    if currency == "TRY" {
+        v.remove("exchange_rate");
+        v.remove("exchange_rate_date");
+    } else {
+        match v.get("exchange_rate") {
+            Some(Value::Number(n)) if n.get() > 0.0 && n.get() < 1_000_000.0 => {}
+            Some(_) => e.add("exchange_rate", "invalid_rate"),
+            None => e.add("exchange_rate", "rate_required"),
+        }
+    }
+    let today = crate::time::today_local(crate::time::now_ms());
+    if !v.contains_key("issue_date") {
+        v.insert("issue_date", Value::Date(today));
+    }
+    if currency != "TRY"
+        && !v.contains_key("exchange_rate_date")
+        && let Some(d) = v.get("issue_date").cloned()
+    {
+        v.insert("exchange_rate_date", d);
+    }
+    if let (Some(Value::Date(a)), Some(Value::Date(b))) = (v.get("issue_date"), v.get("valid_until"))
+        && b < a
+    {
+        e.add("valid_until", "before_issue_date");
+    }
+    if e.is_empty() && totals_of(v).is_err() {
+        e.add("lines", "too_large");
+    }
+}
+
+/// The content an approval is bound to: lines, discounts, currency and rate, terms, customer.
+/// Any change to one of these changes the text (its hash is stored with the approval).
+pub fn approval_content(v: &Values) -> String {
+    let t = |k: &str| v.get(k).map(Value::canonical).unwrap_or_default();
+    [
+        t("account_id"),
+        t("contact_id"),
+        t("currency"),
+        t("exchange_rate"),
+        t("exchange_rate_date"),
+        document_discount(v).to_string(),
+        t("delivery_terms"),
+        t("payment_terms"),
+        serde_json::to_string(&lines_of(v)).unwrap_or_default(),
+    ]
+    .join("\u{1f}")
+}
+
+/// Why a quote needs a manager's approval: a line or document discount above `max_discount`, or a
+/// grand total above `max_total` (kuruş, in the default currency at the quote's rate).
+pub fn needs_approval(v: &Values, max_discount: Percent, max_total: i64) -> bool {
+    if document_discount(v) > max_discount {
+        return true;
+    }
+    if lines_of(v)
+        .iter()
+        .filter_map(QuoteLine::line)
+        .any(|l| l.discount > max_discount)
+    {
+        return true;
+    }
+    match totals_of(v) {
+        Ok(t) => (t.grand_total.kurus() as f64 * rate_of(v)).round() as i64 > max_total,
+        Err(_) => true,
+    }
+}
+
+/// The folded number, for the search key of a number given after the insert.
+pub fn number_key(number: &str) -> String {
+    fold(number)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

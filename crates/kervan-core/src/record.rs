@@ -335,6 +335,17 @@ pub struct SortDef {
     pub text: bool,
 }
 
+impl SortDef {
+    /// A sort by the column of the same name holding a number or an ISO date.
+    pub const fn by(key: &'static str) -> SortDef {
+        SortDef {
+            key,
+            column: Some(key),
+            text: false,
+        }
+    }
+}
+
 pub const SORT_CREATED: SortDef = SortDef {
     key: "created_at",
     column: None,

@@ -23,6 +23,7 @@ pub mod login_failures;
 pub mod migrations;
 pub mod notifications;
 pub mod permissions;
+pub mod quotes;
 pub mod records;
 pub mod sessions;
 pub mod settings;

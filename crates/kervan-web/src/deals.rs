@@ -99,6 +99,24 @@ impl KitPages for Deals {
         Box::pin(banner(card))
     }
 
+    /// "Teklif hazırla": a quote for the deal's customer, linked to the deal.
+    fn actions(card: &Card) -> Vec<kit::HeaderAction> {
+        if !card.actor.can(Module::Quotes, Action::Create) || card.rec.is_archived() {
+            return vec![];
+        }
+        let account = card
+            .rec
+            .id_of("account_id")
+            .map(|a| format!("&account_id={a}"))
+            .unwrap_or_default();
+        vec![kit::HeaderAction {
+            id: "deal-new-quote".into(),
+            label: card.t.t("deal-new-quote"),
+            href: format!("/quotes/new?deal_id={}{account}", card.rec.id),
+            primary: false,
+        }]
+    }
+
     /// The probability in force when the deal has none of its own: its stage's.
     fn general_extra(c: &Card) -> kit::Facts<'_> {
         Box::pin(async move {

@@ -13,3 +13,4 @@ pub const TASKS: &str = r#"<svg class="icon" viewBox="0 0 24 24" aria-hidden="tr
 pub const CALENDAR: &str = r#"<svg class="icon" viewBox="0 0 24 24" aria-hidden="true"><rect x="3.5" y="4.5" width="17" height="16" rx="2"/><path d="M3.5 9.5h17M8 2.5v4M16 2.5v4M7.5 13h2M11 13h2M14.5 13h2M7.5 16.5h2M11 16.5h2"/></svg>"#;
 pub const PRODUCTS: &str = r#"<svg class="icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M12 3 20.5 7.5v9L12 21l-8.5-4.5v-9zM3.5 7.5 12 12l8.5-4.5M12 12v9"/></svg>"#;
 pub const DEALS: &str = r#"<svg class="icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M3.5 5.5h4v13h-4zM10 5.5h4v9h-4zM16.5 5.5h4v5h-4z"/></svg>"#;
+pub const QUOTES: &str = r#"<svg class="icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M6 2.5h8.5L19 7v14.5H6zM14 2.5V7h5M9 12h7M9 15.5h7M9 8.5h3"/></svg>"#;

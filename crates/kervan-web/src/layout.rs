@@ -90,6 +90,14 @@ impl Shell {
                 active: path.starts_with("/deals"),
             });
         }
+        if actor.can(Module::Quotes, Action::View) {
+            nav.push(NavItem {
+                href: "/quotes",
+                label: t.t("nav-quotes"),
+                icon: crate::icons::QUOTES,
+                active: path.starts_with("/quotes"),
+            });
+        }
         if actor.can(Module::Products, Action::View) {
             nav.push(NavItem {
                 href: "/products",
@@ -162,6 +170,7 @@ fn quick_new(t: &I18n, actor: &Actor, path: &str) -> Vec<(&'static str, String)>
         ("/accounts", Module::Accounts, "/accounts/new", "account-new"),
         ("/contacts", Module::Contacts, "/contacts/new", "contact-new"),
         ("/deals", Module::Deals, "/deals/new", "deal-new"),
+        ("/quotes", Module::Quotes, "/quotes/new", "quote-new"),
         ("/products", Module::Products, "/products/new", "product-new"),
         ("/my-tasks", Module::Tasks, "/tasks/new", "task-new"),
         ("/activities", Module::Activities, "/activities/new", "activity-new"),
@@ -218,4 +227,23 @@ const TOASTS: &[&str] = &[
     "stage-retired",
     "pipeline-created",
     "lost-reasons-saved",
+    "quote-submit",
+    "quote-approve",
+    "quote-reject",
+    "quote-send",
+    "quote-accept",
+    "quote-decline",
+    "quote-cancel",
+    "quote-revise",
+    "quote-copy",
+    "quote-changed",
+    "quote-settings-saved",
+    "quote-refused-approval_required",
+    "quote-refused-approval_not_needed",
+    "quote-refused-own_approval",
+    "quote-refused-status_not_allowed",
+    "quote-refused-already_revised",
+    "quote-refused-quote_locked",
+    "quote-refused-required",
+    "quote-refused-too_long",
 ];

@@ -36,7 +36,9 @@ pub mod layout;
 pub mod leads;
 pub mod mailing;
 pub mod notifications;
+pub mod pdf;
 pub mod products;
+pub mod quotes;
 pub mod redirect;
 pub mod search;
 pub mod settings;
@@ -109,6 +111,7 @@ pub fn router(state: AppState) -> Router {
         .merge(notifications::router())
         .merge(products::router())
         .merge(deals::router())
+        .merge(quotes::router())
         .merge(kit::shared_pages())
         .merge(search::router())
         .merge(assets::router())

@@ -556,6 +556,36 @@
         .catch(() => { window.location.href = more.href; });
     });
   }
+  /* ---------- 13. Quote lines: "Satır ekle" copies the last (empty) row with the next number ---------- */
+  const lineAdd = doc.getElementById('line-add');
+  const lineCount = doc.getElementById('line-count');
+  const lineBody = doc.querySelector('#line-editor tbody');
+  if (lineAdd && lineCount && lineBody) {
+    lineAdd.hidden = false;
+    lineAdd.addEventListener('click', () => {
+      const last = lineBody.querySelector('tr:last-child');
+      if (!last) return;
+      const n = lineBody.querySelectorAll('tr').length;
+      const row = last.cloneNode(true);
+      row.classList.remove('invalid');
+      row.dataset.row = String(n);
+      row.querySelectorAll('.error-text, .price-source').forEach((e) => e.remove());
+      row.querySelectorAll('[name], [id], label[for]').forEach((el) => {
+        for (const a of ['name', 'id', 'for']) {
+          const v = el.getAttribute(a);
+          if (v) el.setAttribute(a, v.replace(/_\d+$/, '_' + n));
+        }
+        if (el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement) el.value = '';
+        if (el instanceof HTMLSelectElement) el.selectedIndex = 0;
+      });
+      const no = row.querySelector('td');
+      if (no) no.textContent = String(n + 1);
+      lineBody.appendChild(row);
+      lineCount.value = String(n + 1);
+      const first = row.querySelector('select, input, textarea');
+      if (first) first.focus();
+    });
+  }
   /* ---------- 11. "Bir sonraki adım?": typing a date of one's own picks "Özel tarih" ---------- */
   const nsDue = doc.getElementById('ns-due_at');
   const nsCustom = doc.getElementById('ns-when-custom');

@@ -1149,6 +1149,100 @@ async fn deal_pages(app: &App, http: &Http, base: &str, who: &Who, a: &BenchArgs
     Ok(())
 }
 
+/// A quote of `lines` lines for the benchmark (made here, once per size): `(id, values)`.
+async fn bench_quote(app: &App, lines: usize) -> Result<i64, String> {
+    let c = &app.db.conn;
+    let note = format!("bench-{lines}-lines");
+    if let Some(id) = kervan_store::db::scalar_i64(
+        c,
+        "SELECT id FROM quotes WHERE notes = ? ORDER BY id LIMIT 1",
+        vec![note.clone().into()],
+    )
+    .await
+    .map_err(|e| e.to_string())?
+    {
+        return Ok(id);
+    }
+    let account = kervan_store::db::scalar_i64(c, "SELECT MIN(id) FROM accounts", vec![])
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("no customers: run `kervan demo` with customers first")?;
+    let rows: Vec<serde_json::Value> = (0..lines)
+        .map(|i| {
+            let kdv = ["20", "10", "1"][i % 3];
+            serde_json::json!({
+                "description": format!("Kalem {} — hidrolik conta takımı, özel ölçü, Ş/Ğ/İ", i + 1),
+                "quantity": format!("{}", 1 + i % 7),
+                "unit_price": format!("{}.{:04}", 100 + i * 37 % 9000, i * 7919 % 10000),
+                "discount_percent": if i % 5 == 0 { "7.5" } else { "0" },
+                "kdv_rate": kdv,
+            })
+        })
+        .collect();
+    let mut inputs = kervan_core::record::Inputs::default();
+    for (k, v) in [
+        ("account_id", account.to_string()),
+        ("discount_percent", "3,25".to_string()),
+        ("notes", note),
+        ("lines", serde_json::Value::Array(rows).to_string()),
+    ] {
+        inputs.fields.insert(k.into(), kervan_core::record::Input::Text(v));
+    }
+    kervan_app::records::create::<kervan_app::quotes::Quotes>(
+        app,
+        &Actor::system(),
+        &inputs,
+        &kervan_app::records::WriteOptions::default(),
+    )
+    .await
+    .map_err(|e| e.to_string())
+}
+
+/// Quote PDFs and totals (issue 10's targets).
+async fn quote_pages(app: &App, http: &Http, base: &str, who: &Who, a: &BenchArgs) -> Result<(), String> {
+    let n = a.requests;
+    const PDF: &str = "quote PDF, 50 lines";
+    const TOTALS: &str = "totals of a 500-line quote";
+    if a.wants(PDF) {
+        let id = bench_quote(app, 50).await?;
+        timed(http, base, who, true, &paths(n, |_| format!("/quotes/{id}/pdf")))
+            .await?
+            .line(&format!("{PDF} (page, A4, fonts embedded)"));
+        timed(
+            http,
+            base,
+            who,
+            false,
+            &paths(n, |_| format!("/api/v1/quotes/{id}/pdf")),
+        )
+        .await?
+        .line(&format!("{PDF} (API)"));
+    }
+    if a.wants(TOTALS) {
+        let id = bench_quote(app, 500).await?;
+        let rec = kervan_app::records::get::<kervan_app::quotes::Quotes>(app, &Actor::system(), id)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut ms = Vec::with_capacity(n);
+        for i in 0..n + WARM_UP {
+            let t = Instant::now();
+            let totals = kervan_core::quotes::totals_of(&rec.values).map_err(|_| "too large")?;
+            std::hint::black_box(&totals);
+            if i >= WARM_UP {
+                ms.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+        }
+        Stats(ms).line(&format!("{TOTALS} (parse + arithmetic, in process)"));
+        timed(http, base, who, false, &paths(n, |_| format!("/api/v1/quotes/{id}")))
+            .await?
+            .line(&format!("{TOTALS} (GET the quote with totals, API)"));
+        timed(http, base, who, true, &paths(n, |_| format!("/quotes/{id}")))
+            .await?
+            .line(&format!("{TOTALS} (the quote's card)"));
+    }
+    Ok(())
+}
+
 /// Timeline and calendar pages (issue 9's targets), as their users meet them.
 async fn memory_pages(app: &App, http: &Http, base: &str, who: &Who, a: &BenchArgs) -> Result<(), String> {
     let n = a.requests;
@@ -1248,6 +1342,7 @@ pub async fn run(app: &App, database_url: &str, a: BenchArgs) -> Result<(), Stri
     reads(&http, &base, &who, &s, &a).await?;
     memory_pages(app, &http, &base, &who, &a).await?;
     deal_pages(app, &http, &base, &who, &a).await?;
+    quote_pages(app, &http, &base, &who, &a).await?;
     if a.seconds > 0 && a.connections > 0 && a.wants("load") {
         load(&base, &who, a.connections, a.seconds).await?;
     }

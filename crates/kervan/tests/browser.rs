@@ -300,6 +300,27 @@ async fn start_server(db_url: &str) -> String {
     let token = kervan_app::auth::create_token(&app, admin_id, None)
         .await
         .expect("token");
+    // Three products for the quote: two at 20 % KDV, one at 10 %.
+    for (sku, name, price, kdv) in [
+        ("HP-100", "Hidrolik pres 100 ton", "250.000", "20"),
+        ("KLP-7", "Kalıp seti (özel ölçü)", "18.500,50", "20"),
+        ("EGT-1", "Operatör eğitimi", "4.750", "10"),
+    ] {
+        let mut inputs = kervan_core::record::Inputs::default();
+        for (k, v) in [("sku", sku), ("name", name), ("list_price", price), ("kdv_rate", kdv)] {
+            inputs
+                .fields
+                .insert(k.into(), kervan_core::record::Input::Text(v.into()));
+        }
+        kervan_app::records::create::<kervan_app::products::Products>(
+            &app,
+            &kervan_app::Actor::system(),
+            &inputs,
+            &kervan_app::records::WriteOptions::default(),
+        )
+        .await
+        .expect("a product");
+    }
     // Each run (SQLite, then PostgreSQL) has its own server; the runs never overlap.
     if let Ok(mut t) = CHECK_TOKEN_NOW.lock() {
         *t = token;
@@ -1397,8 +1418,43 @@ async fn deals(c: &Client, base: &str, label: &'static str, clock: &mut Clock) {
     clock.step("deal dragged to Müzakere");
     shots(c, label, "deal-board-moved").await;
 
-    // Dropped on "Kaybedildi": the reason is asked first; without one nothing is sent.
-    js(c, drag, vec![json!(card), json!("#drop-lost")]).await;
+    // A second deal of the customer, dropped on "Kaybedildi": the reason is asked first; without
+    // one nothing is sent.
+    let account = js(
+        c,
+        "return document.querySelector(arguments[0] + ' .deal-account') ? 'ok' : ''",
+        vec![json!(card)],
+    )
+    .await;
+    assert_eq!(account, json!("ok"));
+    let made = js_async(
+        c,
+        "const done = arguments[arguments.length - 1];
+         const csrf = document.getElementById('board').dataset.csrf;
+         const first = document.querySelector('#board .board-col').dataset.stage;
+         fetch('/deals/' + arguments[0]).then(r => r.text()).then(html => {
+           const m = html.match(/href=\"\\/accounts\\/(\\d+)\"/);
+           const body = new URLSearchParams({ name: 'Yedek parça siparişi', account_id: m ? m[1] : '', stage_id: first, _csrf: csrf });
+           return fetch('/deals', { method: 'POST', body, credentials: 'same-origin', redirect: 'follow' });
+         }).then(r => done(r.url), () => done(''));",
+        vec![json!(id)],
+    )
+    .await;
+    let made = made.as_str().unwrap_or_default().to_string();
+    let second = made
+        .rsplit('/')
+        .next()
+        .and_then(|s| s.split('?').next())
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        second.chars().all(|ch| ch.is_ascii_digit()) && !second.is_empty(),
+        "{made}"
+    );
+    goto(c, base, "/deals/board").await;
+    let card2 = format!("#deal-{second}");
+    find(c, &card2).await;
+    js(c, drag, vec![json!(card2), json!("#drop-lost")]).await;
     wait_until(
         c,
         "the lost dialog",
@@ -1429,18 +1485,153 @@ async fn deals(c: &Client, base: &str, label: &'static str, clock: &mut Clock) {
         c,
         "the card off the board",
         "return document.readyState === 'complete' && !document.querySelector(arguments[0])",
-        vec![json!(card)],
+        vec![json!(card2)],
     )
     .await;
-    goto(c, base, &deal).await;
+    goto(c, base, &format!("/deals/{second}")).await;
     let banner = text(c, "#deal-banner").await;
     assert!(banner.contains("Kaybedildi"), "{banner}");
     goto(c, base, &format!("{deal}?tab=stages")).await;
     let stays = text(c, "#stage-history").await;
     assert!(stays.contains("Keşif") && stays.contains("Müzakere"), "{stays}");
-    clock.step("deal lost with its reason; stage history on the card");
+    clock.step("another deal lost with its reason; stage history on the card");
     goto(c, base, "/deals/forecast").await;
     shots(c, label, "deal-forecast").await;
+    quote(c, base, label, clock, &deal).await;
+}
+
+/// Runs an async script (the last argument is its callback) and returns its answer.
+async fn js_async(c: &Client, script: &str, args: Vec<Value>) -> Value {
+    c.execute_async(script, args)
+        .await
+        .unwrap_or_else(|e| panic!("run script {script:?}: {e}"))
+}
+
+/// Issue 10: from the deal, a quote with three products at two KDV rates and a discount that
+/// needs approval; the rep submits it, the manager approves it, the PDF downloads, the quote is
+/// sent and accepted, and the deal is won.
+async fn quote(c: &Client, base: &str, label: &'static str, clock: &mut Clock, deal: &str) {
+    goto(c, base, deal).await;
+    find(c, "#deal-new-quote").await.click().await.expect("Teklif hazırla");
+    wait_path(c, "the quote form", |p| p == "/quotes/new").await;
+    shots(c, label, "quote-form").await;
+    find(c, "#save").await.click().await.expect("save the quote");
+    let quote = wait_path(c, "the quote's card", |p| {
+        p.strip_prefix("/quotes/")
+            .is_some_and(|id| !id.is_empty() && id.chars().all(|ch| ch.is_ascii_digit()))
+    })
+    .await;
+    let number = text(c, "h1").await;
+    assert!(number.contains("T-"), "the quote is numbered: {number}");
+    find(c, "#quote-edit-lines")
+        .await
+        .click()
+        .await
+        .expect("Kalemleri düzenle");
+    wait_path(c, "the lines editor", |p| p.ends_with("/lines")).await;
+    for (i, sku, qty, disc) in [(0, "HP-100", "1", "15"), (1, "KLP-7", "2", ""), (2, "EGT-1", "3", "")] {
+        let picked = js(
+            c,
+            "const s = document.getElementById(arguments[0]);
+             const o = [...s.options].find(o => o.textContent.startsWith(arguments[1]));
+             if (o) { s.value = o.value; } return !!o;",
+            vec![json!(format!("product_{i}")), json!(sku)],
+        )
+        .await;
+        assert_eq!(picked, json!(true), "{sku} is offered");
+        fill(c, &format!("#quantity_{i}"), qty).await;
+        if !disc.is_empty() {
+            fill(c, &format!("#discount_{i}"), disc).await;
+        }
+    }
+    shots(c, label, "quote-lines").await;
+    find(c, "#lines-save").await.click().await.expect("save the lines");
+    wait_path(c, "the quote's card again", |p| p == quote).await;
+    let totals = text(c, "#quote-totals").await;
+    assert!(totals.contains("KDV %20") && totals.contains("KDV %10"), "{totals}");
+    let approval = text(c, "#quote-approval").await;
+    assert!(approval.contains("Onay gerekiyor"), "{approval}");
+    assert!(
+        js(c, "return !document.getElementById('quote-send')", vec![]).await == json!(true),
+        "no send button before the approval"
+    );
+    shots(c, label, "quote-card").await;
+    find(c, "#quote-submit").await.click().await.expect("Onaya gönder");
+    wait_until(
+        c,
+        "pending approval",
+        "return document.getElementById('quote-status').textContent.includes('Onay bekliyor')",
+        vec![],
+    )
+    .await;
+    clock.step("rep built a quote with three products at two KDV rates and sent it for approval");
+
+    // The manager (the admin of the team) approves it from the queue.
+    find(c, ".usermenu summary").await.click().await.expect("user menu");
+    find(c, "#logout").await.click().await.expect("sign out");
+    wait_path(c, "the sign-in page", |p| p == "/login").await;
+    fill(c, "#email", EMAIL).await;
+    fill(c, "#password", PASSWORD).await;
+    find(c, "form[action='/login'] button[type=submit]")
+        .await
+        .click()
+        .await
+        .expect("sign in");
+    wait_path(c, "the dashboard", |p| p == "/").await;
+    goto(c, base, "/quotes/approvals").await;
+    shots(c, label, "quote-approvals").await;
+    find_link(c, "#approvals a", "T-")
+        .await
+        .click()
+        .await
+        .expect("open the quote");
+    wait_path(c, "the quote from the queue", |p| p == quote).await;
+    find(c, "#quote-approve").await.click().await.expect("Onayla");
+    wait_until(
+        c,
+        "approved",
+        "return document.getElementById('quote-status').textContent.includes('Onaylandı')",
+        vec![],
+    )
+    .await;
+    clock.step("manager approved the quote");
+
+    // The PDF, as the browser downloads it.
+    let pdf = js_async(
+        c,
+        "const done = arguments[arguments.length - 1];
+         fetch(arguments[0] + '/pdf', { credentials: 'same-origin' })
+           .then(r => r.arrayBuffer().then(b => [r.status, r.headers.get('content-type'), b]))
+           .then(([s, t, b]) => { const u = new Uint8Array(b); done([s, t, u.length, String.fromCharCode(u[0], u[1], u[2], u[3])]); },
+                 () => done(null));",
+        vec![json!(quote)],
+    )
+    .await;
+    assert_eq!(pdf[0], json!(200), "{pdf}");
+    assert_eq!(pdf[1], json!("application/pdf"));
+    assert!(pdf[2].as_i64().unwrap_or(0) > 2000, "{pdf}");
+    assert_eq!(pdf[3], json!("%PDF"));
+    find(c, "#quote-send").await.click().await.expect("Gönderildi");
+    wait_until(
+        c,
+        "sent",
+        "return document.getElementById('quote-status').textContent.includes('Gönderildi')",
+        vec![],
+    )
+    .await;
+    find(c, "#quote-accept").await.click().await.expect("Kabul edildi");
+    wait_until(
+        c,
+        "accepted",
+        "return document.getElementById('quote-status').textContent.includes('Kabul edildi')",
+        vec![],
+    )
+    .await;
+    goto(c, base, deal).await;
+    let banner = text(c, "#deal-banner").await;
+    assert!(banner.contains("Kazanıldı"), "the deal is won: {banner}");
+    clock.step("PDF downloaded, quote sent and accepted, deal won");
+    shots(c, label, "deal-won").await;
 }
 
 fn is_account_card(p: &str) -> bool {

@@ -207,3 +207,6 @@ err-no_pipeline = There is no active pipeline to open a deal in; see Settings â†
 toast-deal-changed = Someone changed the deal meanwhile; the board is fresh, try again.
 toast-deal-not-moved = The deal could not move to that stage (it may be retired).
 toast-stage-not-retired = The stage was not retired: its deals must move to an active stage of the same pipeline.
+settings-pipelines-hint = Pipelines and their stages: order, probability, stale limit; new ones from templates.
+settings-lost-reasons-short = The reasons picked when a deal is lost.
+deal-new-quote = Prepare a quote

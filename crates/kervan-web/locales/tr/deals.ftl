@@ -207,3 +207,6 @@ err-no_pipeline = Fırsat açılacak aktif bir satış süreci yok; Ayarlar → 
 toast-deal-changed = Fırsat bu arada başka biri tarafından değiştirildi; pano yenilendi, tekrar deneyin.
 toast-deal-not-moved = Fırsat bu aşamaya taşınamadı (aşama kullanımdan kalkmış olabilir).
 toast-stage-not-retired = Aşama kaldırılamadı: fırsatlar aynı süreçteki aktif bir aşamaya taşınmalı.
+settings-pipelines-hint = Süreçler ve aşamaları: sıra, olasılık, bekleme sınırı; şablondan yeni süreç.
+settings-lost-reasons-short = Kaybedilen fırsatlar için seçilen sebepler.
+deal-new-quote = Teklif hazırla

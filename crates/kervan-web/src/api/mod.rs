@@ -39,6 +39,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(crate::kit::api::shared_routes())
         .merge(crate::calendar::api_routes())
         .merge(crate::deals::api_routes())
+        .merge(crate::quotes::api_routes())
         .merge(conversion::routes())
         .merge(crate::files::api_routes())
         .merge(accounts::routes())
@@ -416,6 +417,7 @@ pub struct SearchList {
     pub accounts: Vec<SearchHit>,
     pub contacts: Vec<SearchHit>,
     pub deals: Vec<SearchHit>,
+    pub quotes: Vec<SearchHit>,
     pub products: Vec<SearchHit>,
 }
 
@@ -486,6 +488,7 @@ async fn search_all(
             "accounts" => out.accounts = hits,
             "contacts" => out.contacts = hits,
             "deals" => out.deals = hits,
+            "quotes" => out.quotes = hits,
             "products" => out.products = hits,
             _ => {}
         }

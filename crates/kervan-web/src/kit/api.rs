@@ -30,7 +30,7 @@ use crate::i18n::{I18n, Lang};
 
 /// Every API route of a kind.
 pub fn routes<K: KitPages>() -> Router<AppState> {
-    let k = K::KIND.key;
+    let k = K::api_path();
     Router::new()
         .route(&format!("/api/v1/{k}"), get(list::<K>).post(create::<K>))
         .route(
@@ -294,7 +294,7 @@ async fn defs_of(s: &AppState, kind: &'static Kind) -> Result<std::sync::Arc<Vec
     Ok(app_records::defs(&s.app, kind).await?)
 }
 
-async fn one<K: KitPages>(s: &AppState, a: &kervan_app::Actor, id: i64) -> Result<Json_, ApiError> {
+pub(crate) async fn one<K: KitPages>(s: &AppState, a: &kervan_app::Actor, id: i64) -> Result<Json_, ApiError> {
     let rec = app_records::get::<K>(&s.app, a, id).await?;
     let defs = defs_of(s, K::KIND).await?;
     Ok(record_json::<K>(&rec, &defs))
@@ -354,9 +354,10 @@ async fn list<K: KitPages>(
 async fn create<K: KitPages>(
     State(s): State<AppState>,
     ApiUser(a): ApiUser,
-    ApiJson(body): ApiJson<Json_>,
+    ApiJson(mut body): ApiJson<Json_>,
 ) -> Result<(StatusCode, Json<Json_>), ApiError> {
     let kind = K::KIND;
+    K::api_input(&mut body);
     let (inputs, allow, _) = inputs_of(kind, body, false)?;
     let opts = WriteOptions { allow_duplicate: allow };
     let id = app_records::create::<K>(&s.app, &a, &inputs, &opts)
@@ -377,11 +378,12 @@ async fn patch<K: KitPages>(
     State(s): State<AppState>,
     ApiUser(a): ApiUser,
     Path(id): Path<i64>,
-    ApiJson(body): ApiJson<Json_>,
+    ApiJson(mut body): ApiJson<Json_>,
 ) -> Result<Json<Json_>, ApiError> {
     let kind = K::KIND;
     // Someone else's record is 404 before anything about the body is said.
     app_records::get::<K>(&s.app, &a, id).await?;
+    K::api_input(&mut body);
     let (inputs, allow, version) = inputs_of(kind, body, true)?;
     let opts = WriteOptions { allow_duplicate: allow };
     app_records::update::<K>(&s.app, &a, id, version.unwrap_or(0), &inputs, &opts)
@@ -408,6 +410,9 @@ async fn delete<K: KitPages>(
         .as_deref()
         .is_some_and(|h| matches!(h.trim(), "1" | "true" | "yes" | "on"))
     {
+        if !K::hard_delete() {
+            return Err(AppError::field("status", "never_deleted").into());
+        }
         app_records::delete_hard::<K>(&s.app, &a, id).await?;
     } else {
         let rec = app_records::get::<K>(&s.app, &a, id).await?;

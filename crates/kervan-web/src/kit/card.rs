@@ -492,7 +492,7 @@ pub async fn render<K: KitPages>(
             .collect(),
         can_edit,
         can_archive: card.can(Action::Delete),
-        can_delete: session.actor.is_admin(),
+        can_delete: session.actor.is_admin() && K::hard_delete(),
         banner,
         tabs: tab_bar,
         panel,
@@ -575,6 +575,12 @@ pub async fn delete_submit<K: KitPages>(
     session: Session,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
+    if !K::hard_delete() {
+        return Err(PageError::Forbidden {
+            module: K::KIND.module,
+            action: kervan_core::permissions::Action::Delete,
+        });
+    }
     app_records::delete_hard::<K>(&state.app, &session.actor, id).await?;
     Ok(crate::redirect::see_other(&format!("/{}?ok=deleted", K::KIND.key)))
 }

@@ -405,7 +405,7 @@ pub async fn render<K: KitPages>(
     let mut sections: Vec<SectionView> = Vec::new();
     for (title, hint) in kind.sections {
         let mut fields = Vec::new();
-        for f in kind.writable().filter(|f| f.section == *title) {
+        for f in kind.writable().filter(|f| f.section == *title && K::on_form(f.key)) {
             fields.push(field_view(&ctx, f, p).await?);
         }
         if !fields.is_empty() {
@@ -420,7 +420,7 @@ pub async fn render<K: KitPages>(
     let mut loose = Vec::new();
     for f in kind
         .writable()
-        .filter(|f| !kind.sections.iter().any(|(s, _)| *s == f.section))
+        .filter(|f| !kind.sections.iter().any(|(s, _)| *s == f.section) && K::on_form(f.key))
     {
         loose.push(field_view(&ctx, f, p).await?);
     }

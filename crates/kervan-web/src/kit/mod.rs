@@ -142,6 +142,26 @@ pub trait KitPages: RecordKind {
         None
     }
 
+    /// Is this field on the generic form? (A quote's lines have an editor of their own; a field
+    /// left off is kept as it is on save, since absent inputs keep their value.)
+    fn on_form(_field: &str) -> bool {
+        true
+    }
+
+    /// Shapes an API body before the kit reads it (a quote's lines arrive as an array and are
+    /// stored as their JSON text).
+    fn api_input(_body: &mut Json) {}
+
+    /// The kind's path under `/api/v1/` (its key unless the contract spells it otherwise).
+    fn api_path() -> &'static str {
+        Self::KIND.key
+    }
+
+    /// Whether an admin may delete a record for good (quotes never: their numbers must stay).
+    fn hard_delete() -> bool {
+        true
+    }
+
     /// May this option be picked on the form? (A lead becomes `converted` only by conversion.)
     fn form_option(_field: &str, _option: &str) -> bool {
         true

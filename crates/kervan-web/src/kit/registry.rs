@@ -10,6 +10,7 @@ pub fn tabs_for(kind: &str) -> Vec<TabSpec<Card>> {
         "accounts" => crate::contacts::account_tabs()
             .into_iter()
             .chain(crate::deals::account_tabs())
+            .chain(crate::quotes::account_tabs())
             .chain(crate::tasks::card_tabs())
             .collect(),
         "leads" | "contacts" | "deals" => crate::tasks::card_tabs(),

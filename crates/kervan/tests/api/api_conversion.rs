@@ -444,7 +444,7 @@ db_test!(search_finds_leads_accounts_and_contacts, |t| {
     let s = t.get_json(&t.b_token, "/api/v1/search?q=sukru").await;
     assert_eq!(
         s,
-        json!({"items": [], "accounts": [], "contacts": [], "deals": [], "products": []})
+        json!({"items": [], "accounts": [], "contacts": [], "deals": [], "quotes": [], "products": []})
     );
 });
 

@@ -18,6 +18,7 @@ mod pages_convert_merge;
 mod pages_customers;
 mod pages_kit;
 mod products;
+mod quotes;
 mod security;
 mod tasks;
 
