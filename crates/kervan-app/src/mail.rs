@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use lettre::AsyncTransport;
-use lettre::message::{Mailbox, SinglePart};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, Tokio1Executor};
@@ -79,6 +80,8 @@ pub struct Message {
     pub subject: String,
     /// Plain-text body (UTF-8).
     pub text: String,
+    /// Files sent along (a quote's PDF): `(file name, content type, bytes)`.
+    pub attachments: Vec<(String, String, Vec<u8>)>,
 }
 
 /// Where mail goes: a server, or (no server configured) `.eml` files in `outbox_dir`.
@@ -321,21 +324,31 @@ fn build_message(from: &str, msg: &Message) -> Result<lettre::Message, MailError
         rand::random::<u64>(),
         from.email.domain()
     );
-    lettre::Message::builder()
+    let builder = lettre::Message::builder()
         .from(from)
         .to(to)
         .subject(one_line(&msg.subject))
         .date(SystemTime::now())
-        .message_id(Some(message_id))
-        // A MIME single part (rather than `.body()`) so that `MIME-Version: 1.0` is written too:
-        // without it the Content-Type means nothing to a strict reader, and spam filters count
-        // its absence. The part is `text/plain; charset=utf-8`, quoted-printable or base64.
-        .singlepart(SinglePart::plain(msg.text.clone()))
-        .map_err(|e| MailError::Address {
-            which: "envelope",
-            value: msg.to.clone(),
-            reason: e.to_string(),
-        })
+        .message_id(Some(message_id));
+    let envelope = |e: lettre::error::Error| MailError::Address {
+        which: "envelope",
+        value: msg.to.clone(),
+        reason: e.to_string(),
+    };
+    if msg.attachments.is_empty() {
+        // A MIME single part (rather than `.body()`) so that `MIME-Version: 1.0` is written
+        // too: without it the Content-Type means nothing to a strict reader, and spam filters
+        // count its absence. The part is `text/plain; charset=utf-8`, quoted-printable or base64.
+        return builder
+            .singlepart(SinglePart::plain(msg.text.clone()))
+            .map_err(envelope);
+    }
+    let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(msg.text.clone()));
+    for (name, kind, bytes) in &msg.attachments {
+        let kind = ContentType::parse(kind).unwrap_or(ContentType::TEXT_PLAIN);
+        parts = parts.singlepart(Attachment::new(one_line(name)).body(bytes.clone(), kind));
+    }
+    builder.multipart(parts).map_err(envelope)
 }
 
 /// Subjects come from user-edited records (task titles, notes); a line break in one must not be
@@ -563,6 +576,7 @@ mod tests {
             to: "Ayşe Yılmaz <ayse@musteri.com.tr>".into(),
             subject: TR_SUBJECT.into(),
             text: TR_BODY.into(),
+            attachments: vec![],
         }
     }
 
@@ -885,6 +899,22 @@ mod tests {
         };
         let err = send(&Transport::Smtp(bad_from), &turkish_message()).await.unwrap_err();
         assert!(matches!(err, MailError::Address { which: "from", .. }), "{err:?}");
+    }
+
+    #[test]
+    fn a_quote_pdf_goes_as_an_attachment() {
+        let msg = Message {
+            attachments: vec![(
+                "T-2026-0001.pdf".into(),
+                "application/pdf".into(),
+                b"%PDF-1.7 test".to_vec(),
+            )],
+            ..turkish_message()
+        };
+        let raw = String::from_utf8_lossy(&build_message("crm@firma.com.tr", &msg).unwrap().formatted()).into_owned();
+        assert!(raw.contains("multipart/mixed"), "{raw}");
+        assert!(raw.contains("Content-Type: application/pdf"), "{raw}");
+        assert!(raw.contains("attachment; filename=\"T-2026-0001.pdf\""), "{raw}");
     }
 
     #[test]

@@ -220,6 +220,7 @@ pub async fn send_test(
         to: format!("{} <{}>", actor.name, actor.email),
         subject: subject.to_string(),
         text: text.to_string(),
+        attachments: vec![],
     };
     Ok(mail::send(&t, &msg).await)
 }
@@ -258,6 +259,7 @@ pub async fn send_due(app: &App) -> Result<u64> {
                 to: mail::recipient(&n.name, &n.email),
                 subject,
                 text,
+                attachments: vec![],
             };
             match mail::send(&t, &msg).await {
                 Ok(()) => {

@@ -633,3 +633,105 @@ pub async fn best_price(
         .and_then(|p| p.list_price)
         .map(|k| (k * 100, PriceSource::List)))
 }
+
+/// A quote sent by e-mail: the recipient, subject and text as typed, the PDF as rendered.
+pub struct Email {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub pdf_name: String,
+    pub pdf: Vec<u8>,
+}
+
+/// Sends the quote with its PDF attached (through the mail settings: SMTP, or the outbox folder
+/// when none is set), marks it sent if it was not yet, and logs the e-mail on the customer's and
+/// the deal's timeline. Refused, like `send`, while it needs an approval it does not have.
+pub async fn email(app: &App, actor: &Actor, id: i64, version: i64, mail: &Email) -> Result<()> {
+    let rec = records::load_for(app, actor, &kervan_core::quotes::KIND, id, Action::Edit).await?;
+    if rec.version != version {
+        return Err(AppError::Conflict {
+            current_version: rec.version,
+        });
+    }
+    let status = rec.text("status").unwrap_or("draft").to_string();
+    if !matches!(status.as_str(), "draft" | "approved" | "sent") {
+        return Err(refuse("status_not_allowed"));
+    }
+    if core::lines_of(&rec.values).is_empty() {
+        return Err(AppError::field("lines", "required"));
+    }
+    if !standing(&app.db.conn, &rec).await?.cleared {
+        return Err(refuse("approval_required"));
+    }
+    let mut e = kervan_core::FieldErrors::new();
+    let to = kervan_core::email::Email::parse(mail.to.trim());
+    if to.is_err() {
+        e.add(
+            "to",
+            if mail.to.trim().is_empty() {
+                "required"
+            } else {
+                "invalid_email"
+            },
+        );
+    }
+    let subject = mail.subject.trim();
+    if subject.is_empty() {
+        e.add("subject", "required");
+    } else if subject.chars().count() > 200 || subject.chars().any(char::is_control) {
+        e.add_with("subject", "too_long", 200);
+    }
+    if mail.text.chars().count() > 10_000 {
+        e.add_with("text", "too_long", 10_000);
+    }
+    if !e.is_empty() {
+        return Err(AppError::Validation(e));
+    }
+    let transport = crate::mailing::transport(app).await?;
+    let msg = crate::mail::Message {
+        to: mail.to.trim().to_string(),
+        subject: subject.to_string(),
+        text: mail.text.clone(),
+        attachments: vec![(mail.pdf_name.clone(), "application/pdf".into(), mail.pdf.clone())],
+    };
+    crate::mail::send(&transport, &msg).await.map_err(|x| {
+        AppError::field(
+            "to",
+            &format!("mail_{}", x.message_id().trim_start_matches("mail-error-")),
+        )
+    })?;
+    if status != "sent" {
+        let ch = StatusChange {
+            sent_at: Some(now_ms()),
+            ..Default::default()
+        };
+        step(app, actor, id, version, &["draft", "approved"], "sent", ch).await?;
+    }
+    // On the timeline: an e-mail to the customer (and the deal), as a held activity.
+    if let Some(entry) = crate::registry::entry("activities") {
+        let mut inputs = Inputs::default();
+        let put = |i: &mut Inputs, k: &str, v: String| {
+            i.fields.insert(k.into(), Input::Text(v));
+        };
+        put(&mut inputs, "kind", "email".into());
+        put(
+            &mut inputs,
+            "subject",
+            subject.chars().take(kervan_core::activities::MAX_SUBJECT).collect(),
+        );
+        put(&mut inputs, "at", kervan_core::time::local_input(now_ms()));
+        put(&mut inputs, "direction", "outbound".into());
+        put(
+            &mut inputs,
+            "body",
+            format!("{} → {}", Quotes::name(&rec.values), mail.to.trim()),
+        );
+        for k in ["account_id", "contact_id", "deal_id"] {
+            if let Some(v) = rec.id_of(k) {
+                put(&mut inputs, k, v.to_string());
+            }
+        }
+        (entry.create)(app.clone(), actor.clone(), inputs).await?;
+    }
+    Ok(())
+}

@@ -237,6 +237,7 @@ const TOASTS: &[&str] = &[
     "quote-revise",
     "quote-copy",
     "quote-changed",
+    "quote-emailed",
     "quote-settings-saved",
     "quote-refused-approval_required",
     "quote-refused-approval_not_needed",

@@ -43,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/quotes/approvals", get(approvals_page))
         .route("/quotes/{id}/lines", get(lines_page).post(lines_submit))
         .route("/quotes/{id}/act/{action}", post(act_submit))
+        .route("/quotes/{id}/email", post(email_submit))
         .route("/quotes/{id}/pdf", get(pdf_page))
         .route("/settings/quotes", get(settings_page).post(settings_submit))
         .merge(kit::pages::<Quotes>())
@@ -307,6 +308,8 @@ struct Banner {
     actions: Vec<(&'static str, String, bool, bool)>,
     can_edit_lines: bool,
     can_copy: bool,
+    /// E-mailing is offered when sending is allowed (or to send a sent one again).
+    can_email: bool,
 }
 
 async fn banner(c: &Card) -> Result<String, PageError> {
@@ -360,6 +363,9 @@ async fn banner(c: &Card) -> Result<String, PageError> {
         _ => {}
     }
     let (lines, totals) = line_views(&t, &c.rec.values);
+    let can_email = can_edit
+        && !lines.is_empty()
+        && (status == "sent" || (matches!(status.as_str(), "draft" | "approved") && standing.cleared));
     Ok(html(&Banner {
         t,
         csrf: c.csrf.clone(),
@@ -376,6 +382,7 @@ async fn banner(c: &Card) -> Result<String, PageError> {
         actions,
         can_edit_lines: editable && can_edit,
         can_copy: c.actor.can(Module::Quotes, Action::Create),
+        can_email,
     })?
     .0)
 }
@@ -433,6 +440,14 @@ struct ActBody {
     version: Option<i64>,
     #[serde(default)]
     reason: Option<String>,
+    /// `email`: the recipient, subject and text (defaults: the contact's address, the
+    /// standard wording).
+    #[serde(default)]
+    to: Option<String>,
+    #[serde(default)]
+    subject: Option<String>,
+    #[serde(default)]
+    text: Option<String>,
 }
 
 async fn api_act(
@@ -449,6 +464,21 @@ async fn api_act(
     };
     let rec = app_records::get::<Quotes>(&s.app, &a, id).await?;
     let version = b.version.unwrap_or(rec.version);
+    if action == "email" {
+        let t = I18n::new(crate::i18n::Lang::parse(&a.language).unwrap_or(crate::i18n::Lang::Tr));
+        let d = email_defaults(&s, &a, &t, &rec).await?;
+        let doc = pdf_doc(&s, &t, &rec).await?;
+        let pdf = crate::pdf::render(&doc).map_err(AppError::Internal)?;
+        let mail = app_quotes::Email {
+            to: b.to.unwrap_or(d.0),
+            subject: b.subject.unwrap_or(d.1),
+            text: b.text.unwrap_or(d.2),
+            pdf_name: format!("{}.pdf", file_name(&doc.number)),
+            pdf,
+        };
+        app_quotes::email(&s.app, &a, id, version, &mail).await?;
+        return Ok((StatusCode::OK, Json(kit::api::one::<Quotes>(&s, &a, id).await?)));
+    }
     let made = act(&s, &a, id, &action, version, b.reason.as_deref().unwrap_or_default()).await?;
     let (status, shown) = match made {
         Some(new) => (StatusCode::CREATED, new),
@@ -953,11 +983,16 @@ async fn pdf_doc(state: &AppState, t: &I18n, rec: &Record) -> Result<crate::pdf:
     })
 }
 
-fn pdf_response(name: &str, bytes: Vec<u8>) -> Response {
-    let file: String = name
+/// A number as a file name (`T-2026-0001-R2`; anything else becomes `_`).
+fn file_name(number: &str) -> String {
+    number
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
-        .collect();
+        .collect()
+}
+
+fn pdf_response(name: &str, bytes: Vec<u8>) -> Response {
+    let file = file_name(name);
     (
         [
             (header::CONTENT_TYPE, "application/pdf".to_string()),
@@ -1098,4 +1133,123 @@ async fn settings_submit(State(state): State<AppState>, session: Session, body: 
     }
     let page = settings_view(&state, &session, Some(co), Some(typed), errors).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response())
+}
+
+// ---------- e-mail ----------
+
+/// The mail a quote goes out with unless the person changes it: to the contact (else the
+/// customer), the standard subject and text.
+async fn email_defaults(
+    state: &AppState,
+    actor: &kervan_app::Actor,
+    t: &I18n,
+    rec: &Record,
+) -> Result<(String, String, String), AppError> {
+    let app = &state.app;
+    let mut to = String::new();
+    let mut dear = rec.ref_names.get("account_id").cloned().unwrap_or_default();
+    for (field, kind) in [
+        ("contact_id", &kervan_core::contacts::KIND),
+        ("account_id", &kervan_core::accounts::KIND),
+    ] {
+        if !to.is_empty() {
+            break;
+        }
+        if let Some(id) = rec.id_of(field)
+            && let Ok(r) = app_records::load_for(app, actor, kind, id, Action::View).await
+            && let Some(e) = r.text("email")
+        {
+            to = e.to_string();
+            if field == "contact_id" {
+                dear = rec.ref_names.get("contact_id").cloned().unwrap_or(dear);
+            }
+        }
+    }
+    let co = company::get(&app.db.conn).await?;
+    let number = Quotes::name(&rec.values);
+    let subject = t.t_args(
+        "quote-mail-subject",
+        &[("number", number.clone()), ("company", co.name.clone())],
+    );
+    let text = t.t_args(
+        "quote-mail-text",
+        &[
+            ("dear", dear),
+            ("number", number),
+            ("by", actor.name.clone()),
+            ("company", co.name),
+        ],
+    );
+    Ok((to, subject.trim().to_string(), text))
+}
+
+#[derive(Template)]
+#[template(path = "quotes/email.html")]
+struct EmailPage {
+    shell: Shell,
+    id: i64,
+    version: i64,
+    name: String,
+    to: String,
+    subject: String,
+    text: String,
+    errors: Vec<String>,
+}
+
+async fn email_submit(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let p = Posted::parse(&body)?;
+    let rec = app_records::get::<Quotes>(&state.app, &session.actor, id).await?;
+    let t = session.t;
+    let version = p
+        .one("version")
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| PageError::BadRequest)?;
+    let defaults = email_defaults(&state, &session.actor, &t, &rec).await?;
+    // The first visit shows the form with the defaults; the second sends.
+    if !p.has("to") {
+        let page = EmailPage {
+            shell: session.shell(t.t1("quote-mail-title", "number", Quotes::name(&rec.values))),
+            id,
+            version,
+            name: Quotes::name(&rec.values),
+            to: defaults.0,
+            subject: defaults.1,
+            text: defaults.2,
+            errors: vec![],
+        };
+        return Ok(html(&page)?.into_response());
+    }
+    let doc = pdf_doc(&state, &t, &rec).await?;
+    let pdf = crate::pdf::render(&doc).map_err(|e| PageError::from(AppError::Internal(e)))?;
+    let mail = app_quotes::Email {
+        to: p.one("to"),
+        subject: p.one("subject"),
+        text: p.one("text"),
+        pdf_name: format!("{}.pdf", file_name(&doc.number)),
+        pdf,
+    };
+    match app_quotes::email(&state.app, &session.actor, id, version, &mail).await {
+        Ok(()) => Ok(see_other(&format!("/quotes/{id}?ok=quote-emailed")).into_response()),
+        Err(AppError::Validation(e)) => {
+            let page = EmailPage {
+                shell: session.shell(t.t1("quote-mail-title", "number", Quotes::name(&rec.values))),
+                id,
+                version,
+                name: Quotes::name(&rec.values),
+                to: mail.to,
+                subject: mail.subject,
+                text: mail.text,
+                errors: e.0.iter().map(|f| t.err(f)).collect(),
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response())
+        }
+        Err(AppError::Conflict { .. }) => Ok(see_other(&format!("/quotes/{id}?ok=quote-changed")).into_response()),
+        Err(e) => Err(e.into()),
+    }
 }

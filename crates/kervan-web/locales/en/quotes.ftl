@@ -211,3 +211,26 @@ price_list-currency-TRY = Turkish lira (₺)
 price_list-currency-EUR = Euro (€)
 price_list-currency-USD = US dollar ($)
 problem-duplicate-price_list = This price exists already: { $name }
+quote-act-email = Send by e-mail
+quote-mail-title = { $number } — send by e-mail
+quote-mail-to = To
+quote-mail-subject-label = Subject
+quote-mail-text-label = Text
+quote-mail-attached = Attached: { $file }.pdf
+quote-mail-send = Send
+quote-mail-subject = { $company } — our quote { $number }
+quote-mail-text = Dear { $dear },
+
+    Please find our quote { $number } attached.
+
+    Kind regards,
+    { $by }
+    { $company }
+toast-quote-emailed = Quote e-mailed and logged on the timeline
+err-mail_address = { mail-error-address }
+err-mail_connect = { mail-error-connect }
+err-mail_tls = { mail-error-tls }
+err-mail_auth = { mail-error-auth }
+err-mail_rejected = { mail-error-rejected }
+err-mail_timeout = { mail-error-timeout }
+err-mail_outbox = { mail-error-outbox }

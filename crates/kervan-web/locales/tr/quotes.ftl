@@ -211,3 +211,26 @@ price_list-currency-TRY = Türk lirası (₺)
 price_list-currency-EUR = Euro (€)
 price_list-currency-USD = ABD doları ($)
 problem-duplicate-price_list = Bu fiyat zaten var: { $name }
+quote-act-email = E-posta ile gönder
+quote-mail-title = { $number } — e-posta ile gönder
+quote-mail-to = Alıcı
+quote-mail-subject-label = Konu
+quote-mail-text-label = Metin
+quote-mail-attached = Ek: { $file }.pdf
+quote-mail-send = Gönder
+quote-mail-subject = { $company } — { $number } numaralı teklifimiz
+quote-mail-text = Sayın { $dear },
+
+    { $number } numaralı teklifimizi ekte bilgilerinize sunarız.
+
+    Saygılarımızla,
+    { $by }
+    { $company }
+toast-quote-emailed = Teklif e-posta ile gönderildi ve zaman çizelgesine işlendi
+err-mail_address = { mail-error-address }
+err-mail_connect = { mail-error-connect }
+err-mail_tls = { mail-error-tls }
+err-mail_auth = { mail-error-auth }
+err-mail_rejected = { mail-error-rejected }
+err-mail_timeout = { mail-error-timeout }
+err-mail_outbox = { mail-error-outbox }

@@ -595,3 +595,95 @@ db_test!(the_line_editor_prices_from_price_lists, |t| {
     assert_eq!(q["number"], "TKL/2026/00001");
     assert_eq!(q["payment_terms"], "30 gün vade");
 });
+
+db_test!(a_quote_goes_out_by_email_with_its_pdf, |t| {
+    let acc = id(&account(
+        t,
+        &t.a_token,
+        json!({"kind": "company", "name": "E-posta Makine", "email": "satinalma@eposta-makine.com.tr"}),
+    )
+    .await);
+    let q = quote(t, &t.a_token, json!({"account_id": acc, "lines": [{"description": "Pompa", "quantity": "2", "unit_price": "1500", "kdv_rate": "20"}]})).await;
+    let qid = id(&q);
+    let big = quote(t, &t.a_token, json!({"account_id": acc, "lines": [{"description": "Pompa", "quantity": "1", "unit_price": "1500", "discount_percent": "40"}]})).await;
+    // Not without approval; not to a bad address.
+    let (s, p) = act(t, &t.a_token, id(&big), "email", json!({})).await;
+    assert_eq!(s, 422, "{p}");
+    assert!(has_error(&p, "status", "approval_required"), "{p}");
+    let (s, p) = act(t, &t.a_token, qid, "email", json!({"to": "değil-bir-adres"})).await;
+    assert_eq!(s, 422, "{p}");
+    assert!(has_error(&p, "to", "invalid_email"), "{p}");
+    let (s, p) = act(t, &t.a_token, qid, "email", json!({"subject": ""})).await;
+    assert_eq!(s, 422, "{p}");
+    // To the customer's address by default, through the outbox (no SMTP server set).
+    let (s, p) = act(t, &t.a_token, qid, "email", json!({})).await;
+    assert_eq!(s, 200, "{p}");
+    assert_eq!(p["status"], "sent");
+    let outbox = kervan_app::mailing::outbox_dir(&t.app);
+    let mails: Vec<String> = std::fs::read_dir(&outbox)
+        .expect("outbox")
+        .filter_map(|e| e.ok())
+        .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+        .filter(|m| m.contains("satinalma@eposta-makine.com.tr"))
+        .collect();
+    assert_eq!(mails.len(), 1, "one mail to the customer");
+    let mail = &mails[0];
+    assert!(
+        mail.contains("application/pdf") && mail.contains("attachment"),
+        "{mail}"
+    );
+    assert!(
+        mail.contains(&format!("{}.pdf", q["number"].as_str().unwrap_or_default())),
+        "{mail}"
+    );
+    // Logged on the customer's timeline as an e-mail.
+    let tl = t
+        .get_json(&t.a_token, &format!("/api/v1/accounts/{acc}/timeline"))
+        .await;
+    assert!(tl.to_string().contains(q["number"].as_str().unwrap_or("?")), "{tl}");
+    // Another team's rep cannot mail it.
+    let (s, _) = act(t, &t.b_token, qid, "email", json!({})).await;
+    assert_eq!(s, 404);
+    // The page: the form comes with the defaults, a bad address comes back, a good one sends.
+    let q2 = quote(
+        t,
+        &t.a_token,
+        json!({"account_id": acc, "lines": [{"description": "Filtre", "quantity": "1", "unit_price": "100"}]}),
+    )
+    .await;
+    let b = Browser::new(t, "ali@ornek.com.tr").await;
+    let card = b.page(t, &format!("/quotes/{}", id(&q2))).await;
+    assert!(card.contains("quote-email"), "{card}");
+    let a = b
+        .post(t, &format!("/quotes/{}/email", id(&q2)), &[("version", "1")])
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert!(
+        a.body.contains("satinalma@eposta-makine.com.tr") && a.body.contains("Sayın"),
+        "{}",
+        a.body
+    );
+    let a = b
+        .post(
+            t,
+            &format!("/quotes/{}/email", id(&q2)),
+            &[("version", "1"), ("to", "x"), ("subject", "Teklif"), ("text", "Ekte")],
+        )
+        .await;
+    assert_eq!(a.status, 422, "{}", a.body);
+    assert!(a.body.contains("email-errors"), "{}", a.body);
+    let a = b
+        .post(
+            t,
+            &format!("/quotes/{}/email", id(&q2)),
+            &[
+                ("version", "1"),
+                ("to", "ayse@musteri.com.tr"),
+                ("subject", "Teklifimiz"),
+                ("text", "Ekte"),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, 303, "{}", a.body);
+    assert!(a.location.ends_with("ok=quote-emailed"), "{}", a.location);
+});
