@@ -407,23 +407,31 @@ pub struct Forecast {
     pub total: ForecastLine,
 }
 
+/// `from`/`to`: months (`2027-01`), `to` not included.
 pub async fn forecast(app: &App, actor: &Actor, from: &str, to: &str, pipeline: Option<i64>) -> Result<Forecast> {
     actor.require(Module::Deals, Action::View)?;
     let vis = visibility(actor, &deals::KIND, Action::View);
-    let rows = store::forecast(&app.db.conn, from, to, pipeline, &vis).await?;
+    let c = &app.db.conn;
+    let rows = store::forecast(c, from, to, pipeline, &vis).await?;
+    // The stage's probability for the deals without one of their own, applied per group.
+    let stages: BTreeMap<i64, f64> = store::stages(c, None, false)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.probability))
+        .collect();
     let mut f = Forecast::default();
     for r in rows {
         if !FORECASTS.contains(&r.forecast_category.as_str()) {
             continue;
         }
+        let weighted = r.weighted_own + r.at_stage as f64 * stages.get(&r.stage_id).copied().unwrap_or(0.0);
         for line in [
             f.by_month.entry(r.month.clone()).or_default(),
             f.by_owner.entry(r.owner_id).or_default(),
         ] {
-            line.add(&r.forecast_category, &r.status, r.count, r.total, r.weighted);
+            line.add(&r.forecast_category, &r.status, r.count, r.total, weighted);
         }
-        f.total
-            .add(&r.forecast_category, &r.status, r.count, r.total, r.weighted);
+        f.total.add(&r.forecast_category, &r.status, r.count, r.total, weighted);
     }
     Ok(f)
 }

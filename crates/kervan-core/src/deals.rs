@@ -384,16 +384,28 @@ pub static KIND: Kind = Kind {
     owned: true,
     status: "status",
     name_sql: "{a}.name",
-    derived: &["sort_name", "search_key"],
+    derived: &["sort_name", "search_key", "close_month"],
     merge: false,
     sections: &[(MAIN, ""), (MONEY, ""), (CLOSE, "")],
     hierarchy: "",
     follow_up: None,
     timeline: None,
     name_of: name_field,
-    derive: name_keys,
+    derive: deal_keys,
     rules,
 };
+
+/// A deal's keys: its name's, and the month it is expected to close in (`2027-03`, empty
+/// without a date), which the forecast groups by.
+fn deal_keys(v: &Values) -> Vec<(&'static str, String)> {
+    let mut keys = name_keys(v);
+    let month = match v.get("expected_close_date") {
+        Some(Value::Date(d)) => d.format("%Y-%m").to_string(),
+        _ => String::new(),
+    };
+    keys.push(("close_month", month));
+    keys
+}
 
 /// A lost deal says why; a deal in a foreign currency carries its rate (never today's rate
 /// guessed later); a rate only where it converts something.

@@ -110,21 +110,27 @@ pub async fn stage_cards<C: ConnectionTrait>(
     .await
 }
 
-/// One row of the forecast: a month, an owner, a category, with its sums.
+/// One row of the forecast: a month, an owner, a category, a status and a stage, with its sums.
 #[derive(Debug, Clone, FromQueryResult, PartialEq)]
 pub struct ForecastRow {
+    pub status: String,
     /// `YYYY-MM` of the expected close date.
     pub month: String,
     pub owner_id: Option<i64>,
     pub forecast_category: String,
-    pub status: String,
+    pub stage_id: i64,
     pub count: i64,
+    /// Σ amount in the default currency, kuruş.
     pub total: i64,
-    pub weighted: f64,
+    /// Σ amount of the deals without a probability of their own (the stage's applies).
+    pub at_stage: i64,
+    /// Σ amount × own probability (percent) of the others.
+    pub weighted_own: f64,
 }
 
-/// Open and won deals expected to close in `[from, to)` (ISO dates), summed by month, owner,
-/// category and status in one grouped query.
+/// Open and won deals expected to close in the months `[from, to)` (`YYYY-MM`), summed by
+/// status, month, owner, category and stage in one grouped query that reads only the
+/// `deals_forecast` index, in its order.
 pub async fn forecast<C: ConnectionTrait>(
     c: &C,
     from: &str,
@@ -144,13 +150,14 @@ pub async fn forecast<C: ConnectionTrait>(
     db::all(
         c,
         &format!(
-            "SELECT SUBSTR(d.expected_close_date, 1, 7) AS month, d.owner_id, d.forecast_category, d.status,
-                COUNT(*) AS count, CAST(COALESCE(SUM(COALESCE({amount}, 0)), 0) AS BIGINT) AS total,
-                CAST(COALESCE(SUM(COALESCE({amount}, 0) * COALESCE(d.probability, s.probability)), 0) AS DOUBLE PRECISION) AS weighted
-             FROM deals d JOIN stages s ON s.id = d.stage_id
-             WHERE d.status IN ('open', 'won') AND d.expected_close_date >= ? AND d.expected_close_date < ?
+            "SELECT d.status, d.close_month AS month, d.owner_id, d.forecast_category, d.stage_id, COUNT(*) AS count,
+                CAST(COALESCE(SUM(COALESCE({amount}, 0)), 0) AS BIGINT) AS total,
+                CAST(COALESCE(SUM(CASE WHEN d.probability IS NULL THEN COALESCE({amount}, 0) END), 0) AS BIGINT) AS at_stage,
+                CAST(COALESCE(SUM(COALESCE({amount}, 0) * d.probability), 0) AS DOUBLE PRECISION) AS weighted_own
+             FROM deals d
+             WHERE d.status IN ('open', 'won') AND d.close_month >= ? AND d.close_month < ?
                AND d.archived_at IS NULL{pipe}{cond}
-             GROUP BY SUBSTR(d.expected_close_date, 1, 7), d.owner_id, d.forecast_category, d.status"
+             GROUP BY d.status, d.close_month, d.owner_id, d.forecast_category, d.stage_id"
         ),
         values,
     )

@@ -649,7 +649,7 @@ Migration {
             status TEXT NOT NULL, amount BIGINT, currency TEXT NOT NULL, exchange_rate DOUBLE_T, probability DOUBLE_T,
             forecast_category TEXT NOT NULL, expected_close_date TEXT, next_step TEXT, competitors TEXT,
             lost_reason TEXT, competitor TEXT, lead_id BIGINT REFERENCES leads(id) ON DELETE SET NULL,
-            stage_entered_at BIGINT, closed_at BIGINT,
+            stage_entered_at BIGINT, closed_at BIGINT, close_month TEXT NOT NULL DEFAULT '',
             sort_name TEXT NOT NULL, search_key TEXT NOT NULL, custom JSON_T NOT NULL DEFAULT JSON_EMPTY,
             archived_at BIGINT, AUDIT)",
         "CREATE TABLE deal_tags (deal_id BIGINT NOT NULL REFERENCES deals(id) ON DELETE CASCADE,
@@ -671,7 +671,10 @@ Migration {
         "CREATE INDEX deals_forecast_id ON deals (forecast_category, id)",
         "CREATE INDEX deals_lost_reason_id ON deals (lost_reason, id)",
         "CREATE INDEX deals_lead_id ON deals (lead_id, id)",
-        "CREATE INDEX deals_status_close ON deals (status, expected_close_date)",
+        // The forecast reads only this index, in its grouping order (no sort of 100,000 rows):
+        // status, the close month (derived), owner, category, stage, then what it sums.
+        "CREATE INDEX deals_forecast ON deals (status, close_month, owner_id, forecast_category, stage_id,
+            amount, exchange_rate, probability, pipeline_id) WHERE archived_at IS NULL",
         "CREATE TABLE deal_stage_history (id ID_PK, deal_id BIGINT NOT NULL REFERENCES deals(id) ON DELETE CASCADE,
             stage_id BIGINT NOT NULL REFERENCES stages(id), entered_at BIGINT NOT NULL, left_at BIGINT,
             user_id BIGINT REFERENCES users(id))",

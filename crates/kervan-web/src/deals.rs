@@ -664,8 +664,8 @@ fn period(from: &str, months: &str) -> (String, i64, String, String) {
     (
         start.format("%Y-%m").to_string(),
         n,
-        start.format("%Y-%m-%d").to_string(),
-        end.format("%Y-%m-%d").to_string(),
+        start.format("%Y-%m").to_string(),
+        end.format("%Y-%m").to_string(),
     )
 }
 

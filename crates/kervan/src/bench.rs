@@ -1031,7 +1031,7 @@ async fn bench_deals(app: &App) -> Result<i64, String> {
     let accounts = count("SELECT COUNT(*) FROM accounts", vec![]).await?.min(2000);
     let now = kervan_core::time::now_ms();
     let cols = "name, account_id, owner_id, stage_id, pipeline_id, status, amount, currency, exchange_rate, \
-                forecast_category, expected_close_date, stage_entered_at, lost_reason, sort_name, search_key, created_at, updated_at";
+                forecast_category, expected_close_date, close_month, stage_entered_at, lost_reason, sort_name, search_key, created_at, updated_at";
     let fill = |pipeline: i64, n: usize, open_only: bool| {
         let owners = owners.clone();
         async move {
@@ -1068,7 +1068,8 @@ async fn bench_deals(app: &App) -> Result<i64, String> {
                     if eur { "EUR" } else { "TRY" }.into(),
                     eur.then_some(35.5f64).into(),
                     ["pipeline", "best_case", "commit", "omitted"][i % 4].into(),
-                    close.into(),
+                    close.clone().into(),
+                    close.get(..7).unwrap_or_default().to_string().into(),
                     (now - (i as i64 % 60) * 86_400_000).into(),
                     (status == "lost").then_some("Bütçe yok").into(),
                     kervan_core::text::sort_key(&name).into(),

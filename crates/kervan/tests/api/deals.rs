@@ -301,6 +301,14 @@ db_test!(forecast_rolls_commit_into_best_case_into_pipeline, |t| {
         )
         .await;
     }
+    // One with a probability of its own (50 %, over its stage's 10 %), in EUR at its rate.
+    deal(
+        t,
+        &t.a_token,
+        json!({"name": "Kendi olasılığı", "account_id": acc, "stage_id": stages[0], "amount": "100",
+               "currency": "EUR", "exchange_rate": "40", "probability": "50", "expected_close_date": day}),
+    )
+    .await;
     let f = t
         .get_json(&t.a_token, &format!("/api/v1/deals/forecast?from={month}&months=3"))
         .await;
@@ -308,11 +316,12 @@ db_test!(forecast_rolls_commit_into_best_case_into_pipeline, |t| {
     assert_eq!(m["month"], month.as_str(), "{f}");
     assert_eq!(m["commit"]["total"], "1000.00", "{f}");
     assert_eq!(m["best_case"]["total"], "3000.00", "{f}");
-    assert_eq!(m["pipeline"]["total"], "7000.00", "{f}");
-    assert_eq!(m["pipeline"]["count"], 3);
-    // Weighted at the stages' defaults: 1000 × 95 % + 2000 × 70 % + 4000 × 10 %.
+    assert_eq!(m["pipeline"]["total"], "11000.00", "{f}");
+    assert_eq!(m["pipeline"]["count"], 4);
+    // Weighted at the stages' defaults: 1000 × 95 % + 2000 × 70 % + 4000 × 10 %, and 4000 × 50 %
+    // for the one with its own.
     assert_eq!(m["commit"]["weighted"], "950.00", "{f}");
-    assert_eq!(m["pipeline"]["weighted"], "2750.00", "{f}");
+    assert_eq!(m["pipeline"]["weighted"], "4750.00", "{f}");
     assert_eq!(f["by_owner"][0]["owner_id"], t.a_id);
     assert_eq!(f["total"]["commit"]["total"], "1000.00");
     // Berna sees none of it; a period before them shows nothing.
