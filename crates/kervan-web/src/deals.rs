@@ -797,6 +797,21 @@ async fn api_pipelines(State(s): State<AppState>, ApiUser(a): ApiUser) -> Result
     Ok(Json(json!({ "items": items, "next_cursor": null })))
 }
 
+/// Rows of a forecast table as JSON, each with its key (`month`, `owner_id`).
+fn keyed<K: serde::Serialize>(
+    rows: &std::collections::BTreeMap<K, ForecastLine>,
+    name: &str,
+    line: impl Fn(&ForecastLine) -> Json_,
+) -> Vec<Json_> {
+    rows.iter()
+        .map(|(k, l)| {
+            let mut v = line(l);
+            v[name] = json!(k);
+            v
+        })
+        .collect()
+}
+
 fn sums_json(s: &Sums) -> Json_ {
     json!({
         "count": s.count,
@@ -858,24 +873,8 @@ async fn api_forecast(
             "pipeline": sums_json(&l.pipeline), "won": sums_json(&l.won),
         })
     };
-    let by_month: Vec<Json_> = f
-        .by_month
-        .iter()
-        .map(|(m, l)| {
-            let mut v = line(l);
-            v["month"] = json!(m);
-            v
-        })
-        .collect();
-    let by_owner: Vec<Json_> = f
-        .by_owner
-        .iter()
-        .map(|(o, l)| {
-            let mut v = line(l);
-            v["owner_id"] = json!(o);
-            v
-        })
-        .collect();
+    let by_month = keyed(&f.by_month, "month", line);
+    let by_owner = keyed(&f.by_owner, "owner_id", line);
     Ok(Json(json!({
         "from": from, "months": months, "currency": kervan_core::deals::DEFAULT_CURRENCY,
         "by_month": by_month, "by_owner": by_owner, "total": line(&f.total),

@@ -159,6 +159,20 @@ pub fn render(doc: &QuoteDoc) -> Result<Vec<u8>, String> {
         for op in ops {
             draw(&mut s, op, &regular, &bold);
         }
+        // Continuation pages say whose they are.
+        if i > 0 {
+            let head = format!("{} {}", doc.title, doc.number);
+            let w = faces.width(true, 9.0, &head);
+            s.set_fill(Some(fill((110, 110, 120))));
+            s.draw_text(
+                Point::from_xy(W - MARGIN - w, MARGIN - 8.0),
+                bold.clone(),
+                9.0,
+                &head,
+                false,
+                TextDirection::Auto,
+            );
+        }
         let label = doc
             .page_label
             .replace("{page}", &(i + 1).to_string())
@@ -342,7 +356,7 @@ fn layout(doc: &QuoteDoc, f: &Faces) -> Vec<Vec<Op>> {
     y = head(&mut ops, y);
     for row in &doc.lines {
         let desc = f.wrap(BODY, &row[1], COLS[1] - 8.0);
-        let height = desc.len() as f32 * LINE + 6.0;
+        let height = desc.len() as f32 * LINE + 9.0;
         if y + height > BOTTOM {
             pages.push(std::mem::take(&mut ops));
             y = head(&mut ops, MARGIN + 10.0);
@@ -462,6 +476,9 @@ mod tests {
         assert!(pages.len() >= 3, "{}", pages.len());
         let pdf = render(&doc(120)).unwrap();
         assert!(pdf.starts_with(b"%PDF"));
+        if let Ok(path) = std::env::var("KERVAN_PDF_SAMPLE") {
+            std::fs::write(path, &pdf).unwrap();
+        }
     }
 
     #[test]

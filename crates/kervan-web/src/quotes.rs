@@ -731,11 +731,7 @@ async fn line_json(
                 }
             }
         }
-        let quantity = if row.quantity.is_empty() {
-            "1".to_string()
-        } else {
-            row.quantity.clone()
-        };
+        let quantity = or(&row.quantity, "1");
         let q = Quantity::parse_tr(&quantity);
         if let Err(x) = q {
             x.record(&mut e, "quantity");
@@ -758,11 +754,7 @@ async fn line_json(
         if let Err(x) = up {
             x.record(&mut e, "unit_price");
         }
-        let discount = if row.discount.is_empty() {
-            "0".to_string()
-        } else {
-            row.discount.clone()
-        };
+        let discount = or(&row.discount, "0");
         let d = Percent::parse_tr(&discount);
         if let Err(x) = d {
             x.record(&mut e, "discount_percent");
@@ -792,6 +784,11 @@ async fn line_json(
         }));
     }
     Ok(out)
+}
+
+/// What was typed, or `default` for an empty box.
+fn or(typed: &str, default: &str) -> String {
+    if typed.is_empty() { default } else { typed }.to_string()
 }
 
 async fn lines_submit(
