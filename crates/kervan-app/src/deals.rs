@@ -436,6 +436,54 @@ pub async fn forecast(app: &App, actor: &Actor, from: &str, to: &str, pipeline: 
     Ok(f)
 }
 
+/// The people taking part in a deal (the deal's readers see them).
+pub async fn stakeholders(app: &App, actor: &Actor, deal: i64) -> Result<Vec<kervan_store::deals::Stakeholder>> {
+    records::get::<Deals>(app, actor, deal).await?;
+    Ok(store::stakeholders(&app.db.conn, deal).await?)
+}
+
+/// Adds a person of the deal's customer to the deal in a buying role (their own when none is
+/// given), or changes the role; written in the deal's history.
+pub async fn set_stakeholder(app: &App, actor: &Actor, deal: i64, contact: i64, role: Option<&str>) -> Result<()> {
+    let d = records::load_for(app, actor, &deals::KIND, deal, Action::Edit).await?;
+    let person = records::load_for(app, actor, &kervan_core::contacts::KIND, contact, Action::View)
+        .await
+        .map_err(|_| AppError::field("contact_id", "invalid_choice"))?;
+    if person.id_of("account_id") != d.id_of("account_id") || person.is_archived() {
+        return Err(AppError::field("contact_id", "stakeholder_other_account"));
+    }
+    let role = match role.map(str::trim).filter(|r| !r.is_empty()) {
+        Some(r) if kervan_core::contacts::BuyingRole::parse(r).is_some() => Some(r.to_string()),
+        Some(_) => return Err(AppError::field("role", "invalid_choice")),
+        None => person.text("buying_role").map(str::to_string),
+    };
+    let now = now_ms();
+    let txn = app.db.conn.begin().await?;
+    store::set_stakeholder(&txn, deal, contact, role.as_deref(), now).await?;
+    let change = audit::Change::new(
+        "stakeholder",
+        None,
+        Some(format!("#{contact} {}", role.unwrap_or_default())),
+    );
+    audit::write(&txn, deals::KIND.entity, deal, actor.author(), now, &[change]).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Takes a person off the deal.
+pub async fn remove_stakeholder(app: &App, actor: &Actor, deal: i64, contact: i64) -> Result<()> {
+    records::load_for(app, actor, &deals::KIND, deal, Action::Edit).await?;
+    let now = now_ms();
+    let txn = app.db.conn.begin().await?;
+    if !store::remove_stakeholder(&txn, deal, contact, now).await? {
+        return Err(AppError::NotFound);
+    }
+    let change = audit::Change::new("stakeholder", Some(format!("#{contact}")), None);
+    audit::write(&txn, deals::KIND.entity, deal, actor.author(), now, &[change]).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

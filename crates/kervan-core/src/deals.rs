@@ -364,6 +364,8 @@ static FIELDS: &[Field] = &[
         .filter()
         .section(CLOSE)
         .import(&["Aday", "Lead"]),
+    // The ids of the people taking part (`deal_contacts`), kept for the API's `contact_ids`.
+    Field::new("stakeholders", T::Text).system().no_export().hidden(),
     Field::new("stage_entered_at", T::DateTime).system(),
     Field::new("closed_at", T::DateTime).system(),
     fields::tags().section(CLOSE),

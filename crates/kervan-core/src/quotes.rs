@@ -849,7 +849,7 @@ static FIELDS: &[Field] = &[
     Field::new("payment_terms", T::LongText).max(2000).section(TERMS),
     fields::notes(TERMS),
     // The lines as canonical JSON (the quote editor writes them; the API takes an array).
-    Field::new("lines", T::LongText).max(2_000_000).no_export(),
+    Field::new("lines", T::LongText).max(2_000_000).no_export().hidden(),
     Field::new("grand_total", T::Money)
         .currency("currency")
         .system()

@@ -184,6 +184,9 @@ pub struct Field {
     pub wide: bool,
     /// "Kaydet ve Yeni" carries the value over to the next new record (the fair's name …).
     pub sticky: bool,
+    /// Kept for the module (a quote's lines as JSON, a deal's list of people): never shown as
+    /// such on the card's facts; the module shows it its own way.
+    pub hidden: bool,
 }
 
 impl Field {
@@ -219,6 +222,7 @@ impl Field {
             currency: "",
             wide: matches!(ty, FieldType::LongText | FieldType::Tags),
             sticky: false,
+            hidden: false,
         }
     }
     pub const fn required(mut self) -> Field {
@@ -316,6 +320,11 @@ impl Field {
         self.wide = true;
         self
     }
+    pub const fn hidden(mut self) -> Field {
+        self.hidden = true;
+        self
+    }
+
     pub const fn sticky(mut self) -> Field {
         self.sticky = true;
         self

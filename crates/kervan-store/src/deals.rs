@@ -352,3 +352,68 @@ pub async fn open_count<C: ConnectionTrait>(c: &C, stage: i64) -> Result<i64> {
     .await?
     .unwrap_or(0))
 }
+
+/// A person taking part in a deal.
+#[derive(Debug, Clone, FromQueryResult, PartialEq)]
+pub struct Stakeholder {
+    pub contact_id: i64,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub title: Option<String>,
+    /// The role in this deal (the person's usual buying role unless set).
+    pub role: Option<String>,
+    pub buying_role: Option<String>,
+}
+
+pub async fn stakeholders<C: ConnectionTrait>(c: &C, deal: i64) -> Result<Vec<Stakeholder>> {
+    db::all(
+        c,
+        "SELECT dc.contact_id, p.first_name, p.last_name, p.title, dc.role, p.buying_role
+         FROM deal_contacts dc JOIN contacts p ON p.id = dc.contact_id
+         WHERE dc.deal_id = ? ORDER BY dc.added_at, dc.contact_id",
+        vec![deal.into()],
+    )
+    .await
+}
+
+/// Adds the person to the deal (or changes their role), and refreshes the deal's list of ids.
+pub async fn set_stakeholder<C: ConnectionTrait>(
+    c: &C,
+    deal: i64,
+    contact: i64,
+    role: Option<&str>,
+    now: i64,
+) -> Result<()> {
+    db::exec(
+        c,
+        "INSERT INTO deal_contacts (deal_id, contact_id, role, added_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (deal_id, contact_id) DO UPDATE SET role = excluded.role",
+        vec![deal.into(), contact.into(), role.map(str::to_string).into(), now.into()],
+    )
+    .await?;
+    refresh_stakeholders(c, deal, now).await
+}
+
+/// Takes the person off the deal; whether they were on it.
+pub async fn remove_stakeholder<C: ConnectionTrait>(c: &C, deal: i64, contact: i64, now: i64) -> Result<bool> {
+    let n = db::exec(
+        c,
+        "DELETE FROM deal_contacts WHERE deal_id = ? AND contact_id = ?",
+        vec![deal.into(), contact.into()],
+    )
+    .await?;
+    refresh_stakeholders(c, deal, now).await?;
+    Ok(n > 0)
+}
+
+async fn refresh_stakeholders<C: ConnectionTrait>(c: &C, deal: i64, now: i64) -> Result<()> {
+    let ids: Vec<i64> = stakeholders(c, deal).await?.iter().map(|s| s.contact_id).collect();
+    let text = ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+    db::exec(
+        c,
+        "UPDATE deals SET stakeholders = ?, updated_at = ?, version = version + 1 WHERE id = ?",
+        vec![(!text.is_empty()).then_some(text).into(), now.into(), deal.into()],
+    )
+    .await?;
+    Ok(())
+}

@@ -649,7 +649,7 @@ Migration {
             status TEXT NOT NULL, amount BIGINT, currency TEXT NOT NULL, exchange_rate DOUBLE_T, probability DOUBLE_T,
             forecast_category TEXT NOT NULL, expected_close_date TEXT, next_step TEXT, competitors TEXT,
             lost_reason TEXT, competitor TEXT, lead_id BIGINT REFERENCES leads(id) ON DELETE SET NULL,
-            stage_entered_at BIGINT, closed_at BIGINT, close_month TEXT NOT NULL DEFAULT '',
+            stage_entered_at BIGINT, closed_at BIGINT, close_month TEXT NOT NULL DEFAULT '', stakeholders TEXT,
             sort_name TEXT NOT NULL, search_key TEXT NOT NULL, custom JSON_T NOT NULL DEFAULT JSON_EMPTY,
             archived_at BIGINT, AUDIT)",
         "CREATE TABLE deal_tags (deal_id BIGINT NOT NULL REFERENCES deals(id) ON DELETE CASCADE,
@@ -680,6 +680,11 @@ Migration {
             user_id BIGINT REFERENCES users(id))",
         "CREATE INDEX deal_stage_history_deal ON deal_stage_history (deal_id, entered_at, id)",
         "CREATE INDEX deal_stage_history_stage ON deal_stage_history (stage_id)",
+        // The people of the customer who take part in the deal, each in a buying role.
+        "CREATE TABLE deal_contacts (deal_id BIGINT NOT NULL REFERENCES deals(id) ON DELETE CASCADE,
+            contact_id BIGINT NOT NULL REFERENCES contacts(id) ON DELETE CASCADE, role TEXT,
+            added_at BIGINT NOT NULL, PRIMARY KEY (deal_id, contact_id))",
+        "CREATE INDEX deal_contacts_contact ON deal_contacts (contact_id)",
         // Tasks and activities attach to deals as they do to customers.
         "ALTER TABLE tasks ADD COLUMN deal_id BIGINT REFERENCES deals(id) ON DELETE SET NULL",
         "CREATE INDEX tasks_deal_due ON tasks (deal_id, due_at, id)",

@@ -44,6 +44,8 @@ pub fn router() -> Router<AppState> {
         .route("/deals/forecast", get(forecast_page))
         .route("/deals/{id}/move", post(move_submit))
         .route("/deals/{id}/close", post(close_submit))
+        .route("/deals/{id}/stakeholders", post(stakeholder_submit))
+        .route("/deals/{id}/stakeholders/{contact}/remove", post(stakeholder_remove))
         .route("/pipelines/from-template", post(template_submit))
         .route("/stages/{id}/retire", post(retire_submit))
         .route("/settings/lost-reasons", get(reasons_page).post(reasons_submit))
@@ -58,6 +60,11 @@ pub fn api_routes() -> Router<AppState> {
         .route("/api/v1/deals/board", get(api_board))
         .route("/api/v1/deals/forecast", get(api_forecast))
         .route("/api/v1/deals/{id}/stages", get(api_stages))
+        .route("/api/v1/deals/{id}/contacts", get(api_stakeholders))
+        .route(
+            "/api/v1/deals/{id}/contacts/{contact}",
+            axum::routing::put(api_stakeholder_put).delete(api_stakeholder_delete),
+        )
         .merge(kit::api::routes::<Deals>())
         .merge(kit::api::routes::<Stages>())
 }
@@ -86,13 +93,22 @@ impl KitPages for Deals {
     }
 
     fn tabs() -> Vec<TabSpec<Card>> {
-        vec![TabSpec {
-            key: "stages",
-            label: "deal-tab-stages",
-            order: 50,
-            visible: |_| true,
-            render: |c| Box::pin(stages_tab(c)),
-        }]
+        vec![
+            TabSpec {
+                key: "people",
+                label: "deal-tab-people",
+                order: 20,
+                visible: |_| true,
+                render: |c| Box::pin(people_tab(c)),
+            },
+            TabSpec {
+                key: "stages",
+                label: "deal-tab-stages",
+                order: 50,
+                visible: |_| true,
+                render: |c| Box::pin(stages_tab(c)),
+            },
+        ]
     }
 
     fn banner(card: &Card) -> crate::tabs::Panel<'_> {
@@ -142,8 +158,18 @@ impl KitPages for Deals {
     }
 
     fn api_extra(rec: &Record, out: &mut serde_json::Map<String, Json_>) {
-        // The contract's stakeholder list: the deal's contact, for now the only one.
-        let ids: Vec<i64> = rec.id_of("contact_id").into_iter().collect();
+        // The contract's stakeholders: the deal's contact and the people added in their roles.
+        let mut ids: Vec<i64> = rec.id_of("contact_id").into_iter().collect();
+        for id in rec
+            .text("stakeholders")
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|x| x.trim().parse::<i64>().ok())
+        {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
         out.insert("contact_ids".into(), json!(ids));
     }
 }
@@ -899,4 +925,154 @@ async fn api_stages(
         })
         .collect();
     Ok(Json(json!({ "items": items })))
+}
+
+// ---------- the people of a deal ----------
+
+#[derive(Template)]
+#[template(path = "deals/people_tab.html")]
+struct PeopleTab {
+    t: I18n,
+    csrf: String,
+    id: i64,
+    /// (contact id, name, title, role label)
+    people: Vec<(i64, String, String, String)>,
+    /// People of the customer not on the deal yet: (id, name).
+    candidates: Vec<(i64, String)>,
+    roles: Vec<(&'static str, String)>,
+    can_edit: bool,
+}
+
+fn person_name(first: &Option<String>, last: &Option<String>) -> String {
+    format!(
+        "{} {}",
+        first.as_deref().unwrap_or_default(),
+        last.as_deref().unwrap_or_default()
+    )
+    .trim()
+    .to_string()
+}
+
+async fn people_tab(c: &Card) -> Result<String, PageError> {
+    let app = &c.state.app;
+    let people = app_deals::stakeholders(app, &c.actor, c.rec.id).await?;
+    let role_label = |r: &str| c.t.t(&format!("contact-buying_role-{r}"));
+    let mut candidates = Vec::new();
+    if let (Some(account), Some(entry)) = (c.rec.id_of("account_id"), kervan_app::registry::entry("contacts")) {
+        let defs = kervan_app::records::defs(app, entry.kind).await?;
+        let pairs = vec![
+            ("account_id".to_string(), account.to_string()),
+            ("limit".to_string(), "200".to_string()),
+        ];
+        let spec = (entry.parse_list)(app.db.conn.get_database_backend(), &defs, &pairs)
+            .map_err(|e| PageError::from(AppError::Validation(e)))?;
+        let page = kervan_app::records::list_kind(app, &c.actor, entry.kind, &defs, &spec.query).await?;
+        candidates = page
+            .records
+            .iter()
+            .filter(|r| !people.iter().any(|p| p.contact_id == r.id))
+            .map(|r| (r.id, (entry.name)(&r.values)))
+            .collect();
+    }
+    Ok(html(&PeopleTab {
+        t: c.t,
+        csrf: c.csrf.clone(),
+        id: c.rec.id,
+        people: people
+            .iter()
+            .map(|p| {
+                (
+                    p.contact_id,
+                    person_name(&p.first_name, &p.last_name),
+                    p.title.clone().unwrap_or_default(),
+                    p.role.as_deref().map(role_label).unwrap_or_default(),
+                )
+            })
+            .collect(),
+        candidates,
+        roles: kervan_core::contacts::BuyingRole::ALL
+            .iter()
+            .map(|r| (r.as_str(), role_label(r.as_str())))
+            .collect(),
+        can_edit: c.can_edit() && !c.rec.is_archived(),
+    })?
+    .0)
+}
+
+async fn stakeholder_submit(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let p = Posted::parse(&body)?;
+    let contact = p
+        .one("contact_id")
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| PageError::BadRequest)?;
+    let role = p.one("role");
+    let back = format!("/deals/{id}?tab=people");
+    match app_deals::set_stakeholder(&state.app, &session.actor, id, contact, Some(&role)).await {
+        Ok(()) => Ok(see_other(&with_ok(&back, "saved")).into_response()),
+        Err(AppError::Validation(_)) => Ok(see_other(&with_ok(&back, "deal-not-moved")).into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn stakeholder_remove(
+    State(state): State<AppState>,
+    session: Session,
+    Path((id, contact)): Path<(i64, i64)>,
+) -> Result<Response, PageError> {
+    app_deals::remove_stakeholder(&state.app, &session.actor, id, contact).await?;
+    Ok(see_other(&format!("/deals/{id}?tab=people&ok=saved")).into_response())
+}
+
+fn stakeholders_json(list: &[kervan_store::deals::Stakeholder]) -> Json_ {
+    json!({"items": list.iter().map(|p| json!({
+        "contact_id": p.contact_id,
+        "name": person_name(&p.first_name, &p.last_name),
+        "title": p.title,
+        "role": p.role,
+    })).collect::<Vec<_>>()})
+}
+
+async fn api_stakeholders(
+    State(s): State<AppState>,
+    ApiUser(a): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Json_>, ApiError> {
+    Ok(Json(stakeholders_json(&app_deals::stakeholders(&s.app, &a, id).await?)))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RoleBody {
+    #[serde(default)]
+    role: Option<String>,
+}
+
+async fn api_stakeholder_put(
+    State(s): State<AppState>,
+    ApiUser(a): ApiUser,
+    Path((id, contact)): Path<(i64, i64)>,
+    body: Bytes,
+) -> Result<Json<Json_>, ApiError> {
+    let b: RoleBody = if body.iter().all(u8::is_ascii_whitespace) {
+        RoleBody::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| ApiError::Malformed(e.to_string()))?
+    };
+    app_deals::set_stakeholder(&s.app, &a, id, contact, b.role.as_deref()).await?;
+    Ok(Json(stakeholders_json(&app_deals::stakeholders(&s.app, &a, id).await?)))
+}
+
+async fn api_stakeholder_delete(
+    State(s): State<AppState>,
+    ApiUser(a): ApiUser,
+    Path((id, contact)): Path<(i64, i64)>,
+) -> Result<StatusCode, ApiError> {
+    app_deals::remove_stakeholder(&s.app, &a, id, contact).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -165,7 +165,8 @@ impl<K: KitPages> serde::Serialize for RecordOut<'_, K> {
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("id", &rec.id)?;
         m.serialize_entry("name", &K::name(&rec.values))?;
-        for f in kind.fields {
+        // Hidden fields are the module's to give (`api_extra`), in their own shape.
+        for f in kind.fields.iter().filter(|f| !f.hidden) {
             match rec.values.get(f.key) {
                 Some(v) => m.serialize_entry(f.key, &ValueOut(v))?,
                 None if f.ty == FieldType::Tags => m.serialize_entry(f.key, &[] as &[String])?,

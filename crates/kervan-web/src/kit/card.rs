@@ -94,7 +94,7 @@ pub struct CardQuery {
 pub fn facts(c: &Card, only_card: bool) -> Vec<Fact> {
     let kind = c.kind;
     let mut out = Vec::new();
-    for f in kind.fields.iter() {
+    for f in kind.fields.iter().filter(|f| !f.hidden) {
         if only_card && !f.card {
             continue;
         }
@@ -154,6 +154,7 @@ fn general(c: &Card) -> Panel<'_> {
             .iter()
             .filter(|f| f.ty == kervan_core::record::FieldType::LongText)
             .map(|f| f.key)
+            .filter(|k| c.kind.field(k).is_some_and(|f| !f.hidden))
             .collect();
         let mut facts: Vec<Fact> = facts(c, false)
             .into_iter()

@@ -405,7 +405,10 @@ pub async fn render<K: KitPages>(
     let mut sections: Vec<SectionView> = Vec::new();
     for (title, hint) in kind.sections {
         let mut fields = Vec::new();
-        for f in kind.writable().filter(|f| f.section == *title && K::on_form(f.key)) {
+        for f in kind
+            .writable()
+            .filter(|f| f.section == *title && K::on_form(f.key) && !f.hidden)
+        {
             fields.push(field_view(&ctx, f, p).await?);
         }
         if !fields.is_empty() {
@@ -420,7 +423,7 @@ pub async fn render<K: KitPages>(
     let mut loose = Vec::new();
     for f in kind
         .writable()
-        .filter(|f| !kind.sections.iter().any(|(s, _)| *s == f.section) && K::on_form(f.key))
+        .filter(|f| !kind.sections.iter().any(|(s, _)| *s == f.section) && K::on_form(f.key) && !f.hidden)
     {
         loose.push(field_view(&ctx, f, p).await?);
     }

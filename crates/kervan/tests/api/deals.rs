@@ -453,6 +453,79 @@ db_test!(conversion_opens_a_deal_and_tasks_attach_to_it, |t| {
     assert_eq!(d["lead_id"], id(&l));
     assert_eq!(d["owner_id"], t.a_id);
     assert_eq!(d["stage_id"], b2b(t).await.1[0]);
+    // The people of the customer on the deal, each in a buying role.
+    let other = crate::api_support::contact(
+        t,
+        &t.a_token,
+        json!({"account_id": v["account_id"], "first_name": "Kemal", "last_name": "Sert", "buying_role": "technical_evaluator"}),
+    )
+    .await;
+    let (s, p) = send(
+        t.http
+            .put(t.url(&format!("/api/v1/deals/{did}/contacts/{}", id(&other))))
+            .bearer_auth(&t.a_token)
+            .json(&json!({})),
+    )
+    .await;
+    assert_eq!(s, 200, "{p}");
+    assert_eq!(
+        p["items"][0]["role"], "technical_evaluator",
+        "their own role by default: {p}"
+    );
+    let (s, p) = send(
+        t.http
+            .put(t.url(&format!("/api/v1/deals/{did}/contacts/{}", v["contact_id"])))
+            .bearer_auth(&t.a_token)
+            .json(&json!({"role": "decision_maker"})),
+    )
+    .await;
+    assert_eq!(s, 200, "{p}");
+    assert_eq!(p["items"].as_array().map(Vec::len), Some(2));
+    let (s, p) = send(
+        t.http
+            .put(t.url(&format!("/api/v1/deals/{did}/contacts/{}", id(&other))))
+            .bearer_auth(&t.a_token)
+            .json(&json!({"role": "patron"})),
+    )
+    .await;
+    assert_eq!(s, 422, "{p}");
+    let stranger_acc = id(&account(t, &t.a_token, json!({"kind": "company", "name": "Başka Firma"})).await);
+    let stranger = crate::api_support::contact(
+        t,
+        &t.a_token,
+        json!({"account_id": stranger_acc, "first_name": "Yabancı", "last_name": "Kişi"}),
+    )
+    .await;
+    let (s, p) = send(
+        t.http
+            .put(t.url(&format!("/api/v1/deals/{did}/contacts/{}", id(&stranger))))
+            .bearer_auth(&t.a_token)
+            .json(&json!({})),
+    )
+    .await;
+    assert_eq!(s, 422, "{p}");
+    assert!(has_error(&p, "contact_id", "stakeholder_other_account"), "{p}");
+    let (s, _) = send(
+        t.http
+            .put(t.url(&format!("/api/v1/deals/{did}/contacts/{}", id(&other))))
+            .bearer_auth(&t.b_token)
+            .json(&json!({})),
+    )
+    .await;
+    assert_eq!(s, 404);
+    let d = t.get_json(&t.a_token, &format!("/api/v1/deals/{did}")).await;
+    assert_eq!(d["contact_ids"], json!([v["contact_id"], id(&other)]), "{d}");
+    assert!(d.get("stakeholders").is_none());
+    let r = t
+        .http
+        .delete(t.url(&format!("/api/v1/deals/{did}/contacts/{}", id(&other))))
+        .bearer_auth(&t.a_token)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(r.status().as_u16(), 204);
+    let d = t.get_json(&t.a_token, &format!("/api/v1/deals/{did}")).await;
+    assert_eq!(d["contact_ids"], json!([v["contact_id"]]), "{d}");
     // A task and a call on the deal.
     let (s, task) = send(t.post(
         &t.a_token,
@@ -482,6 +555,26 @@ db_test!(conversion_opens_a_deal_and_tasks_attach_to_it, |t| {
     assert!(card.contains("Teklifi gönder"), "{card}");
     let card = br.page(t, &format!("/accounts/{}?tab=deals", v["account_id"])).await;
     assert!(card.contains("İlk sipariş") && card.contains("250.000,00 ₺"), "{card}");
+    let card = br.page(t, &format!("/deals/{did}?tab=people")).await;
+    assert!(
+        card.contains("Zeynep Ak") && card.contains("Karar verici") && card.contains("Kemal Sert"),
+        "{card}"
+    );
+    let a = br
+        .post(
+            t,
+            &format!("/deals/{did}/stakeholders"),
+            &[("contact_id", &id(&other).to_string()), ("role", "champion")],
+        )
+        .await;
+    assert_eq!(a.status, 303, "{}", a.body);
+    let card = br.page(t, &format!("/deals/{did}?tab=people")).await;
+    assert!(card.contains(&format!("person-{}", id(&other))), "{card}");
+    let card = br.page(t, &format!("/deals/{did}")).await;
+    assert!(
+        !card.contains(&format!("{},", v["contact_id"])),
+        "the people's ids are not shown as a fact"
+    );
     let card = br.page(t, &format!("/deals/{did}?tab=stages")).await;
     assert!(card.contains("Keşif") && card.contains("stage-history"), "{card}");
 });
