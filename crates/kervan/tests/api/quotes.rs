@@ -687,3 +687,49 @@ db_test!(a_quote_goes_out_by_email_with_its_pdf, |t| {
     assert_eq!(a.status, 303, "{}", a.body);
     assert!(a.location.ends_with("ok=quote-emailed"), "{}", a.location);
 });
+
+db_test!(sent_quotes_remind_their_owner_then_expire, |t| {
+    let acc = id(&account(t, &t.a_token, json!({"kind": "company", "name": "Süre Makine"})).await);
+    let now = kervan_core::time::now_ms();
+    let day = |offset: i64| {
+        kervan_core::time::today_local(now + offset * 86_400_000)
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let soon = day(2);
+    let q = quote(t, &t.a_token, json!({"account_id": acc, "valid_until": soon, "lines": [{"description": "Vana", "quantity": "1", "unit_price": "10"}]})).await;
+    let qid = id(&q);
+    let (s, _) = act(t, &t.a_token, qid, "send", json!({})).await;
+    assert_eq!(s, 200);
+    // The server's own worker runs the same daily job: counts are read from what it leaves.
+    kervan_app::quotes::run_expiry(&t.app).await.expect("run");
+    // Reminded once, however often the job runs.
+    kervan_app::quotes::run_expiry(&t.app).await.expect("run");
+    let v = t.get_json(&t.a_token, &format!("/api/v1/quotes/{qid}")).await;
+    assert_eq!(v["status"], "sent", "not expired before its day");
+    let n = kervan_store::db::scalar_i64(
+        &t.app.db.conn,
+        "SELECT COUNT(*) FROM notifications WHERE user_id = ? AND kind = 'quote_expiring'",
+        vec![t.a_id.into()],
+    )
+    .await
+    .expect("count")
+    .unwrap_or(0);
+    assert_eq!(n, 1);
+    // Past its validity it expires, and may be revised.
+    let yesterday = day(-1);
+    kervan_store::db::exec(
+        &t.app.db.conn,
+        "UPDATE quotes SET valid_until = ? WHERE id = ?",
+        vec![yesterday.into(), qid.into()],
+    )
+    .await
+    .expect("age it");
+    kervan_app::quotes::run_expiry(&t.app).await.expect("run");
+    let v = t.get_json(&t.a_token, &format!("/api/v1/quotes/{qid}")).await;
+    assert_eq!(v["status"], "expired");
+    let (s, p) = act(t, &t.a_token, qid, "accept", json!({})).await;
+    assert_eq!(s, 422, "an expired quote is not accepted: {p}");
+    let (s, r2) = act(t, &t.a_token, qid, "revise", json!({})).await;
+    assert_eq!(s, 201, "{r2}");
+});
