@@ -95,3 +95,71 @@ pub async fn set(app: &App, actor: &Actor, mut co: Company) -> Result<Company> {
 fn turkish_iban(s: &str) -> bool {
     s.len() == 26 && s.starts_with("TR") && s.bytes().skip(2).all(|b| b.is_ascii_digit())
 }
+
+const LOGO_KEY: &str = "company.logo";
+/// The largest logo kept (it goes into every quote PDF).
+pub const MAX_LOGO_BYTES: u64 = 512 * 1024;
+
+/// A logo's picture format, from its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogoKind {
+    Png,
+    Jpeg,
+}
+
+impl LogoKind {
+    pub fn sniff(bytes: &[u8]) -> Option<LogoKind> {
+        if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            Some(LogoKind::Png)
+        } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            Some(LogoKind::Jpeg)
+        } else {
+            None
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredLogo {
+    kind: LogoKind,
+    hex: String,
+}
+
+/// The logo on the letterhead, when one was set.
+pub async fn logo<C: ConnectionTrait>(c: &C) -> Result<Option<(LogoKind, Vec<u8>)>> {
+    let stored = settings::get(c, LOGO_KEY)
+        .await?
+        .and_then(|s| serde_json::from_str::<StoredLogo>(&s).ok());
+    Ok(stored.and_then(|l| Some((l.kind, hex::decode(l.hex).ok()?))))
+}
+
+/// Keeps a PNG or JPEG of at most [`MAX_LOGO_BYTES`] as the logo (admins); `None` removes it.
+/// The caller has checked that the picture decodes.
+pub async fn set_logo(app: &App, actor: &Actor, bytes: Option<&[u8]>) -> Result<()> {
+    if !actor.is_admin() {
+        return Err(AppError::Forbidden {
+            module: Module::Users,
+            action: Action::Edit,
+        });
+    }
+    let value = match bytes {
+        None => String::new(),
+        Some([]) => return Err(AppError::field("file", "file_empty")),
+        Some(b) if b.len() as u64 > MAX_LOGO_BYTES => {
+            return Err(AppError::TooLarge {
+                limit_bytes: MAX_LOGO_BYTES,
+            });
+        }
+        Some(b) => {
+            let kind = LogoKind::sniff(b).ok_or_else(|| AppError::field("file", "logo_not_image"))?;
+            serde_json::to_string(&StoredLogo {
+                kind,
+                hex: hex::encode(b),
+            })
+            .map_err(|x| AppError::Internal(x.to_string()))?
+        }
+    };
+    settings::set(&app.db.conn, LOGO_KEY, &value, actor.author(), now_ms()).await?;
+    Ok(())
+}

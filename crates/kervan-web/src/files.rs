@@ -69,9 +69,13 @@ pub fn is_upload(path: &str, headers: &HeaderMap) -> bool {
     let mut parts = path.split('/');
     let shape = (parts.next(), parts.next(), parts.next(), parts.next(), parts.next());
     multipart
-        && matches!(shape, (Some(""), Some(kind), Some(id), Some("files"), None)
-            if kervan_core::kinds::by_key(kind).is_some() && !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+        && (path == LOGO_PATH
+            || matches!(shape, (Some(""), Some(kind), Some(id), Some("files"), None)
+            if kervan_core::kinds::by_key(kind).is_some() && !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())))
 }
+
+/// The company logo's upload (Ayarlar → Şirket ve teklif ayarları): streamed like a file.
+pub const LOGO_PATH: &str = "/settings/quotes/logo";
 
 /// Routes that stream a file in or out: page and API uploads and downloads. Merged outside the
 /// body limit, timeout and compression of the other routes, with the session layer (pages) or
@@ -102,6 +106,14 @@ pub fn streaming(state: AppState) -> Router<AppState> {
             ),
         );
     }
+    pages = pages.route(
+        LOGO_PATH,
+        post(
+            |State(s): State<AppState>, session: Session, pending: Option<Extension<CsrfPending>>, req: Request| async move {
+                crate::quotes::logo_upload(s, session, pending.map(|p| p.0.0), req).await
+            },
+        ),
+    );
     let pages = pages.layer(axum::middleware::from_fn_with_state(state, crate::auth::session_layer));
     let api = api.layer(axum::middleware::from_fn(crate::api::problem_layer));
     pages
@@ -150,6 +162,21 @@ fn constant_eq(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// Where an upload's `file` field goes.
+#[derive(Clone, Copy)]
+enum Target {
+    /// Attached to record `id` of `kind`, streamed to disk.
+    Attach { kind: &'static Kind, id: i64 },
+    /// Read into memory, at most `max` bytes (a logo).
+    Bytes { max: u64 },
+}
+
+/// What an upload gave.
+enum Received {
+    File(FileRow),
+    Bytes(Vec<u8>),
+}
+
 /// Reads a multipart upload and attaches its `file` field to record `id` of `kind`.
 /// `pending`: the CSRF token a `_csrf` field before the file must carry (page uploads).
 async fn receive(
@@ -160,7 +187,42 @@ async fn receive(
     pending: Option<String>,
     req: Request,
 ) -> Result<FileRow, Refused> {
-    let limit = app.config.max_file_bytes;
+    match receive_into(app, actor, Target::Attach { kind, id }, pending, req).await? {
+        Received::File(row) => Ok(row),
+        Received::Bytes(_) => Err(Refused::Malformed("no file".into())),
+    }
+}
+
+/// A small file of a page upload (`file` field after `_csrf`), read into memory: its bytes, or
+/// the reason it was refused as a page error (`TooLarge`, a form without a file is a
+/// validation error on `file`).
+pub async fn receive_small(
+    app: &App,
+    actor: &Actor,
+    pending: Option<String>,
+    req: Request,
+    max: u64,
+) -> Result<Vec<u8>, PageError> {
+    match receive_into(app, actor, Target::Bytes { max }, pending, req).await {
+        Ok(Received::Bytes(b)) => Ok(b),
+        Ok(Received::File(_)) => Err(PageError::BadRequest),
+        Err(Refused::App(e)) => Err(e.into()),
+        Err(Refused::Csrf) => Err(PageError::Csrf),
+        Err(Refused::NotMultipart | Refused::Malformed(_)) => Err(PageError::BadRequest),
+    }
+}
+
+async fn receive_into(
+    app: &App,
+    actor: &Actor,
+    target: Target,
+    pending: Option<String>,
+    req: Request,
+) -> Result<Received, Refused> {
+    let limit = match target {
+        Target::Attach { .. } => app.config.max_file_bytes,
+        Target::Bytes { max } => max,
+    };
     let (parts, body) = req.into_parts();
     let headers = parts.headers;
     let mut raw = body.into_data_stream();
@@ -191,7 +253,7 @@ async fn receive(
                 .for_field("_csrf", 1024),
         );
         let parts = multer::Multipart::with_constraints(&mut raw, boundary, constraints);
-        read_parts(app, actor, kind, id, pending.as_deref(), parts).await
+        read_parts(app, actor, target, limit, pending.as_deref(), parts).await
     };
     if result.is_err() {
         drain(&mut raw).await;
@@ -202,12 +264,11 @@ async fn receive(
 async fn read_parts(
     app: &App,
     actor: &Actor,
-    kind: &'static Kind,
-    id: i64,
+    target: Target,
+    limit: u64,
     pending: Option<&str>,
     mut parts: multer::Multipart<'_>,
-) -> Result<FileRow, Refused> {
-    let limit = app.config.max_file_bytes;
+) -> Result<Received, Refused> {
     let broken = |e: multer::Error| match e {
         multer::Error::StreamSizeExceeded { .. } => Refused::App(AppError::TooLarge { limit_bytes: limit }),
         other => Refused::Malformed(other.to_string()),
@@ -234,9 +295,23 @@ async fn read_parts(
                 if name.trim().is_empty() {
                     return Err(Refused::App(AppError::field("file", "file_missing")));
                 }
-                return app_files::attach(app, actor, kind, id, &name, Box::pin(field))
-                    .await
-                    .map_err(Refused::App);
+                return match target {
+                    Target::Attach { kind, id } => app_files::attach(app, actor, kind, id, &name, Box::pin(field))
+                        .await
+                        .map(Received::File)
+                        .map_err(Refused::App),
+                    Target::Bytes { max } => {
+                        let mut field = field;
+                        let mut buf = Vec::new();
+                        while let Some(chunk) = field.chunk().await.map_err(broken)? {
+                            if buf.len() as u64 + chunk.len() as u64 > max {
+                                return Err(Refused::App(AppError::TooLarge { limit_bytes: max }));
+                            }
+                            buf.extend_from_slice(&chunk);
+                        }
+                        Ok(Received::Bytes(buf))
+                    }
+                };
             }
             // Anything else is skipped unread (the parser steps over it within the stream limit).
             _ => {}

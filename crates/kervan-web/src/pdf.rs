@@ -21,10 +21,15 @@ const LINE: f32 = 12.0;
 const BOTTOM: f32 = H - 70.0;
 /// Column widths of the lines table: #, description, quantity, unit price, discount, KDV, amount.
 const COLS: [f32; 7] = [22.0, 199.0, 62.0, 72.0, 42.0, 36.0, 82.28];
+/// The logo's height on the letterhead (its width follows, at most [`LOGO_W`]).
+const LOGO_H: f32 = 44.0;
+const LOGO_W: f32 = 200.0;
 
 /// Everything the PDF prints, as text.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct QuoteDoc {
+    /// The company's logo, top left of the first page.
+    pub logo: Option<krilla::image::Image>,
     /// "TEKLİF".
     pub title: String,
     /// `T-2026-0001-R2`.
@@ -155,6 +160,17 @@ pub fn render(doc: &QuoteDoc) -> Result<Vec<u8>, String> {
                 false,
                 TextDirection::Auto,
             );
+        }
+        if i == 0
+            && let Some(logo) = &doc.logo
+        {
+            let (w, h) = logo.size();
+            let scale = (LOGO_H / h.max(1) as f32).min(LOGO_W / w.max(1) as f32);
+            if let Some(size) = krilla::geom::Size::from_wh(w as f32 * scale, h as f32 * scale) {
+                s.push_transform(&krilla::geom::Transform::from_translate(MARGIN, MARGIN - 6.0));
+                s.draw_image(logo.clone(), size);
+                s.pop();
+            }
         }
         for op in ops {
             draw(&mut s, op, &regular, &bold);
@@ -288,8 +304,11 @@ fn layout(doc: &QuoteDoc, f: &Faces) -> Vec<Vec<Op>> {
         })
     };
 
-    // Letterhead: the company on the left, the title and number on the right.
+    // Letterhead: the logo and the company on the left, the title and number on the right.
     let mut y = MARGIN + 14.0;
+    if doc.logo.is_some() {
+        y += LOGO_H + 6.0;
+    }
     for (i, l) in doc.company.iter().enumerate() {
         if i == 0 {
             text(&mut ops, true, 13.0, MARGIN, y, l);
@@ -436,8 +455,17 @@ fn layout(doc: &QuoteDoc, f: &Faces) -> Vec<Vec<Op>> {
 mod tests {
     use super::*;
 
+    /// A 1×1 PNG.
+    pub const TINY_PNG: &[u8] = &[
+        0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00,
+        0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00, 0x00, 0x00,
+        0x0A, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00, 0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D,
+        0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+    ];
+
     fn doc(lines: usize) -> QuoteDoc {
         QuoteDoc {
+            logo: krilla::image::Image::from_png(TINY_PNG.to_vec().into(), true).ok(),
             title: "TEKLİF".into(),
             number: "T-2026-0001-R2".into(),
             watermark: Some("TASLAK".into()),
@@ -472,6 +500,7 @@ mod tests {
             bold: rustybuzz::Face::from_slice(notosans::BOLD_TTF, 0).unwrap(),
         };
         assert_eq!(layout(&doc(3), &f).len(), 1);
+        assert!(doc(1).logo.is_some(), "the test logo decodes");
         let pages = layout(&doc(120), &f);
         assert!(pages.len() >= 3, "{}", pages.len());
         let pdf = render(&doc(120)).unwrap();

@@ -46,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .route("/quotes/{id}/email", post(email_submit))
         .route("/quotes/{id}/pdf", get(pdf_page))
         .route("/settings/quotes", get(settings_page).post(settings_submit))
+        .route("/settings/quotes/logo/remove", post(logo_remove))
         .merge(kit::pages::<Quotes>())
         .merge(kit::pages::<PriceLists>())
 }
@@ -934,7 +935,11 @@ async fn pdf_doc(state: &AppState, t: &I18n, rec: &Record) -> Result<crate::pdf:
         }
     }
     let text = |k: &str| rec.text(k).unwrap_or_default().to_string();
+    let logo = company::logo(&app.db.conn)
+        .await?
+        .and_then(|(kind, bytes)| logo_image(kind, &bytes));
     Ok(crate::pdf::QuoteDoc {
+        logo,
         title: t.t("quote-pdf-title"),
         number: Quotes::name(&rec.values),
         watermark: (!clean).then(|| t.t("quote-pdf-draft")),
@@ -1035,6 +1040,8 @@ struct SettingsPage {
     max_total: String,
     errors: HashMap<String, String>,
     example: String,
+    has_logo: bool,
+    logo_path: &'static str,
 }
 
 async fn settings_view(
@@ -1079,6 +1086,8 @@ async fn settings_view(
         max_total,
         errors,
         example,
+        has_logo: company::logo(c).await?.is_some(),
+        logo_path: crate::files::LOGO_PATH,
     })
 }
 
@@ -1249,4 +1258,50 @@ async fn email_submit(
         Err(AppError::Conflict { .. }) => Ok(see_other(&format!("/quotes/{id}?ok=quote-changed")).into_response()),
         Err(e) => Err(e.into()),
     }
+}
+
+// ---------- the logo ----------
+
+/// Whether krilla can place this picture (so a logo that would break every PDF is refused).
+fn logo_image(kind: company::LogoKind, bytes: &[u8]) -> Option<krilla::image::Image> {
+    let data: krilla::Data = bytes.to_vec().into();
+    match kind {
+        company::LogoKind::Png => krilla::image::Image::from_png(data, true).ok(),
+        company::LogoKind::Jpeg => krilla::image::Image::from_jpeg(data, true).ok(),
+    }
+}
+
+/// `POST /settings/quotes/logo` (multipart: `_csrf`, then `file`), streamed like an attachment.
+pub async fn logo_upload(
+    state: AppState,
+    session: Session,
+    pending: Option<String>,
+    req: axum::extract::Request,
+) -> Result<Response, PageError> {
+    crate::settings::admin(&session)?;
+    let bytes =
+        match crate::files::receive_small(&state.app, &session.actor, pending, req, company::MAX_LOGO_BYTES).await {
+            Ok(b) => b,
+            Err(PageError::TooLarge) => return Ok(see_other("/settings/quotes?ok=logo-too-large").into_response()),
+            Err(PageError::BadRequest) => return Ok(see_other("/settings/quotes?ok=logo-not-image").into_response()),
+            Err(e) => return Err(e),
+        };
+    let usable = company::LogoKind::sniff(&bytes)
+        .and_then(|k| logo_image(k, &bytes))
+        .is_some();
+    if !usable {
+        return Ok(see_other("/settings/quotes?ok=logo-not-image").into_response());
+    }
+    match company::set_logo(&state.app, &session.actor, Some(&bytes)).await {
+        Ok(()) => Ok(see_other("/settings/quotes?ok=logo-saved").into_response()),
+        Err(AppError::Validation(_)) => Ok(see_other("/settings/quotes?ok=logo-not-image").into_response()),
+        Err(AppError::TooLarge { .. }) => Ok(see_other("/settings/quotes?ok=logo-too-large").into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn logo_remove(State(state): State<AppState>, session: Session) -> Result<Response, PageError> {
+    crate::settings::admin(&session)?;
+    company::set_logo(&state.app, &session.actor, None).await?;
+    Ok(see_other("/settings/quotes?ok=logo-removed").into_response())
 }

@@ -733,3 +733,84 @@ db_test!(sent_quotes_remind_their_owner_then_expire, |t| {
     let (s, r2) = act(t, &t.a_token, qid, "revise", json!({})).await;
     assert_eq!(s, 201, "{r2}");
 });
+
+/// A 1×1 PNG.
+const TINY_PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00,
+    0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0A, 0x49,
+    0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00, 0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00,
+    0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
+async fn upload_logo(t: &TestApp, b: &Browser, bytes: Vec<u8>, csrf: &str) -> (u16, String) {
+    let form = reqwest::multipart::Form::new()
+        .text("_csrf", csrf.to_string())
+        .part("file", reqwest::multipart::Part::bytes(bytes).file_name("logo.png"));
+    let r = b
+        .client()
+        .post(t.url("/settings/quotes/logo"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    let status = r.status().as_u16();
+    let location = r
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    (status, location)
+}
+
+db_test!(the_letterhead_carries_the_company_logo, |t| {
+    let admin = Browser::new(t, "admin@ornek.com.tr").await;
+    let csrf = admin.csrf().to_string();
+    let (s, loc) = upload_logo(t, &admin, TINY_PNG.to_vec(), &csrf).await;
+    assert_eq!((s, loc.as_str()), (303, "/settings/quotes?ok=logo-saved"));
+    let page = admin.page(t, "/settings/quotes").await;
+    assert!(page.contains("logo-remove"), "{page}");
+    // Not a picture, a picture too big, a forged form, a rep: refused, the logo stays.
+    let (s, loc) = upload_logo(t, &admin, b"<svg xmlns='http://www.w3.org/2000/svg'/>".to_vec(), &csrf).await;
+    assert_eq!((s, loc.as_str()), (303, "/settings/quotes?ok=logo-not-image"));
+    let mut big = TINY_PNG.to_vec();
+    big.resize(600 * 1024, 0);
+    let (s, loc) = upload_logo(t, &admin, big, &csrf).await;
+    assert_eq!((s, loc.as_str()), (303, "/settings/quotes?ok=logo-too-large"));
+    let (s, _) = upload_logo(t, &admin, TINY_PNG.to_vec(), "sahte").await;
+    assert_eq!(s, 403);
+    let rep = Browser::new(t, "ali@ornek.com.tr").await;
+    let rep_csrf = rep.csrf().to_string();
+    let (s, _) = upload_logo(t, &rep, TINY_PNG.to_vec(), &rep_csrf).await;
+    assert_eq!(s, 403);
+    // The quote PDF has the picture.
+    let acc = id(&account(t, &t.a_token, json!({"kind": "company", "name": "Logo Müşterisi"})).await);
+    let q = quote(
+        t,
+        &t.a_token,
+        json!({"account_id": acc, "lines": [{"description": "Kalem", "quantity": "1", "unit_price": "5"}]}),
+    )
+    .await;
+    let r = t
+        .get(&t.a_token, &format!("/api/v1/quotes/{}/pdf", id(&q)))
+        .send()
+        .await
+        .expect("pdf");
+    let bytes = r.bytes().await.expect("bytes");
+    let file = std::env::temp_dir().join(format!("kervan-logo-{}-{}.pdf", std::process::id(), id(&q)));
+    std::fs::write(&file, &bytes).expect("write");
+    match std::process::Command::new("pdfimages").arg("-list").arg(&file).output() {
+        Ok(o) => {
+            let list = String::from_utf8_lossy(&o.stdout);
+            assert!(
+                list.lines().count() >= 3,
+                "one image listed after the two header lines:\n{list}"
+            );
+        }
+        Err(_) => eprintln!("pdfimages missing: the logo in the PDF is not checked"),
+    }
+    let a = admin.post(t, "/settings/quotes/logo/remove", &[]).await;
+    assert_eq!(a.status, 303);
+    let page = admin.page(t, "/settings/quotes").await;
+    assert!(!page.contains("id=\"logo-remove\""), "{page}");
+});
