@@ -1059,11 +1059,7 @@ async fn api_stakeholder_put(
     Path((id, contact)): Path<(i64, i64)>,
     body: Bytes,
 ) -> Result<Json<Json_>, ApiError> {
-    let b: RoleBody = if body.iter().all(u8::is_ascii_whitespace) {
-        RoleBody::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|e| ApiError::Malformed(e.to_string()))?
-    };
+    let b: RoleBody = crate::api::optional_json(&body)?;
     app_deals::set_stakeholder(&s.app, &a, id, contact, b.role.as_deref()).await?;
     Ok(Json(stakeholders_json(&app_deals::stakeholders(&s.app, &a, id).await?)))
 }

@@ -458,11 +458,7 @@ async fn api_act(
     body: Bytes,
 ) -> Result<(StatusCode, Json<Json_>), ApiError> {
     // The body is optional: `{version, reason}`; an empty one acts on the current version.
-    let b: ActBody = if body.iter().all(u8::is_ascii_whitespace) {
-        ActBody::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|e| ApiError::Malformed(e.to_string()))?
-    };
+    let b: ActBody = crate::api::optional_json(&body)?;
     let rec = app_records::get::<Quotes>(&s.app, &a, id).await?;
     let version = b.version.unwrap_or(rec.version);
     if action == "email" {

@@ -51,6 +51,14 @@ pub fn router(state: AppState) -> Router<AppState> {
         .with_state(state)
 }
 
+/// A JSON body that may be left out (an action's options): empty means the defaults.
+pub fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|e| ApiError::Malformed(e.to_string()))
+}
+
 /// An API failure, rendered as problem+json by [`problem_layer`] in the caller's language.
 #[derive(Debug, Clone)]
 pub enum ApiError {
