@@ -246,6 +246,22 @@ async fn step(
     to: &str,
     ch: StatusChange<'_>,
 ) -> Result<Record> {
+    step_by(app, actor, actor.author(), id, version, from, to, ch).await
+}
+
+/// [`step`] loaded as `actor` and written in the history as `by` (an approver, whose right is
+/// to approve rather than to edit, acts through the system but is named).
+#[allow(clippy::too_many_arguments)]
+async fn step_by(
+    app: &App,
+    actor: &Actor,
+    by: Option<i64>,
+    id: i64,
+    version: i64,
+    from: &[&str],
+    to: &str,
+    ch: StatusChange<'_>,
+) -> Result<Record> {
     let rec = records::load_for(app, actor, &kervan_core::quotes::KIND, id, Action::Edit).await?;
     if rec.version != version {
         return Err(AppError::Conflict {
@@ -262,7 +278,7 @@ async fn step(
         .await
         .map_err(|e| conflict(e, version))?;
     let change = Change::new("status", Some(status), Some(to.to_string()));
-    note(&txn, id, actor.author(), now, change).await?;
+    note(&txn, id, by, now, change).await?;
     txn.commit().await?;
     Ok(rec)
 }
@@ -322,9 +338,10 @@ pub async fn approve(app: &App, actor: &Actor, id: i64, version: i64) -> Result<
         rejection_reason: Some(None),
         ..Default::default()
     };
-    step(
+    step_by(
         app,
         &Actor::system(),
+        actor.author(),
         id,
         version,
         &["pending_approval"],
@@ -350,7 +367,17 @@ pub async fn reject(app: &App, actor: &Actor, id: i64, version: i64, reason: &st
         rejection_reason: Some(Some(reason)),
         ..Default::default()
     };
-    step(app, &Actor::system(), id, version, &["pending_approval"], "draft", ch).await?;
+    step_by(
+        app,
+        &Actor::system(),
+        actor.author(),
+        id,
+        version,
+        &["pending_approval"],
+        "draft",
+        ch,
+    )
+    .await?;
     tell_requester(app, actor, &rec, "quote_rejected", Some(reason)).await
 }
 

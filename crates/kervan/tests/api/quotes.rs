@@ -211,6 +211,14 @@ db_test!(approval_cannot_be_bypassed, |t| {
     let (s, p) = act(t, &t.m_token, qid, "approve", json!({})).await;
     assert_eq!(s, 200, "{p}");
     assert_eq!(p["status"], "approved");
+    // The history names the manager who approved.
+    let h = t.get_json(&t.a_token, &format!("/api/v1/quotes/{qid}/history")).await;
+    let approved = h["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|e| e["field"] == "status" && e["new"] == "approved"))
+        .cloned()
+        .unwrap_or_default();
+    assert!(approved["user_id"].is_i64() && approved["user_id"] != t.a_id, "{h}");
     // The requester hears of it.
     let n: i64 = kervan_store::db::scalar_i64(
         &t.app.db.conn,
