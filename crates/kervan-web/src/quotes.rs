@@ -489,7 +489,9 @@ async fn api_act(
 // ---------- the lines editor ----------
 
 struct EditRow {
+    /// The product's id (the reference box's hidden half) and the name typed or shown.
     product: String,
+    product_name: String,
     description: String,
     quantity: String,
     unit: String,
@@ -505,6 +507,7 @@ impl EditRow {
     fn empty() -> EditRow {
         EditRow {
             product: String::new(),
+            product_name: String::new(),
             description: String::new(),
             quantity: String::new(),
             unit: String::new(),
@@ -527,37 +530,32 @@ struct LinesPage {
     name: String,
     currency: String,
     rows: Vec<EditRow>,
-    products: Vec<(i64, String)>,
     errors: Vec<String>,
 }
 
 /// Extra empty rows the editor offers (a script adds more).
 const SPARE_ROWS: usize = 3;
 
-async fn products(state: &AppState, session: &Session) -> Result<Vec<(i64, String)>, PageError> {
-    let Some(entry) = kervan_app::registry::entry("products") else {
-        return Ok(vec![]);
-    };
-    if !session.actor.can(Module::Products, Action::View) {
-        return Ok(vec![]);
+/// The names of the products the lines name, for their reference boxes.
+async fn product_names(state: &AppState, session: &Session, rows: &mut [EditRow]) -> Result<(), PageError> {
+    for row in rows
+        .iter_mut()
+        .filter(|r| r.product_name.is_empty() && !r.product.is_empty())
+    {
+        if let Ok(id) = row.product.parse::<i64>()
+            && let Ok(p) = app_records::load_for(
+                &state.app,
+                &session.actor,
+                &kervan_core::products::KIND,
+                id,
+                Action::View,
+            )
+            .await
+        {
+            row.product_name = kervan_core::products::name(&p.values);
+        }
     }
-    let app = &state.app;
-    let defs = app_records::defs(app, entry.kind).await?;
-    let pairs = vec![
-        ("active".to_string(), "true".to_string()),
-        ("limit".to_string(), "200".to_string()),
-    ];
-    let spec = (entry.parse_list)(app.db.conn.get_database_backend(), &defs, &pairs)
-        .map_err(|e| PageError::from(AppError::Validation(e)))?;
-    let page = app_records::list_kind(app, &session.actor, entry.kind, &defs, &spec.query).await?;
-    Ok(page
-        .records
-        .iter()
-        .map(|r| {
-            let sku = r.text("sku").unwrap_or_default();
-            (r.id, format!("{sku} — {}", (entry.name)(&r.values)))
-        })
-        .collect())
+    Ok(())
 }
 
 fn rows_of(rec: &Record) -> Vec<EditRow> {
@@ -567,6 +565,7 @@ fn rows_of(rec: &Record) -> Vec<EditRow> {
             let parsed = l.line();
             EditRow {
                 product: l.product_id.map(|p| p.to_string()).unwrap_or_default(),
+                product_name: String::new(),
                 description: l.description.clone(),
                 quantity: parsed.map(|p| p.quantity.tr_text()).unwrap_or_default(),
                 unit: l.unit.clone(),
@@ -596,6 +595,7 @@ async fn render_lines(
     mut rows: Vec<EditRow>,
     errors: Vec<String>,
 ) -> Result<LinesPage, PageError> {
+    product_names(state, session, &mut rows).await?;
     rows.extend((0..SPARE_ROWS).map(|_| EditRow::empty()));
     let name = Quotes::name(&rec.values);
     Ok(LinesPage {
@@ -605,7 +605,6 @@ async fn render_lines(
         name,
         currency: currency_of(&rec.values),
         rows,
-        products: products(state, session).await?,
         errors,
     })
 }
@@ -637,6 +636,7 @@ fn posted_rows(p: &Posted) -> Vec<EditRow> {
         let get = |k: &str| p.one(&format!("{k}_{i}")).trim().to_string();
         let row = EditRow {
             product: get("product"),
+            product_name: p.one(&format!("product_{i}__name")).trim().to_string(),
             description: get("description"),
             quantity: get("quantity"),
             unit: get("unit"),
@@ -689,6 +689,21 @@ async fn line_json(
     let mut out = Vec::new();
     for row in rows.iter_mut() {
         let mut e = FieldErrors::new();
+        // A product typed by name (without a suggestion picked): the one that matches.
+        if row.product.is_empty() && !row.product_name.is_empty() {
+            let found =
+                kervan_app::registry::find_by_name(&state.app, &session.actor, "products", &row.product_name, 2)
+                    .await?;
+            // An exact (Turkish-insensitive) name comes first; otherwise only a single match counts.
+            let exact = found
+                .first()
+                .filter(|(_, n)| kervan_core::text::fold(n) == kervan_core::text::fold(&row.product_name));
+            match (exact, found.as_slice()) {
+                (Some((id, _)), _) | (None, [(id, _)]) => row.product = id.to_string(),
+                (None, []) => e.add("product", "ref_not_found"),
+                _ => e.add("product", "ref_ambiguous"),
+            }
+        }
         let product = match row.product.as_str() {
             "" => None,
             p => match p.parse::<i64>() {

@@ -498,7 +498,7 @@ db_test!(the_line_editor_prices_from_price_lists, |t| {
         let q = quote(t, &t.a_token, json!({"account_id": customer})).await;
         let qid = id(&q);
         let page = b.page(t, &format!("/quotes/{qid}/lines")).await;
-        assert!(page.contains("VLF-1"), "{page}");
+        assert!(page.contains("data-ref-kind=\"products\""), "{page}");
         let a = b
             .post(
                 t,
@@ -519,6 +519,46 @@ db_test!(the_line_editor_prices_from_price_lists, |t| {
         let card = b.page(t, &format!("/quotes/{qid}")).await;
         assert!(card.contains(source) && card.contains("quote-grand-total"), "{card}");
     }
+    // A product typed by name (no suggestion picked) is found, Turkish-insensitively; an unknown
+    // name comes back on its row.
+    let q = quote(t, &t.a_token, json!({"account_id": acc})).await;
+    let qid = id(&q);
+    let a = b
+        .post(
+            t,
+            &format!("/quotes/{qid}/lines"),
+            &[
+                ("version", "1"),
+                ("rows", "1"),
+                ("product_0", ""),
+                ("product_0__name", "VANA 1\""),
+                ("quantity_0", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, 303, "{}", a.body);
+    let q = t.get_json(&t.a_token, &format!("/api/v1/quotes/{qid}")).await;
+    assert_eq!(q["lines"][0]["product_id"], prod, "{q}");
+    assert_eq!(price_of(&q), "85");
+    let a = b
+        .post(
+            t,
+            &format!("/quotes/{qid}/lines"),
+            &[
+                ("version", "2"),
+                ("rows", "1"),
+                ("product_0", ""),
+                ("product_0__name", "Olmayan ürün"),
+                ("quantity_0", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, 422, "{}", a.body);
+    assert!(
+        a.body.contains("Olmayan ürün") && a.body.contains("line-error-0-1"),
+        "{}",
+        a.body
+    );
     // Turkish numbers on the form; a bad cell comes back on its row with the typed values.
     let q = quote(t, &t.a_token, json!({"account_id": acc})).await;
     let qid = id(&q);
