@@ -68,10 +68,12 @@ impl RecordKind for Deals {
 
 impl RecordKind for Pipelines {
     const KIND: &'static Kind = &deals::PIPELINES;
+    const IN_SEARCH: bool = false;
 }
 
 impl RecordKind for Stages {
     const KIND: &'static Kind = &deals::STAGES;
+    const IN_SEARCH: bool = false;
 
     /// A stage with open deals is retired by moving them (`retire_stage`), never switched off
     /// under them; nor does it move to another pipeline with them.

@@ -112,9 +112,7 @@ pub async fn schedule(app: &App) -> Result<()> {
         on |= setting(app, r.kind, "").await?.enabled;
     }
     if on {
-        let today = today_local(now_ms());
-        let key = format!("{JOB}:{today}");
-        kervan_store::jobs::enqueue(&app.db.conn, JOB, "{}", Some(&key), now_ms(), now_ms()).await?;
+        crate::jobs::enqueue_daily(app, JOB).await?;
     }
     Ok(())
 }

@@ -209,3 +209,12 @@ pub async fn worker(app: App, every: Duration) {
     };
     tokio::join!(jobs, mail);
 }
+
+/// Queues today's run of a daily job (the Istanbul day): one per day, whichever server asks
+/// first; asking again leaves a queued run alone, so a failed one keeps its backoff.
+pub async fn enqueue_daily(app: &App, kind: &str) -> Result<()> {
+    let now = kervan_core::time::now_ms();
+    let key = format!("{kind}:{}", kervan_core::time::today_local(now));
+    kervan_store::jobs::enqueue(&app.db.conn, kind, "{}", Some(&key), now, now).await?;
+    Ok(())
+}

@@ -117,6 +117,7 @@ impl RecordKind for Quotes {
 
 impl RecordKind for PriceLists {
     const KIND: &'static Kind = &kervan_core::price_lists::KIND;
+    const IN_SEARCH: bool = false;
 }
 
 /// The number format in force (`T-{year}-{seq:04}` until an admin sets another).
@@ -328,6 +329,22 @@ async fn approver_check(app: &App, actor: &Actor, id: i64) -> Result<Record> {
     Ok(rec)
 }
 
+/// An approver's decision on a quote waiting for it: written through the system (the right is
+/// to approve, not to edit) under the approver's name.
+async fn decide(app: &App, actor: &Actor, id: i64, version: i64, to: &str, ch: StatusChange<'_>) -> Result<Record> {
+    step_by(
+        app,
+        &Actor::system(),
+        actor.author(),
+        id,
+        version,
+        &["pending_approval"],
+        to,
+        ch,
+    )
+    .await
+}
+
 /// Approves the quote's content as it is now (the hash is stored with the approval).
 pub async fn approve(app: &App, actor: &Actor, id: i64, version: i64) -> Result<()> {
     let rec = approver_check(app, actor, id).await?;
@@ -338,17 +355,7 @@ pub async fn approve(app: &App, actor: &Actor, id: i64, version: i64) -> Result<
         rejection_reason: Some(None),
         ..Default::default()
     };
-    step_by(
-        app,
-        &Actor::system(),
-        actor.author(),
-        id,
-        version,
-        &["pending_approval"],
-        "approved",
-        ch,
-    )
-    .await?;
+    decide(app, actor, id, version, "approved", ch).await?;
     tell_requester(app, actor, &rec, "quote_approved", None).await
 }
 
@@ -367,17 +374,7 @@ pub async fn reject(app: &App, actor: &Actor, id: i64, version: i64, reason: &st
         rejection_reason: Some(Some(reason)),
         ..Default::default()
     };
-    step_by(
-        app,
-        &Actor::system(),
-        actor.author(),
-        id,
-        version,
-        &["pending_approval"],
-        "draft",
-        ch,
-    )
-    .await?;
+    decide(app, actor, id, version, "draft", ch).await?;
     tell_requester(app, actor, &rec, "quote_rejected", Some(reason)).await
 }
 
@@ -556,10 +553,7 @@ pub async fn revenue(app: &App, actor: &Actor, account: i64) -> Result<i64> {
 
 /// Queues today's expiry run (one per day, whichever server asks first).
 pub async fn schedule(app: &App) -> Result<()> {
-    let today = today_local(now_ms());
-    let key = format!("{EXPIRY_JOB}:{today}");
-    kervan_store::jobs::enqueue(&app.db.conn, EXPIRY_JOB, "{}", Some(&key), now_ms(), now_ms()).await?;
-    Ok(())
+    crate::jobs::enqueue_daily(app, EXPIRY_JOB).await
 }
 
 /// Expires sent quotes past their validity and reminds owners of those running out within

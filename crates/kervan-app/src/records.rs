@@ -121,6 +121,9 @@ pub trait RecordKind: Send + Sync + 'static {
     const KIND: &'static Kind;
     /// Fields whose change on an edit runs the duplicate check again.
     const IDENTITY: &'static [&'static str] = &[];
+    /// Whether the global search looks here: not for settings kinds (pipelines, their stages,
+    /// price lists), which nobody looks up by a caller's name or number.
+    const IN_SEARCH: bool = true;
 
     /// The display name: the declaration's.
     fn name(values: &Values) -> String {

@@ -44,12 +44,15 @@ pub struct Entry {
     pub create: fn(App, crate::Actor, kervan_core::record::Inputs) -> Created,
     /// Changes a record at `version` (the kit's update).
     pub update: fn(App, crate::Actor, i64, i64, kervan_core::record::Inputs) -> Updated,
+    /// The global search looks at this kind.
+    pub in_search: bool,
 }
 
 impl Entry {
     fn of<K: RecordKind>() -> Entry {
         Entry {
             kind: K::KIND,
+            in_search: K::IN_SEARCH,
             refresh_search: |app| Box::pin(refresh_search::<K>(app)),
             parse_list: |backend, defs, pairs| crate::lists::parse::<K>(backend, defs, pairs, 50, 200),
             name: K::name,

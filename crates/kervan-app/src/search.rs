@@ -30,11 +30,11 @@ pub async fn global(app: &App, actor: &Actor, text: &str, per_kind: u64) -> Resu
     // for the slowest kind, not for all of them in a row.
     let entries = registry::entries();
     // Follow-ups (tasks) are found from what they follow up and on Görevlerim, not here: a
-    // caller's name or number is looked up among customers, people, leads, deals and products;
-    // pipelines and their stages are settings, not what anyone looks up.
+    // caller's name or number is looked up among customers, people, leads, deals, quotes and
+    // products (not among settings kinds: `RecordKind::IN_SEARCH`).
     let searches = entries
         .iter()
-        .filter(|e| !e.kind.rides_along() && e.kind.module != kervan_core::permissions::Module::Pipelines)
+        .filter(|e| !e.kind.rides_along() && e.in_search)
         .filter(|e| actor.can(e.kind.module, Action::View))
         .map(|e| {
             let q = &q;

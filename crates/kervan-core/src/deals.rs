@@ -264,21 +264,8 @@ static FIELDS: &[Field] = &[
         .section(MAIN)
         .placeholder("deal-name-ph")
         .import(&["Fırsat", "Fırsat adı", "Ad", "Deal", "Name"]),
-    Field::new("account_id", T::Reference)
-        .refers("accounts")
-        .required()
-        .list()
-        .filter()
-        .sticky()
-        .section(MAIN)
-        .import(&["Müşteri", "Firma", "Account", "Company"]),
-    Field::new("contact_id", T::Reference)
-        .refers("contacts")
-        .column()
-        .filter()
-        .section(MAIN)
-        .hint("deal-hint-contact")
-        .import(&["Kişi", "İlgili kişi", "Contact"]),
+    fields::account().required().list().sticky().section(MAIN),
+    fields::contact().column().section(MAIN).hint("deal-hint-contact"),
     fields::owner().list().section(MAIN),
     Field::new("stage_id", T::Reference)
         .refers("stages")

@@ -78,6 +78,31 @@ pub const fn notes(section: &'static str) -> Field {
         .import(&["Not", "Notlar", "Açıklama", "Notes"])
 }
 
+/// A link to a customer, recognised by an import under the same names everywhere.
+pub const fn account() -> Field {
+    Field::new("account_id", T::Reference)
+        .refers("accounts")
+        .filter()
+        .import(&["Müşteri", "Firma", "Account", "Company"])
+}
+
+/// A link to a person of a customer.
+pub const fn contact() -> Field {
+    Field::new("contact_id", T::Reference)
+        .refers("contacts")
+        .filter()
+        .import(&["Kişi", "İlgili kişi", "Contact"])
+}
+
+/// A link to a deal (what is done for it: tasks, activities, quotes).
+pub const fn deal() -> Field {
+    Field::new("deal_id", T::Reference)
+        .refers("deals")
+        .column()
+        .filter()
+        .import(&["Fırsat", "Deal"])
+}
+
 /// The lead a customer or contact was converted from (kept by the conversion, not typed).
 pub const fn from_lead() -> Field {
     Field::new("lead_id", T::Reference).refers("leads").system().no_export()

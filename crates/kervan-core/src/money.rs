@@ -91,6 +91,14 @@ impl Money {
         format!("{sign}{grouped},{:02}", abs % 100)
     }
 
+    /// `1250000.50`: lira, a decimal point, two digits — the form JSON carries, which any
+    /// client parses (the API, the quote totals).
+    pub fn plain_text(self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        format!("{sign}{}.{:02}", abs / 100, abs % 100)
+    }
+
     /// `1.250.000,50 ₺`, as Turkish invoices and reports show it.
     pub fn display(self) -> String {
         format!("{} ₺", self.amount_text())

@@ -27,13 +27,7 @@ static FIELDS: &[Field] = &[
         .sticky()
         .section(MAIN)
         .import(&["Ürün", "Product"]),
-    Field::new("account_id", T::Reference)
-        .refers("accounts")
-        .list()
-        .filter()
-        .section(MAIN)
-        .hint("price_list-hint-account")
-        .import(&["Müşteri", "Account"]),
+    fields::account().list().section(MAIN).hint("price_list-hint-account"),
     Field::new("min_quantity", T::Number)
         .required()
         .default("1")

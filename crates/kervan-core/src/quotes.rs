@@ -640,15 +640,6 @@ pub fn totals(lines: &[Line], document_discount: Percent) -> Result<Totals, Tota
     })
 }
 
-/// `"1250000.50"`: an amount as the API writes money (lira, a decimal point, two digits). `Money` only has the
-/// Turkish display form (`1.250.000,50 ₺`), and JSON wants a plain one that any client parses.
-pub fn lira(amount: Money) -> String {
-    let kurus = amount.kurus();
-    let sign = if kurus < 0 { "-" } else { "" };
-    let abs = kurus.unsigned_abs();
-    format!("{sign}{}.{:02}", abs / 100, abs % 100)
-}
-
 /// The quote number format used unless the company sets its own: `T-2026-0001`.
 pub const DEFAULT_NUMBER_FORMAT: &str = "T-{year}-{seq:04}";
 
@@ -793,26 +784,9 @@ pub const SORT_ISSUE: SortDef = SortDef::by("issue_date");
 static FIELDS: &[Field] = &[
     Field::new("number", T::Text).system().list().search(),
     Field::new("revision", T::Number).system(),
-    Field::new("account_id", T::Reference)
-        .refers("accounts")
-        .required()
-        .list()
-        .filter()
-        .sticky()
-        .section(MAIN)
-        .import(&["Müşteri", "Firma", "Account"]),
-    Field::new("contact_id", T::Reference)
-        .refers("contacts")
-        .column()
-        .filter()
-        .section(MAIN)
-        .import(&["Kişi", "Contact"]),
-    Field::new("deal_id", T::Reference)
-        .refers("deals")
-        .column()
-        .filter()
-        .section(MAIN)
-        .import(&["Fırsat", "Deal"]),
+    fields::account().required().list().sticky().section(MAIN),
+    fields::contact().column().section(MAIN),
+    fields::deal().section(MAIN),
     fields::owner().list().section(MAIN),
     Field::new("status", T::Choice)
         .options(STATUSES)
@@ -1217,7 +1191,7 @@ mod tests {
             vec![group(KdvRate::Twenty, 6_667, 1_333), group(KdvRate::One, 1, 0)]
         );
         assert_eq!(t.grand_total, k(8_001));
-        assert_eq!(lira(t.grand_total), "80.01");
+        assert_eq!(t.grand_total.plain_text(), "80.01");
     }
 
     #[test]
@@ -1378,7 +1352,7 @@ mod tests {
         assert_eq!(t.gross, k(100_000_000_000_000_000));
         assert_eq!(t.kdv_total, k(20_000_000_000_000_000));
         assert_eq!(t.grand_total, k(120_000_000_000_000_000));
-        assert_eq!(lira(t.grand_total), "1200000000000000.00");
+        assert_eq!(t.grand_total.plain_text(), "1200000000000000.00");
 
         let odd = Line {
             discount: pct("33.33"),
@@ -1747,11 +1721,11 @@ mod tests {
 
     #[test]
     fn money_is_written_as_lira_with_two_decimals() {
-        assert_eq!(lira(k(125_000_050)), "1250000.50");
-        assert_eq!(lira(k(5)), "0.05");
-        assert_eq!(lira(k(0)), "0.00");
-        assert_eq!(lira(k(-5)), "-0.05");
-        assert_eq!(lira(k(i64::MIN)), "-92233720368547758.08");
+        assert_eq!(k(125_000_050).plain_text(), "1250000.50");
+        assert_eq!(k(5).plain_text(), "0.05");
+        assert_eq!(k(0).plain_text(), "0.00");
+        assert_eq!(k(-5).plain_text(), "-0.05");
+        assert_eq!(k(i64::MIN).plain_text(), "-92233720368547758.08");
     }
 
     #[test]

@@ -185,7 +185,8 @@ pub struct Field {
     /// "Kaydet ve Yeni" carries the value over to the next new record (the fair's name …).
     pub sticky: bool,
     /// Kept for the module (a quote's lines as JSON, a deal's list of people): never shown as
-    /// such on the card's facts; the module shows it its own way.
+    /// such on the card, the generic form or in the API's fields (absent from a form, it keeps
+    /// its value on save); the module shows and takes it its own way.
     pub hidden: bool,
 }
 

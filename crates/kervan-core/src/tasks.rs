@@ -86,27 +86,9 @@ static FIELDS: &[Field] = &[
         .sticky()
         .section(ABOUT)
         .import(&["Aday", "Lead"]),
-    Field::new("account_id", T::Reference)
-        .refers("accounts")
-        .list()
-        .filter()
-        .sticky()
-        .section(ABOUT)
-        .import(&["Müşteri", "Firma", "Account", "Company"]),
-    Field::new("contact_id", T::Reference)
-        .refers("contacts")
-        .column()
-        .filter()
-        .sticky()
-        .section(ABOUT)
-        .import(&["Kişi", "İlgili kişi", "Contact"]),
-    Field::new("deal_id", T::Reference)
-        .refers("deals")
-        .column()
-        .filter()
-        .sticky()
-        .section(ABOUT)
-        .import(&["Fırsat", "Deal"]),
+    fields::account().list().sticky().section(ABOUT),
+    fields::contact().column().sticky().section(ABOUT),
+    fields::deal().sticky().section(ABOUT),
 ];
 
 pub static KIND: Kind = Kind {

@@ -188,6 +188,18 @@ pub async fn begin_guarded(c: &DatabaseConnection, keys: &[String]) -> Result<Da
     }
 }
 
+/// SQL for an amount (kuruş) in the company's currency at its row's stored rate (`rate` NULL:
+/// already in it), half-up to the kuruş: the amounts are never negative, so adding a half and
+/// cutting is half-up on both databases (their casts of a float round differently).
+pub fn in_default_currency(backend: DbBackend, amount: &str, rate: &str) -> String {
+    match backend {
+        DbBackend::Postgres => {
+            format!("(CASE WHEN {rate} IS NULL THEN {amount} ELSE FLOOR({amount} * {rate} + 0.5)::BIGINT END)")
+        }
+        _ => format!("(CASE WHEN {rate} IS NULL THEN {amount} ELSE CAST({amount} * {rate} + 0.5 AS INTEGER) END)"),
+    }
+}
+
 /// Rewrites `?` placeholders to `$1, $2, …` for PostgreSQL. Our SQL never holds a literal `?`.
 pub fn placeholders(backend: DbBackend, sql: &str) -> String {
     if backend != DbBackend::Postgres {

@@ -6,17 +6,9 @@ use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult};
 use crate::db::{self, Result};
 use crate::listing::Visibility;
 
-/// A deal's amount in the company's currency at its stored rate, half-up to the kuruş (the
-/// amounts are never negative, so adding a half and cutting is half-up on both databases).
-fn in_default(backend: DbBackend) -> &'static str {
-    match backend {
-        DbBackend::Postgres => {
-            "(CASE WHEN d.exchange_rate IS NULL THEN d.amount ELSE FLOOR(d.amount * d.exchange_rate + 0.5)::BIGINT END)"
-        }
-        _ => {
-            "(CASE WHEN d.exchange_rate IS NULL THEN d.amount ELSE CAST(d.amount * d.exchange_rate + 0.5 AS INTEGER) END)"
-        }
-    }
+/// A deal's amount in the company's currency at its stored rate.
+fn in_default(backend: DbBackend) -> String {
+    db::in_default_currency(backend, "d.amount", "d.exchange_rate")
 }
 
 /// The visibility condition on the deal's owner, with its values.

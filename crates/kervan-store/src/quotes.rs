@@ -265,17 +265,10 @@ pub async fn pending<C: ConnectionTrait>(c: &C, vis: &crate::listing::Visibility
 
 /// Σ grand totals of a customer's accepted quotes, in the default currency at each one's rate.
 pub async fn revenue<C: ConnectionTrait>(c: &C, account: i64) -> Result<i64> {
-    let sql = match c.get_database_backend() {
-        sea_orm::DbBackend::Postgres => {
-            "SELECT CAST(COALESCE(SUM(CASE WHEN exchange_rate IS NULL THEN grand_total
-                ELSE FLOOR(grand_total * exchange_rate + 0.5)::BIGINT END), 0) AS BIGINT)
-             FROM quotes WHERE account_id = ? AND status = 'accepted' AND archived_at IS NULL"
-        }
-        _ => {
-            "SELECT CAST(COALESCE(SUM(CASE WHEN exchange_rate IS NULL THEN grand_total
-                ELSE CAST(grand_total * exchange_rate + 0.5 AS INTEGER) END), 0) AS INTEGER)
-             FROM quotes WHERE account_id = ? AND status = 'accepted' AND archived_at IS NULL"
-        }
-    };
-    Ok(db::scalar_i64(c, sql, vec![account.into()]).await?.unwrap_or(0))
+    let amount = db::in_default_currency(c.get_database_backend(), "grand_total", "exchange_rate");
+    let sql = format!(
+        "SELECT CAST(COALESCE(SUM({amount}), 0) AS BIGINT)
+         FROM quotes WHERE account_id = ? AND status = 'accepted' AND archived_at IS NULL"
+    );
+    Ok(db::scalar_i64(c, &sql, vec![account.into()]).await?.unwrap_or(0))
 }

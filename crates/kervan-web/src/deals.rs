@@ -74,11 +74,6 @@ fn lira(kurus: i64) -> String {
     money_text(Money::from_kurus(kurus), None)
 }
 
-/// Money as the API writes it (`"1250000.50"`).
-fn api_money(kurus: i64) -> String {
-    kervan_core::quotes::lira(Money::from_kurus(kurus))
-}
-
 /// Whole days since `ms`.
 fn days_since(ms: i64, now: i64) -> i64 {
     ((now - ms) / 86_400_000).max(0)
@@ -574,12 +569,12 @@ async fn move_submit(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let p = Posted::parse(&body)?;
-    let (Ok(version), Ok(stage)) = (
-        p.one("version").trim().parse::<i64>(),
-        p.one("stage_id").trim().parse::<i64>(),
-    ) else {
-        return Err(PageError::BadRequest);
-    };
+    let version = p.version()?;
+    let stage = p
+        .one("stage_id")
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| PageError::BadRequest)?;
     let scripted = headers.contains_key("x-csrf-token");
     let r = app_deals::move_to(&state.app, &session.actor, id, version, stage).await;
     answer(r, scripted, &p.one("back"), "deal-moved")
@@ -593,9 +588,7 @@ async fn close_submit(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let p = Posted::parse(&body)?;
-    let Ok(version) = p.one("version").trim().parse::<i64>() else {
-        return Err(PageError::BadRequest);
-    };
+    let version = p.version()?;
     let status = p.one("status");
     let scripted = headers.contains_key("x-csrf-token");
     let (reason, competitor) = (p.one("lost_reason"), p.one("competitor"));
@@ -841,8 +834,8 @@ fn keyed<K: serde::Serialize>(
 fn sums_json(s: &Sums) -> Json_ {
     json!({
         "count": s.count,
-        "total": api_money(s.total),
-        "weighted": api_money(s.weighted),
+        "total": crate::api::amount_out(s.total),
+        "weighted": crate::api::amount_out(s.weighted),
     })
 }
 
@@ -865,12 +858,12 @@ async fn api_board(
         .map(|c| {
             json!({
                 "stage_id": c.stage.id, "name": c.stage.name, "probability": c.stage.probability,
-                "count": c.count, "total": api_money(c.total),
-                "weighted": api_money(c.weighted),
+                "count": c.count, "total": crate::api::amount_out(c.total),
+                "weighted": crate::api::amount_out(c.weighted),
                 "deals": c.cards.iter().map(|d| json!({
                     "id": d.id, "version": d.version, "name": d.name, "account_id": d.account_id,
                     "owner_id": d.owner_id,
-                    "amount": d.amount.map(api_money), "currency": d.currency,
+                    "amount": d.amount.map(crate::api::amount_out), "currency": d.currency,
                     "stage_entered_at": d.stage_entered_at.map(kervan_core::time::rfc3339),
                 })).collect::<Vec<_>>(),
                 "more": c.more.is_some(),

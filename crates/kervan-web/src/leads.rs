@@ -144,7 +144,7 @@ async fn status_submit(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let p = Posted::parse(&body)?;
-    let version: i64 = p.one("version").trim().parse().map_err(|_| PageError::BadRequest)?;
+    let version = p.version()?;
     let status = p.one("status");
     let reason = p.one("lost_reason");
     let reason = Some(reason.trim()).filter(|r| !r.is_empty());

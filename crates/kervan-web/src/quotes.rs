@@ -31,7 +31,7 @@ use crate::api::{ApiError, ApiUser};
 use crate::auth::Session;
 use crate::error::{PageError, html};
 use crate::i18n::I18n;
-use crate::kit::display::money_text;
+use crate::kit::display::{currency_symbol, money_text};
 use crate::kit::form::Posted;
 use crate::kit::{self, Card, KitPages};
 use crate::layout::Shell;
@@ -92,10 +92,6 @@ struct RevenueHead {
 }
 
 impl KitPages for Quotes {
-    fn on_form(field: &str) -> bool {
-        field != "lines"
-    }
-
     fn api_input(body: &mut Json_) {
         if let Some(lines) = body.get_mut("lines")
             && lines.is_array()
@@ -146,7 +142,7 @@ impl KitPages for PriceLists {
 }
 
 fn api_money(m: Money) -> Json_ {
-    json!(core::lira(m))
+    json!(m.plain_text())
 }
 
 fn totals_json(t: &core::Totals) -> Json_ {
@@ -215,7 +211,7 @@ fn line_views(t: &I18n, values: &kervan_core::record::Values) -> (Vec<LineView>,
                     l.unit
                 ),
                 unit_price: parsed
-                    .map(|p| format!("{} {}", price_text(p.unit_price), symbol(&cur)))
+                    .map(|p| format!("{} {}", price_text(p.unit_price), currency_symbol(Some(&cur))))
                     .unwrap_or_default(),
                 discount: parsed
                     .map(|p| {
@@ -279,14 +275,6 @@ fn price_text(p: UnitPrice) -> String {
         None => format!("{t},00"),
         Some((_, d)) if d.len() == 1 => format!("{t}0"),
         _ => t,
-    }
-}
-
-fn symbol(cur: &str) -> &'static str {
-    match cur {
-        "EUR" => "€",
-        "USD" => "$",
-        _ => "₺",
     }
 }
 
@@ -811,11 +799,7 @@ async fn lines_submit(
 ) -> Result<Response, PageError> {
     let p = Posted::parse(&body)?;
     let rec = app_records::load_for(&state.app, &session.actor, &core::KIND, id, Action::Edit).await?;
-    let version = p
-        .one("version")
-        .trim()
-        .parse::<i64>()
-        .map_err(|_| PageError::BadRequest)?;
+    let version = p.version()?;
     let mut rows = posted_rows(&p);
     let lines = line_json(&state, &session, &rec, &mut rows).await?;
     let t = session.t;
@@ -1222,11 +1206,7 @@ async fn email_submit(
     let p = Posted::parse(&body)?;
     let rec = app_records::get::<Quotes>(&state.app, &session.actor, id).await?;
     let t = session.t;
-    let version = p
-        .one("version")
-        .trim()
-        .parse::<i64>()
-        .map_err(|_| PageError::BadRequest)?;
+    let version = p.version()?;
     let defaults = email_defaults(&state, &session.actor, &t, &rec).await?;
     // The first visit shows the form with the defaults; the second sends.
     if !p.has("to") {

@@ -392,9 +392,7 @@ pub(crate) fn patch_amount(e: &mut FieldErrors, key: &str, v: &Value) -> Option<
 
 /// An amount in kuruş as the API writes it: `"1250000.50"` (lira, a decimal point, two digits).
 pub(crate) fn amount_out(kurus: i64) -> String {
-    let sign = if kurus < 0 { "-" } else { "" };
-    let abs = kurus.unsigned_abs();
-    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+    kervan_core::money::Money::from_kurus(kurus).plain_text()
 }
 
 /// Reads the body of a PATCH as a JSON object.

@@ -65,13 +65,17 @@ pub fn option_label(t: &I18n, kind: &Kind, key: &str, option: &str) -> String {
 
 /// `1.234,56 ₺`, `1.234,56 €`, `1.234,56 $`.
 pub fn money_text(m: Money, currency: Option<&str>) -> String {
-    let symbol = match currency {
+    format!("{} {}", m.amount_text(), currency_symbol(currency))
+}
+
+/// `₺`, `€`, `$` (another code as it is).
+pub fn currency_symbol(currency: Option<&str>) -> &str {
+    match currency {
         None | Some("TRY") => "₺",
         Some("EUR") => "€",
         Some("USD") => "$",
         Some(other) => other,
-    };
-    format!("{} {symbol}", m.amount_text())
+    }
 }
 
 fn num_text(t: &I18n, n: Num) -> String {

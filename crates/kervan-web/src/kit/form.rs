@@ -105,6 +105,11 @@ impl Posted {
         Posted(m)
     }
 
+    /// The record version the form was read at (a page without one is a bad request).
+    pub fn version(&self) -> Result<i64, PageError> {
+        self.one("version").trim().parse().map_err(|_| PageError::BadRequest)
+    }
+
     pub fn one(&self, key: &str) -> String {
         self.0.get(key).and_then(|v| v.last()).cloned().unwrap_or_default()
     }
@@ -405,10 +410,7 @@ pub async fn render<K: KitPages>(
     let mut sections: Vec<SectionView> = Vec::new();
     for (title, hint) in kind.sections {
         let mut fields = Vec::new();
-        for f in kind
-            .writable()
-            .filter(|f| f.section == *title && K::on_form(f.key) && !f.hidden)
-        {
+        for f in kind.writable().filter(|f| f.section == *title && !f.hidden) {
             fields.push(field_view(&ctx, f, p).await?);
         }
         if !fields.is_empty() {
@@ -423,7 +425,7 @@ pub async fn render<K: KitPages>(
     let mut loose = Vec::new();
     for f in kind
         .writable()
-        .filter(|f| !kind.sections.iter().any(|(s, _)| *s == f.section) && K::on_form(f.key) && !f.hidden)
+        .filter(|f| !kind.sections.iter().any(|(s, _)| *s == f.section) && !f.hidden)
     {
         loose.push(field_view(&ctx, f, p).await?);
     }
@@ -768,7 +770,7 @@ pub async fn edit_submit<K: KitPages>(
 ) -> Result<Response, PageError> {
     let kind = K::KIND;
     let p = Posted::parse(&body)?;
-    let version: i64 = p.one("version").trim().parse().map_err(|_| PageError::BadRequest)?;
+    let version = p.version()?;
     let rec = app_records::load_for(&state.app, &session.actor, kind, id, Action::View).await?;
     let refs = ref_names(&rec);
     let (inputs, trouble) = inputs_of(&state, &session, kind, &p, &refs).await?;

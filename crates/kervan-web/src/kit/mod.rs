@@ -142,12 +142,6 @@ pub trait KitPages: RecordKind {
         None
     }
 
-    /// Is this field on the generic form? (A quote's lines have an editor of their own; a field
-    /// left off is kept as it is on save, since absent inputs keep their value.)
-    fn on_form(_field: &str) -> bool {
-        true
-    }
-
     /// Shapes an API body before the kit reads it (a quote's lines arrive as an array and are
     /// stored as their JSON text).
     fn api_input(_body: &mut Json) {}
