@@ -1629,6 +1629,36 @@ async fn quote(c: &Client, base: &str, label: &'static str, clock: &mut Clock, d
     assert!(banner.contains("Kazanıldı"), "the deal is won: {banner}");
     clock.step("PDF downloaded, quote sent and accepted, deal won");
     shots(c, label, "deal-won").await;
+    // The other pages of deals and quotes, to look at.
+    goto(c, base, deal).await;
+    let account = js(
+        c,
+        "const a = [...document.querySelectorAll('main a[href^=\"/accounts/\"]')].find(x => /^\\/accounts\\/\\d+$/.test(x.getAttribute('href'))); return a ? a.getAttribute('href') : ''",
+        vec![],
+    )
+    .await;
+    let account = account.as_str().unwrap_or_default().to_string();
+    assert!(!account.is_empty(), "the deal links its customer");
+    goto(c, base, &format!("{deal}?tab=people")).await;
+    find(c, "#panel-people").await;
+    shots(c, label, "deal-people").await;
+    goto(c, base, &format!("{account}?tab=quotes")).await;
+    let tab = text(c, "#revenue-to-date").await;
+    assert!(tab.contains("₺"), "{tab}");
+    shots(c, label, "account-quotes").await;
+    goto(c, base, &format!("{account}?tab=deals")).await;
+    find(c, "#related-deals").await;
+    shots(c, label, "account-deals").await;
+    for (path, name) in [
+        ("/settings/quotes", "settings-quotes"),
+        ("/settings/lost-reasons", "settings-lost-reasons"),
+        ("/pipelines/1?tab=stages", "pipeline-stages"),
+        ("/price_lists", "price-lists"),
+    ] {
+        goto(c, base, path).await;
+        find(c, "main h1").await;
+        shots(c, label, name).await;
+    }
 }
 
 fn is_account_card(p: &str) -> bool {
