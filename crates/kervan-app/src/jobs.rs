@@ -34,6 +34,7 @@ async fn handle(app: &App, kind: &str, payload: &str) -> Result<()> {
         crate::tasks::RECUR_JOB => crate::tasks::recur(app, payload).await,
         crate::dormant::JOB => crate::dormant::run(app).await.map(|_| ()),
         crate::quotes::EXPIRY_JOB => crate::quotes::run_expiry(app).await.map(|_| ()),
+        crate::imports::JOB => crate::imports::run_job(app, payload).await,
         _ => index_work(app, kind, payload).await,
     }
 }

@@ -19,6 +19,7 @@ pub mod demo;
 pub mod dormant;
 pub mod error;
 pub mod files;
+pub mod imports;
 pub mod jobs;
 pub mod leads;
 pub mod lists;
@@ -68,6 +69,8 @@ pub struct Config {
     pub data_dir: std::path::PathBuf,
     /// Largest attachment accepted, in bytes (`--max-file-mb`).
     pub max_file_bytes: u64,
+    /// Largest file an import accepts, in bytes (`--max-import-mb`).
+    pub max_import_bytes: u64,
 }
 
 impl Default for Config {
@@ -84,6 +87,7 @@ impl Default for Config {
             password_queue: 64,
             data_dir: std::path::PathBuf::from("./kervan-data"),
             max_file_bytes: 25 * 1024 * 1024,
+            max_import_bytes: 50 * 1024 * 1024,
         }
     }
 }

@@ -665,14 +665,7 @@ pub async fn create<K: RecordKind>(app: &App, actor: &Actor, inputs: &Inputs, op
     let c = &app.db.conn;
     actor.require(kind.module, Action::Create)?;
     let defs = custom_defs(c, kind).await?;
-    let live: Vec<CustomDef> = defs.iter().filter(|d| d.active).cloned().collect();
-    let (mut values, custom) = prepare::<K>(&live, inputs, None)?;
-    if kind.owned
-        && !values.contains_key("owner_id")
-        && let Some(me) = actor.author()
-    {
-        values.insert("owner_id", Value::User(me));
-    }
+    let (values, custom) = prepare_new::<K>(actor, &defs, inputs)?;
     let keys = if opts.allow_duplicate {
         vec![]
     } else {
@@ -681,16 +674,59 @@ pub async fn create<K: RecordKind>(app: &App, actor: &Actor, inputs: &Inputs, op
     // Checks, the duplicate search and the insert under one guard: parallel creates with the same
     // phone store one record.
     let txn = begin_guarded(c, &keys).await?;
-    verify_links(&txn, actor, kind, &defs, &values, &custom, None).await?;
-    K::verify(&txn, actor, &values, None).await?;
-    if !opts.allow_duplicate {
-        let found = K::duplicates(&txn, &values, None).await?;
-        access::refuse_duplicates(&txn, actor, kind.module, found).await?;
-    }
-    let id = insert_in::<K>(&txn, actor, &defs, &values, &custom, &[], now_ms()).await?;
-    K::after_write(&txn, actor, id, &values, None).await?;
-    tell_new_owner(&txn, actor, K::KIND, id, &values, None).await?;
+    let id = create_in::<K>(&txn, actor, &defs, &values, &custom, !opts.allow_duplicate).await?;
     txn.commit().await?;
+    Ok(id)
+}
+
+/// A new record's values read from `inputs` (the owner defaulting to the actor), checked field
+/// by field and by the kind's rules: what can be known without the database. An import judges
+/// every row with it before writing any.
+pub fn prepare_new<K: RecordKind>(
+    actor: &Actor,
+    defs: &[CustomDef],
+    inputs: &Inputs,
+) -> std::result::Result<(Values, CustomValues), FieldErrors> {
+    let live: Vec<CustomDef> = defs.iter().filter(|d| d.active).cloned().collect();
+    let (mut values, custom) = prepare::<K>(&live, inputs, None)?;
+    if K::KIND.owned
+        && !values.contains_key("owner_id")
+        && let Some(me) = actor.author()
+    {
+        values.insert("owner_id", Value::User(me));
+    }
+    Ok((values, custom))
+}
+
+/// The values an edit gives a record (see [`prepare`]).
+pub fn prepare_edit<K: RecordKind>(
+    defs: &[CustomDef],
+    inputs: &Inputs,
+    rec: &Record,
+) -> std::result::Result<(Values, CustomValues), FieldErrors> {
+    prepare::<K>(defs, inputs, Some(rec))
+}
+
+/// Writes a prepared new record inside `txn`: references, owner and the kind's own checks, the
+/// duplicate search when `check_duplicates`, the insert with its history, the kind's follow-up
+/// work and the new owner's notice.
+pub async fn create_in<K: RecordKind>(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    defs: &[CustomDef],
+    values: &Values,
+    custom: &CustomValues,
+    check_duplicates: bool,
+) -> Result<i64> {
+    verify_links(txn, actor, K::KIND, defs, values, custom, None).await?;
+    K::verify(txn, actor, values, None).await?;
+    if check_duplicates {
+        let found = K::duplicates(txn, values, None).await?;
+        access::refuse_duplicates(txn, actor, K::KIND.module, found).await?;
+    }
+    let id = insert_in::<K>(txn, actor, defs, values, custom, &[], now_ms()).await?;
+    K::after_write(txn, actor, id, values, None).await?;
+    tell_new_owner(txn, actor, K::KIND, id, values, None).await?;
     Ok(id)
 }
 
@@ -768,38 +804,52 @@ pub async fn update<K: RecordKind>(
     let identity = changes.iter().any(|(k, _, _)| K::IDENTITY.contains(&k.as_str()));
     let check = !opts.allow_duplicate && identity;
     let txn = begin_guarded(c, &if check { K::guard_keys(&values) } else { vec![] }).await?;
-    verify_links(&txn, actor, kind, &defs, &values, &custom, Some(&rec)).await?;
-    if values.get(kind.hierarchy) != rec.values.get(kind.hierarchy) {
-        refuse_loop(&txn, kind, &values, rec.id).await?;
+    update_in::<K>(&txn, actor, &defs, &rec, &values, &custom, check).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Writes new values of record `rec` (read at its version) inside `txn`, with the checks of
+/// [`create_in`], field-level history and the kind's follow-up work. Returns whether anything
+/// changed. An import's update and its undo's restore go through here too.
+pub async fn update_in<K: RecordKind>(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    defs: &[CustomDef],
+    rec: &Record,
+    values: &Values,
+    custom: &CustomValues,
+    check_duplicates: bool,
+) -> Result<bool> {
+    let kind = K::KIND;
+    let id = rec.id;
+    let changes = record::diff(kind, (&rec.values, &rec.custom), (values, custom));
+    if changes.is_empty() {
+        return Ok(false);
     }
-    K::verify(&txn, actor, &values, Some(&rec)).await?;
-    if check {
-        let found = K::duplicates(&txn, &values, Some(id)).await?;
-        access::refuse_duplicates(&txn, actor, kind.module, found).await?;
+    verify_links(txn, actor, kind, defs, values, custom, Some(rec)).await?;
+    if values.get(kind.hierarchy) != rec.values.get(kind.hierarchy) {
+        refuse_loop(txn, kind, values, rec.id).await?;
+    }
+    K::verify(txn, actor, values, Some(rec)).await?;
+    if check_duplicates {
+        let found = K::duplicates(txn, values, Some(id)).await?;
+        access::refuse_duplicates(txn, actor, kind.module, found).await?;
     }
     let now = now_ms();
-    let w = write_of::<K>(&defs, &values, &custom);
-    store::update(&txn, kind, id, version, &w, now)
+    let w = write_of::<K>(defs, values, custom);
+    store::update(txn, kind, id, rec.version, &w, now)
         .await
         .map_err(|e| match e {
             StoreError::Duplicate(_) => unique_as_duplicate(kind, e),
             e => access::conflict(e, rec.version + 1),
         })?;
-    write_sides(
-        &txn,
-        kind,
-        &defs,
-        id,
-        (&values, &custom),
-        Some((&rec.values, &rec.custom)),
-    )
-    .await?;
+    write_sides(txn, kind, defs, id, (values, custom), Some((&rec.values, &rec.custom))).await?;
     let changes: Vec<Change> = changes.into_iter().map(|(k, o, n)| Change::new(k, o, n)).collect();
-    audit::write(&txn, kind.entity, id, actor.author(), now, &changes).await?;
-    K::after_write(&txn, actor, id, &values, Some(&rec)).await?;
-    tell_new_owner(&txn, actor, K::KIND, id, &values, Some(&rec)).await?;
-    txn.commit().await?;
-    Ok(())
+    audit::write(txn, kind.entity, id, actor.author(), now, &changes).await?;
+    K::after_write(txn, actor, id, values, Some(rec)).await?;
+    tell_new_owner(txn, actor, K::KIND, id, values, Some(rec)).await?;
+    Ok(true)
 }
 
 /// Archives (`archive = true`) or restores a record.
@@ -828,17 +878,30 @@ pub async fn delete_hard<K: RecordKind>(app: &App, actor: &Actor, id: i64) -> Re
             action: Action::Delete,
         });
     }
-    let now = now_ms();
     let txn = c.begin().await?;
-    let contents = kervan_store::files::hashes_of(&txn, kind.key, id).await?;
-    // What pointed at it points at nothing now; what belonged only to it goes with it.
-    crate::registry::unlink_all(&txn, kind.key, id, now).await?;
-    store::delete(&txn, kind, id).await?;
-    let change = Change::new("deleted", Some(K::name(&rec.values)), None);
-    audit::write(&txn, kind.entity, id, actor.author(), now, &[change]).await?;
+    let contents = delete_in(&txn, actor, kind, id, &K::name(&rec.values)).await?;
     txn.commit().await?;
     crate::files::sweep(app, &contents).await;
     K::after_gone(app, &rec.values).await
+}
+
+/// Deletes record `id` for good inside `txn`: what pointed at it points at nothing, what
+/// belonged only to it goes with it, the deletion stays in its history. Returns the contents of
+/// its attachments, for [`crate::files::sweep`] after the commit.
+pub async fn delete_in(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    kind: &Kind,
+    id: i64,
+    name: &str,
+) -> Result<Vec<String>> {
+    let now = now_ms();
+    let contents = kervan_store::files::hashes_of(txn, kind.key, id).await?;
+    crate::registry::unlink_all(txn, kind.key, id, now).await?;
+    store::delete(txn, kind, id).await?;
+    let change = Change::new("deleted", Some(name.to_string()), None);
+    audit::write(txn, kind.entity, id, actor.author(), now, &[change]).await?;
+    Ok(contents)
 }
 
 pub async fn history<K: RecordKind>(app: &App, actor: &Actor, id: i64, limit: u64) -> Result<Vec<AuditRow>> {

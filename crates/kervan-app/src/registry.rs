@@ -27,6 +27,9 @@ use crate::tasks::Tasks;
 type Job = Pin<Box<dyn Future<Output = Result<u64>> + Send>>;
 type Created = Pin<Box<dyn Future<Output = Result<i64>> + Send>>;
 type Updated = Pin<Box<dyn Future<Output = Result<()>> + Send>>;
+type Imported = Pin<Box<dyn Future<Output = Result<crate::imports::Preview>> + Send>>;
+type Assigned = Pin<Box<dyn Future<Output = Result<crate::imports::Tally>> + Send>>;
+type Undone = Pin<Box<dyn Future<Output = Result<crate::imports::UndoReport>> + Send>>;
 /// Reads a kind's list parameters.
 pub type ListParser = fn(DbBackend, &[CustomDef], &[(String, String)]) -> std::result::Result<ListSpec, FieldErrors>;
 
@@ -46,6 +49,12 @@ pub struct Entry {
     pub update: fn(App, crate::Actor, i64, i64, kervan_core::record::Inputs) -> Updated,
     /// The global search looks at this kind.
     pub in_search: bool,
+    /// Judges (`false`) or writes (`true`) an import run's rows (see [`crate::imports`]).
+    pub import: fn(App, crate::Actor, i64, bool) -> Imported,
+    /// Undoes a run's items about records of this kind.
+    pub undo_items: fn(App, crate::Actor, i64) -> Undone,
+    /// Gives the records a run created their owners.
+    pub assign: fn(App, crate::Actor, i64, crate::imports::Assign) -> Assigned,
 }
 
 impl Entry {
@@ -60,6 +69,15 @@ impl Entry {
                 Box::pin(
                     async move { records::create::<K>(&app, &actor, &inputs, &records::WriteOptions::default()).await },
                 )
+            },
+            import: |app, actor, run, write| {
+                Box::pin(async move { crate::imports::process::<K>(&app, &actor, run, write).await })
+            },
+            undo_items: |app, actor, run| {
+                Box::pin(async move { crate::imports::undo_items::<K>(&app, &actor, run).await })
+            },
+            assign: |app, actor, run, a| {
+                Box::pin(async move { crate::imports::assign_kind::<K>(&app, &actor, run, &a).await })
             },
             update: |app, actor, id, version, inputs| {
                 Box::pin(async move {

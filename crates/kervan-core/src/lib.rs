@@ -10,6 +10,7 @@ pub mod dormant;
 pub mod email;
 pub mod fields;
 pub mod filetype;
+pub mod holidays;
 pub mod ical;
 pub mod kinds;
 pub mod leads;

@@ -55,6 +55,8 @@ str_enum!(Action {
     Edit => "edit",
     Delete => "delete",
     Export => "export",
+    // Bringing records in from a file: a whole file at once, so managers and admins by default.
+    Import => "import",
     // Approving what needs a manager's word (a quote's big discount): managers their team's, admins all.
     Approve => "approve",
 });
@@ -77,7 +79,7 @@ pub fn default_grants() -> Vec<(Role, Module, Action, Scope)> {
     }
     // Customers and their people are worked by the same hands as leads, so they start with the same grants.
     for m in [Module::Leads, Module::Accounts, Module::Contacts] {
-        for a in [View, Create, Edit, Delete, Export] {
+        for a in [View, Create, Edit, Delete, Export, Import] {
             g.push((Role::Manager, m, a, Scope::Team));
         }
         for a in [View, Create, Edit, Delete] {
@@ -101,6 +103,7 @@ pub fn default_grants() -> Vec<(Role, Module, Action, Scope)> {
     g.push((Role::Manager, Module::Products, Create, Scope::All));
     g.push((Role::Manager, Module::Products, Edit, Scope::All));
     g.push((Role::Manager, Module::Products, Export, Scope::All));
+    g.push((Role::Manager, Module::Products, Import, Scope::All));
     // Everyone has tasks of their own; a manager follows the team's.
     for a in [View, Create, Edit, Delete, Export] {
         g.push((Role::Manager, Module::Tasks, a, Scope::Team));

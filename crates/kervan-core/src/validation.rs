@@ -10,12 +10,12 @@ pub const MAX_TAGS: usize = 20;
 /// At most this many characters in one tag.
 pub const MAX_TAG: usize = 40;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct FieldError {
     pub field: String,
     pub code: String,
     /// Extra value for the message, such as the maximum length.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arg: Option<String>,
 }
 

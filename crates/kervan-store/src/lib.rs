@@ -25,6 +25,7 @@ pub mod notifications;
 pub mod permissions;
 pub mod quotes;
 pub mod records;
+pub mod runs;
 pub mod sessions;
 pub mod settings;
 pub mod tasks;

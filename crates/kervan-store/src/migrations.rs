@@ -750,6 +750,34 @@ Migration {
     sqlite: &[],
     postgres: &[],
     search: &["quotes", "price_list_items"],
+},
+Migration {
+    version: 23,
+    name: "runs",
+    // Imports and bulk changes ("runs"): what was asked, how far it got, and per row what came
+    // of it — the record made or changed, the before-image of a change (for undo), the version
+    // the run left the record at (a later edit makes it "edited since"), the reason a row was
+    // skipped or refused and, for a refused row, its cells (downloaded, fixed, imported again).
+    common: &[
+        "CREATE TABLE runs (id ID_PK, op TEXT NOT NULL, kind TEXT NOT NULL, user_id BIGINT REFERENCES users(id),
+            status TEXT NOT NULL, file_name TEXT, settings TEXT NOT NULL DEFAULT '{}',
+            total BIGINT NOT NULL DEFAULT 0, processed BIGINT NOT NULL DEFAULT 0,
+            created BIGINT NOT NULL DEFAULT 0, updated BIGINT NOT NULL DEFAULT 0,
+            skipped BIGINT NOT NULL DEFAULT 0, rejected BIGINT NOT NULL DEFAULT 0,
+            error TEXT, undo_report TEXT, created_at BIGINT NOT NULL, started_at BIGINT, finished_at BIGINT,
+            undone_at BIGINT)",
+        "CREATE INDEX runs_user ON runs (user_id, id)",
+        "CREATE TABLE run_items (run_id BIGINT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, kind TEXT NOT NULL,
+            row_no BIGINT NOT NULL, outcome TEXT NOT NULL, record_id BIGINT, version_after BIGINT, reason TEXT,
+            before_image TEXT, cells TEXT, PRIMARY KEY (run_id, kind, row_no))",
+        "CREATE INDEX run_items_record ON run_items (record_id)",
+        "CREATE TABLE import_templates (id ID_PK, kind TEXT NOT NULL, user_id BIGINT REFERENCES users(id),
+            name TEXT NOT NULL, mapping TEXT NOT NULL, created_at BIGINT NOT NULL)",
+        "CREATE INDEX import_templates_kind ON import_templates (kind, name)",
+    ],
+    sqlite: &[],
+    postgres: &[],
+    search: &[],
 }];
 
 /// Creates a pipeline with its stages from a template (the database starts with the first).
@@ -870,8 +898,29 @@ pub async fn run(db: &Db) -> Result<usize> {
             _ => &[],
         };
         if !modules.is_empty() {
-            for (role, module, action, scope) in
-                default_grants().into_iter().filter(|g| modules.contains(&g.1.as_str()))
+            // Import grants come with migration 23, for every module at once.
+            for (role, module, action, scope) in default_grants()
+                .into_iter()
+                .filter(|g| modules.contains(&g.1.as_str()) && g.2 != kervan_core::permissions::Action::Import)
+            {
+                db::exec(
+                    &txn,
+                    "INSERT INTO role_permissions (role, module, action, scope) VALUES (?, ?, ?, ?)",
+                    vec![
+                        role.as_str().into(),
+                        module.as_str().into(),
+                        action.as_str().into(),
+                        scope.as_str().into(),
+                    ],
+                )
+                .await?;
+            }
+        }
+        // Importing became an action of its own: the grants it starts with.
+        if m.version == 23 {
+            for (role, module, action, scope) in default_grants()
+                .into_iter()
+                .filter(|g| g.2 == kervan_core::permissions::Action::Import)
             {
                 db::exec(
                     &txn,

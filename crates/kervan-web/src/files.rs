@@ -70,6 +70,9 @@ pub fn is_upload(path: &str, headers: &HeaderMap) -> bool {
     let shape = (parts.next(), parts.next(), parts.next(), parts.next(), parts.next());
     multipart
         && (path == LOGO_PATH
+            || path
+                .strip_prefix(crate::imports::UPLOAD_PREFIX)
+                .is_some_and(|k| kervan_app::imports::KINDS.contains(&k))
             || matches!(shape, (Some(""), Some(kind), Some(id), Some("files"), None)
             if kervan_core::kinds::by_key(kind).is_some() && !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())))
 }
@@ -111,6 +114,18 @@ pub fn streaming(state: AppState) -> Router<AppState> {
         post(
             |State(s): State<AppState>, session: Session, pending: Option<Extension<CsrfPending>>, req: Request| async move {
                 crate::quotes::logo_upload(s, session, pending.map(|p| p.0.0), req).await
+            },
+        ),
+    );
+    pages = pages.route(
+        &format!("{}{{kind}}", crate::imports::UPLOAD_PREFIX),
+        post(
+            |State(s): State<AppState>,
+             session: Session,
+             pending: Option<Extension<CsrfPending>>,
+             Path(kind): Path<String>,
+             req: Request| async move {
+                crate::imports::upload(s, session, pending.map(|p| p.0.0), kind, req).await
             },
         ),
     );
@@ -174,7 +189,7 @@ enum Target {
 /// What an upload gave.
 enum Received {
     File(FileRow),
-    Bytes(Vec<u8>),
+    Bytes(String, Vec<u8>),
 }
 
 /// Reads a multipart upload and attaches its `file` field to record `id` of `kind`.
@@ -189,7 +204,7 @@ async fn receive(
 ) -> Result<FileRow, Refused> {
     match receive_into(app, actor, Target::Attach { kind, id }, pending, req).await? {
         Received::File(row) => Ok(row),
-        Received::Bytes(_) => Err(Refused::Malformed("no file".into())),
+        Received::Bytes(..) => Err(Refused::Malformed("no file".into())),
     }
 }
 
@@ -203,8 +218,19 @@ pub async fn receive_small(
     req: Request,
     max: u64,
 ) -> Result<Vec<u8>, PageError> {
+    receive_named(app, actor, pending, req, max).await.map(|(_, b)| b)
+}
+
+/// [`receive_small`] with the file's name as the browser sent it.
+pub async fn receive_named(
+    app: &App,
+    actor: &Actor,
+    pending: Option<String>,
+    req: Request,
+    max: u64,
+) -> Result<(String, Vec<u8>), PageError> {
     match receive_into(app, actor, Target::Bytes { max }, pending, req).await {
-        Ok(Received::Bytes(b)) => Ok(b),
+        Ok(Received::Bytes(name, b)) => Ok((name, b)),
         Ok(Received::File(_)) => Err(PageError::BadRequest),
         Err(Refused::App(e)) => Err(e.into()),
         Err(Refused::Csrf) => Err(PageError::Csrf),
@@ -309,7 +335,7 @@ async fn read_parts(
                             }
                             buf.extend_from_slice(&chunk);
                         }
-                        Ok(Received::Bytes(buf))
+                        Ok(Received::Bytes(name, buf))
                     }
                 };
             }

@@ -30,6 +30,7 @@ pub mod files;
 pub mod health;
 pub mod i18n;
 pub mod icons;
+pub mod imports;
 pub mod jobs;
 pub mod kit;
 pub mod layout;
@@ -105,6 +106,7 @@ pub fn router(state: AppState) -> Router {
         .merge(tasks::router())
         .merge(activities::router())
         .merge(files::router())
+        .merge(imports::router())
         .merge(calendar::router())
         .merge(mailing::router())
         .merge(dormant::router())

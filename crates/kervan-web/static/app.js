@@ -592,4 +592,27 @@
   if (nsDue && nsCustom) {
     nsDue.addEventListener('input', () => { if (nsDue.value) nsCustom.checked = true; });
   }
+  /* ---------- 12. İçe aktarma: the chosen kind is the upload's address; the progress bar follows the run ---------- */
+  const kindPick = doc.querySelector('[data-upload-kind]');
+  if (kindPick && kindPick.form) {
+    kindPick.addEventListener('change', () => { kindPick.form.action = '/imports/upload/' + kindPick.value; });
+  }
+  const prog = doc.querySelector('[data-progress-url]');
+  if (prog) {
+    const bar = doc.getElementById('import-bar');
+    const text = doc.getElementById('import-progress-text');
+    const poll = () => {
+      fetch(prog.getAttribute('data-progress-url'), { headers: { Accept: 'application/json' } })
+        .then((r) => (r.ok ? r.json() : null))
+        .then((p) => {
+          if (!p) return;
+          if (p.status !== 'queued' && p.status !== 'running') { window.location.reload(); return; }
+          if (bar) { bar.max = Math.max(p.total, 1); bar.value = p.processed; }
+          if (text) text.textContent = p.processed.toLocaleString('tr-TR') + ' / ' + p.total.toLocaleString('tr-TR');
+          setTimeout(poll, 1000);
+        })
+        .catch(() => setTimeout(poll, 3000));
+    };
+    setTimeout(poll, 500);
+  }
 })();

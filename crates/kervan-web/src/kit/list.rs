@@ -93,7 +93,7 @@ pub struct ListPage {
     pub shell: Shell,
     pub kind: &'static Kind,
     /// Other views of the kind the module offers (a board, a forecast): (href, label).
-    pub links: Vec<(&'static str, String)>,
+    pub links: Vec<(String, String)>,
     pub title: String,
     pub new_label: String,
     pub search_placeholder: String,
@@ -565,8 +565,14 @@ pub async fn render<K: KitPages>(
             .and_then(|(_, v)| super::card::toast_text(&t, kind, &v))
     });
     let view_query: Vec<(String, String)> = spec.filters.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let mut links: Vec<(String, String)> = K::list_links(&t).into_iter().map(|(h, l)| (h.to_string(), l)).collect();
+    if kervan_app::imports::KINDS.contains(&kind.key)
+        && session.actor.can(kind.module, kervan_core::permissions::Action::Import)
+    {
+        links.push((format!("/imports?kind={}", kind.key), t.t("import-action")));
+    }
     let page = ListPage {
-        links: K::list_links(&t),
+        links,
         shell,
         kind,
         title: text(&t, kind, "title"),

@@ -398,3 +398,26 @@ impl Browser {
         }
     }
 }
+
+impl TestApp {
+    /// The actor of a user, as a request of theirs would be.
+    pub async fn actor(&self, user_id: i64) -> kervan_app::Actor {
+        let u = kervan_store::users::by_id(&self.app.db.conn, user_id)
+            .await
+            .expect("user")
+            .expect("exists");
+        kervan_app::Actor::load(&self.app.db.conn, &u).await.expect("actor")
+    }
+
+    /// The manager of "Ekip 1".
+    pub async fn manager_id(&self) -> i64 {
+        kervan_store::db::scalar_i64(
+            &self.app.db.conn,
+            "SELECT id FROM users WHERE email = 'mehmet@ornek.com.tr'",
+            vec![],
+        )
+        .await
+        .expect("query")
+        .expect("manager")
+    }
+}

@@ -10,6 +10,7 @@ mod conformance;
 mod deals;
 mod files;
 mod helpers;
+mod imports;
 mod jobs;
 mod kit;
 mod mail_rules;

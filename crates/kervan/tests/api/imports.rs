@@ -1,0 +1,549 @@
+//! İçe aktarma: files in every encoding and delimiter, duplicates inside the file and against
+//! the database, policies, undo with a record edited since, hostile files, permissions.
+
+use kervan_app::imports::{self, Changes, Policy};
+use kervan_app::{Actor, AppError};
+use kervan_io::write::XlsxOut;
+use kervan_store::runs::RunRow;
+use serde_json::json;
+
+use crate::db_test;
+use crate::helpers::TestApp;
+
+fn words(kind: &str) -> imports::Words {
+    kervan_web::imports::words(kervan_core::kinds::by_key(kind).expect("kind"))
+}
+
+fn xlsx(rows: &[&[&str]]) -> Vec<u8> {
+    let mut out = XlsxOut::new("Fuar").expect("xlsx");
+    for r in rows {
+        out.row(r).expect("row");
+    }
+    out.to_bytes().expect("bytes")
+}
+
+/// Uploads, configures, runs to the end through the job worker; returns the finished run.
+async fn import(t: &TestApp, actor: &Actor, kind: &str, name: &str, bytes: &[u8], ch: Changes) -> RunRow {
+    let id = imports::upload(&t.app, actor, kind, name, bytes, &words(kind))
+        .await
+        .expect("upload");
+    imports::configure(&t.app, actor, id, &ch, &words(kind))
+        .await
+        .expect("configure");
+    imports::start(&t.app, actor, id).await.expect("start");
+    finish(t, actor, id).await
+}
+
+async fn finish(t: &TestApp, actor: &Actor, id: i64) -> RunRow {
+    for _ in 0..400 {
+        kervan_app::jobs::run_due(&t.app).await.expect("jobs");
+        let run = imports::get(&t.app, actor, id).await.expect("run");
+        if !matches!(run.row.status.as_str(), "queued" | "running") {
+            assert_eq!(run.row.status, "done", "{:?}", run.row.error);
+            return run.row;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("import {id} did not finish");
+}
+
+fn fair_values() -> Changes {
+    Changes {
+        values: Some(
+            [
+                ("source".to_string(), "fair".to_string()),
+                ("source_detail".to_string(), "Metal Expo 2025".to_string()),
+                ("tags".to_string(), "Fuar 2025".to_string()),
+            ]
+            .into_iter()
+            .collect(),
+        ),
+        ..Changes::default()
+    }
+}
+
+async fn lead_count(t: &TestApp) -> i64 {
+    t.lead_count().await
+}
+
+db_test!(encodings_and_delimiters_are_read_and_shown, |t| {
+    let admin = t.actor(t.admin_id).await;
+    let text = "Ad;Soyad;Firma;Telefon;Şehir\nGülşen;Işık;Çağ Öğretim;0532 111 22 33;İzmir\n";
+    let (cp1254, _, _) = encoding_rs::WINDOWS_1254.encode(text);
+    let utf8_bom = format!("\u{FEFF}{}", text.replace(';', ","));
+    let tabs = text.replace(';', "\t").replace("0532 111 22 33", "0533 111 22 33");
+    let cases: Vec<(&str, Vec<u8>, &str, &str)> = vec![
+        ("a.csv", cp1254.to_vec(), "windows-1254", ";"),
+        ("b.csv", utf8_bom.into_bytes(), "utf-8-bom", ","),
+        ("c.txt", tabs.into_bytes(), "utf-8", "\t"),
+    ];
+    let mut created = 0;
+    for (name, bytes, enc, delim) in cases {
+        let id = imports::upload(&t.app, &admin, "leads", name, &bytes, &words("leads"))
+            .await
+            .expect("upload");
+        let run = imports::get(&t.app, &admin, id).await.unwrap();
+        assert_eq!(run.settings.encoding.as_deref(), Some(enc), "{name}");
+        assert_eq!(run.settings.delimiter.as_deref(), Some(delim), "{name}");
+        assert_eq!(run.settings.headers[4], "Şehir");
+        assert_eq!(
+            run.settings.mapping,
+            vec!["first_name", "last_name", "company", "phone", "city"]
+        );
+        let mut ch = fair_values();
+        ch.policy = Some(Policy::Create);
+        imports::configure(&t.app, &admin, id, &ch, &words("leads"))
+            .await
+            .unwrap();
+        let p = imports::preview(&t.app, &admin, id).await.unwrap();
+        assert_eq!((p.counts.created, p.counts.rejected), (1, 0), "{name}: {:?}", p.rows);
+        imports::start(&t.app, &admin, id).await.unwrap();
+        let row = finish(t, &admin, id).await;
+        assert_eq!(row.created, 1);
+        created += 1;
+    }
+    assert_eq!(lead_count(t).await, created);
+    // Turkish letters arrive intact whatever the encoding.
+    let names = kervan_store::db::scalar_i64(
+        &t.app.db.conn,
+        "SELECT COUNT(*) FROM leads WHERE first_name = 'Gülşen' AND last_name = 'Işık' AND company = 'Çağ Öğretim' AND city = 'İzmir'",
+        vec![],
+    )
+    .await
+    .unwrap();
+    assert_eq!(names, Some(3));
+    // A wrong choice of encoding is changeable and shows at once in the headers.
+    let id = imports::upload(&t.app, &admin, "leads", "a.csv", &cp1254, &words("leads"))
+        .await
+        .unwrap();
+    let ch = Changes {
+        encoding: Some("utf-8".into()),
+        ..Changes::default()
+    };
+    let run = imports::configure(&t.app, &admin, id, &ch, &words("leads"))
+        .await
+        .unwrap();
+    assert_ne!(
+        run.settings.headers[4], "Şehir",
+        "read as UTF-8, the Windows-1254 bytes are not Ş"
+    );
+});
+
+db_test!(the_fair_file_duplicates_problems_report_and_undo, |t| {
+    let manager = t.actor(t.manager_id().await).await;
+    // Already known: a lead of Ali's (the manager's team) and one of Berna's (another team).
+    t.lead(
+        &t.a_token,
+        json!({"first_name": "Kemal", "last_name": "Sunal", "phone": "0532 000 00 01", "source": "phone"}),
+    )
+    .await;
+    t.lead(
+        &t.b_token,
+        json!({"first_name": "Türkan", "last_name": "Şoray", "phone": "0532 000 00 02", "source": "phone"}),
+    )
+    .await;
+    let long = "x".repeat(201);
+    let file = xlsx(&[
+        &["Ad Soyad", "Firma", "GSM", "E-posta", "Şehir", "Bütçe"],
+        &[
+            "Ayşe Nur Yılmaz",
+            "Kara Metal",
+            "0532 111 22 33",
+            "ayse@karametal.com.tr",
+            "İstanbul",
+            "",
+        ],
+        &["Mehmet Öz", "Öz Makina", "0533 444 55 66", "mehmet@", "Ankara", ""],
+        &["Zeynep Kaya", "Kaya Ltd", "12345", "", "Bursa", ""],
+        &["Ali Veli", &long, "0534 777 88 99", "", "İzmir", ""],
+        &[
+            "Ayşe Yılmaz",
+            "Kara Metal A.Ş.",
+            "+90 532 111 22 33",
+            "",
+            "İstanbul",
+            "",
+        ],
+        &["Kemal Sunal", "", "05320000001", "", "İstanbul", ""],
+        &["Türkan Şoray", "", "0532 000 00 02", "", "İstanbul", ""],
+        &["Cem", "", "0535 000 00 03", "", "", ""],
+        &[
+            "Deniz Ak",
+            "Ak Pres",
+            "0536 100 20 30",
+            "deniz@akpres.com.tr",
+            "Ankara",
+            "",
+        ],
+    ]);
+    let id = imports::upload(&t.app, &manager, "leads", "metal-expo.xlsx", &file, &words("leads"))
+        .await
+        .unwrap();
+    let run = imports::get(&t.app, &manager, id).await.unwrap();
+    assert_eq!(
+        run.settings.mapping[..5],
+        ["full_name", "company", "phone", "email", "city"]
+    );
+    imports::configure(&t.app, &manager, id, &fair_values(), &words("leads"))
+        .await
+        .unwrap();
+    let p = imports::preview(&t.app, &manager, id).await.unwrap();
+    assert_eq!(
+        (p.counts.created, p.counts.skipped, p.counts.rejected),
+        (2, 3, 4),
+        "{:#?}",
+        p.rows
+    );
+    // Each problem on its own cell, in the person's terms.
+    let codes = |row: i64| -> Vec<String> {
+        p.rows
+            .iter()
+            .find(|r| r.row_no == row)
+            .map(|r| r.problems.iter().map(|e| format!("{}:{}", e.field, e.code)).collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(codes(3), vec!["email:invalid_email"]);
+    assert_eq!(codes(4), vec!["phone:invalid_phone"]);
+    assert_eq!(codes(5), vec!["company:too_long"]);
+    assert_eq!(codes(9), vec!["last_name:name_or_company"]);
+    let reason = |row: i64| {
+        p.rows
+            .iter()
+            .find(|r| r.row_no == row)
+            .and_then(|r| r.reason.clone())
+            .unwrap()
+    };
+    assert_eq!(reason(6)["code"], "duplicate_in_file");
+    assert_eq!(reason(6)["row"], 2);
+    assert_eq!(reason(7)["code"], "duplicate");
+    assert_eq!(reason(7)["name"], "Kemal Sunal");
+    // Berna's lead is outside the manager's team: a duplicate, without a name, id or owner.
+    assert_eq!(reason(8), json!({"code": "duplicate_hidden", "field": "phone"}));
+    // Nothing was written by looking.
+    assert_eq!(lead_count(t).await, 2);
+
+    imports::start(&t.app, &manager, id).await.unwrap();
+    let row = finish(t, &manager, id).await;
+    assert_eq!((row.created, row.updated, row.skipped, row.rejected), (2, 0, 3, 4));
+    assert_eq!(lead_count(t).await, 4);
+    let ayse = t.get_json(&t.admin_token, "/api/v1/leads?q=Ayşe").await;
+    let a = &ayse["items"][0];
+    assert_eq!(a["first_name"], "Ayşe Nur");
+    assert_eq!(a["last_name"], "Yılmaz");
+    assert_eq!(a["phone"], "+905321112233");
+    assert_eq!(a["source"], "fair");
+    assert_eq!(a["source_detail"], "Metal Expo 2025");
+    assert_eq!(a["tags"], json!(["Fuar 2025"]));
+    // History and search keys as any create gives them.
+    let hist = t
+        .get_json(&t.admin_token, &format!("/api/v1/leads/{}/history", a["id"]))
+        .await;
+    assert!(hist.to_string().contains("Ayşe Nur"), "{hist}");
+    let found = t.get_json(&t.admin_token, "/api/v1/leads?q=karametal").await;
+    assert_eq!(found["items"].as_array().unwrap().len(), 1);
+
+    // The refused rows, downloaded, with the reason in a last column, the cells as they were.
+    let bytes = imports::rejected_xlsx(&t.app, &manager, id, "Hata", |e| format!("{}: {}", e.field, e.code))
+        .await
+        .unwrap();
+    let back = kervan_io::sheet::read(&bytes, &Default::default()).unwrap();
+    assert_eq!(back.headers.last().map(String::as_str), Some("Hata"));
+    assert_eq!(back.rows.len(), 4);
+    assert_eq!(back.rows[0][3], "mehmet@");
+    assert_eq!(back.rows[0][6], "email: invalid_email");
+    // Fixed and imported again as it is: the fixed row goes in, the others are still refused.
+    let mut fixed: Vec<Vec<String>> = vec![back.headers.clone()];
+    for (i, r) in back.rows.iter().enumerate() {
+        let mut r = r.clone();
+        if i == 0 {
+            r[3] = "mehmet@ozmakina.com.tr".into();
+        }
+        fixed.push(r);
+    }
+    let refs: Vec<Vec<&str>> = fixed.iter().map(|r| r.iter().map(String::as_str).collect()).collect();
+    let rows: Vec<&[&str]> = refs.iter().map(|r| r.as_slice()).collect();
+    let again = import(t, &manager, "leads", "duzeltilmis.xlsx", &xlsx(&rows), fair_values()).await;
+    assert_eq!((again.created, again.rejected), (1, 3));
+    assert_eq!(lead_count(t).await, 5);
+
+    // The first file again: nothing new.
+    let twice = import(t, &manager, "leads", "metal-expo.xlsx", &file, fair_values()).await;
+    assert_eq!(twice.created, 0);
+    assert_eq!(lead_count(t).await, 5);
+
+    // Undo of the first import: its two leads go; the re-import's lead stays.
+    let report = imports::undo(&t.app, &manager, id).await.unwrap();
+    assert_eq!((report.removed, report.restored), (2, 0));
+    assert!(report.edited_since.is_empty());
+    assert_eq!(lead_count(t).await, 3);
+    let undone = imports::get(&t.app, &manager, id).await.unwrap();
+    assert_eq!(undone.row.status, "undone");
+    // Not twice.
+    assert!(matches!(
+        imports::undo(&t.app, &manager, id).await,
+        Err(AppError::Validation(_))
+    ));
+});
+
+db_test!(
+    update_policy_fills_empty_fields_and_undo_spares_records_edited_since,
+    |t| {
+        let admin = t.actor(t.admin_id).await;
+        let l1 = t
+            .lead(
+                &t.admin_token,
+                json!({"first_name": "Oya", "last_name": "Ak", "email": "oya@ak.com.tr", "source": "phone"}),
+            )
+            .await;
+        let l2 = t
+        .lead(&t.admin_token, json!({"first_name": "Can", "last_name": "Er", "email": "can@er.com.tr", "source": "phone", "city": "Van"}))
+        .await;
+        let file = "E-posta;Şehir;Sektör;Ad\noya@ak.com.tr;Konya;Tekstil;Başka\nCAN@ER.COM.TR;Muş;Gıda;Başka\n";
+        let mut ch = fair_values();
+        ch.policy = Some(Policy::Update);
+        let row = import(t, &admin, "leads", "guncel.csv", file.as_bytes(), ch).await;
+        assert_eq!((row.created, row.updated), (0, 2));
+        let get = |id: &serde_json::Value| format!("/api/v1/leads/{id}");
+        let v1 = t.get_json(&t.admin_token, &get(&l1["id"])).await;
+        // Empty fields filled; what was there stays (the name, the source, Can's city).
+        assert_eq!(
+            (v1["city"].as_str(), v1["sector"].as_str(), v1["first_name"].as_str()),
+            (Some("Konya"), Some("Tekstil"), Some("Oya"))
+        );
+        assert_eq!(v1["source"], "phone");
+        let v2 = t.get_json(&t.admin_token, &get(&l2["id"])).await;
+        assert_eq!(
+            (v2["city"].as_str(), v2["sector"].as_str()),
+            (Some("Van"), Some("Gıda"))
+        );
+        // Somebody works on Can's lead after the import.
+        let r = t
+            .patch(
+                &t.admin_token,
+                &get(&l2["id"]),
+                json!({"version": v2["version"], "title": "Satın alma"}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let report = imports::undo(&t.app, &admin, row.id).await.unwrap();
+        assert_eq!(report.restored, 1);
+        assert_eq!(report.edited_since.len(), 1);
+        assert_eq!(report.edited_since[0].1, "Can Er");
+        let v1 = t.get_json(&t.admin_token, &get(&l1["id"])).await;
+        assert!(v1["city"].is_null() && v1["sector"].is_null(), "{v1}");
+        let v2 = t.get_json(&t.admin_token, &get(&l2["id"])).await;
+        assert_eq!(v2["sector"], "Gıda", "edited since: left alone");
+
+        // Overwrite: the file's values win.
+        let mut ch = fair_values();
+        ch.policy = Some(Policy::Overwrite);
+        let row = import(
+            t,
+            &admin,
+            "leads",
+            "ustune.csv",
+            "E-posta;Şehir\ncan@er.com.tr;Muş\n".as_bytes(),
+            ch,
+        )
+        .await;
+        assert_eq!(row.updated, 1);
+        let v2 = t.get_json(&t.admin_token, &get(&l2["id"])).await;
+        assert_eq!(v2["city"], "Muş");
+    }
+);
+
+db_test!(hostile_files_are_refused_with_nothing_written, |t| {
+    let admin = t.actor(t.admin_id).await;
+    let refused = |r: Result<i64, AppError>| match r {
+        Err(AppError::Validation(e)) => e.0[0].code.clone(),
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    // A zip bomb: a tiny XLSX whose sheet inflates past the limit.
+    let mut buf = Vec::new();
+    {
+        use std::io::Write;
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(&mut buf));
+        let o = zip::write::SimpleFileOptions::default();
+        z.start_file("xl/workbook.xml", o).unwrap();
+        z.start_file("xl/worksheets/sheet1.xml", o).unwrap();
+        let spaces = vec![b' '; 1 << 20];
+        for _ in 0..600 {
+            z.write_all(&spaces).unwrap();
+        }
+        z.finish().unwrap();
+    }
+    assert!(buf.len() < 2 << 20);
+    let w = words("leads");
+    assert_eq!(
+        refused(imports::upload(&t.app, &admin, "leads", "bomba.xlsx", &buf, &w).await),
+        "import_zip_bomb"
+    );
+    // 100 MB of CSV: over the 50 MB limit.
+    let big = vec![b'a'; 100 << 20];
+    assert_eq!(
+        refused(imports::upload(&t.app, &admin, "leads", "buyuk.csv", &big, &w).await),
+        "import_too_large"
+    );
+    drop(big);
+    // A picture named .csv.
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    assert_eq!(
+        refused(imports::upload(&t.app, &admin, "leads", "liste.csv", &png, &w).await),
+        "import_not_spreadsheet"
+    );
+    // 10,000 columns.
+    let wide = format!("{}\n{}\n", vec!["Ad"; 10_000].join(";"), vec!["x"; 10_000].join(";"));
+    assert_eq!(
+        refused(imports::upload(&t.app, &admin, "leads", "genis.csv", wide.as_bytes(), &w).await),
+        "import_too_many_columns"
+    );
+    // Only a header.
+    assert_eq!(
+        refused(imports::upload(&t.app, &admin, "leads", "bos.csv", b"Ad;Soyad\n", &w).await),
+        "import_empty"
+    );
+    let runs = kervan_store::db::scalar_i64(&t.app.db.conn, "SELECT COUNT(*) FROM runs", vec![])
+        .await
+        .unwrap();
+    assert_eq!(runs, Some(0));
+    assert_eq!(lead_count(t).await, 0);
+    let dir = t.app.config.data_dir.join("imports");
+    let kept = std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(kept, 0, "no file of a refused upload stays");
+});
+
+db_test!(importing_is_its_own_permission, |t| {
+    let rep = t.actor(t.a_id).await;
+    let file = b"Ad;Soyad;Telefon\nA;B;0532 123 45 67\n";
+    let r = imports::upload(&t.app, &rep, "leads", "x.csv", file, &words("leads")).await;
+    assert!(matches!(r, Err(AppError::Forbidden { .. })), "{r:?}");
+    // A manager may; the rep may not look at the manager's import either.
+    let manager = t.actor(t.manager_id().await).await;
+    let id = imports::upload(&t.app, &manager, "leads", "x.csv", file, &words("leads"))
+        .await
+        .unwrap();
+    assert!(matches!(imports::get(&t.app, &rep, id).await, Err(AppError::NotFound)));
+    assert!(matches!(imports::undo(&t.app, &rep, id).await, Err(AppError::NotFound)));
+    // Pages: the rep is refused, the manager sees the wizard.
+    let (rep_b, _) = t.browser("ali@ornek.com.tr").await;
+    let r = rep_b.get(t.url(&format!("/imports/{id}"))).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    let (mgr_b, _) = t.browser("mehmet@ornek.com.tr").await;
+    let r = mgr_b.get(t.url(&format!("/imports/{id}"))).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Sütunları eşleştir") && html.contains("map_0"), "{html}");
+});
+
+db_test!(custom_fields_go_in_by_their_label, |t| {
+    let admin = t.actor(t.admin_id).await;
+    let r = t
+        .post(
+            &t.admin_token,
+            "/api/v1/meta/leads/fields",
+            json!({"label": "Bütçe aralığı", "type": "choice", "options": ["0-500 bin", "500 bin-1 milyon"], "filterable": true}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    crate::helpers::custom_indexes_ready(t, &kervan_core::leads::KIND).await;
+    let file = "Ad;Soyad;Telefon;Bütçe aralığı\nSu;Ak;0532 999 88 77;500 bin-1 milyon\nNil;Su;0532 999 88 76;çok\n";
+    let id = imports::upload(&t.app, &admin, "leads", "b.csv", file.as_bytes(), &words("leads"))
+        .await
+        .unwrap();
+    let run = imports::get(&t.app, &admin, id).await.unwrap();
+    assert!(
+        run.settings.mapping[3].starts_with("custom."),
+        "{:?}",
+        run.settings.mapping
+    );
+    imports::configure(&t.app, &admin, id, &fair_values(), &words("leads"))
+        .await
+        .unwrap();
+    imports::start(&t.app, &admin, id).await.unwrap();
+    let row = finish(t, &admin, id).await;
+    assert_eq!((row.created, row.rejected), (1, 1));
+    let v = t.get_json(&t.admin_token, "/api/v1/leads?q=Su Ak").await;
+    let custom = v["items"][0]["custom"].to_string();
+    assert!(
+        custom.contains("500_bin_1_milyon") || custom.contains("500 bin"),
+        "{custom}"
+    );
+});
+
+db_test!(assign_by_city_then_first_calls_skip_holidays_and_undo_takes_them, |t| {
+    let admin = t.actor(t.admin_id).await;
+    let file = "Ad;Soyad;Telefon;Şehir\nA1;B;0532 100 00 01;İstanbul\nA2;B;0532 100 00 02;ANKARA\nA3;B;0532 100 00 03;İzmir\nA4;B;0532 100 00 04;Bursa\n";
+    let row = import(t, &admin, "leads", "f.csv", file.as_bytes(), fair_values()).await;
+    assert_eq!(row.created, 4);
+    let values = imports::created_values(&t.app, &admin, row.id, "city").await.unwrap();
+    assert_eq!(values.len(), 4);
+    let a = imports::Assign {
+        by: Some("city".into()),
+        rules: vec![("istanbul".into(), t.a_id), ("Ankara".into(), t.b_id)],
+        rest: vec![t.a_id, t.b_id],
+    };
+    let tally = imports::assign(&t.app, &admin, row.id, &a).await.unwrap();
+    assert_eq!(tally.changed, 4);
+    let owner = |name: &'static str| async move {
+        kervan_store::db::scalar_i64(
+            &t.app.db.conn,
+            "SELECT owner_id FROM leads WHERE first_name = ?",
+            vec![name.into()],
+        )
+        .await
+        .unwrap()
+        .unwrap()
+    };
+    assert_eq!(owner("A1").await, t.a_id);
+    assert_eq!(owner("A2").await, t.b_id);
+    let rest = [owner("A3").await, owner("A4").await];
+    assert!(
+        rest.contains(&t.a_id) && rest.contains(&t.b_id),
+        "round robin: {rest:?}"
+    );
+
+    let tasks = imports::first_calls(&t.app, &admin, row.id, 2, "İlk arama")
+        .await
+        .unwrap();
+    assert_eq!(tasks.changed, 4);
+    // Not twice for the same lead.
+    assert_eq!(
+        imports::first_calls(&t.app, &admin, row.id, 2, "İlk arama")
+            .await
+            .unwrap()
+            .changed,
+        0
+    );
+    let due = kervan_store::db::scalar_i64(
+        &t.app.db.conn,
+        "SELECT MIN(due_at) FROM tasks WHERE title = 'İlk arama'",
+        vec![],
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let today = kervan_core::time::today_local(kervan_core::time::now_ms());
+    let want = kervan_core::holidays::add_business_days(today, 2).unwrap();
+    assert_eq!(kervan_core::time::today_local(due), want);
+    let owners = kervan_store::db::scalar_i64(
+        &t.app.db.conn,
+        "SELECT COUNT(*) FROM tasks k JOIN leads l ON l.id = k.lead_id WHERE k.owner_id = l.owner_id",
+        vec![],
+    )
+    .await
+    .unwrap();
+    assert_eq!(owners, Some(4), "each task is its lead's owner's");
+
+    // The assignment was the import's own step: undo still takes every lead, and the tasks.
+    let report = imports::undo(&t.app, &admin, row.id).await.unwrap();
+    assert_eq!(report.removed, 8, "{report:?}");
+    assert_eq!(lead_count(t).await, 0);
+    let left = kervan_store::db::scalar_i64(&t.app.db.conn, "SELECT COUNT(*) FROM tasks", vec![])
+        .await
+        .unwrap();
+    assert_eq!(left, Some(0));
+});
