@@ -462,6 +462,16 @@ pub fn split_name(full: &str) -> (String, String) {
     }
 }
 
+/// "Evet", "Hayır", "X", "yes" … as the kit's boolean words (an export writes the language's
+/// words; a sheet may hold anything a person types).
+fn yes_no(cell: &str) -> String {
+    match fold(cell).as_str() {
+        "evet" | "e" | "yes" | "y" | "true" | "x" | "var" | "1" => "true".into(),
+        "hayir" | "h" | "no" | "n" | "false" | "yok" | "0" => "false".into(),
+        _ => cell.to_string(),
+    }
+}
+
 fn split_list(s: &str) -> Vec<String> {
     s.split([',', ';'])
         .map(|x| x.trim().to_string())
@@ -518,6 +528,7 @@ fn row_inputs(
         let Some(f) = kind.field(path) else { continue };
         let input = match f.ty {
             FieldType::Choice => Input::Text(choice(path, cell)),
+            FieldType::Bool => Input::Text(yes_no(cell)),
             FieldType::Tags | FieldType::MultiChoice => Input::List(split_list(cell)),
             FieldType::User => Input::Text(users.get(&fold(cell)).map_or(cell.to_string(), |u| u.to_string())),
             _ => Input::Text(cell.to_string()),
@@ -687,6 +698,27 @@ pub async fn start(app: &App, actor: &Actor, id: i64) -> Result<()> {
     txn.commit().await?;
     app.jobs.notify_one();
     Ok(())
+}
+
+/// Runs a draft at once, without the job worker (the command line).
+pub async fn run_now(app: &App, actor: &Actor, id: i64) -> Result<RunRow> {
+    let run = get(app, actor, id).await?;
+    let entry = entry_of(&run.row.kind)?;
+    actor.require(entry.kind.module, Action::Import)?;
+    if !runs::transition(&app.db.conn, id, &["draft"], "running", now_ms()).await? {
+        return Err(AppError::field("status", "import_not_draft"));
+    }
+    match (entry.import)(app.clone(), actor.clone(), id, true).await {
+        Ok(_) => {
+            runs::transition(&app.db.conn, id, &["running"], "done", now_ms()).await?;
+            let _ = tokio::fs::remove_file(file_path(app, id)).await;
+        }
+        Err(e) => {
+            runs::fail(&app.db.conn, id, &e.to_string(), now_ms()).await?;
+            return Err(e);
+        }
+    }
+    runs::get(&app.db.conn, id).await?.ok_or(AppError::NotFound)
 }
 
 /// The worker's side: runs a queued (or interrupted) import to its end.

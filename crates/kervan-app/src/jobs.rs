@@ -35,6 +35,7 @@ async fn handle(app: &App, kind: &str, payload: &str) -> Result<()> {
         crate::dormant::JOB => crate::dormant::run(app).await.map(|_| ()),
         crate::quotes::EXPIRY_JOB => crate::quotes::run_expiry(app).await.map(|_| ()),
         crate::imports::JOB => crate::imports::run_job(app, payload).await,
+        crate::exports::JOB => crate::exports::run_job(app, payload).await,
         _ => index_work(app, kind, payload).await,
     }
 }

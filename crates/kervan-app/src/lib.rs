@@ -18,6 +18,7 @@ pub mod deals;
 pub mod demo;
 pub mod dormant;
 pub mod error;
+pub mod exports;
 pub mod files;
 pub mod imports;
 pub mod jobs;

@@ -1057,11 +1057,24 @@ pub struct RecordPage {
 
 /// A page of the records the actor may see.
 pub async fn list_kind(app: &App, actor: &Actor, kind: &Kind, defs: &[CustomDef], q: &ListQuery) -> Result<RecordPage> {
-    let vis = visibility(actor, kind, Action::View);
+    list_for(app, actor, kind, defs, q, Action::View).await
+}
+
+/// A page of the records the actor may see for `action` (an export reaches as far as the export
+/// grant does).
+pub async fn list_for(
+    app: &App,
+    actor: &Actor,
+    kind: &Kind,
+    defs: &[CustomDef],
+    q: &ListQuery,
+    action: Action,
+) -> Result<RecordPage> {
+    let vis = visibility(actor, kind, action);
     if vis == Visibility::Nothing {
         return Err(AppError::Forbidden {
             module: kind.module,
-            action: Action::View,
+            action,
         });
     }
     let c = &app.db.conn;

@@ -29,6 +29,7 @@ type Created = Pin<Box<dyn Future<Output = Result<i64>> + Send>>;
 type Updated = Pin<Box<dyn Future<Output = Result<()>> + Send>>;
 type Imported = Pin<Box<dyn Future<Output = Result<crate::imports::Preview>> + Send>>;
 type Assigned = Pin<Box<dyn Future<Output = Result<crate::imports::Tally>> + Send>>;
+type Exported = Pin<Box<dyn Future<Output = Result<u64>> + Send>>;
 type Undone = Pin<Box<dyn Future<Output = Result<crate::imports::UndoReport>> + Send>>;
 /// Reads a kind's list parameters.
 pub type ListParser = fn(DbBackend, &[CustomDef], &[(String, String)]) -> std::result::Result<ListSpec, FieldErrors>;
@@ -55,6 +56,8 @@ pub struct Entry {
     pub undo_items: fn(App, crate::Actor, i64) -> Undone,
     /// Gives the records a run created their owners.
     pub assign: fn(App, crate::Actor, i64, crate::imports::Assign) -> Assigned,
+    /// Writes an export run's rows to a file (see [`crate::exports`]).
+    pub export: fn(App, crate::Actor, crate::exports::Spec, i64, std::path::PathBuf) -> Exported,
 }
 
 impl Entry {
@@ -75,6 +78,9 @@ impl Entry {
             },
             undo_items: |app, actor, run| {
                 Box::pin(async move { crate::imports::undo_items::<K>(&app, &actor, run).await })
+            },
+            export: |app, actor, spec, run, path| {
+                Box::pin(async move { crate::exports::write::<K>(&app, &actor, &spec, run, path).await })
             },
             assign: |app, actor, run, a| {
                 Box::pin(async move { crate::imports::assign_kind::<K>(&app, &actor, run, &a).await })

@@ -26,6 +26,7 @@ pub mod dashboard;
 pub mod deals;
 pub mod dormant;
 pub mod error;
+pub mod exports;
 pub mod files;
 pub mod health;
 pub mod i18n;
@@ -107,6 +108,7 @@ pub fn router(state: AppState) -> Router {
         .merge(activities::router())
         .merge(files::router())
         .merge(imports::router())
+        .merge(exports::router())
         .merge(calendar::router())
         .merge(mailing::router())
         .merge(dormant::router())

@@ -66,6 +66,10 @@ enum Command {
         #[arg(long)]
         activities: Option<u64>,
     },
+    /// Import leads, customers (accounts), contacts or products from an XLSX or CSV file.
+    Import(ImportArgs),
+    /// Export a kind (or a saved view of it) to CSV, XLSX or vCard.
+    Export(ExportArgs),
     /// Measure Kervan over HTTP as a user meets it (run `kervan demo --leads 1000000` first;
     /// use a release build: `cargo build --release`).
     Bench(bench::BenchArgs),
@@ -104,6 +108,64 @@ struct ServeArgs {
     /// Largest file that may be attached to a record, in MB (MiB).
     #[arg(long, env = "KERVAN_MAX_FILE_MB", default_value_t = 25)]
     max_file_mb: u64,
+    /// Largest file an import accepts, in MB (MiB).
+    #[arg(long, env = "KERVAN_MAX_IMPORT_MB", default_value_t = 50)]
+    max_import_mb: u64,
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    /// What the file holds: leads, accounts, contacts or products.
+    kind: String,
+    /// The XLSX or CSV file (UTF-8 with or without BOM, Windows-1254; `,` `;` or tab).
+    file: PathBuf,
+    /// Source for every row without one (leads): fair, web_form, referral …
+    #[arg(long)]
+    source: Option<String>,
+    /// Source detail for every row without one, e.g. "Metal Expo 2025".
+    #[arg(long)]
+    source_detail: Option<String>,
+    /// Owner (e-mail) of every new record; default: the acting user.
+    #[arg(long)]
+    owner: Option<String>,
+    /// A tag for every row (repeatable).
+    #[arg(long = "tag")]
+    tags: Vec<String>,
+    /// Maps a column (its header) to a field key (`custom.KEY` for a custom field, `full_name`
+    /// to split a whole name, `-` to leave it out); repeatable. Unmapped headers are recognised.
+    #[arg(long = "map", value_name = "COLUMN=field")]
+    map: Vec<String>,
+    /// What to do with a row that matches an existing record: skip, update (fill empty fields),
+    /// overwrite, create.
+    #[arg(long, default_value = "skip")]
+    on_duplicate: String,
+    /// The acting user (permissions, history); default: the first admin.
+    #[arg(long = "as", value_name = "EMAIL")]
+    as_user: Option<String>,
+    /// Judge every row and print the counts; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Largest file accepted, in MB.
+    #[arg(long, env = "KERVAN_MAX_IMPORT_MB", default_value_t = 50)]
+    max_import_mb: u64,
+}
+
+#[derive(Args)]
+struct ExportArgs {
+    /// leads, accounts, contacts, products, deals, quotes, tasks, activities.
+    kind: String,
+    /// csv (`;`, BOM: opens right in Turkish Excel), xlsx, or vcf (people only).
+    #[arg(long, default_value = "csv")]
+    format: String,
+    /// A saved view (segment) of the kind: its filters and columns.
+    #[arg(long)]
+    view: Option<i64>,
+    /// Where to write; default: KIND.FORMAT in the current folder.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// The acting user (what they may see and export); default: the first admin.
+    #[arg(long = "as", value_name = "EMAIL")]
+    as_user: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -326,6 +388,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             app.db.settle().await.map_err(|e| e.to_string())?;
             Ok(())
         }
+        Command::Import(a) => import(&g, a).await,
+        Command::Export(a) => export(&g, a).await,
         Command::Bench(a) => {
             let app = open(&g).await?;
             let url = database_url(&g)?;
@@ -364,6 +428,7 @@ async fn serve(g: &Global, a: ServeArgs) -> Result<(), String> {
         password_parallel: a.password_parallel.max(1),
         password_queue: a.password_queue,
         max_file_bytes: a.max_file_mb.clamp(1, 4096) * 1024 * 1024,
+        max_import_bytes: a.max_import_mb.clamp(1, 4096) * 1024 * 1024,
         ..Config::default()
     };
     let app = open_db(g, config, true).await?;
@@ -505,4 +570,205 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// The acting user of a command: `--as EMAIL`, else the first admin.
+async fn acting(app: &App, email: Option<&str>) -> Result<Actor, String> {
+    let user = match email {
+        Some(e) => kervan_store::users::by_email(&app.db.conn, &e.trim().to_ascii_lowercase())
+            .await
+            .map_err(|e| e.to_string())?
+            .filter(|u| u.deactivated_at.is_none())
+            .ok_or_else(|| format!("no active user with e-mail {e}"))?,
+        None => {
+            let mut all = kervan_store::users::list(&app.db.conn)
+                .await
+                .map_err(|e| e.to_string())?;
+            all.sort_by_key(|u| u.id);
+            all.into_iter()
+                .find(|u| u.role == "admin" && u.deactivated_at.is_none())
+                .ok_or("no admin yet: add one with `kervan user add --role admin`, or name the user with --as")?
+        }
+    };
+    Actor::load(&app.db.conn, &user).await.map_err(|e| message(&e))
+}
+
+async fn import(g: &Global, a: ImportArgs) -> Result<(), String> {
+    use kervan_app::imports::{self, Changes, Policy};
+    let config = Config {
+        max_import_bytes: a.max_import_mb * 1024 * 1024,
+        ..Config::default()
+    };
+    let app = open_with(g, config).await?;
+    let actor = acting(&app, a.as_user.as_deref()).await?;
+    let kind = kervan_core::kinds::by_key(&a.kind)
+        .filter(|k| imports::KINDS.contains(&k.key))
+        .ok_or_else(|| format!("cannot import {}: choose one of {}", a.kind, imports::KINDS.join(", ")))?;
+    let policy = Policy::parse(&a.on_duplicate).ok_or_else(|| {
+        format!(
+            "--on-duplicate {}: choose skip, update, overwrite or create",
+            a.on_duplicate
+        )
+    })?;
+    let bytes = std::fs::read(&a.file).map_err(|e| format!("cannot read {}: {e}", a.file.display()))?;
+    let name = a
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let words = kervan_web::imports::words(kind);
+    let started = std::time::Instant::now();
+    let id = imports::upload(&app, &actor, kind.key, &name, &bytes, &words)
+        .await
+        .map_err(|e| format!("{} refused: {}", a.file.display(), message(&e)))?;
+    let run = imports::get(&app, &actor, id).await.map_err(|e| message(&e))?;
+    let mut mapping = run.settings.mapping.clone();
+    for m in &a.map {
+        let (col, field) = m
+            .split_once('=')
+            .ok_or_else(|| format!("--map {m}: write COLUMN=field"))?;
+        let i = run
+            .settings
+            .headers
+            .iter()
+            .position(|h| kervan_core::text::fold(h) == kervan_core::text::fold(col))
+            .ok_or_else(|| format!("--map {m}: the file has no column {col}"))?;
+        mapping[i] = if field == "-" { String::new() } else { field.to_string() };
+    }
+    let mut values = std::collections::BTreeMap::new();
+    if let Some(s) = a.source {
+        values.insert("source".to_string(), s);
+    }
+    if let Some(s) = a.source_detail {
+        values.insert("source_detail".to_string(), s);
+    }
+    if let Some(o) = a.owner {
+        let owner = kervan_store::users::by_email(&app.db.conn, &o.trim().to_ascii_lowercase())
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("--owner {o}: no such user"))?;
+        values.insert("owner_id".to_string(), owner.id.to_string());
+    }
+    if !a.tags.is_empty() {
+        values.insert("tags".to_string(), a.tags.join(", "));
+    }
+    let ch = Changes {
+        mapping: Some(mapping),
+        policy: Some(policy),
+        values: Some(values),
+        ..Changes::default()
+    };
+    imports::configure(&app, &actor, id, &ch, &words)
+        .await
+        .map_err(|e| message(&e))?;
+    let run = imports::get(&app, &actor, id).await.map_err(|e| message(&e))?;
+    let mapped: Vec<String> = run
+        .settings
+        .headers
+        .iter()
+        .zip(&run.settings.mapping)
+        .map(|(h, m)| format!("{h} → {}", if m.is_empty() { "-" } else { m.as_str() }))
+        .collect();
+    eprintln!("columns: {}", mapped.join(", "));
+    if a.dry_run {
+        let p = imports::preview(&app, &actor, id).await.map_err(|e| message(&e))?;
+        println!(
+            "dry run: {} rows would give {} created, {} updated, {} skipped, {} rejected",
+            p.counts.processed, p.counts.created, p.counts.updated, p.counts.skipped, p.counts.rejected
+        );
+        return Ok(());
+    }
+    let row = imports::run_now(&app, &actor, id).await.map_err(|e| message(&e))?;
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "import {id}: {} rows in {secs:.1} s ({:.0} rows/s): {} created, {} updated, {} skipped, {} rejected",
+        row.processed,
+        row.processed as f64 / secs.max(0.001),
+        row.created,
+        row.updated,
+        row.skipped,
+        row.rejected
+    );
+    // The per-row report beside the file: every row that did not become a new record, and why.
+    let report = a.file.with_extension("rapor.csv");
+    let mut out = kervan_io::write::CsvOut::new(std::io::BufWriter::new(
+        std::fs::File::create(&report).map_err(|e| format!("cannot write {}: {e}", report.display()))?,
+    ))
+    .map_err(|e| e.to_string())?;
+    out.row(&["row", "outcome", "record_id", "reason"])
+        .map_err(|e| e.to_string())?;
+    let mut after = i64::MIN;
+    loop {
+        let items = imports::report_rows(
+            &app,
+            &actor,
+            id,
+            &["created", "updated", "skipped", "rejected"],
+            after,
+            1000,
+        )
+        .await
+        .map_err(|e| message(&e))?;
+        let Some(last) = items.last().map(|i| i.row_no) else {
+            break;
+        };
+        after = last;
+        for it in items {
+            out.row(&[
+                it.row_no.to_string(),
+                it.outcome.clone(),
+                it.record_id.map(|r| r.to_string()).unwrap_or_default(),
+                it.reason.unwrap_or_default(),
+            ])
+            .map_err(|e| e.to_string())?;
+        }
+    }
+    out.finish().map_err(|e| e.to_string())?;
+    println!("report: {}", report.display());
+    Ok(())
+}
+
+async fn export(g: &Global, a: ExportArgs) -> Result<(), String> {
+    use kervan_app::exports::{self, Format};
+    let app = open(g).await?;
+    let actor = acting(&app, a.as_user.as_deref()).await?;
+    let kind = kervan_core::kinds::by_key(&a.kind).ok_or_else(|| format!("no kind {}", a.kind))?;
+    let format = Format::parse(&a.format).ok_or_else(|| format!("--format {}: choose csv, xlsx or vcf", a.format))?;
+    let defs = kervan_app::records::custom_defs(&app.db.conn, kind)
+        .await
+        .map_err(|e| message(&e))?;
+    let live: Vec<_> = defs.into_iter().filter(|d| d.active).collect();
+    let (params, columns) = match a.view {
+        Some(id) => {
+            let v = kervan_app::views::get(&app, &actor, id)
+                .await
+                .map_err(|e| message(&e))?;
+            if v.row.kind != kind.key {
+                return Err(format!("view {id} is a view of {}, not of {}", v.row.kind, kind.key));
+            }
+            let cols = if v.columns.is_empty() {
+                exports::all_columns(kind, &live)
+            } else {
+                v.columns.clone()
+            };
+            (v.params(), cols)
+        }
+        None => (vec![], exports::all_columns(kind, &live)),
+    };
+    let t = kervan_web::i18n::I18n::new(kervan_web::i18n::Lang::Tr);
+    let spec = kervan_web::kit::export::spec_for(&t, kind, &live, columns, true, format, params);
+    let out = a
+        .out
+        .unwrap_or_else(|| PathBuf::from(format!("{}.{}", kind.key, format.key())));
+    let started = std::time::Instant::now();
+    let n = exports::run_now(&app, &actor, &spec, &out)
+        .await
+        .map_err(|e| message(&e))?;
+    println!(
+        "exported {n} {} to {} in {:.1} s",
+        kind.key,
+        out.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }

@@ -94,6 +94,8 @@ pub struct ListPage {
     pub kind: &'static Kind,
     /// Other views of the kind the module offers (a board, a forecast): (href, label).
     pub links: Vec<(String, String)>,
+    /// "Dışa aktar": (address, label) of each format, with the list's current filters.
+    pub exports: Vec<(String, String)>,
     pub title: String,
     pub new_label: String,
     pub search_placeholder: String,
@@ -129,7 +131,7 @@ fn sort_text(s: &SortPick) -> String {
 }
 
 /// The columns shown: a view's, else the user's choice, else the declared defaults.
-fn shown_columns(kind: &Kind, defs: &[CustomDef], chosen: Option<Vec<String>>) -> Vec<String> {
+pub(crate) fn shown_columns(kind: &Kind, defs: &[CustomDef], chosen: Option<Vec<String>>) -> Vec<String> {
     let known = app_records::column_keys(kind, defs);
     let mut cols: Vec<String> = match chosen {
         Some(c) if !c.is_empty() => c.into_iter().filter(|k| known.contains(k)).collect(),
@@ -150,7 +152,7 @@ fn shown_columns(kind: &Kind, defs: &[CustomDef], chosen: Option<Vec<String>>) -
     cols
 }
 
-fn column_label(t: &I18n, kind: &Kind, defs: &[CustomDef], key: &str) -> String {
+pub(crate) fn column_label(t: &I18n, kind: &Kind, defs: &[CustomDef], key: &str) -> String {
     match key {
         "name" => t.t(&format!("{}-col-name", kind.entity)),
         "created_at" | "updated_at" => label(t, kind, key),
@@ -395,6 +397,32 @@ async fn bulk_bar<K: KitPages>(state: &AppState, session: &Session, back: &str) 
     })
 }
 
+/// A list's parameters: a saved view's filters and sort (`view=ID`), then whatever the URL adds
+/// or overrides. Returns the view's id and the view too.
+pub async fn with_view(
+    app: &kervan_app::App,
+    actor: &kervan_app::Actor,
+    url_pairs: &[(String, String)],
+) -> Result<(Option<i64>, Option<app_views::View>, Vec<(String, String)>), PageError> {
+    let view_id = url_pairs
+        .iter()
+        .find(|(k, _)| k == "view")
+        .and_then(|(_, v)| v.trim().parse::<i64>().ok());
+    let view = match view_id {
+        Some(id) => Some(app_views::get(app, actor, id).await?),
+        None => None,
+    };
+    let mut pairs: Vec<(String, String)> = view.as_ref().map(|v| v.params()).unwrap_or_default();
+    for (k, v) in url_pairs {
+        if k == "view" {
+            continue;
+        }
+        pairs.retain(|(pk, _)| pk != k || ["cursor", "before"].contains(&k.as_str()));
+        pairs.push((k.clone(), v.clone()));
+    }
+    Ok((view_id, view, pairs))
+}
+
 /// The list at `url` (path and query), with `message` above it when a bulk post was refused.
 pub async fn render<K: KitPages>(
     state: &AppState,
@@ -410,23 +438,7 @@ pub async fn render<K: KitPages>(
     let defs: Vec<CustomDef> = app_records::defs(&state.app, kind).await?.to_vec();
     let live: Vec<CustomDef> = defs.iter().filter(|d| d.active).cloned().collect();
     let url_pairs = query_pairs(url);
-    let view_id = url_pairs
-        .iter()
-        .find(|(k, _)| k == "view")
-        .and_then(|(_, v)| v.trim().parse::<i64>().ok());
-    let view = match view_id {
-        Some(id) => Some(app_views::get(app, &session.actor, id).await?),
-        None => None,
-    };
-    // A view's filters, then whatever the URL adds or overrides.
-    let mut pairs: Vec<(String, String)> = view.as_ref().map(|v| v.params()).unwrap_or_default();
-    for (k, v) in &url_pairs {
-        if k == "view" {
-            continue;
-        }
-        pairs.retain(|(pk, _)| pk != k || ["cursor", "before"].contains(&k.as_str()));
-        pairs.push((k.clone(), v.clone()));
-    }
+    let (view_id, view, pairs) = with_view(app, &session.actor, &url_pairs).await?;
     let backend = c.get_database_backend();
     let mut errors: Vec<String> = message.into_iter().collect();
     let spec = match lists::parse::<K>(backend, &live, &pairs, 50, 200) {
@@ -571,7 +583,25 @@ pub async fn render<K: KitPages>(
     {
         links.push((format!("/imports?kind={}", kind.key), t.t("import-action")));
     }
+    let mut exports = Vec::new();
+    if session.actor.can(kind.module, Action::Export) {
+        let kept: Vec<(String, String)> = url_pairs
+            .iter()
+            .filter(|(k, _)| !PAGE_KEYS.contains(&k.as_str()) || k == "view")
+            .cloned()
+            .collect();
+        let q = crate::ui::query_string(&kept);
+        let href = |format: &str, columns: &str| format!("/{}/export?format={format}&columns={columns}&{q}", kind.key);
+        exports.push((href("csv", "visible"), t.t("export-csv")));
+        exports.push((href("xlsx", "visible"), t.t("export-xlsx")));
+        exports.push((href("csv", "all"), t.t("export-csv-all")));
+        exports.push((href("xlsx", "all"), t.t("export-xlsx-all")));
+        if kind.field("first_name").is_some() {
+            exports.push((href("vcf", "all"), t.t("export-vcf")));
+        }
+    }
     let page = ListPage {
+        exports,
         links,
         shell,
         kind,

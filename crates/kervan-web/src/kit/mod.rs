@@ -35,6 +35,7 @@ use crate::tabs::TabSpec;
 pub mod api;
 pub mod card;
 pub mod display;
+pub mod export;
 pub mod form;
 pub mod list;
 pub mod merge;
@@ -200,6 +201,7 @@ pub fn pages<K: KitPages>() -> Router<AppState> {
         .route(&format!("/{k}"), get(list::page::<K>).post(form::create_submit::<K>))
         .route(&format!("/{k}/new"), get(form::new_page::<K>))
         .route(&format!("/{k}/bulk"), post(list::bulk_submit::<K>))
+        .route(&format!("/{k}/export"), get(export::start::<K>))
         .route(&format!("/{k}/columns"), post(list::columns_submit::<K>))
         .route(&format!("/{k}/views"), post(list::view_submit::<K>))
         .route(&format!("/{k}/views/{{view}}/delete"), post(list::view_delete::<K>))

@@ -547,3 +547,136 @@ db_test!(assign_by_city_then_first_calls_skip_holidays_and_undo_takes_them, |t| 
         .unwrap();
     assert_eq!(left, Some(0));
 });
+
+async fn export_file(t: &TestApp, who: &str, query: &str) -> (u16, Vec<u8>) {
+    let (b, _) = t.browser(who).await;
+    let r = b.get(t.url(&format!("/leads/export?{query}"))).send().await.unwrap();
+    if r.status() != 303 {
+        return (r.status().as_u16(), vec![]);
+    }
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    for _ in 0..200 {
+        kervan_app::jobs::run_due(&t.app).await.expect("jobs");
+        let p: serde_json::Value = b
+            .get(t.url(&format!("{to}/progress")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if p["status"] == "done" {
+            let page = b.get(t.url(&to)).send().await.unwrap().text().await.unwrap();
+            assert!(page.contains("export-download"), "{page}");
+            let f = b.get(t.url(&format!("{to}/file"))).send().await.unwrap();
+            assert_eq!(f.status(), 200);
+            return (200, f.bytes().await.unwrap().to_vec());
+        }
+        assert_ne!(p["status"], "failed", "{p}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("export did not finish");
+}
+
+db_test!(export_neutralises_formulas_and_reimports_unchanged, |t| {
+    for (first, notes, phone) in [
+        ("=HYPERLINK(\"http://evil\")", "+cmd|' /C calc'!A0", "0532 111 22 01"),
+        ("Ayşe", "-5 indirim istiyor", "0532 111 22 02"),
+        ("@Zehra", "\tgizli", "0532 111 22 03"),
+    ] {
+        let l = t
+            .lead(&t.admin_token, json!({"first_name": first, "last_name": "Test", "notes": notes, "phone": phone, "source": "fair", "tags": ["Fuar"]}))
+            .await;
+        assert!(l["id"].is_i64(), "{l}");
+    }
+    let (status, csv) = export_file(t, "admin@ornek.com.tr", "format=csv&columns=all").await;
+    assert_eq!(status, 200);
+    assert!(csv.starts_with(b"\xEF\xBB\xBF"), "BOM for Turkish Excel");
+    let text = String::from_utf8(csv[3..].to_vec()).unwrap();
+    assert!(text.lines().next().unwrap().contains("Ad;Soyad"), "{text}");
+    assert!(text.contains("'=HYPERLINK"), "{text}");
+    assert!(text.contains("'+cmd"), "{text}");
+    assert!(text.contains("'-5 indirim"), "{text}");
+    assert!(text.contains("'@Zehra"), "{text}");
+    // A phone in +90 form is not a formula, and stays as it is.
+    assert!(text.contains(";+905321112201;"), "{text}");
+    assert!(!text.contains("'+90"), "{text}");
+    // Exported and imported again: nothing new, nothing changed.
+    let admin = t.actor(t.admin_id).await;
+    let before = t.get_json(&t.admin_token, "/api/v1/leads?sort=name").await;
+    let row = import(t, &admin, "leads", "leads.csv", &csv, Changes::default()).await;
+    assert_eq!((row.created, row.updated, row.rejected, row.skipped), (0, 0, 0, 3));
+    let ch = Changes {
+        policy: Some(Policy::Overwrite),
+        ..Changes::default()
+    };
+    let row = import(t, &admin, "leads", "leads.csv", &csv, ch).await;
+    assert_eq!(
+        (row.created, row.updated, row.rejected),
+        (0, 0, 0),
+        "overwriting with its own export changes nothing"
+    );
+    let after = t.get_json(&t.admin_token, "/api/v1/leads?sort=name").await;
+    assert_eq!(before["items"], after["items"]);
+    // XLSX and vCard too.
+    let (_, xlsx) = export_file(t, "admin@ornek.com.tr", "format=xlsx&columns=visible").await;
+    let table = kervan_io::sheet::read(&xlsx, &Default::default()).unwrap();
+    assert_eq!(table.rows.len(), 3);
+    let (_, vcf) = export_file(t, "admin@ornek.com.tr", "format=vcf&columns=all").await;
+    let vcf = String::from_utf8(vcf).unwrap();
+    assert_eq!(vcf.matches("BEGIN:VCARD").count(), 3);
+    assert!(vcf.contains("TEL;VALUE=uri;TYPE=voice:tel:+905321112202"), "{vcf}");
+    // Every export is in the audit trail: who, what, how many rows.
+    let audits = kervan_store::db::scalar_i64(
+        &t.app.db.conn,
+        "SELECT COUNT(*) FROM audit_log WHERE entity = 'export' AND user_id = ? AND new LIKE '%\"rows\":3%'",
+        vec![t.admin_id.into()],
+    )
+    .await
+    .unwrap();
+    assert_eq!(audits, Some(3));
+});
+
+db_test!(export_reaches_as_far_as_the_grant, |t| {
+    t.lead(
+        &t.a_token,
+        json!({"first_name": "Ali'nin", "last_name": "Adayı", "phone": "0532 111 22 04", "source": "fair"}),
+    )
+    .await;
+    t.lead(
+        &t.b_token,
+        json!({"first_name": "Berna'nın", "last_name": "Adayı", "phone": "0532 111 22 05", "source": "fair"}),
+    )
+    .await;
+    // Sales reps have no export grant by default: refused, nothing written.
+    let (status, _) = export_file(t, "ali@ornek.com.tr", "format=csv&columns=all").await;
+    assert_eq!(status, 403);
+    let rep = t.actor(t.a_id).await;
+    let spec = kervan_app::exports::Spec {
+        kind: "leads".into(),
+        columns: vec!["first_name".into()],
+        headers: vec!["Ad".into()],
+        ..Default::default()
+    };
+    assert!(matches!(
+        kervan_app::exports::start(&t.app, &rep, &spec).await,
+        Err(AppError::Forbidden { .. })
+    ));
+    // The manager exports the team's leads only.
+    let (status, csv) = export_file(t, "mehmet@ornek.com.tr", "format=csv&columns=all").await;
+    assert_eq!(status, 200);
+    let text = String::from_utf8_lossy(&csv).to_string();
+    assert!(text.contains("Ali'nin") && !text.contains("Berna'nın"), "{text}");
+    // A filter narrows the export as it narrows the list.
+    let (_, csv) = export_file(t, "admin@ornek.com.tr", "format=csv&columns=all&q=Berna").await;
+    let text = String::from_utf8_lossy(&csv).to_string();
+    assert!(!text.contains("Ali'nin") && text.contains("Berna'nın"), "{text}");
+    // Somebody else's export run is not there.
+    let runs = kervan_store::db::scalar_i64(&t.app.db.conn, "SELECT MAX(id) FROM runs WHERE op = 'export'", vec![])
+        .await
+        .unwrap()
+        .unwrap();
+    let (b, _) = t.browser("ali@ornek.com.tr").await;
+    let r = b.get(t.url(&format!("/exports/{runs}/file"))).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+});
