@@ -160,6 +160,20 @@ pub struct Archivable<'a> {
 /// Archives (`archive = true`) or restores a record if the caller's `version` is current, with
 /// one history row; doing what is already done is a no-op.
 pub async fn set_archived(app: &App, actor: &Actor, r: Archivable<'_>, version: i64, archive: bool) -> Result<()> {
+    let txn = app.db.conn.begin().await?;
+    set_archived_in(&txn, actor, r, version, archive).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// [`set_archived`] inside the caller's transaction (a bulk change's batch).
+pub async fn set_archived_in(
+    txn: &kervan_store::DatabaseTransaction,
+    actor: &Actor,
+    r: Archivable<'_>,
+    version: i64,
+    archive: bool,
+) -> Result<()> {
     if r.current_version != version {
         return Err(AppError::Conflict {
             current_version: r.current_version,
@@ -170,8 +184,7 @@ pub async fn set_archived(app: &App, actor: &Actor, r: Archivable<'_>, version: 
     }
     let now = now_ms();
     let at = archive.then_some(now);
-    let txn = app.db.conn.begin().await?;
-    listing::set_archived(&txn, r.table, r.id, version, at, now)
+    listing::set_archived(txn, r.table, r.id, version, at, now)
         .await
         .map_err(|e| conflict(e, r.current_version))?;
     let change = Change {
@@ -179,7 +192,6 @@ pub async fn set_archived(app: &App, actor: &Actor, r: Archivable<'_>, version: 
         old: r.archived_at.map(rfc3339),
         new: at.map(rfc3339),
     };
-    audit::write(&txn, r.entity, r.id, actor.author(), now, &[change]).await?;
-    txn.commit().await?;
+    audit::write(txn, r.entity, r.id, actor.author(), now, &[change]).await?;
     Ok(())
 }

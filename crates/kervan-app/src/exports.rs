@@ -19,7 +19,6 @@ use serde::{Deserialize, Serialize};
 use kervan_core::permissions::Action;
 use kervan_core::record::{CustomDef, Value};
 use kervan_core::time::now_ms;
-use kervan_store::TransactionTrait;
 use kervan_store::runs::{self, NewRun};
 
 use crate::error::{AppError, Result};
@@ -129,7 +128,7 @@ async fn check(app: &App, actor: &Actor, spec: &Spec) -> Result<registry::Entry>
 pub async fn start(app: &App, actor: &Actor, spec: &Spec) -> Result<i64> {
     check(app, actor, spec).await?;
     let json = serde_json::to_string(spec).map_err(|e| AppError::Internal(e.to_string()))?;
-    let txn = app.db.conn.begin().await?;
+    let txn = kervan_store::db::begin_guarded(&app.db.conn, &[]).await?;
     let now = now_ms();
     let id = runs::insert(
         &txn,
@@ -185,7 +184,7 @@ pub async fn run_now(app: &App, actor: &Actor, spec: &Spec, out: &std::path::Pat
 
 /// Marks a run done and writes the audit entry.
 async fn finished(app: &App, actor: &Actor, id: i64, spec: &Spec, rows: u64) -> Result<()> {
-    let txn = app.db.conn.begin().await?;
+    let txn = kervan_store::db::begin_guarded(&app.db.conn, &[]).await?;
     kervan_store::db::exec(
         &txn,
         "UPDATE runs SET status = 'done', processed = ?, total = ?, finished_at = ? WHERE id = ?",

@@ -688,7 +688,7 @@ pub async fn start(app: &App, actor: &Actor, id: i64) -> Result<()> {
     if run.settings.mapping.iter().all(String::is_empty) {
         return Err(AppError::field("mapping", "import_nothing_mapped"));
     }
-    let txn = app.db.conn.begin().await?;
+    let txn = kervan_store::db::begin_guarded(&app.db.conn, &[]).await?;
     if !runs::transition(&txn, id, &["draft"], "queued", now_ms()).await? {
         return Err(AppError::field("status", "import_not_draft"));
     }
@@ -981,7 +981,7 @@ async fn write_batch<K: RecordKind>(
     verdicts: Vec<(i64, &Vec<String>, Verdict)>,
 ) -> Result<Counts> {
     let kind = K::KIND;
-    let txn = app.db.conn.begin().await?;
+    let txn = kervan_store::db::begin_guarded(&app.db.conn, &[]).await?;
     let mut items = Vec::with_capacity(verdicts.len());
     let mut n = Counts::default();
     for (row_no, cells, v) in verdicts {
@@ -1122,7 +1122,7 @@ pub async fn undo(app: &App, actor: &Actor, id: i64) -> Result<UndoReport> {
         report.edited_since.extend(r.edited_since);
     }
     let json = serde_json::to_string(&report).map_err(|e| AppError::Internal(e.to_string()))?;
-    let txn = app.db.conn.begin().await?;
+    let txn = kervan_store::db::begin_guarded(&app.db.conn, &[]).await?;
     runs::set_undo_report(&txn, id, &json).await?;
     runs::transition(&txn, id, &["done"], "undone", now_ms()).await?;
     txn.commit().await?;
@@ -1142,7 +1142,7 @@ pub async fn undo_items<K: RecordKind>(app: &App, actor: &Actor, run_id: i64) ->
             break;
         };
         after = last;
-        let txn = c.begin().await?;
+        let txn = kervan_store::db::begin_guarded(c, &[]).await?;
         let mut sweep = Vec::new();
         for it in items {
             let Some(rid) = it.record_id else { continue };
@@ -1166,6 +1166,19 @@ pub async fn undo_items<K: RecordKind>(app: &App, actor: &Actor, run_id: i64) ->
             else {
                 continue;
             };
+            // A bulk archive or restore: the other way round.
+            if let Some(was) = before.get("archived").and_then(|v| v.as_bool()) {
+                let r = crate::access::Archivable {
+                    table: kind.table,
+                    entity: kind.entity,
+                    id: rid,
+                    current_version: rec.version,
+                    archived_at: rec.archived_at,
+                };
+                crate::access::set_archived_in(&txn, actor, r, rec.version, was).await?;
+                report.restored += 1;
+                continue;
+            }
             let (mut values, mut custom) = (rec.values.clone(), rec.custom.clone());
             for (key, old) in before {
                 match key.strip_prefix("custom.") {
@@ -1292,7 +1305,7 @@ pub async fn assign_kind<K: RecordKind>(app: &App, actor: &Actor, run_id: i64, a
             break;
         };
         after = last;
-        let txn = c.begin().await?;
+        let txn = kervan_store::db::begin_guarded(c, &[]).await?;
         for it in items {
             let Some(rid) = it.record_id else { continue };
             let Some(rec) = records::read(&txn, kind, &defs, rid).await? else {

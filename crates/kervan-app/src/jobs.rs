@@ -36,6 +36,7 @@ async fn handle(app: &App, kind: &str, payload: &str) -> Result<()> {
         crate::quotes::EXPIRY_JOB => crate::quotes::run_expiry(app).await.map(|_| ()),
         crate::imports::JOB => crate::imports::run_job(app, payload).await,
         crate::exports::JOB => crate::exports::run_job(app, payload).await,
+        crate::bulk::JOB => crate::bulk::run_job(app, payload).await,
         _ => index_work(app, kind, payload).await,
     }
 }

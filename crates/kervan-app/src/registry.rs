@@ -56,6 +56,8 @@ pub struct Entry {
     pub undo_items: fn(App, crate::Actor, i64) -> Undone,
     /// Gives the records a run created their owners.
     pub assign: fn(App, crate::Actor, i64, crate::imports::Assign) -> Assigned,
+    /// Applies a bulk run's change to its records (see [`crate::bulk`]).
+    pub bulk: fn(App, crate::Actor, i64) -> Updated,
     /// Writes an export run's rows to a file (see [`crate::exports`]).
     pub export: fn(App, crate::Actor, crate::exports::Spec, i64, std::path::PathBuf) -> Exported,
 }
@@ -79,6 +81,7 @@ impl Entry {
             undo_items: |app, actor, run| {
                 Box::pin(async move { crate::imports::undo_items::<K>(&app, &actor, run).await })
             },
+            bulk: |app, actor, run| Box::pin(async move { crate::bulk::process::<K>(&app, &actor, run).await }),
             export: |app, actor, spec, run, path| {
                 Box::pin(async move { crate::exports::write::<K>(&app, &actor, &spec, run, path).await })
             },

@@ -19,6 +19,7 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod boundary;
+pub mod bulk;
 pub mod calendar;
 pub mod contacts;
 pub mod conversion;
@@ -109,6 +110,7 @@ pub fn router(state: AppState) -> Router {
         .merge(files::router())
         .merge(imports::router())
         .merge(exports::router())
+        .merge(bulk::router())
         .merge(calendar::router())
         .merge(mailing::router())
         .merge(dormant::router())

@@ -417,6 +417,8 @@
     const boxes = () => Array.from(form.querySelectorAll('input[type="checkbox"][name="ids"]'));
     const count = form.querySelector('[data-bulk-count]');
     const buttons = form.querySelectorAll('[data-bulk-submit]');
+    // "Filtreye uyan tümü": the whole filtered list, whatever is ticked.
+    const whole = form.querySelector('[data-bulk-scope]');
     const sync = () => {
       const list = boxes();
       const n = list.filter((b) => b.checked).length;
@@ -430,8 +432,9 @@
           ? (count.getAttribute('data-some') || '').replace('{n}', String(n))
           : (count.getAttribute('data-none') || '');
       }
-      buttons.forEach((b) => { b.disabled = n === 0; });
-      form.classList.toggle('has-selection', n > 0);
+      const any = n > 0 || (whole && whole.checked);
+      buttons.forEach((b) => { b.disabled = !any; });
+      form.classList.toggle('has-selection', any);
     };
     if (all) {
       all.addEventListener('change', () => {
@@ -440,7 +443,7 @@
       });
     }
     form.addEventListener('change', (e) => {
-      if (e.target instanceof HTMLInputElement && e.target.name === 'ids') sync();
+      if (e.target instanceof HTMLInputElement && (e.target.name === 'ids' || e.target.name === 'scope')) sync();
     });
     // The browser may restore ticks on "back"; count what is really ticked.
     window.addEventListener('pageshow', sync);

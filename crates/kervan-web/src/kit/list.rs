@@ -79,6 +79,8 @@ pub struct BulkView {
     /// `(group label, choices)`; a choice's value is `field:value`.
     pub groups: Vec<(String, Vec<Choice>)>,
     pub can_archive: bool,
+    /// The bar takes a tag to add or remove.
+    pub has_tags: bool,
 }
 
 impl BulkView {
@@ -389,7 +391,21 @@ async fn bulk_bar<K: KitPages>(state: &AppState, session: &Session, back: &str) 
             }
         }
     }
+    let has_tags = kind
+        .fields
+        .iter()
+        .any(|f| f.storage == kervan_core::record::Storage::Tags);
+    if can_edit && has_tags {
+        groups.push((
+            t.t("bulk-tags"),
+            vec![
+                ("tag_add".to_string(), t.t("bulk-tag-add"), false),
+                ("tag_remove".to_string(), t.t("bulk-tag-remove"), false),
+            ],
+        ));
+    }
     Ok(BulkView {
+        has_tags: can_edit && has_tags,
         action: format!("/{}/bulk", kind.key),
         back: back.to_string(),
         groups,
@@ -726,18 +742,64 @@ pub async fn bulk_submit<K: KitPages>(
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).map_err(|_| PageError::BadRequest)?;
     let mut ids: Vec<i64> = Vec::new();
     let (mut action, mut archive, mut back) = (String::new(), false, String::new());
+    let (mut whole, mut restore, mut tag) = (false, false, String::new());
     for (k, v) in pairs {
         match k.as_str() {
             // A checkbox value is always an id we rendered; anything else is a forged post.
             "ids" => ids.push(v.trim().parse().map_err(|_| PageError::BadRequest)?),
             "action" => action = v.trim().to_string(),
             "archive" => archive = !v.is_empty(),
+            "restore" => restore = !v.is_empty(),
+            "scope" => whole = v == "all",
+            "tag" => tag = v.trim().to_string(),
             "back" => back = v,
             _ => {}
         }
     }
     let list = format!("/{}", kind.key);
     let back = safe_back(&back, &list);
+    // Everything matching the filter, tags and restoring go through a run: frozen, confirmed
+    // with its count, undoable.
+    let tagging = action.starts_with("tag_add") || action.starts_with("tag_remove");
+    if whole || tagging || restore {
+        let planned = if archive {
+            app_bulk::Planned::Archive
+        } else if restore {
+            app_bulk::Planned::Restore
+        } else if action.starts_with("tag_add") {
+            app_bulk::Planned::AddTag { tag }
+        } else if action.starts_with("tag_remove") {
+            app_bulk::Planned::RemoveTag { tag }
+        } else if let Some((field, value)) = action.split_once(':') {
+            let field = if field == "owner" { "owner_id" } else { field };
+            if !K::bulk_allowed(field, value) {
+                return refusal_page::<K>(&state, &session, &back, "bad", ids.len()).await;
+            }
+            app_bulk::Planned::Set {
+                field: field.to_string(),
+                value: value.to_string(),
+            }
+        } else {
+            return refusal_page::<K>(&state, &session, &back, "no_action", ids.len()).await;
+        };
+        let frozen = if whole {
+            let (_, _, params) = with_view(&state.app, &session.actor, &query_pairs(&back)).await?;
+            app_bulk::freeze::<K>(&state.app, &session.actor, &params, &planned).await
+        } else if ids.is_empty() {
+            return refusal_page::<K>(&state, &session, &back, "empty", 0).await;
+        } else {
+            app_bulk::freeze_ids::<K>(&state.app, &session.actor, &ids, &planned).await
+        };
+        return match frozen {
+            Ok((id, _)) => Ok(crate::redirect::see_other(&format!("/bulk/{id}"))),
+            Err(AppError::Validation(e)) => {
+                let msg = e.0.iter().map(|x| session.t.err(x)).collect::<Vec<_>>().join(" ");
+                let page = render::<K>(&state, &session, &back, Some(msg)).await?;
+                Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+            }
+            Err(e) => Err(e.into()),
+        };
+    }
     let refuse = |code: &'static str| {
         let (state, session, back) = (&state, &session, &back);
         let n = ids.len();
@@ -779,6 +841,19 @@ pub async fn bulk_submit<K: KitPages>(
         Err(e) => return Err(e.into()),
     };
     Ok(crate::redirect::see_other(&done_url(&back, &outcome)))
+}
+
+/// The list with a bulk refusal above it.
+async fn refusal_page<K: KitPages>(
+    state: &AppState,
+    session: &Session,
+    back: &str,
+    code: &str,
+    n: usize,
+) -> Result<Response, PageError> {
+    let msg = refusal(&session.t, code, n);
+    let page = render::<K>(state, session, back, Some(msg)).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
 /// The column picker: the ticked columns in the order given (`col` repeated), or `reset`.

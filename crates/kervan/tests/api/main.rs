@@ -5,6 +5,7 @@ mod api_accounts;
 mod api_contacts;
 mod api_conversion;
 mod api_support;
+mod bulk_runs;
 mod calendar;
 mod conformance;
 mod deals;

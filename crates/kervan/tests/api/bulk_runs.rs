@@ -1,0 +1,240 @@
+//! Bulk changes on everything matching a filter: the exact count frozen at confirmation, per
+//! record permission, changed/skipped as done, undo; "Devret".
+
+use kervan_app::AppError;
+use kervan_app::bulk::{self, Planned};
+use serde_json::json;
+
+use crate::db_test;
+use crate::helpers::{Browser, TestApp};
+
+async fn lead(t: &TestApp, token: &str, first: &str, city: &str, n: u32) -> i64 {
+    let v = t
+        .lead(
+            token,
+            json!({"first_name": first, "last_name": "Kaya", "city": city, "source": "fair",
+                   "email": format!("toplu{n}@ornek.com.tr")}),
+        )
+        .await;
+    v["id"].as_i64().expect("id")
+}
+
+async fn done(t: &TestApp, actor: &kervan_app::Actor, id: i64) -> kervan_store::runs::RunRow {
+    for _ in 0..400 {
+        kervan_app::jobs::run_due(&t.app).await.expect("jobs");
+        let (row, _) = bulk::get(&t.app, actor, id).await.expect("run");
+        if row.status == "done" {
+            return row;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let (row, _) = bulk::get(&t.app, actor, id).await.expect("run");
+    let jobs = kervan_store::jobs::dead(&t.app.db.conn, 0, 10).await.expect("jobs");
+    panic!("bulk run {id} did not finish: {row:?} {jobs:?}");
+}
+
+async fn tagged(t: &TestApp, tag: &str) -> i64 {
+    kervan_store::db::scalar_i64(
+        &t.app.db.conn,
+        "SELECT COUNT(*) FROM lead_tags WHERE tag = ?",
+        vec![tag.into()],
+    )
+    .await
+    .unwrap()
+    .unwrap_or(0)
+}
+
+db_test!(tag_everything_matching_the_filter_frozen_confirmed_undone, |t| {
+    let mut n = 0;
+    let mut ist = Vec::new();
+    for i in 0..12 {
+        n += 1;
+        let city = if i % 3 == 0 { "Ankara" } else { "İstanbul" };
+        let id = lead(t, &t.admin_token, &format!("K{i}"), city, n).await;
+        if city == "İstanbul" {
+            ist.push(id);
+        }
+    }
+    // From the list's bar, "everything matching the filter" (İstanbul).
+    let b = Browser::new(t, "admin@ornek.com.tr").await;
+    let a = b
+        .post(
+            t,
+            "/leads/bulk",
+            &[
+                ("scope", "all"),
+                ("action", "tag_add"),
+                ("tag", "Metal Expo"),
+                ("back", "/leads?city=İstanbul"),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, 303, "{}", a.body);
+    assert!(a.location.starts_with("/bulk/"), "{}", a.location);
+    let run_id: i64 = a.location.trim_start_matches("/bulk/").parse().unwrap();
+    let page = b.page(t, &a.location).await;
+    assert!(page.contains("8 kayda uygula"), "the exact count is shown: {page}");
+    // The set is frozen: a lead matching the filter after the count is not touched.
+    n += 1;
+    let late = lead(t, &t.admin_token, "Geç", "İstanbul", n).await;
+    let c = b.post(t, &format!("/bulk/{run_id}/confirm"), &[]).await;
+    assert_eq!(c.status, 303);
+    let admin = t.actor(t.admin_id).await;
+    let row = done(t, &admin, run_id).await;
+    assert_eq!((row.total, row.updated, row.skipped), (8, 8, 0));
+    assert_eq!(tagged(t, "Metal Expo").await, 8);
+    let late_tags = t.get_json(&t.admin_token, &format!("/api/v1/leads/{late}")).await;
+    assert_eq!(late_tags["tags"], json!([]), "{late_tags}");
+    // Each change is in the record's history.
+    let h = t
+        .get_json(&t.admin_token, &format!("/api/v1/leads/{}/history", ist[0]))
+        .await;
+    assert!(h.to_string().contains("Metal Expo"), "{h}");
+    // Again: every record already has it — nothing changed, and the count says so.
+    let (again, total) = bulk::freeze::<kervan_app::leads::Leads>(
+        &t.app,
+        &admin,
+        &[("city".into(), "İstanbul".into())],
+        &Planned::AddTag {
+            tag: "Metal Expo".into(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(total, 9);
+    bulk::confirm(&t.app, &admin, again).await.unwrap();
+    let row2 = done(t, &admin, again).await;
+    assert_eq!((row2.updated, row2.skipped), (1, 8), "only the late lead was new");
+    // Somebody edits one of the first run's leads; undo leaves it and takes the tag off the rest.
+    let v = t.get_json(&t.admin_token, &format!("/api/v1/leads/{}", ist[1])).await;
+    let r = t
+        .patch(
+            &t.admin_token,
+            &format!("/api/v1/leads/{}", ist[1]),
+            json!({"version": v["version"], "title": "Müdür"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let u = b.post(t, &format!("/bulk/{run_id}/undo"), &[]).await;
+    assert_eq!(u.status, 303);
+    let (row, _) = bulk::get(&t.app, &admin, run_id).await.unwrap();
+    assert_eq!(row.status, "undone");
+    let report: kervan_app::imports::UndoReport = serde_json::from_str(row.undo_report.as_deref().unwrap()).unwrap();
+    assert_eq!((report.restored, report.edited_since.len()), (7, 1));
+    // Left: the edited one, and the late lead of the second run.
+    assert_eq!(tagged(t, "Metal Expo").await, 2);
+    let page = b.page(t, &format!("/bulk/{run_id}")).await;
+    assert!(page.contains("Geri alındı"), "{page}");
+});
+
+db_test!(bulk_by_filter_checks_every_record_and_counts_the_truth, |t| {
+    // Ali's two leads, Berna's one; the manager of Ali's team archives "everything".
+    let a1 = lead(t, &t.a_token, "A1", "Bursa", 101).await;
+    lead(t, &t.a_token, "A2", "Bursa", 102).await;
+    let b1 = lead(t, &t.b_token, "B1", "Bursa", 103).await;
+    let manager = t.actor(t.manager_id().await).await;
+    let (id, total) = bulk::freeze::<kervan_app::leads::Leads>(
+        &t.app,
+        &manager,
+        &[("city".into(), "Bursa".into())],
+        &Planned::Archive,
+    )
+    .await
+    .unwrap();
+    assert_eq!(total, 2, "the manager's set holds only what the manager sees");
+    bulk::confirm(&t.app, &manager, id).await.unwrap();
+    let row = done(t, &manager, id).await;
+    assert_eq!((row.updated, row.skipped), (2, 0));
+    let archived = id;
+    let v = t.get_json(&t.admin_token, &format!("/api/v1/leads/{b1}")).await;
+    assert!(v["archived_at"].is_null(), "Berna's lead untouched");
+    // A rep without the grant to archive is refused as a whole.
+    let rep = t.actor(t.a_id).await;
+    let r = bulk::freeze::<kervan_app::leads::Leads>(
+        &t.app,
+        &rep,
+        &[],
+        &Planned::Set {
+            field: "nonsense".into(),
+            value: "x".into(),
+        },
+    )
+    .await;
+    assert!(matches!(r, Err(AppError::Validation(_))), "{r:?}");
+    // Undo of the archive brings them back.
+    let report = bulk::undo(&t.app, &manager, id).await.unwrap();
+    assert_eq!(report.restored, 2);
+    let v = t.get_json(&t.admin_token, &format!("/api/v1/leads/{a1}")).await;
+    assert!(v["archived_at"].is_null(), "{v}");
+    // Ticked ids of someone else's records are skipped with a reason, not changed.
+    let (id, _) =
+        bulk::freeze_ids::<kervan_app::leads::Leads>(&t.app, &rep, &[b1, a1], &Planned::AddTag { tag: "Sıcak".into() })
+            .await
+            .unwrap();
+    bulk::confirm(&t.app, &rep, id).await.unwrap();
+    let row = done(t, &rep, id).await;
+    assert_eq!((row.updated, row.skipped), (1, 1));
+    let skipped = bulk::skipped(&t.app, &rep, id, 10).await.unwrap();
+    assert!(skipped[0].reason.as_deref().unwrap().contains("not_allowed"));
+    // Somebody else's run is not there.
+    assert!(matches!(
+        bulk::get(&t.app, &rep, archived).await,
+        Err(AppError::NotFound)
+    ));
+});
+
+db_test!(handover_gives_open_work_to_colleagues_in_turn, |t| {
+    let l1 = lead(t, &t.a_token, "H1", "Van", 201).await;
+    let l2 = lead(t, &t.a_token, "H2", "Van", 202).await;
+    let lost = lead(t, &t.a_token, "H3", "Van", 203).await;
+    let v = t.get_json(&t.a_token, &format!("/api/v1/leads/{lost}")).await;
+    let r = t
+        .patch(
+            &t.a_token,
+            &format!("/api/v1/leads/{lost}"),
+            json!({"version": v["version"], "status": "lost", "lost_reason": "Fiyat"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let r = t
+        .post(
+            &t.a_token,
+            "/api/v1/tasks",
+            json!({"title": "Ara", "due_at": "2027-01-05T10:00", "lead_id": l1}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    let m = t.manager_id().await;
+    let admin = t.actor(t.admin_id).await;
+    // Only an admin hands over.
+    let rep = t.actor(t.b_id).await;
+    assert!(bulk::handover(&t.app, &rep, t.a_id, &[m]).await.is_err());
+    let b = Browser::new(t, "admin@ornek.com.tr").await;
+    let page = b.page(t, &format!("/users/{}/handover", t.a_id)).await;
+    assert!(page.contains("Ali Çelik"), "{page}");
+    let mf = m.to_string();
+    let a = b.post(t, &format!("/users/{}/handover", t.a_id), &[("to", &mf)]).await;
+    assert_eq!(a.status, 303, "{}", a.body);
+    for r in bulk::recent(&t.app, &admin, 10).await.unwrap() {
+        done(t, &admin, r.id).await;
+    }
+    let owner = |id: i64| async move {
+        t.get_json(&t.admin_token, &format!("/api/v1/leads/{id}")).await["owner_id"]
+            .as_i64()
+            .unwrap()
+    };
+    assert_eq!(owner(l1).await, m);
+    assert_eq!(owner(l2).await, m);
+    assert_eq!(owner(lost).await, t.a_id, "a lost lead is not open work");
+    let task_owner =
+        kervan_store::db::scalar_i64(&t.app.db.conn, "SELECT owner_id FROM tasks WHERE title = 'Ara'", vec![])
+            .await
+            .unwrap();
+    assert_eq!(task_owner, Some(m));
+});
