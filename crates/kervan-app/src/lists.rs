@@ -188,6 +188,22 @@ pub fn parse<K: RecordKind>(
             filters.insert(key.clone(), value.to_string());
             continue;
         }
+        // Related records: `has.quotes=issue_date>=-6m` (a quote of this record in the last six
+        // months), `none.quotes=status=accepted,issue_date>=-6m` (and none accepted then).
+        if let Some((exists, rel)) = key
+            .strip_prefix("has.")
+            .map(|r| (true, r))
+            .or_else(|| key.strip_prefix("none.").map(|r| (false, r)))
+        {
+            match related_filter(kind, rel, value, exists) {
+                Ok(cond) => {
+                    q.conds.push(cond);
+                    filters.insert(key.clone(), value.to_string());
+                }
+                Err(code) => e.add(key, code),
+            }
+            continue;
+        }
         if let Some(ckey) = key.strip_prefix("custom.") {
             match defs.iter().find(|d| d.key == ckey && custom_filter_ready(d)) {
                 Some(d) => {
@@ -285,6 +301,92 @@ pub fn parse<K: RecordKind>(
         filters,
         filtered,
     })
+}
+
+/// A condition on records of another kind that point at this one (quotes of a customer): they
+/// exist (`exists`) or not, matching `spec` — comma-separated `field=value`, `field>=value`,
+/// `field<=value` over the related kind's declared fields, a date or a time also relative to
+/// today (`-6m`, `-30d`, `+1y`). Archived related records do not count.
+pub fn related_filter(kind: &Kind, rel: &str, spec: &str, exists: bool) -> Result<(String, Vec<Db>), &'static str> {
+    let other = kervan_core::kinds::by_key(rel).ok_or("unknown_related")?;
+    let link = other
+        .fields
+        .iter()
+        .find(|f| f.ty == FieldType::Reference && f.refers == kind.key)
+        .ok_or("unknown_related")?;
+    let mut sql = format!("r_.{} = {}.id AND r_.archived_at IS NULL", link.key, kind.alias);
+    let mut values: Vec<Db> = Vec::new();
+    for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (field, op, value) = ["<=", ">=", "="]
+            .iter()
+            .find_map(|op| part.split_once(op).map(|(f, v)| (f.trim(), *op, v.trim())))
+            .ok_or("invalid_related")?;
+        let f = other
+            .field(field)
+            .filter(|f| f.storage == Storage::Column && f.ty != FieldType::LongText)
+            .ok_or("invalid_related")?;
+        let bound: Db = match f.ty {
+            FieldType::Date => relative_day(value)
+                .or_else(|| chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").ok())
+                .ok_or("invalid_date")?
+                .format("%Y-%m-%d")
+                .to_string()
+                .into(),
+            FieldType::DateTime => relative_day(value)
+                .or_else(|| chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").ok())
+                .map(day_start_ms)
+                .ok_or("invalid_date")?
+                .into(),
+            FieldType::Choice if op == "=" => {
+                if !f.options.contains(&value) {
+                    return Err("invalid_choice");
+                }
+                value.to_string().into()
+            }
+            FieldType::Money => Money::parse(value).map_err(|_| "invalid_money")?.kurus().into(),
+            FieldType::User | FieldType::Reference => value.parse::<i64>().map_err(|_| "invalid_number")?.into(),
+            FieldType::Text if op == "=" => value.to_string().into(),
+            _ => return Err("invalid_related"),
+        };
+        sql.push_str(&format!(" AND r_.{} {op} ?", f.key));
+        values.push(bound);
+    }
+    let not = if exists { "" } else { "NOT " };
+    Ok((
+        format!("{not}EXISTS (SELECT 1 FROM {} r_ WHERE {sql})", other.table),
+        values,
+    ))
+}
+
+/// `-6m`, `-30d`, `+1y`, `0d`: a day relative to today (Istanbul).
+fn relative_day(s: &str) -> Option<chrono::NaiveDate> {
+    use chrono::Months;
+    let (sign, rest) = match s.as_bytes().first()? {
+        b'-' => (-1i64, &s[1..]),
+        b'+' => (1, &s[1..]),
+        b'0'..=b'9' => (1, s),
+        _ => return None,
+    };
+    let unit = rest.chars().last()?;
+    let n: i64 = rest[..rest.len() - unit.len_utf8()].parse().ok()?;
+    if n > 1200 {
+        return None;
+    }
+    let today = today_local(now_ms());
+    let months = |m: i64| {
+        let m = Months::new(u32::try_from(m.abs()).ok()?);
+        if sign < 0 {
+            today.checked_sub_months(m)
+        } else {
+            today.checked_add_months(m)
+        }
+    };
+    match unit {
+        'd' => today.checked_add_signed(chrono::Duration::days(sign * n)),
+        'm' => months(n),
+        'y' => months(n * 12),
+        _ => None,
+    }
 }
 
 fn created_range(

@@ -647,6 +647,7 @@ async fn steps(c: Client, base: String, label: &'static str, mut clock: Clock) {
     kit(&c, &base, label, &mut clock).await;
     activities(&c, &base, label, &mut clock).await;
     deals(&c, &base, label, &mut clock).await;
+    fair(&c, &base, label, &mut clock).await;
 
     eprintln!(
         "[{label}] PASSED. live search via JavaScript: {}. Screenshots in {}",
@@ -657,6 +658,259 @@ async fn steps(c: Client, base: String, label: &'static str, mut clock: Clock) {
         },
         screenshot_dir().display()
     );
+}
+
+/// Clicks our confirmation dialog's OK (or the browser's own, without `<dialog>` support).
+async fn confirm(c: &Client) {
+    if poll(
+        c,
+        "const b = document.querySelector('.confirm-ok'); return !!(b && b.offsetParent)",
+        vec![],
+        Duration::from_secs(3),
+    )
+    .await
+    {
+        find(c, ".confirm-ok").await.click().await.expect("confirm");
+    } else {
+        let _ = c.accept_alert().await;
+    }
+}
+
+/// A messy fair file of 150 business cards: a phone column under a header nobody's importer
+/// knows ("Tel (cep)"), names in one column, bad e-mails and phones, a card entered twice, and
+/// cities written every which way.
+fn fair_file() -> PathBuf {
+    let mut out = kervan_io::write::XlsxOut::new("Metal Expo").expect("xlsx");
+    out.row(&["Ad Soyad", "Firma", "Tel (cep)", "E-posta", "İl", "Sektör"])
+        .expect("header");
+    let cities = ["İstanbul", "ANKARA", "izmir", "Bursa", "istanbul"];
+    let firsts = [
+        "Ayşe", "Mehmet", "Zeynep", "Ali", "Elif", "Can", "Şule", "Oğuz", "Gül", "Çağrı",
+    ];
+    for i in 0..150u32 {
+        let first = firsts[(i % 10) as usize];
+        let name = format!("{first} Kartvizit{i}");
+        let company = format!("Fuar Metal {i} Ltd. Şti.");
+        // Row 151 is row 150's card again.
+        let card = if i == 149 { 148 } else { i };
+        let phone = match i {
+            7 | 19 | 33 => "12345".to_string(),
+            _ => format!(
+                "0532 {:03} {:02} {:02}",
+                card / 100 + 100,
+                (card / 10) % 100,
+                card % 100
+            ),
+        };
+        let email = match i {
+            11 | 41 => "bozuk@".to_string(),
+            _ => format!("kart{i}@fuarmetal.com.tr"),
+        };
+        let city = cities[(i % 5) as usize];
+        out.row(&[
+            name.as_str(),
+            company.as_str(),
+            phone.as_str(),
+            email.as_str(),
+            city,
+            "Metal",
+        ])
+        .expect("row");
+    }
+    let path = std::env::temp_dir().join(format!("metal-expo-{}.xlsx", rand::random::<u32>()));
+    std::fs::write(&path, out.to_bytes().expect("bytes")).expect("write the fair file");
+    path
+}
+
+/// Issue 11: the fair scenario. Upload a messy 150-row XLSX, fix the mapping, see the problems
+/// in the preview, run, read the report, download the rejected rows, assign by city, see the
+/// first-call tasks, undo.
+async fn fair(c: &Client, base: &str, label: &'static str, clock: &mut Clock) {
+    let before = js(c, "return 0", vec![]).await;
+    let _ = before;
+    let file = fair_file();
+    goto(c, base, "/leads").await;
+    find_link(c, ".head-actions a", "İçe aktar")
+        .await
+        .click()
+        .await
+        .expect("click İçe aktar");
+    wait_path(c, "the import page", |p| p == "/imports").await;
+    shots(c, label, "import-upload").await;
+    find(c, "#import-file")
+        .await
+        .send_keys(&file.display().to_string())
+        .await
+        .expect("choose the fair file");
+    find(c, "#import-upload-submit")
+        .await
+        .click()
+        .await
+        .expect("click Yükle");
+    let run = wait_path(c, "the mapping page", |p| p.starts_with("/imports/") && p != "/imports").await;
+    // The phone column was not recognised: map it by hand.
+    let phone_col = value(c, "#map-2").await;
+    assert_eq!(phone_col, "", "Tel (cep) is not a known header");
+    assert_eq!(value(c, "#map-0").await, "full_name");
+    assert_eq!(value(c, "#map-4").await, "city");
+    find(c, "#map-2")
+        .await
+        .select_by_value("phone")
+        .await
+        .expect("map Tel (cep) to Telefon");
+    find(c, "#value-source")
+        .await
+        .select_by_value("fair")
+        .await
+        .expect("choose Fuar");
+    fill(c, "#value-source-detail", "Metal Expo 2025").await;
+    find(c, "#import-preview-button")
+        .await
+        .click()
+        .await
+        .expect("refresh the preview");
+    wait_until(
+        c,
+        "the preview with the phone mapped",
+        "return document.getElementById('map-2').value === 'phone' && !!document.querySelector('#count-created .big')",
+        vec![],
+    )
+    .await;
+    let created = text(c, "#count-created .big").await;
+    let rejected = text(c, "#count-rejected .big").await;
+    let skipped = text(c, "#count-skipped .big").await;
+    assert_eq!(
+        (created.as_str(), rejected.as_str(), skipped.as_str()),
+        ("144", "5", "1"),
+        "preview counts"
+    );
+    let bad_cells = js(
+        c,
+        "return document.querySelectorAll('#import-preview-table td.invalid').length",
+        vec![],
+    )
+    .await;
+    assert!(
+        bad_cells.as_i64().unwrap_or(0) >= 2,
+        "problem cells are marked: {bad_cells}"
+    );
+    let page = text(c, "#import-preview-table").await;
+    assert!(
+        page.contains("Geçerli bir e-posta") || page.contains("e-posta"),
+        "{page}"
+    );
+    shots(c, label, "import-mapping-preview").await;
+    clock.step("fair file uploaded, mapping fixed, problems previewed");
+
+    find(c, "#import-start")
+        .await
+        .click()
+        .await
+        .expect("click İçe aktarmayı başlat");
+    confirm(c).await;
+    wait_until(
+        c,
+        "the import's report",
+        "return !!document.getElementById('import-result')",
+        vec![],
+    )
+    .await;
+    assert_eq!(text(c, "#result-created .big").await, "144");
+    assert_eq!(text(c, "#result-rejected .big").await, "5");
+    let lines = text(c, "#import-lines").await;
+    assert!(lines.contains("Dosyada 150. satırla aynı"), "{lines}");
+    shots(c, label, "import-report").await;
+    // The rejected rows as an XLSX to fix and bring back.
+    let got = js_async(
+        c,
+        "const done = arguments[arguments.length - 1];
+         fetch(document.getElementById('import-rejected-download').href)
+           .then(r => r.arrayBuffer().then(b => done([r.status, r.headers.get('content-type'), b.byteLength])))
+           .catch(e => done(String(e)));",
+        vec![],
+    )
+    .await;
+    assert_eq!(got[0], json!(200), "{got}");
+    assert!(got[1].as_str().unwrap_or("").contains("spreadsheetml"), "{got}");
+    clock.step("import run, report read, rejected rows downloaded");
+
+    // Assign by city: İstanbul to Mert, the rest to the admin.
+    wait_until(
+        c,
+        "the assignment form",
+        "return !!document.querySelector('#assign-rules select[data-rule-value]')",
+        vec![],
+    )
+    .await;
+    let n = js(
+        c,
+        "let n = 0; document.querySelectorAll('#assign-rules select[data-rule-value]').forEach(s => {
+           if (s.getAttribute('data-rule-value').toLocaleLowerCase('tr') === 'istanbul' ||
+               s.getAttribute('data-rule-value') === 'İstanbul') {
+             const o = Array.from(s.options).find(o => o.text.includes('Mert'));
+             if (o) { s.value = o.value; n++; }
+           }
+         }); return n;",
+        vec![],
+    )
+    .await;
+    assert!(n.as_i64().unwrap_or(0) >= 1, "an İstanbul rule: {n}");
+    let me = js(
+        c,
+        "const b = Array.from(document.querySelectorAll('input[name=rest]')).find(i => i.parentElement.textContent.includes('Ayşe')); if (b) b.click(); return !!b;",
+        vec![],
+    )
+    .await;
+    assert_eq!(me, json!(true));
+    shots(c, label, "import-assign").await;
+    find(c, "#import-assign-submit").await.click().await.expect("assign");
+    wait_until(
+        c,
+        "the assignment's result",
+        "return !!document.getElementById('import-message')",
+        vec![],
+    )
+    .await;
+    let msg = text(c, "#import-message").await;
+    assert!(msg.contains("144 kayda sorumlu atandı"), "{msg}");
+    // First calls within two business days.
+    find(c, "#import-tasks-submit")
+        .await
+        .click()
+        .await
+        .expect("create first calls");
+    wait_until(
+        c,
+        "the first calls' result",
+        "return (document.getElementById('import-message') || {}).textContent.includes('ilk arama')",
+        vec![],
+    )
+    .await;
+    goto(c, base, "/tasks?q=İlk arama").await;
+    let tasks = text(c, "main").await;
+    assert!(tasks.contains("İlk arama"), "{tasks}");
+    shots(c, label, "import-first-calls").await;
+    clock.step("assigned by city, first calls made");
+
+    // Undo: the 144 leads and their tasks go.
+    goto(c, base, &run).await;
+    find(c, "#import-undo").await.click().await.expect("click Geri al");
+    confirm(c).await;
+    wait_until(
+        c,
+        "the undo report",
+        "return !!document.getElementById('undo-report')",
+        vec![],
+    )
+    .await;
+    let report = text(c, "#undo-report").await;
+    assert!(
+        report.contains("144 kayıt silindi") || report.contains("288 kayıt silindi"),
+        "{report}"
+    );
+    shots(c, label, "import-undone").await;
+    let _ = std::fs::remove_file(&file);
+    clock.step("import undone");
 }
 
 /// Issue 3: convert the lead into a customer, land on the customer card, see the contact and the

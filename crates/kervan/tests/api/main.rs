@@ -22,6 +22,7 @@ mod pages_kit;
 mod products;
 mod quotes;
 mod security;
+mod segments;
 mod tasks;
 
 use serde_json::{Value, json};
