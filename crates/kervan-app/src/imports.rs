@@ -462,6 +462,15 @@ pub fn split_name(full: &str) -> (String, String) {
     }
 }
 
+/// A province's own spelling when the cell names one, whatever its case; anything else as typed.
+fn province(cell: &str) -> String {
+    let key = fold(cell);
+    kervan_core::places::PROVINCES
+        .iter()
+        .find(|p| fold(p) == key)
+        .map_or_else(|| cell.to_string(), |p| p.to_string())
+}
+
 /// "Evet", "Hayır", "X", "yes" … as the kit's boolean words (an export writes the language's
 /// words; a sheet may hold anything a person types).
 fn yes_no(cell: &str) -> String {
@@ -531,6 +540,8 @@ fn row_inputs(
             FieldType::Bool => Input::Text(yes_no(cell)),
             FieldType::Tags | FieldType::MultiChoice => Input::List(split_list(cell)),
             FieldType::User => Input::Text(users.get(&fold(cell)).map_or(cell.to_string(), |u| u.to_string())),
+            // "ANKARA", "izmir", "istanbul": the province as it is written.
+            _ if f.suggest == record::Suggest::Provinces => Input::Text(province(cell)),
             _ => Input::Text(cell.to_string()),
         };
         inputs.fields.insert(path.clone(), input);
@@ -1261,7 +1272,17 @@ pub async fn created_values(app: &App, actor: &Actor, id: i64, field: &str) -> R
         vec![id.into(), run.row.kind.clone().into()],
     )
     .await?;
-    Ok(rows.into_iter().map(|r| (r.value.unwrap_or_default(), r.n)).collect())
+    // One line per value whatever its spelling ("İstanbul", "istanbul"): the commonest spelling.
+    let mut out: Vec<(String, i64)> = Vec::new();
+    for r in rows {
+        let v = r.value.unwrap_or_default();
+        match out.iter_mut().find(|(x, _)| fold(x) == fold(&v)) {
+            Some(e) => e.1 += r.n,
+            None => out.push((v, r.n)),
+        }
+    }
+    out.sort_by(|a, b| b.1.cmp(&a.1));
+    Ok(out)
 }
 
 /// Gives the records an import created their owners by `a`. Records edited since the import

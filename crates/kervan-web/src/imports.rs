@@ -611,7 +611,7 @@ async fn report_view(
             };
             ReportLine {
                 row_no: it.row_no,
-                outcome_label: t.t(&format!("import-outcome-{}", it.outcome)),
+                outcome_label: t.t(&format!("import-result-{}", it.outcome)),
                 outcome: it.outcome,
                 text,
                 link,

@@ -41,8 +41,14 @@ pub struct BenchArgs {
     /// `create`, `timeline`, `calendar`, `deals`, `forecast`, `quote`): to look at one figure,
     /// or to profile the server under one kind of request. The deal and quote scenarios make
     /// their data once (a pipeline with 5,000 open deals, 100,000 deals, quotes of 50 and 500 lines).
+    /// `import` runs only when asked for: it imports `--import-rows` leads from an XLSX through
+    /// the pages, makes their first calls, tags them all by filter, exports every lead to CSV
+    /// (with the server's memory), and undoes the import.
     #[arg(long)]
     pub only: Option<String>,
+    /// Rows of the `import` scenario's file.
+    #[arg(long, default_value_t = 100_000)]
+    pub import_rows: usize,
 }
 
 impl BenchArgs {
@@ -1327,13 +1333,14 @@ pub async fn run(app: &App, database_url: &str, a: BenchArgs) -> Result<(), Stri
     // Indexes of custom fields queued but not built yet (the server would build them in the
     // background, while being measured).
     kervan_app::jobs::run_due(app).await.map_err(|e| e.to_string())?;
-    let (_server, base) = match &a.url {
+    let (server, base) = match &a.url {
         Some(u) => (None, u.trim_end_matches('/').to_string()),
         None => {
             let (s, b) = start_server(database_url, &app.config.data_dir).await?;
             (Some(s), b)
         }
     };
+    let server_pid = server.as_ref().map(|s| s.0.id());
     let backend = if app.db.is_postgres() { "PostgreSQL" } else { "SQLite" };
     println!(
         "kervan bench: {leads} leads, {accounts} customers on {backend}; server {base}; {} requests per scenario after {WARM_UP} to warm up",
@@ -1341,6 +1348,9 @@ pub async fn run(app: &App, database_url: &str, a: BenchArgs) -> Result<(), Stri
     );
     let http = client(1);
     let who = sign_in(app, &http, &base).await?;
+    if a.only.as_deref() == Some("import") {
+        return bulk_io(app, &base, &who, server_pid, a.import_rows).await;
+    }
     let s = sample(&http, &base, &who).await?;
     reads(&http, &base, &who, &s, &a).await?;
     memory_pages(app, &http, &base, &who, &a).await?;
@@ -1367,5 +1377,279 @@ pub async fn run(app: &App, database_url: &str, a: BenchArgs) -> Result<(), Stri
         )
         .await?;
     }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Import, bulk change and export, as a person drives them through the pages: opt-in with
+// `--only import` (import + first calls + bulk tag + export + undo), because they write a
+// hundred thousand leads (and take them away again).
+
+/// The server's resident memory in KiB (Linux), for the export's memory figure.
+fn rss_kib(pid: u32) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    s.lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse().ok())
+}
+
+/// A fair file of `rows` business cards, a twentieth of them people the database already has
+/// (their phones), as XLSX.
+async fn import_file(app: &App, rows: usize, tag: &str) -> Result<Vec<u8>, String> {
+    #[derive(sea_orm::FromQueryResult)]
+    struct P {
+        phone: Option<String>,
+    }
+    let known: Vec<P> = kervan_store::db::all(
+        &app.db.conn,
+        "SELECT phone FROM leads WHERE phone IS NOT NULL ORDER BY id LIMIT ?",
+        vec![((rows / 20) as i64).into()],
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let mut out = kervan_io::write::XlsxOut::new("Fuar").map_err(|e| e.to_string())?;
+    out.row(&["Ad Soyad", "Firma", "GSM", "E-posta", "İl", "Sektör", "Not"])
+        .map_err(|e| e.to_string())?;
+    let firsts = [
+        "Ayşe", "Mehmet", "Zeynep", "Ali", "Elif", "Can", "Şule", "Oğuz", "Gül", "Çağrı",
+    ];
+    let lasts = ["Yılmaz", "Kaya", "Demir", "Şahin", "Çelik", "Öztürk", "Aydın", "Arslan"];
+    let cities = ["İstanbul", "Ankara", "İzmir", "Bursa", "Konya", "Kocaeli", "Gaziantep"];
+    for i in 0..rows {
+        let phone = match known.get(i / 20).filter(|_| i % 20 == 0) {
+            Some(p) => p.phone.clone().unwrap_or_default(),
+            // 0559 numbers: a prefix the demo never hands out.
+            None => format!("0559 {:03} {:02} {:02}", (i / 10_000) % 1000, (i / 100) % 100, i % 100),
+        };
+        out.row(&[
+            format!("{} {}", firsts[i % firsts.len()], lasts[(i / 10) % lasts.len()]),
+            format!("{tag} Makina {i} A.Ş."),
+            phone,
+            format!("kart{i}@{}.com.tr", tag.to_lowercase()),
+            cities[i % cities.len()].to_string(),
+            "Metal".to_string(),
+            "Fuarda görüşüldü".to_string(),
+        ])
+        .map_err(|e| e.to_string())?;
+    }
+    out.to_bytes().map_err(|e| e.to_string())
+}
+
+/// Waits until `path` (a progress address) says the run left `queued`/`running`.
+async fn until_done(http: &Http, base: &str, who: &Who, path: &str) -> Result<Value, String> {
+    loop {
+        let a = send(http, base, Method::GET, path, Auth::Cookie(&who.cookie), None).await?;
+        let v: Value = serde_json::from_slice(&a.body).map_err(|e| format!("{path}: {e}"))?;
+        if v["status"] != "queued" && v["status"] != "running" {
+            return Ok(v);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn form(pairs: &[(&str, String)]) -> Option<(&'static str, String)> {
+    Some((
+        "application/x-www-form-urlencoded",
+        serde_urlencoded::to_string(pairs).unwrap_or_default(),
+    ))
+}
+
+pub async fn bulk_io(app: &App, base: &str, who: &Who, server_pid: Option<u32>, rows: usize) -> Result<(), String> {
+    let http = client(1);
+    let tag = format!("Bench{}", kervan_core::time::now_ms() % 100_000);
+    // --- Import -------------------------------------------------------------------------------
+    let file = import_file(app, rows, &tag).await?;
+    let started = Instant::now();
+    let boundary = "kervanbenchboundary7d3a";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"fuar.xlsx\"\r\nContent-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n",
+            who.csrf
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(&file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri(format!("{base}/imports/upload/leads"))
+        .header("cookie", &who.cookie)
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .body(Full::new(Bytes::from(body)))
+        .map_err(|e| e.to_string())?;
+    let resp = http.request(req).await.map_err(|e| e.to_string())?;
+    let location = resp
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    if resp.status().as_u16() != 303 || !location.starts_with("/imports/") {
+        return Err(format!("upload answered {}", resp.status()));
+    }
+    let uploaded = started.elapsed();
+    let mut pairs: Vec<(&str, String)> = vec![
+        ("_csrf", who.csrf.clone()),
+        ("value_source", "fair".into()),
+        ("value_source_detail", tag.clone()),
+        ("policy", "skip".into()),
+        ("do", "start".into()),
+    ];
+    let maps = ["full_name", "company", "phone", "email", "city", "sector", "notes"];
+    let keys: Vec<String> = (0..maps.len()).map(|i| format!("map_{i}")).collect();
+    for (k, m) in keys.iter().zip(maps) {
+        pairs.push((k.as_str(), m.to_string()));
+    }
+    let a = send(
+        &http,
+        base,
+        Method::POST,
+        &format!("{location}/configure"),
+        Auth::Cookie(&who.cookie),
+        form(&pairs),
+    )
+    .await?;
+    if a.status != 303 {
+        return Err(format!("start answered {}", a.status));
+    }
+    let queued = started.elapsed();
+    let v = until_done(&http, base, who, &format!("{location}/progress")).await?;
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "import {rows} leads from XLSX (duplicate checks against the table): {secs:.1} s in all ({:.0} rows/s); upload + mapping {:.1} s, preview + start {:.1} s; {} created, {} skipped, {} rejected",
+        rows as f64 / secs,
+        uploaded.as_secs_f64(),
+        (queued - uploaded).as_secs_f64(),
+        v["created"],
+        v["skipped"],
+        v["rejected"]
+    );
+    // --- First calls ----------------------------------------------------------------------------
+    let t = Instant::now();
+    let a = send(
+        &http,
+        base,
+        Method::POST,
+        &format!("{location}/tasks"),
+        Auth::Cookie(&who.cookie),
+        form(&[
+            ("_csrf", who.csrf.clone()),
+            ("days", "2".into()),
+            ("title", "İlk arama".into()),
+        ]),
+    )
+    .await?;
+    println!(
+        "first-call tasks for the imported leads: {:.1} s ({}, answered {})",
+        t.elapsed().as_secs_f64(),
+        a.location,
+        a.status
+    );
+    // --- Bulk tag everything matching the filter ------------------------------------------------
+    let t = Instant::now();
+    let back = format!("/leads?source_detail={}", enc(&tag));
+    let a = send(
+        &http,
+        base,
+        Method::POST,
+        "/leads/bulk",
+        Auth::Cookie(&who.cookie),
+        form(&[
+            ("_csrf", who.csrf.clone()),
+            ("scope", "all".into()),
+            ("action", "tag_add".into()),
+            ("tag", "Bench etiketi".into()),
+            ("back", back),
+        ]),
+    )
+    .await?;
+    if a.status != 303 {
+        return Err(format!("bulk answered {}", a.status));
+    }
+    let frozen = t.elapsed();
+    let run = a.location.clone();
+    send(
+        &http,
+        base,
+        Method::POST,
+        &format!("{run}/confirm"),
+        Auth::Cookie(&who.cookie),
+        form(&[("_csrf", who.csrf.clone())]),
+    )
+    .await?;
+    let v = until_done(&http, base, who, &format!("{run}/progress")).await?;
+    println!(
+        "bulk tag every lead matching a filter: {:.1} s in all (set frozen and counted in {:.1} s); {} of {} changed",
+        t.elapsed().as_secs_f64(),
+        frozen.as_secs_f64(),
+        v["updated"],
+        v["total"]
+    );
+    // --- Export the whole lead list -------------------------------------------------------------
+    let before = server_pid.and_then(rss_kib);
+    let peak = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(before.unwrap_or(0)));
+    let watch = server_pid.map(|pid| {
+        let peak = peak.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Some(r) = rss_kib(pid) {
+                    peak.fetch_max(r, std::sync::atomic::Ordering::Relaxed);
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        })
+    });
+    let t = Instant::now();
+    let a = send(
+        &http,
+        base,
+        Method::GET,
+        "/leads/export?format=csv&columns=visible",
+        Auth::Cookie(&who.cookie),
+        None,
+    )
+    .await?;
+    let run = a.location.clone();
+    let v = until_done(&http, base, who, &format!("{run}/progress")).await?;
+    let file = send(
+        &http,
+        base,
+        Method::GET,
+        &format!("{run}/file"),
+        Auth::Cookie(&who.cookie),
+        None,
+    )
+    .await?;
+    if let Some(w) = watch {
+        w.abort();
+    }
+    let after = server_pid.and_then(rss_kib);
+    println!(
+        "export {} leads to CSV and download it: {:.1} s ({} MB); server RSS {} → peak {} → {} MB",
+        v["processed"],
+        t.elapsed().as_secs_f64(),
+        file.body.len() / 1_000_000,
+        before.map_or("?".into(), |b| (b / 1024).to_string()),
+        peak.load(std::sync::atomic::Ordering::Relaxed) / 1024,
+        after.map_or("?".into(), |b| (b / 1024).to_string()),
+    );
+    // --- Undo the import: the database as it was -------------------------------------------------
+    let t = Instant::now();
+    let a = send(
+        &http,
+        base,
+        Method::POST,
+        &format!("{location}/undo"),
+        Auth::Cookie(&who.cookie),
+        form(&[("_csrf", who.csrf.clone())]),
+    )
+    .await?;
+    println!(
+        "undo the import (leads and their tasks removed): {:.1} s (answered {})",
+        t.elapsed().as_secs_f64(),
+        a.status
+    );
     Ok(())
 }
