@@ -334,6 +334,10 @@ pub async fn process<K: RecordKind>(app: &App, actor: &Actor, run_id: i64) -> Re
     let c = &app.db.conn;
     let (_, change) = get_any(app, run_id).await?;
     let defs = records::custom_defs(c, kind).await?;
+    // New owners, told once at the end.
+    let mut given = Vec::new();
+    let gives = matches!(&change, Planned::Assign { .. })
+        || matches!(&change, Planned::Set { field, .. } if field == "owner_id");
     loop {
         let items = runs::items(c, run_id, kind.key, &["pending"], i64::MIN, BATCH).await?;
         if items.is_empty() {
@@ -355,6 +359,15 @@ pub async fn process<K: RecordKind>(app: &App, actor: &Actor, run_id: i64) -> Re
                 };
             n.processed += 1;
             if outcome == "updated" {
+                if gives {
+                    let owner = kervan_store::db::scalar_i64(
+                        &txn,
+                        &format!("SELECT owner_id FROM {} WHERE id = ?", kind.table),
+                        vec![rid.into()],
+                    )
+                    .await?;
+                    given.extend(owner);
+                }
                 n.updated += 1;
             } else {
                 n.skipped += 1;
@@ -378,7 +391,7 @@ pub async fn process<K: RecordKind>(app: &App, actor: &Actor, run_id: i64) -> Re
         runs::add_progress(&txn, run_id, &n).await?;
         txn.commit().await?;
     }
-    Ok(())
+    records::tell_owners_of_run(app, actor, kind, &given, &format!("#{run_id}")).await
 }
 
 async fn get_any(app: &App, id: i64) -> Result<(runs::RunRow, Planned)> {
@@ -487,7 +500,7 @@ async fn one_in<K: RecordKind>(
         before.insert(key.clone(), old.map_or(serde_json::Value::Null, |v| v.to_json()));
     }
     let sp = txn.begin().await?;
-    match records::update_in::<K>(&sp, actor, defs, &rec, &values, &custom, false).await {
+    match records::update_in::<K>(&sp, actor, defs, &rec, &values, &custom, records::In::RUN).await {
         Ok(_) => {
             sp.commit().await?;
             Ok(Done::Changed(

@@ -723,6 +723,7 @@ pub async fn run_now(app: &App, actor: &Actor, id: i64) -> Result<RunRow> {
         Ok(_) => {
             runs::transition(&app.db.conn, id, &["running"], "done", now_ms()).await?;
             let _ = tokio::fs::remove_file(file_path(app, id)).await;
+            tell_owners(app, actor, id).await?;
         }
         Err(e) => {
             runs::fail(&app.db.conn, id, &e.to_string(), now_ms()).await?;
@@ -756,11 +757,11 @@ pub async fn run_job(app: &App, payload: &str) -> Result<()> {
     };
     runs::transition(&app.db.conn, row.id, &["queued", "running"], "running", now_ms()).await?;
     let entry = entry_of(&row.kind)?;
-    match (entry.import)(app.clone(), actor, row.id, true).await {
+    match (entry.import)(app.clone(), actor.clone(), row.id, true).await {
         Ok(_) => {
             runs::transition(&app.db.conn, row.id, &["running"], "done", now_ms()).await?;
             let _ = tokio::fs::remove_file(file_path(app, row.id)).await;
-            Ok(())
+            tell_owners(app, &actor, row.id).await
         }
         Err(e @ AppError::Validation(_)) => {
             runs::fail(&app.db.conn, row.id, &e.to_string(), now_ms()).await?;
@@ -768,6 +769,34 @@ pub async fn run_job(app: &App, payload: &str) -> Result<()> {
         }
         Err(e) => Err(e),
     }
+}
+
+/// Tells each owner of the records run `id` created how many it gave them, once.
+async fn tell_owners(app: &App, actor: &Actor, id: i64) -> Result<()> {
+    let Some(row) = runs::get(&app.db.conn, id).await? else {
+        return Ok(());
+    };
+    let entry = entry_of(&row.kind)?;
+    if !entry.kind.owned {
+        return Ok(());
+    }
+    #[derive(sea_orm::FromQueryResult)]
+    struct O {
+        owner_id: Option<i64>,
+    }
+    let owners: Vec<O> = kervan_store::db::all(
+        &app.db.conn,
+        &format!(
+            "SELECT r.owner_id FROM run_items i JOIN {} r ON r.id = i.record_id
+             WHERE i.run_id = ? AND i.kind = ? AND i.outcome = 'created'",
+            entry.kind.table
+        ),
+        vec![id.into(), row.kind.clone().into()],
+    )
+    .await?;
+    let owners: Vec<i64> = owners.into_iter().filter_map(|o| o.owner_id).collect();
+    let what = row.file_name.unwrap_or_default();
+    records::tell_owners_of_run(app, actor, entry.kind, &owners, &what).await
 }
 
 /// Judges (and with `write`, writes) the rows of run `id` for kind `K`.
@@ -1019,7 +1048,7 @@ async fn write_batch<K: RecordKind>(
             Verdict::Reject(e) => item("rejected", None, Some(errors_json(&e)), None, cells_json()),
             Verdict::Create(values, custom) => {
                 let sp = txn.begin().await?;
-                match records::create_in::<K>(&sp, actor, defs, &values, &custom, false).await {
+                match records::create_in::<K>(&sp, actor, defs, &values, &custom, records::In::RUN).await {
                     Ok(id) => {
                         sp.commit().await?;
                         item("created", Some(id), None, None, None)
@@ -1040,7 +1069,7 @@ async fn write_batch<K: RecordKind>(
             Verdict::Update { rec, values, custom } => {
                 let before = before_image(kind, &rec, &values, &custom);
                 let sp = txn.begin().await?;
-                match records::update_in::<K>(&sp, actor, defs, &rec, &values, &custom, false).await {
+                match records::update_in::<K>(&sp, actor, defs, &rec, &values, &custom, records::In::RUN).await {
                     Ok(_) => {
                         sp.commit().await?;
                         item("updated", Some(rec.id), None, Some(before), None)
@@ -1210,7 +1239,7 @@ pub async fn undo_items<K: RecordKind>(app: &App, actor: &Actor, run_id: i64) ->
                 }
             }
             let sp = txn.begin().await?;
-            match records::update_in::<K>(&sp, actor, &defs, &rec, &values, &custom, false).await {
+            match records::update_in::<K>(&sp, actor, &defs, &rec, &values, &custom, records::In::RUN).await {
                 Ok(_) => {
                     sp.commit().await?;
                     report.restored += 1;
@@ -1281,7 +1310,7 @@ pub async fn created_values(app: &App, actor: &Actor, id: i64, field: &str) -> R
             None => out.push((v, r.n)),
         }
     }
-    out.sort_by(|a, b| b.1.cmp(&a.1));
+    out.sort_by_key(|e| std::cmp::Reverse(e.1));
     Ok(out)
 }
 
@@ -1320,6 +1349,7 @@ pub async fn assign_kind<K: RecordKind>(app: &App, actor: &Actor, run_id: i64, a
     let mut tally = Tally::default();
     let mut turn = 0usize;
     let mut after = i64::MIN;
+    let mut given = Vec::new();
     loop {
         let items = runs::items(c, run_id, kind.key, &["created"], after, 500).await?;
         let Some(last) = items.last().map(|i| i.row_no) else {
@@ -1354,11 +1384,12 @@ pub async fn assign_kind<K: RecordKind>(app: &App, actor: &Actor, run_id: i64, a
             let mut values = rec.values.clone();
             values.insert("owner_id", Value::User(owner));
             let sp = txn.begin().await?;
-            match records::update_in::<K>(&sp, actor, &defs, &rec, &values, &rec.custom, false).await {
+            match records::update_in::<K>(&sp, actor, &defs, &rec, &values, &rec.custom, records::In::RUN).await {
                 Ok(changed) => {
                     sp.commit().await?;
                     if changed {
                         runs::set_version_after(&txn, run_id, kind.key, rid, rec.version + 1).await?;
+                        given.push(owner);
                     }
                     tally.changed += 1;
                 }
@@ -1371,6 +1402,11 @@ pub async fn assign_kind<K: RecordKind>(app: &App, actor: &Actor, run_id: i64, a
         }
         txn.commit().await?;
     }
+    let what = runs::get(c, run_id)
+        .await?
+        .and_then(|r| r.file_name)
+        .unwrap_or_default();
+    records::tell_owners_of_run(app, actor, kind, &given, &what).await?;
     Ok(tally)
 }
 

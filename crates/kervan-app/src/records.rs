@@ -269,6 +269,32 @@ async fn seen_with<C: ConnectionTrait>(c: &C, actor: &Actor, kind: &Kind, values
     Ok(false)
 }
 
+/// Tells each person how many records of `kind` a run (an import, a bulk change) gave them, once
+/// (not the actor themself): `owners` holds each new record's owner.
+pub async fn tell_owners_of_run(app: &App, actor: &Actor, kind: &Kind, owners: &[i64], what: &str) -> Result<()> {
+    let mut counts: std::collections::BTreeMap<i64, i64> = std::collections::BTreeMap::new();
+    for o in owners.iter().filter(|o| Some(**o) != actor.author()) {
+        *counts.entry(*o).or_default() += 1;
+    }
+    if counts.is_empty() || !kind.owned {
+        return Ok(());
+    }
+    let txn = app.db.conn.begin().await?;
+    for (owner, n) in counts {
+        let params = serde_json::json!({"count": n, "by": actor.name, "kind": kind.key, "what": what}).to_string();
+        let link = format!("/{}?owner_id={owner}", kind.key);
+        let note = kervan_store::notifications::NewNotification {
+            kind: "records_assigned",
+            params: &params,
+            link: Some(&link),
+            dedupe_key: None,
+        };
+        kervan_store::notifications::insert_for(&txn, &[owner], &note, now_ms()).await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
 /// Tells the new owner of a lead, customer or person that it was given to them (not the writer
 /// themself; tasks say it in their own words).
 async fn tell_new_owner(
@@ -674,7 +700,7 @@ pub async fn create<K: RecordKind>(app: &App, actor: &Actor, inputs: &Inputs, op
     // Checks, the duplicate search and the insert under one guard: parallel creates with the same
     // phone store one record.
     let txn = begin_guarded(c, &keys).await?;
-    let id = create_in::<K>(&txn, actor, &defs, &values, &custom, !opts.allow_duplicate).await?;
+    let id = create_in::<K>(&txn, actor, &defs, &values, &custom, In::checked(!opts.allow_duplicate)).await?;
     txn.commit().await?;
     Ok(id)
 }
@@ -707,26 +733,53 @@ pub fn prepare_edit<K: RecordKind>(
     prepare::<K>(defs, inputs, Some(rec))
 }
 
+/// How a write inside a caller's transaction goes.
+#[derive(Debug, Clone, Copy)]
+pub struct In {
+    /// Search for look-alikes and refuse the write when there are some.
+    pub check_duplicates: bool,
+    /// Tell a new owner. A run over many records (an import, a bulk change) tells each owner once
+    /// at its end instead of once per record.
+    pub notify: bool,
+}
+
+impl In {
+    pub fn checked(check_duplicates: bool) -> In {
+        In {
+            check_duplicates,
+            notify: true,
+        }
+    }
+
+    /// A run's write: no duplicate search (the run did its own), no notice per record.
+    pub const RUN: In = In {
+        check_duplicates: false,
+        notify: false,
+    };
+}
+
 /// Writes a prepared new record inside `txn`: references, owner and the kind's own checks, the
-/// duplicate search when `check_duplicates`, the insert with its history, the kind's follow-up
-/// work and the new owner's notice.
+/// duplicate search when asked, the insert with its history, the kind's follow-up work and the
+/// new owner's notice.
 pub async fn create_in<K: RecordKind>(
     txn: &DatabaseTransaction,
     actor: &Actor,
     defs: &[CustomDef],
     values: &Values,
     custom: &CustomValues,
-    check_duplicates: bool,
+    how: In,
 ) -> Result<i64> {
     verify_links(txn, actor, K::KIND, defs, values, custom, None).await?;
     K::verify(txn, actor, values, None).await?;
-    if check_duplicates {
+    if how.check_duplicates {
         let found = K::duplicates(txn, values, None).await?;
         access::refuse_duplicates(txn, actor, K::KIND.module, found).await?;
     }
     let id = insert_in::<K>(txn, actor, defs, values, custom, &[], now_ms()).await?;
     K::after_write(txn, actor, id, values, None).await?;
-    tell_new_owner(txn, actor, K::KIND, id, values, None).await?;
+    if how.notify {
+        tell_new_owner(txn, actor, K::KIND, id, values, None).await?;
+    }
     Ok(id)
 }
 
@@ -804,7 +857,7 @@ pub async fn update<K: RecordKind>(
     let identity = changes.iter().any(|(k, _, _)| K::IDENTITY.contains(&k.as_str()));
     let check = !opts.allow_duplicate && identity;
     let txn = begin_guarded(c, &if check { K::guard_keys(&values) } else { vec![] }).await?;
-    update_in::<K>(&txn, actor, &defs, &rec, &values, &custom, check).await?;
+    update_in::<K>(&txn, actor, &defs, &rec, &values, &custom, In::checked(check)).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -819,7 +872,7 @@ pub async fn update_in<K: RecordKind>(
     rec: &Record,
     values: &Values,
     custom: &CustomValues,
-    check_duplicates: bool,
+    how: In,
 ) -> Result<bool> {
     let kind = K::KIND;
     let id = rec.id;
@@ -832,7 +885,7 @@ pub async fn update_in<K: RecordKind>(
         refuse_loop(txn, kind, values, rec.id).await?;
     }
     K::verify(txn, actor, values, Some(rec)).await?;
-    if check_duplicates {
+    if how.check_duplicates {
         let found = K::duplicates(txn, values, Some(id)).await?;
         access::refuse_duplicates(txn, actor, kind.module, found).await?;
     }
@@ -848,7 +901,9 @@ pub async fn update_in<K: RecordKind>(
     let changes: Vec<Change> = changes.into_iter().map(|(k, o, n)| Change::new(k, o, n)).collect();
     audit::write(txn, kind.entity, id, actor.author(), now, &changes).await?;
     K::after_write(txn, actor, id, values, Some(rec)).await?;
-    tell_new_owner(txn, actor, K::KIND, id, values, Some(rec)).await?;
+    if how.notify {
+        tell_new_owner(txn, actor, K::KIND, id, values, Some(rec)).await?;
+    }
     Ok(true)
 }
 

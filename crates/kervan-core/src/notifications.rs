@@ -7,6 +7,8 @@ pub const KINDS: &[(&str, bool)] = &[
     ("task_due", true),
     ("mention", true),
     ("record_assigned", true),
+    // Many records at once (an import, a bulk change, a hand-over): one notice per run.
+    ("records_assigned", true),
     ("login_attack", true),
     ("quote_approved", true),
     ("quote_rejected", true),

@@ -1455,7 +1455,7 @@ fn form(pairs: &[(&str, String)]) -> Option<(&'static str, String)> {
     ))
 }
 
-pub async fn bulk_io(app: &App, base: &str, who: &Who, server_pid: Option<u32>, rows: usize) -> Result<(), String> {
+async fn bulk_io(app: &App, base: &str, who: &Who, server_pid: Option<u32>, rows: usize) -> Result<(), String> {
     let http = client(1);
     let tag = format!("Bench{}", kervan_core::time::now_ms() % 100_000);
     // --- Import -------------------------------------------------------------------------------

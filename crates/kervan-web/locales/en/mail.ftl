@@ -43,3 +43,5 @@ mail-pref-record-assigned = When a lead or customer is given to me
 mail-pref-login-attack = When an account gets many failed sign-ins (admins)
 toast-prefs-saved = Your notification settings were saved
 notification-record-assigned = { $by } gave you a record: “{ $name }”.
+mail-pref-records-assigned = When an import or a bulk change gives me records
+notification-records-assigned = { $by } gave you { $count } records ({ $what }).

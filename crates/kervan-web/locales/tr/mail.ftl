@@ -43,3 +43,5 @@ mail-pref-record-assigned = Bir aday ya da müşteri bana verildiğinde
 mail-pref-login-attack = Bir hesaba çok sayıda hatalı giriş denendiğinde (yöneticiler)
 toast-prefs-saved = Bildirim tercihleriniz kaydedildi
 notification-record-assigned = { $by } size bir kayıt verdi: “{ $name }”.
+mail-pref-records-assigned = Bir içe aktarma ya da toplu işlem bana kayıt verdiğinde
+notification-records-assigned = { $by } size { $count } kayıt verdi ({ $what }).

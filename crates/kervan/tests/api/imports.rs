@@ -505,6 +505,21 @@ db_test!(assign_by_city_then_first_calls_skip_holidays_and_undo_takes_them, |t| 
         rest.contains(&t.a_id) && rest.contains(&t.b_id),
         "round robin: {rest:?}"
     );
+    // Each rep is told once, with the count — not once per lead.
+    let notes = |kind: &'static str, user: i64| async move {
+        kervan_store::db::scalar_i64(
+            &t.app.db.conn,
+            "SELECT COUNT(*) FROM notifications WHERE kind = ? AND user_id = ?",
+            vec![kind.into(), user.into()],
+        )
+        .await
+        .unwrap()
+        .unwrap_or(0)
+    };
+    assert_eq!(notes("records_assigned", t.a_id).await, 1);
+    assert_eq!(notes("record_assigned", t.a_id).await, 0);
+    let inbox = t.get_json(&t.a_token, "/api/v1/notifications").await;
+    assert!(inbox.to_string().contains("size 2 kayıt verdi"), "{inbox}");
 
     let tasks = imports::first_calls(&t.app, &admin, row.id, 2, "İlk arama")
         .await
