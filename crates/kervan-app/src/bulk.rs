@@ -244,39 +244,18 @@ fn check_change(kind: &kervan_core::record::Kind, defs: &[CustomDef], change: &P
 
 /// The ids of every record of `K` the actor sees matching `params`, in list order.
 async fn matching<K: RecordKind>(app: &App, actor: &Actor, params: &[(String, String)]) -> Result<Vec<i64>> {
-    let kind = K::KIND;
-    let c = &app.db.conn;
-    let defs = records::custom_defs(c, kind).await?;
-    let live: Vec<CustomDef> = defs.iter().filter(|d| d.active).cloned().collect();
-    let mut p: Vec<(String, String)> = params
-        .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "cursor" | "before" | "limit"))
-        .cloned()
-        .collect();
-    p.push(("limit".into(), "1000".into()));
+    let defs = records::custom_defs(&app.db.conn, K::KIND).await?;
+    let mut pages = crate::lists::Pages::<K>::new(&defs, params, 1000);
     let mut ids = Vec::new();
-    loop {
-        let ls =
-            crate::lists::parse::<K>(c.get_database_backend(), &live, &p, 1000, 1000).map_err(AppError::Validation)?;
-        let page = records::list_kind(app, actor, kind, &defs, &ls.query).await?;
-        ids.extend(page.records.iter().map(|r| r.id));
-        let last = match page.records.last() {
-            Some(r) if page.has_next => r,
-            _ => break,
-        };
-        let cursor = crate::lists::encode_cursor(&last.position(&ls.sort));
-        p.retain(|(k, _)| k != "cursor");
-        p.push(("cursor".into(), cursor));
+    while let Some(page) = pages.next(app, actor, &defs, Action::View).await? {
+        ids.extend(page.iter().map(|r| r.id));
     }
     Ok(ids)
 }
 
 /// A bulk run of the actor's (an admin's: anyone's).
 pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<(runs::RunRow, Planned)> {
-    let row = runs::get(&app.db.conn, id).await?.ok_or(AppError::NotFound)?;
-    if row.op != OP || (row.user_id != actor.author() && !actor.is_admin()) {
-        return Err(AppError::NotFound);
-    }
+    let row = crate::runs::owned(app, actor, OP, id).await?;
     let v: serde_json::Value = serde_json::from_str(&row.settings).map_err(|e| AppError::Internal(e.to_string()))?;
     let change: Planned = serde_json::from_value(v["change"].clone()).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok((row, change))
@@ -289,37 +268,17 @@ pub async fn confirm(app: &App, actor: &Actor, id: i64) -> Result<()> {
     if !runs::transition(&txn, id, &["draft"], "queued", now_ms()).await? {
         return Err(AppError::field("status", "import_not_draft"));
     }
-    let now = now_ms();
-    let payload = serde_json::json!({ "run": id }).to_string();
-    kervan_store::jobs::enqueue(&txn, JOB, &payload, None, now, now).await?;
+    crate::runs::enqueue(&txn, JOB, id).await?;
     txn.commit().await?;
-    app.jobs.notify_one();
+    crate::runs::wake(app);
     Ok(())
 }
 
 /// The worker's side of a bulk run.
 pub async fn run_job(app: &App, payload: &str) -> Result<()> {
-    #[derive(Deserialize)]
-    struct P {
-        run: i64,
-    }
-    let p: P = serde_json::from_str(payload).map_err(|e| AppError::Internal(format!("bad payload: {e}")))?;
-    let Some(row) = runs::get(&app.db.conn, p.run).await? else {
+    let Some((row, actor)) = crate::runs::claim(app, payload).await? else {
         return Ok(());
     };
-    if !matches!(row.status.as_str(), "queued" | "running") {
-        return Ok(());
-    }
-    let actor = match row.user_id {
-        Some(uid) => {
-            let user = kervan_store::users::by_id(&app.db.conn, uid)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            Actor::load(&app.db.conn, &user).await?
-        }
-        None => Actor::system(),
-    };
-    runs::transition(&app.db.conn, row.id, &["queued", "running"], "running", now_ms()).await?;
     let entry = crate::registry::entry(&row.kind).ok_or(AppError::NotFound)?;
     (entry.bulk)(app.clone(), actor, row.id).await?;
     runs::transition(&app.db.conn, row.id, &["running"], "done", now_ms()).await?;

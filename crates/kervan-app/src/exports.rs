@@ -144,10 +144,9 @@ pub async fn start(app: &App, actor: &Actor, spec: &Spec) -> Result<i64> {
         now,
     )
     .await?;
-    let payload = serde_json::json!({ "run": id }).to_string();
-    kervan_store::jobs::enqueue(&txn, JOB, &payload, None, now, now).await?;
+    crate::runs::enqueue(&txn, JOB, id).await?;
     txn.commit().await?;
-    app.jobs.notify_one();
+    crate::runs::wake(app);
     Ok(id)
 }
 
@@ -202,28 +201,10 @@ async fn finished(app: &App, actor: &Actor, id: i64, spec: &Spec, rows: u64) -> 
 
 /// The worker's side of an export.
 pub async fn run_job(app: &App, payload: &str) -> Result<()> {
-    #[derive(Deserialize)]
-    struct P {
-        run: i64,
-    }
-    let p: P = serde_json::from_str(payload).map_err(|e| AppError::Internal(format!("bad payload: {e}")))?;
-    let Some(row) = runs::get(&app.db.conn, p.run).await? else {
+    let Some((row, actor)) = crate::runs::claim(app, payload).await? else {
         return Ok(());
-    };
-    if !matches!(row.status.as_str(), "queued" | "running") {
-        return Ok(());
-    }
-    let actor = match row.user_id {
-        Some(uid) => {
-            let user = kervan_store::users::by_id(&app.db.conn, uid)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            Actor::load(&app.db.conn, &user).await?
-        }
-        None => Actor::system(),
     };
     let spec: Spec = serde_json::from_str(&row.settings).map_err(|e| AppError::Internal(e.to_string()))?;
-    runs::transition(&app.db.conn, row.id, &["queued", "running"], "running", now_ms()).await?;
     let path = file_path(app, row.id);
     if let Some(dir) = path.parent() {
         tokio::fs::create_dir_all(dir)
@@ -243,11 +224,7 @@ pub async fn run_job(app: &App, payload: &str) -> Result<()> {
 
 /// An export run of the actor's (an admin's: anyone's).
 pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<kervan_store::runs::RunRow> {
-    let row = runs::get(&app.db.conn, id).await?.ok_or(AppError::NotFound)?;
-    if row.op != OP || (row.user_id != actor.author() && !actor.is_admin()) {
-        return Err(AppError::NotFound);
-    }
-    Ok(row)
+    crate::runs::owned(app, actor, OP, id).await
 }
 
 /// Where the rows go.
@@ -266,7 +243,6 @@ pub async fn write<K: RecordKind>(app: &App, actor: &Actor, spec: &Spec, run_id:
     let kind = K::KIND;
     let c = &app.db.conn;
     let defs: Vec<CustomDef> = records::custom_defs(c, kind).await?;
-    let live: Vec<CustomDef> = defs.iter().filter(|d| d.active).cloned().collect();
     let users: HashMap<i64, String> = kervan_store::users::list(c)
         .await?
         .into_iter()
@@ -288,19 +264,10 @@ pub async fn write<K: RecordKind>(app: &App, actor: &Actor, spec: &Spec, run_id:
         Sink::Xlsx(w, _) => w.row(&spec.headers).map_err(io_err)?,
         Sink::Vcf(_) => {}
     }
-    let backend = c.get_database_backend();
-    let mut params: Vec<(String, String)> = spec
-        .params
-        .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "cursor" | "before" | "limit"))
-        .cloned()
-        .collect();
-    params.push(("limit".into(), PAGE.to_string()));
+    let mut pages = crate::lists::Pages::<K>::new(&defs, &spec.params, PAGE);
     let mut written: u64 = 0;
-    loop {
-        let ls = crate::lists::parse::<K>(backend, &live, &params, PAGE, PAGE).map_err(AppError::Validation)?;
-        let page = records::list_for(app, actor, kind, &defs, &ls.query, Action::Export).await?;
-        for rec in &page.records {
+    while let Some(page) = pages.next(app, actor, &defs, Action::Export).await? {
+        for rec in &page {
             match &mut sink {
                 Sink::Csv(w) => w.row(&cells::<K>(spec, &defs, &users, rec)).map_err(io_err)?,
                 Sink::Xlsx(w, _) => w.row(&cells::<K>(spec, &defs, &users, rec)).map_err(io_err)?,
@@ -311,20 +278,13 @@ pub async fn write<K: RecordKind>(app: &App, actor: &Actor, spec: &Spec, run_id:
                 }
             }
         }
-        written += page.records.len() as u64;
+        written += page.len() as u64;
         kervan_store::db::exec(
             c,
             "UPDATE runs SET processed = ? WHERE id = ?",
             vec![(written as i64).into(), run_id.into()],
         )
         .await?;
-        let last = match page.records.last() {
-            Some(r) if page.has_next => r,
-            _ => break,
-        };
-        let cursor = crate::lists::encode_cursor(&last.position(&ls.sort));
-        params.retain(|(k, _)| k != "cursor");
-        params.push(("cursor".into(), cursor));
     }
     match sink {
         Sink::Csv(w) => {

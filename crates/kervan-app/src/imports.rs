@@ -224,10 +224,7 @@ pub async fn upload(app: &App, actor: &Actor, kind: &str, file_name: &str, bytes
 
 /// A run of the actor's (an admin sees everyone's); someone else's answers `NotFound`.
 pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<Run> {
-    let row = runs::get(&app.db.conn, id).await?.ok_or(AppError::NotFound)?;
-    if row.op != OP || (row.user_id != actor.author() && !actor.is_admin()) {
-        return Err(AppError::NotFound);
-    }
+    let row = crate::runs::owned(app, actor, OP, id).await?;
     let settings = parse_settings(&row);
     Ok(Run { row, settings })
 }
@@ -703,11 +700,9 @@ pub async fn start(app: &App, actor: &Actor, id: i64) -> Result<()> {
     if !runs::transition(&txn, id, &["draft"], "queued", now_ms()).await? {
         return Err(AppError::field("status", "import_not_draft"));
     }
-    let payload = serde_json::json!({ "run": id }).to_string();
-    let now = now_ms();
-    kervan_store::jobs::enqueue(&txn, JOB, &payload, None, now, now).await?;
+    crate::runs::enqueue(&txn, JOB, id).await?;
     txn.commit().await?;
-    app.jobs.notify_one();
+    crate::runs::wake(app);
     Ok(())
 }
 
@@ -735,27 +730,9 @@ pub async fn run_now(app: &App, actor: &Actor, id: i64) -> Result<RunRow> {
 
 /// The worker's side: runs a queued (or interrupted) import to its end.
 pub async fn run_job(app: &App, payload: &str) -> Result<()> {
-    #[derive(Deserialize)]
-    struct P {
-        run: i64,
-    }
-    let p: P = serde_json::from_str(payload).map_err(|e| AppError::Internal(format!("bad payload: {e}")))?;
-    let Some(row) = runs::get(&app.db.conn, p.run).await? else {
+    let Some((row, actor)) = crate::runs::claim(app, payload).await? else {
         return Ok(());
     };
-    if !matches!(row.status.as_str(), "queued" | "running") {
-        return Ok(());
-    }
-    let actor = match row.user_id {
-        Some(uid) => {
-            let user = kervan_store::users::by_id(&app.db.conn, uid)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            Actor::load(&app.db.conn, &user).await?
-        }
-        None => Actor::system(),
-    };
-    runs::transition(&app.db.conn, row.id, &["queued", "running"], "running", now_ms()).await?;
     let entry = entry_of(&row.kind)?;
     match (entry.import)(app.clone(), actor.clone(), row.id, true).await {
         Ok(_) => {

@@ -33,6 +33,7 @@ pub mod products;
 pub mod quotes;
 pub mod records;
 pub mod registry;
+pub mod runs;
 pub mod search;
 pub mod tasks;
 pub mod timeline;

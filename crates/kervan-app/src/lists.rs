@@ -617,3 +617,57 @@ pub async fn owners(
         }
     })
 }
+
+/// Every record of `K` matching a list's parameters, a page at a time in the list's own keyset
+/// order (an export, a bulk change's set): memory stays that of one page however long the list.
+pub struct Pages<K> {
+    params: Vec<(String, String)>,
+    live: Vec<CustomDef>,
+    size: u64,
+    done: bool,
+    _kind: std::marker::PhantomData<K>,
+}
+
+impl<K: RecordKind> Pages<K> {
+    pub fn new(defs: &[CustomDef], params: &[(String, String)], size: u64) -> Pages<K> {
+        let mut params: Vec<(String, String)> = params
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "cursor" | "before" | "limit"))
+            .cloned()
+            .collect();
+        params.push(("limit".into(), size.to_string()));
+        Pages {
+            params,
+            live: defs.iter().filter(|d| d.active).cloned().collect(),
+            size,
+            done: false,
+            _kind: std::marker::PhantomData,
+        }
+    }
+
+    /// The next page the actor may reach for `action`; `None` after the last.
+    pub async fn next(
+        &mut self,
+        app: &crate::App,
+        actor: &crate::Actor,
+        defs: &[CustomDef],
+        action: kervan_core::permissions::Action,
+    ) -> crate::error::Result<Option<Vec<crate::records::Record>>> {
+        if self.done {
+            return Ok(None);
+        }
+        let backend = app.db.conn.get_database_backend();
+        let ls = parse::<K>(backend, &self.live, &self.params, self.size, self.size)
+            .map_err(crate::error::AppError::Validation)?;
+        let page = crate::records::list_for(app, actor, K::KIND, defs, &ls.query, action).await?;
+        match page.records.last() {
+            Some(last) if page.has_next => {
+                let cursor = encode_cursor(&last.position(&ls.sort));
+                self.params.retain(|(k, _)| k != "cursor");
+                self.params.push(("cursor".into(), cursor));
+            }
+            _ => self.done = true,
+        }
+        Ok(Some(page.records))
+    }
+}
