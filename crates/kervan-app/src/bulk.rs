@@ -155,16 +155,17 @@ impl Planned {
 
 /// Freezes the records of `K` matching the list parameters `params` that the actor sees, as a
 /// draft run of `change`: its id and the exact count the confirmation shows.
-pub async fn freeze<K: RecordKind>(
+pub async fn freeze(
     app: &App,
     actor: &Actor,
+    kind: &'static kervan_core::record::Kind,
     params: &[(String, String)],
     change: &Planned,
 ) -> Result<(i64, i64)> {
-    let kind = K::KIND;
     actor.require(kind.module, change.action())?;
     check_change(kind, &records::custom_defs(&app.db.conn, kind).await?, change)?;
-    let ids = matching::<K>(app, actor, params).await?;
+    let entry = crate::registry::entry(kind.key).ok_or(AppError::NotFound)?;
+    let ids = (entry.matching)(app.clone(), actor.clone(), params.to_vec()).await?;
     let settings = serde_json::json!({ "change": change, "params": params }).to_string();
     draft(app, actor, kind.key, &settings, &ids).await
 }
@@ -243,7 +244,7 @@ fn check_change(kind: &kervan_core::record::Kind, defs: &[CustomDef], change: &P
 }
 
 /// The ids of every record of `K` the actor sees matching `params`, in list order.
-async fn matching<K: RecordKind>(app: &App, actor: &Actor, params: &[(String, String)]) -> Result<Vec<i64>> {
+pub async fn matching<K: RecordKind>(app: &App, actor: &Actor, params: &[(String, String)]) -> Result<Vec<i64>> {
     let defs = records::custom_defs(&app.db.conn, K::KIND).await?;
     let mut pages = crate::lists::Pages::<K>::new(&defs, params, 1000);
     let mut ids = Vec::new();
@@ -349,6 +350,7 @@ pub async fn process<K: RecordKind>(app: &App, actor: &Actor, run_id: i64) -> Re
         }
         runs::add_progress(&txn, run_id, &n).await?;
         txn.commit().await?;
+        crate::runs::breathe(app).await;
     }
     records::tell_owners_of_run(app, actor, kind, &given, &format!("#{run_id}")).await
 }
@@ -606,8 +608,13 @@ pub async fn skipped(app: &App, actor: &Actor, id: i64, limit: u64) -> Result<Ve
 }
 
 /// A draft run of `change` over ticked records (each is checked again when the run gets to it).
-pub async fn freeze_ids<K: RecordKind>(app: &App, actor: &Actor, ids: &[i64], change: &Planned) -> Result<(i64, i64)> {
-    let kind = K::KIND;
+pub async fn freeze_ids(
+    app: &App,
+    actor: &Actor,
+    kind: &'static kervan_core::record::Kind,
+    ids: &[i64],
+    change: &Planned,
+) -> Result<(i64, i64)> {
     actor.require(kind.module, change.action())?;
     if ids.len() > MAX_IDS {
         return Err(AppError::field("ids", "bulk_too_many"));

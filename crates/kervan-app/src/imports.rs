@@ -845,7 +845,9 @@ pub async fn process<K: RecordKind>(app: &App, actor: &Actor, id: i64, write: bo
         }
         // 4. Written in one transaction, a savepoint per row.
         let counts = if write {
-            write_batch::<K>(app, actor, &defs, id, verdicts).await?
+            let n = write_batch::<K>(app, actor, &defs, id, verdicts).await?;
+            crate::runs::breathe(app).await;
+            n
         } else {
             let mut n = Counts::default();
             for (row_no, cells, v) in verdicts {
@@ -1230,6 +1232,7 @@ pub async fn undo_items<K: RecordKind>(app: &App, actor: &Actor, run_id: i64) ->
         }
         txn.commit().await?;
         crate::files::sweep(app, &sweep).await;
+        crate::runs::breathe(app).await;
     }
     Ok(report)
 }
@@ -1378,6 +1381,7 @@ pub async fn assign_kind<K: RecordKind>(app: &App, actor: &Actor, run_id: i64, a
             }
         }
         txn.commit().await?;
+        crate::runs::breathe(app).await;
     }
     let what = runs::get(c, run_id)
         .await?

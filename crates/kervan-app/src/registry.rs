@@ -30,6 +30,7 @@ type Updated = Pin<Box<dyn Future<Output = Result<()>> + Send>>;
 type Imported = Pin<Box<dyn Future<Output = Result<crate::imports::Preview>> + Send>>;
 type Assigned = Pin<Box<dyn Future<Output = Result<crate::imports::Tally>> + Send>>;
 type Exported = Pin<Box<dyn Future<Output = Result<u64>> + Send>>;
+type Ids = Pin<Box<dyn Future<Output = Result<Vec<i64>>> + Send>>;
 type Undone = Pin<Box<dyn Future<Output = Result<crate::imports::UndoReport>> + Send>>;
 /// Reads a kind's list parameters.
 pub type ListParser = fn(DbBackend, &[CustomDef], &[(String, String)]) -> std::result::Result<ListSpec, FieldErrors>;
@@ -56,6 +57,8 @@ pub struct Entry {
     pub undo_items: fn(App, crate::Actor, i64) -> Undone,
     /// Gives the records a run created their owners.
     pub assign: fn(App, crate::Actor, i64, crate::imports::Assign) -> Assigned,
+    /// The ids of every record the actor sees matching list parameters, in list order.
+    pub matching: fn(App, crate::Actor, Vec<(String, String)>) -> Ids,
     /// Applies a bulk run's change to its records (see [`crate::bulk`]).
     pub bulk: fn(App, crate::Actor, i64) -> Updated,
     /// Writes an export run's rows to a file (see [`crate::exports`]).
@@ -80,6 +83,9 @@ impl Entry {
             },
             undo_items: |app, actor, run| {
                 Box::pin(async move { crate::imports::undo_items::<K>(&app, &actor, run).await })
+            },
+            matching: |app, actor, params| {
+                Box::pin(async move { crate::bulk::matching::<K>(&app, &actor, &params).await })
             },
             bulk: |app, actor, run| Box::pin(async move { crate::bulk::process::<K>(&app, &actor, run).await }),
             export: |app, actor, spec, run, path| {

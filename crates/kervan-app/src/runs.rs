@@ -60,3 +60,42 @@ pub async fn claim(app: &App, payload: &str) -> Result<Option<(RunRow, Actor)>> 
     runs::transition(&app.db.conn, row.id, &["queued", "running"], "running", now_ms()).await?;
     Ok(Some((row, actor)))
 }
+
+/// A pause between two write batches of a long run. SQLite has one writer: a run that commits a
+/// batch and at once begins the next would keep every other writer (a person saving a form, a
+/// session's last-seen) waiting until their busy timeout runs out, because SQLite's busy handler
+/// retries only every so often (up to 100 ms apart). A gap longer than that lets each of them in.
+/// PostgreSQL's row locks need no such pause.
+pub async fn breathe(app: &App) {
+    if !app.db.is_postgres() {
+        tokio::time::sleep(std::time::Duration::from_millis(120)).await;
+    }
+}
+
+/// Runs a long step of a finished run (an undo, an assignment, first calls) outside the request
+/// that asked for it: a hundred thousand records take longer than a request may, and a request
+/// cut off half-way must not leave half an undo. The run shows the step while it runs and its
+/// report (`{"step", "ok", …}`) when it ends. Refused when a step is already running on the run.
+pub async fn detach<F>(app: &App, id: i64, step: &'static str, work: F) -> Result<()>
+where
+    F: std::future::Future<Output = Result<serde_json::Value>> + Send + 'static,
+{
+    if !runs::begin_step(&app.db.conn, id, step).await? {
+        return Err(AppError::field("status", "run_step_running"));
+    }
+    let app = app.clone();
+    tokio::spawn(async move {
+        let report = match work.await {
+            Ok(mut v) => {
+                v["step"] = serde_json::json!(step);
+                v["ok"] = serde_json::json!(true);
+                v
+            }
+            Err(e) => serde_json::json!({ "step": step, "ok": false, "error": e.to_string() }),
+        };
+        if let Err(e) = runs::end_step(&app.db.conn, id, &report.to_string()).await {
+            tracing::warn!(run = id, error = %e, "run step report");
+        }
+    });
+    Ok(())
+}

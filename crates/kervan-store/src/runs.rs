@@ -25,6 +25,10 @@ pub struct RunRow {
     pub error: Option<String>,
     /// What an undo did, as JSON.
     pub undo_report: Option<String>,
+    /// A step running in the background on a finished run (`undo`, `assign`, `first_calls`).
+    pub step: Option<String>,
+    /// What the last step did, as JSON.
+    pub step_report: Option<String>,
     pub created_at: i64,
     pub started_at: Option<i64>,
     pub finished_at: Option<i64>,
@@ -32,7 +36,7 @@ pub struct RunRow {
 }
 
 const SELECT: &str = "SELECT id, op, kind, user_id, status, file_name, settings, total, processed, created, updated,
-    skipped, rejected, error, undo_report, created_at, started_at, finished_at, undone_at FROM runs";
+    skipped, rejected, error, undo_report, step, step_report, created_at, started_at, finished_at, undone_at FROM runs";
 
 pub struct NewRun<'a> {
     pub op: &'a str,
@@ -306,4 +310,25 @@ pub async fn template<C: ConnectionTrait>(c: &C, id: i64) -> Result<Option<Templ
         vec![id.into()],
     )
     .await
+}
+
+/// Marks a step as running on run `id`; false when another one already is.
+pub async fn begin_step<C: ConnectionTrait>(c: &C, id: i64, step: &str) -> Result<bool> {
+    let n = db::exec(
+        c,
+        "UPDATE runs SET step = ?, step_report = NULL WHERE id = ? AND step IS NULL",
+        vec![step.into(), id.into()],
+    )
+    .await?;
+    Ok(n > 0)
+}
+
+pub async fn end_step<C: ConnectionTrait>(c: &C, id: i64, report: &str) -> Result<()> {
+    db::exec(
+        c,
+        "UPDATE runs SET step = NULL, step_report = ? WHERE id = ?",
+        vec![report.into(), id.into()],
+    )
+    .await?;
+    Ok(())
 }

@@ -133,8 +133,13 @@ async fn run_page(State(state): State<AppState>, session: Session, Path(id): Pat
 
 async fn progress(State(state): State<AppState>, session: Session, Path(id): Path<i64>) -> Result<Response, PageError> {
     let (row, _) = app_bulk::get(&state.app, &session.actor, id).await?;
+    let status = if row.step.is_some() {
+        "running"
+    } else {
+        row.status.as_str()
+    };
     let body = serde_json::json!({
-        "status": row.status, "total": row.total, "processed": row.processed,
+        "status": status, "total": row.total, "processed": row.processed,
         "updated": row.updated, "skipped": row.skipped,
     });
     Ok(axum::Json(body).into_response())
@@ -148,10 +153,16 @@ async fn confirm(State(state): State<AppState>, session: Session, Path(id): Path
 }
 
 async fn undo(State(state): State<AppState>, session: Session, Path(id): Path<i64>) -> Result<Response, PageError> {
-    match app_bulk::undo(&state.app, &session.actor, id).await {
-        Ok(_) | Err(AppError::Validation(_)) => Ok(see_other(&format!("/bulk/{id}")).into_response()),
-        Err(e) => Err(e.into()),
+    let (row, _) = app_bulk::get(&state.app, &session.actor, id).await?;
+    if row.status == "done" {
+        let (app, actor) = (state.app.clone(), session.actor.clone());
+        let work = async move { Ok(serde_json::json!(app_bulk::undo(&app, &actor, id).await?)) };
+        match kervan_app::runs::detach(&state.app, id, "undo", work).await {
+            Ok(()) | Err(AppError::Validation(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
     }
+    Ok(see_other(&format!("/bulk/{id}")).into_response())
 }
 
 struct Line {

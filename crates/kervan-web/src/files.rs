@@ -129,6 +129,18 @@ pub fn streaming(state: AppState) -> Router<AppState> {
             },
         ),
     );
+    api = api.route(
+        crate::api::runs::IMPORT_UPLOAD,
+        post(
+            |State(s): State<AppState>,
+             ApiUser(a): ApiUser,
+             Path(kind): Path<String>,
+             q: axum::extract::RawQuery,
+             req: Request| async move {
+                crate::api::runs::import_upload(s, a, kind, crate::api::runs::raw_query(q), req).await
+            },
+        ),
+    );
     let pages = pages.layer(axum::middleware::from_fn_with_state(state, crate::auth::session_layer));
     let api = api.layer(axum::middleware::from_fn(crate::api::problem_layer));
     pages

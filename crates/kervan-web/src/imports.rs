@@ -335,6 +335,8 @@ struct ReportPage {
     message: String,
     task_title: String,
     undo_text: String,
+    /// A step running in the background ("Geri alınıyor…").
+    busy: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -648,20 +650,29 @@ async fn report_view(
     } else {
         vec![]
     };
-    let message = match q.ok.as_str() {
-        "" => String::new(),
-        key if key.starts_with("assigned-") || key.starts_with("tasks-") => {
-            let mut parts = key.splitn(3, '-');
-            let what = parts.next().unwrap_or("");
-            let changed: i64 = parts.next().and_then(|n| n.parse().ok()).unwrap_or(0);
-            let skipped: i64 = parts.next().and_then(|n| n.parse().ok()).unwrap_or(0);
-            t.t_nums(
-                &format!("import-done-{what}"),
-                &[("changed", changed), ("skipped", skipped)],
-            )
-        }
+    let _ = &q.ok;
+    let step: serde_json::Value = run
+        .row
+        .step_report
+        .as_deref()
+        .and_then(|r| serde_json::from_str(r).ok())
+        .unwrap_or_default();
+    let message = match (step["step"].as_str(), step["ok"].as_bool()) {
+        (Some(what @ ("assign" | "first_calls")), Some(true)) => t.t_nums(
+            if what == "assign" {
+                "import-done-assigned"
+            } else {
+                "import-done-tasks"
+            },
+            &[
+                ("changed", step["changed"].as_i64().unwrap_or(0)),
+                ("skipped", step["skipped"].as_i64().unwrap_or(0)),
+            ],
+        ),
+        (Some(_), Some(false)) => t.t("import-step-failed"),
         _ => String::new(),
     };
+    let busy = run.row.step.as_deref().map(|s| t.t(&format!("import-step-{s}")));
     let undo: Option<app_imports::UndoReport> = run
         .row
         .undo_report
@@ -678,6 +689,7 @@ async fn report_view(
         )
     });
     Ok(ReportPage {
+        busy,
         undo_text,
         shell: session.shell(t.t("import-report-title")),
         id: run.row.id,
@@ -706,8 +718,10 @@ async fn report_view(
 async fn progress(State(state): State<AppState>, session: Session, Path(id): Path<i64>) -> Result<Response, PageError> {
     let run = app_imports::get(&state.app, &session.actor, id).await?;
     let r = &run.row;
+    // While a step runs on a finished run, the page's poll sees it as running.
+    let status = if r.step.is_some() { "running" } else { r.status.as_str() };
     let body = serde_json::json!({
-        "status": r.status, "total": r.total, "processed": r.processed, "created": r.created,
+        "status": status, "step": r.step, "total": r.total, "processed": r.processed, "created": r.created,
         "updated": r.updated, "skipped": r.skipped, "rejected": r.rejected,
     });
     Ok(axum::Json(body).into_response())
@@ -767,10 +781,16 @@ async fn configure(
 }
 
 async fn undo(State(state): State<AppState>, session: Session, Path(id): Path<i64>) -> Result<Response, PageError> {
-    match app_imports::undo(&state.app, &session.actor, id).await {
-        Ok(_) | Err(AppError::Validation(_)) => Ok(see_other(&format!("/imports/{id}")).into_response()),
-        Err(e) => Err(e.into()),
+    let run = app_imports::get(&state.app, &session.actor, id).await?;
+    if run.row.status == "done" {
+        let (app, actor) = (state.app.clone(), session.actor.clone());
+        let work = async move { Ok(serde_json::json!(app_imports::undo(&app, &actor, id).await?)) };
+        match kervan_app::runs::detach(&state.app, id, "undo", work).await {
+            Ok(()) | Err(AppError::Validation(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
     }
+    Ok(see_other(&format!("/imports/{id}")).into_response())
 }
 
 async fn assign(
@@ -795,15 +815,14 @@ async fn assign(
         rules,
         rest,
     };
-    match app_imports::assign(&state.app, &session.actor, id, &a).await {
-        Ok(tally) => Ok(see_other(&format!(
-            "/imports/{id}?by={by}&ok=assigned-{}-{}",
-            tally.changed, tally.skipped
-        ))
-        .into_response()),
-        Err(AppError::Validation(_)) => {
-            Ok(see_other(&format!("/imports/{id}?by={by}&ok=assigned-0-0")).into_response())
-        }
+    app_imports::get(&state.app, &session.actor, id).await?;
+    let (app, actor) = (state.app.clone(), session.actor.clone());
+    let work = async move {
+        let t = app_imports::assign(&app, &actor, id, &a).await?;
+        Ok(serde_json::json!({ "changed": t.changed, "skipped": t.skipped }))
+    };
+    match kervan_app::runs::detach(&state.app, id, "assign", work).await {
+        Ok(()) | Err(AppError::Validation(_)) => Ok(see_other(&format!("/imports/{id}?by={by}")).into_response()),
         Err(e) => Err(e.into()),
     }
 }
@@ -819,11 +838,14 @@ async fn first_calls(
     let title = Some(p.one("title").trim().to_string())
         .filter(|x| !x.is_empty())
         .unwrap_or_else(|| session.t.t("import-first-call-title"));
-    match app_imports::first_calls(&state.app, &session.actor, id, days, &title).await {
-        Ok(tally) => {
-            Ok(see_other(&format!("/imports/{id}?ok=tasks-{}-{}", tally.changed, tally.skipped)).into_response())
-        }
-        Err(AppError::Validation(_)) => Ok(see_other(&format!("/imports/{id}?ok=tasks-0-0")).into_response()),
+    app_imports::get(&state.app, &session.actor, id).await?;
+    let (app, actor) = (state.app.clone(), session.actor.clone());
+    let work = async move {
+        let t = app_imports::first_calls(&app, &actor, id, days, &title).await?;
+        Ok(serde_json::json!({ "changed": t.changed, "skipped": t.skipped }))
+    };
+    match kervan_app::runs::detach(&state.app, id, "first_calls", work).await {
+        Ok(()) | Err(AppError::Validation(_)) => Ok(see_other(&format!("/imports/{id}")).into_response()),
         Err(e) => Err(e.into()),
     }
 }

@@ -1541,15 +1541,19 @@ async fn bulk_io(app: &App, base: &str, who: &Who, server_pid: Option<u32>, rows
         ]),
     )
     .await?;
+    let v = until_done(&http, base, who, &format!("{location}/progress")).await?;
     println!(
-        "first-call tasks for the imported leads: {:.1} s ({}, answered {})",
+        "first-call tasks for the imported leads (in the background): {:.1} s (answered {}, then {})",
         t.elapsed().as_secs_f64(),
-        a.location,
-        a.status
+        a.status,
+        v["status"]
     );
     // --- Bulk tag everything matching the filter ------------------------------------------------
     let t = Instant::now();
-    let back = format!("/leads?source_detail={}", enc(&tag));
+    let back = format!(
+        "/leads?{}",
+        serde_urlencoded::to_string([("source_detail", tag.as_str())]).unwrap_or_default()
+    );
     let a = send(
         &http,
         base,

@@ -23,6 +23,7 @@ mod accounts;
 mod contacts;
 mod conversion;
 mod notifications;
+pub mod runs;
 
 pub fn router(state: AppState) -> Router<AppState> {
     let max_body = state.web.max_body;
@@ -30,6 +31,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/me", get(me))
         .merge(notifications::routes())
+        .merge(runs::routes())
         .merge(crate::kit::api::routes::<kervan_app::leads::Leads>())
         .merge(crate::kit::api::routes::<kervan_app::accounts::Accounts>())
         .merge(crate::kit::api::routes::<kervan_app::contacts::Contacts>())

@@ -784,11 +784,11 @@ pub async fn bulk_submit<K: KitPages>(
         };
         let frozen = if whole {
             let (_, _, params) = with_view(&state.app, &session.actor, &query_pairs(&back)).await?;
-            app_bulk::freeze::<K>(&state.app, &session.actor, &params, &planned).await
+            app_bulk::freeze(&state.app, &session.actor, K::KIND, &params, &planned).await
         } else if ids.is_empty() {
             return refusal_page::<K>(&state, &session, &back, "empty", 0).await;
         } else {
-            app_bulk::freeze_ids::<K>(&state.app, &session.actor, &ids, &planned).await
+            app_bulk::freeze_ids(&state.app, &session.actor, K::KIND, &ids, &planned).await
         };
         return match frozen {
             Ok((id, _)) => Ok(crate::redirect::see_other(&format!("/bulk/{id}"))),

@@ -91,9 +91,10 @@ db_test!(tag_everything_matching_the_filter_frozen_confirmed_undone, |t| {
         .await;
     assert!(h.to_string().contains("Metal Expo"), "{h}");
     // Again: every record already has it — nothing changed, and the count says so.
-    let (again, total) = bulk::freeze::<kervan_app::leads::Leads>(
+    let (again, total) = bulk::freeze(
         &t.app,
         &admin,
+        &kervan_core::leads::KIND,
         &[("city".into(), "İstanbul".into())],
         &Planned::AddTag {
             tag: "Metal Expo".into(),
@@ -119,7 +120,15 @@ db_test!(tag_everything_matching_the_filter_frozen_confirmed_undone, |t| {
     assert_eq!(r.status(), 200);
     let u = b.post(t, &format!("/bulk/{run_id}/undo"), &[]).await;
     assert_eq!(u.status, 303);
-    let (row, _) = bulk::get(&t.app, &admin, run_id).await.unwrap();
+    // The undo runs beside the request; its page shows it until it ends.
+    let mut row = bulk::get(&t.app, &admin, run_id).await.unwrap().0;
+    for _ in 0..400 {
+        if row.status == "undone" && row.step.is_none() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        row = bulk::get(&t.app, &admin, run_id).await.unwrap().0;
+    }
     assert_eq!(row.status, "undone");
     let report: kervan_app::imports::UndoReport = serde_json::from_str(row.undo_report.as_deref().unwrap()).unwrap();
     assert_eq!((report.restored, report.edited_since.len()), (7, 1));
@@ -135,9 +144,10 @@ db_test!(bulk_by_filter_checks_every_record_and_counts_the_truth, |t| {
     lead(t, &t.a_token, "A2", "Bursa", 102).await;
     let b1 = lead(t, &t.b_token, "B1", "Bursa", 103).await;
     let manager = t.actor(t.manager_id().await).await;
-    let (id, total) = bulk::freeze::<kervan_app::leads::Leads>(
+    let (id, total) = bulk::freeze(
         &t.app,
         &manager,
+        &kervan_core::leads::KIND,
         &[("city".into(), "Bursa".into())],
         &Planned::Archive,
     )
@@ -152,9 +162,10 @@ db_test!(bulk_by_filter_checks_every_record_and_counts_the_truth, |t| {
     assert!(v["archived_at"].is_null(), "Berna's lead untouched");
     // A rep without the grant to archive is refused as a whole.
     let rep = t.actor(t.a_id).await;
-    let r = bulk::freeze::<kervan_app::leads::Leads>(
+    let r = bulk::freeze(
         &t.app,
         &rep,
+        &kervan_core::leads::KIND,
         &[],
         &Planned::Set {
             field: "nonsense".into(),
@@ -169,10 +180,15 @@ db_test!(bulk_by_filter_checks_every_record_and_counts_the_truth, |t| {
     let v = t.get_json(&t.admin_token, &format!("/api/v1/leads/{a1}")).await;
     assert!(v["archived_at"].is_null(), "{v}");
     // Ticked ids of someone else's records are skipped with a reason, not changed.
-    let (id, _) =
-        bulk::freeze_ids::<kervan_app::leads::Leads>(&t.app, &rep, &[b1, a1], &Planned::AddTag { tag: "Sıcak".into() })
-            .await
-            .unwrap();
+    let (id, _) = bulk::freeze_ids(
+        &t.app,
+        &rep,
+        &kervan_core::leads::KIND,
+        &[b1, a1],
+        &Planned::AddTag { tag: "Sıcak".into() },
+    )
+    .await
+    .unwrap();
     bulk::confirm(&t.app, &rep, id).await.unwrap();
     let row = done(t, &rep, id).await;
     assert_eq!((row.updated, row.skipped), (1, 1));

@@ -695,3 +695,120 @@ db_test!(export_reaches_as_far_as_the_grant, |t| {
     let r = b.get(t.url(&format!("/exports/{runs}/file"))).send().await.unwrap();
     assert_eq!(r.status(), 404);
 });
+
+db_test!(the_api_imports_exports_and_changes_in_bulk, |t| {
+    let file =
+        "Ad Soyad;Tel (cep);E-posta;Şehir\nNur Ak;0532 700 00 01;nur@ak.com.tr;Van\nSu Er;0532 700 00 02;bozuk@;Muş\n";
+    let upload = |query: &'static str, token: String| {
+        let part = reqwest::multipart::Part::bytes(file.as_bytes().to_vec()).file_name("fuar.csv");
+        let form = reqwest::multipart::Form::new().part("file", part);
+        t.http
+            .post(t.url(&format!("/api/v1/imports/leads?{query}")))
+            .bearer_auth(token)
+            .multipart(form)
+    };
+    // A rep may not import.
+    let r = upload("", t.a_token.clone()).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    // A dry run says what would happen, with the hand-made mapping.
+    let q = "dry_run=1&map=Tel%20(cep)%3Dphone&source=fair&source_detail=Metal%20Expo%202025&tag=Fuar";
+    let r = upload(q, t.admin_token.clone()).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["would"]["created"], 1, "{v}");
+    assert_eq!(v["would"]["rejected"], 1, "{v}");
+    assert_eq!(lead_count(t).await, 0);
+    // The real run.
+    let r = upload(
+        "map=Tel%20(cep)%3Dphone&source=fair&on_duplicate=skip",
+        t.admin_token.clone(),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 202);
+    let v: serde_json::Value = r.json().await.unwrap();
+    let id = v["id"].as_i64().unwrap();
+    let admin = t.actor(t.admin_id).await;
+    finish(t, &admin, id).await;
+    let v = t
+        .get_json(&t.admin_token, &format!("/api/v1/imports/{id}/status"))
+        .await;
+    assert_eq!(
+        (v["created"].as_i64(), v["rejected"].as_i64()),
+        (Some(1), Some(1)),
+        "{v}"
+    );
+    let rows = t
+        .get_json(&t.admin_token, &format!("/api/v1/imports/{id}/rows?outcome=rejected"))
+        .await;
+    assert_eq!(rows["items"][0]["reason"][0]["code"], "invalid_email", "{rows}");
+    assert_eq!(rows["items"][0]["cells"][2], "bozuk@");
+    // Bulk: tag everything matching a filter, confirmed at once.
+    let (s, v) = crate::api_support::send(t.post(
+        &t.admin_token,
+        "/api/v1/bulk",
+        json!({"kind": "leads", "filters": {"city": "Van"}, "change": {"op": "add_tag", "tag": "API"}, "confirm": true}),
+    ))
+    .await;
+    assert_eq!(s, 202, "{v}");
+    assert_eq!(v["total"], 1);
+    let bid = v["id"].as_i64().unwrap();
+    for _ in 0..200 {
+        kervan_app::jobs::run_due(&t.app).await.unwrap();
+        if t.get_json(&t.admin_token, &format!("/api/v1/bulk/{bid}")).await["status"] == "done" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let lead = t.get_json(&t.admin_token, "/api/v1/leads?q=Nur").await;
+    assert!(lead["items"][0]["tags"].to_string().contains("API"), "{lead}");
+    // A bad change is a 422 problem.
+    let (s, p) = crate::api_support::send(t.post(
+        &t.admin_token,
+        "/api/v1/bulk",
+        json!({"kind": "leads", "filters": {}, "change": {"op": "explode"}}),
+    ))
+    .await;
+    assert_eq!(s, 422, "{p}");
+    // Export through the API.
+    let (s, v) = crate::api_support::send(t.post(
+        &t.admin_token,
+        "/api/v1/exports",
+        json!({"kind": "leads", "format": "csv", "filters": {"city": "Van"}}),
+    ))
+    .await;
+    assert_eq!(s, 202, "{v}");
+    let eid = v["id"].as_i64().unwrap();
+    for _ in 0..200 {
+        kervan_app::jobs::run_due(&t.app).await.unwrap();
+        if t.get_json(&t.admin_token, &format!("/api/v1/exports/{eid}")).await["status"] == "done" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let r = t
+        .get(&t.admin_token, &format!("/api/v1/exports/{eid}/file"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let text = r.text().await.unwrap();
+    assert!(text.contains("Nur") && text.contains("Van"), "{text}");
+    // Somebody else's export is not there; undo through the API.
+    let r = t
+        .get(&t.a_token, &format!("/api/v1/exports/{eid}/file"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let (s, v) =
+        crate::api_support::send(t.post(&t.admin_token, &format!("/api/v1/imports/{id}/undo"), json!({}))).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        v["edited_since"].as_array().map(Vec::len),
+        Some(1),
+        "the bulk tag edited it since: {v}"
+    );
+});
