@@ -71,6 +71,7 @@ async fn describe(state: &AppState, t: &I18n, kind: &str, change: &Planned) -> R
 #[template(path = "bulk/run.html")]
 struct RunPage {
     shell: Shell,
+    kind: String,
     row: RunRow,
     kind_label: String,
     what: String,
@@ -107,18 +108,10 @@ async fn run_page(State(state): State<AppState>, session: Session, Path(id): Pat
         vec![]
     };
     let undo: Option<UndoReport> = row.undo_report.as_deref().and_then(|r| serde_json::from_str(r).ok());
-    let undo_text = undo.as_ref().map_or(String::new(), |u| {
-        t.t_nums(
-            "import-undo-summary",
-            &[
-                ("removed", u.removed),
-                ("restored", u.restored),
-                ("edited", u.edited_since.len() as i64),
-            ],
-        )
-    });
+    let undo_text = crate::imports::undo_text(&t, undo.as_ref());
     let p = RunPage {
         shell: session.shell(t.t("bulk-run-title")),
+        kind: row.kind.clone(),
         kind_label: t.t(&format!("module-{}", row.kind)),
         what,
         status_label: t.t(&format!("import-status-{}", row.status)),

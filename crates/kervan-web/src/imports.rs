@@ -678,16 +678,7 @@ async fn report_view(
         .undo_report
         .as_deref()
         .and_then(|r| serde_json::from_str(r).ok());
-    let undo_text = undo.as_ref().map_or(String::new(), |u| {
-        t.t_nums(
-            "import-undo-summary",
-            &[
-                ("removed", u.removed),
-                ("restored", u.restored),
-                ("edited", u.edited_since.len() as i64),
-            ],
-        )
-    });
+    let undo_text = undo_text(&t, undo.as_ref());
     Ok(ReportPage {
         busy,
         undo_text,
@@ -711,6 +702,20 @@ async fn report_view(
         is_leads: done && kind.key == "leads" && run.row.created > 0,
         message,
         task_title: t.t("import-first-call-title"),
+    })
+}
+
+/// What an undo did, in words (imports and bulk changes alike).
+pub fn undo_text(t: &I18n, undo: Option<&app_imports::UndoReport>) -> String {
+    undo.map_or(String::new(), |u| {
+        t.t_nums(
+            "import-undo-summary",
+            &[
+                ("removed", u.removed),
+                ("restored", u.restored),
+                ("edited", u.edited_since.len() as i64),
+            ],
+        )
     })
 }
 
