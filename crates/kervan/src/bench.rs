@@ -1650,10 +1650,13 @@ async fn bulk_io(app: &App, base: &str, who: &Who, server_pid: Option<u32>, rows
         form(&[("_csrf", who.csrf.clone())]),
     )
     .await?;
+    // The undo runs beside the request: wait until the run says so.
+    let v = until_done(&http, base, who, &format!("{location}/progress")).await?;
     println!(
-        "undo the import (leads and their tasks removed): {:.1} s (answered {})",
+        "undo the import (leads and their tasks removed, in the background): {:.1} s (answered {}, then {})",
         t.elapsed().as_secs_f64(),
-        a.status
+        a.status,
+        v["status"]
     );
     Ok(())
 }
