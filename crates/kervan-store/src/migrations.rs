@@ -897,43 +897,24 @@ pub async fn run(db: &Db) -> Result<usize> {
             22 => &["quotes"],
             _ => &[],
         };
-        if !modules.is_empty() {
-            // Import grants come with migration 23, for every module at once.
-            for (role, module, action, scope) in default_grants()
-                .into_iter()
-                .filter(|g| modules.contains(&g.1.as_str()) && g.2 != kervan_core::permissions::Action::Import)
-            {
-                db::exec(
-                    &txn,
-                    "INSERT INTO role_permissions (role, module, action, scope) VALUES (?, ?, ?, ?)",
-                    vec![
-                        role.as_str().into(),
-                        module.as_str().into(),
-                        action.as_str().into(),
-                        scope.as_str().into(),
-                    ],
-                )
-                .await?;
-            }
-        }
-        // Importing became an action of its own: the grants it starts with.
-        if m.version == 23 {
-            for (role, module, action, scope) in default_grants()
-                .into_iter()
-                .filter(|g| g.2 == kervan_core::permissions::Action::Import)
-            {
-                db::exec(
-                    &txn,
-                    "INSERT INTO role_permissions (role, module, action, scope) VALUES (?, ?, ?, ?)",
-                    vec![
-                        role.as_str().into(),
-                        module.as_str().into(),
-                        action.as_str().into(),
-                        scope.as_str().into(),
-                    ],
-                )
-                .await?;
-            }
+        // Importing became an action of its own with migration 23, for every module then known;
+        // a module of an earlier migration gets its other grants there.
+        let grants = default_grants().into_iter().filter(|g| {
+            let import = g.2 == kervan_core::permissions::Action::Import;
+            (m.version == 23 && import) || (modules.contains(&g.1.as_str()) && (m.version > 23 || !import))
+        });
+        for (role, module, action, scope) in grants {
+            db::exec(
+                &txn,
+                "INSERT INTO role_permissions (role, module, action, scope) VALUES (?, ?, ?, ?)",
+                vec![
+                    role.as_str().into(),
+                    module.as_str().into(),
+                    action.as_str().into(),
+                    scope.as_str().into(),
+                ],
+            )
+            .await?;
         }
         if m.version == 21 {
             seed_pipeline(&txn, kervan_core::deals::TEMPLATES[0]).await?;

@@ -136,9 +136,7 @@ pub fn streaming(state: AppState) -> Router<AppState> {
              ApiUser(a): ApiUser,
              Path(kind): Path<String>,
              q: axum::extract::RawQuery,
-             req: Request| async move {
-                crate::api::runs::import_upload(s, a, kind, crate::api::runs::raw_query(q), req).await
-            },
+             req: Request| async move { crate::api::runs::import_upload(s, a, kind, q.0, req).await },
         ),
     );
     let pages = pages.layer(axum::middleware::from_fn_with_state(state, crate::auth::session_layer));

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, Query, RawQuery, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -351,9 +351,4 @@ async fn bulk_undo(
     Path(id): Path<i64>,
 ) -> Result<Json<Json_>, ApiError> {
     Ok(Json(json!(app_bulk::undo(&s.app, &a, id).await?)))
-}
-
-/// Whether a query holds a key (for the upload's route, which reads the raw query).
-pub fn raw_query(q: RawQuery) -> Option<String> {
-    q.0
 }
