@@ -648,6 +648,7 @@ async fn steps(c: Client, base: String, label: &'static str, mut clock: Clock) {
     activities(&c, &base, label, &mut clock).await;
     deals(&c, &base, label, &mut clock).await;
     fair(&c, &base, label, &mut clock).await;
+    bulk_export(&c, &base, label, &mut clock).await;
 
     eprintln!(
         "[{label}] PASSED. live search via JavaScript: {}. Screenshots in {}",
@@ -911,6 +912,81 @@ async fn fair(c: &Client, base: &str, label: &'static str, clock: &mut Clock) {
     shots(c, label, "import-undone").await;
     let _ = std::fs::remove_file(&file);
     clock.step("import undone");
+}
+
+/// Issue 11: tag everything matching a filter (confirm the exact count, see the result, undo),
+/// export the list to CSV, and open the hand-over page of a colleague.
+async fn bulk_export(c: &Client, base: &str, label: &'static str, clock: &mut Clock) {
+    goto(c, base, "/leads?source=referral").await;
+    find(c, "#bulk-scope-all")
+        .await
+        .click()
+        .await
+        .expect("tick everything matching");
+    find(c, "#bulk-action")
+        .await
+        .select_by_value("tag_add")
+        .await
+        .expect("choose Etiket ekle");
+    fill(c, "#bulk-tag", "Geri arama").await;
+    find(c, "#bulk-apply").await.click().await.expect("click Uygula");
+    wait_path(c, "the bulk confirmation", |p| p.starts_with("/bulk/")).await;
+    let count = text(c, "#bulk-count").await;
+    assert!(count.contains("2 kayda"), "{count}");
+    shots(c, label, "bulk-confirm").await;
+    find(c, "#bulk-confirm").await.click().await.expect("confirm");
+    wait_until(
+        c,
+        "the bulk result",
+        "return !!document.getElementById('bulk-changed')",
+        vec![],
+    )
+    .await;
+    assert_eq!(text(c, "#bulk-changed .big").await, "2");
+    shots(c, label, "bulk-done").await;
+    find(c, "#bulk-undo").await.click().await.expect("click undo");
+    confirm(c).await;
+    wait_until(
+        c,
+        "the bulk undo",
+        "return !!document.getElementById('undo-report')",
+        vec![],
+    )
+    .await;
+    clock.step("tagged everything matching a filter, undone");
+    goto(c, base, "/leads").await;
+    find(c, "#export-menu summary")
+        .await
+        .click()
+        .await
+        .expect("open Dışa aktar");
+    find_link(c, "#export-menu a", "CSV (Excel")
+        .await
+        .click()
+        .await
+        .expect("export CSV");
+    wait_path(c, "the export page", |p| p.starts_with("/exports/")).await;
+    wait_until(
+        c,
+        "the export's file",
+        "return !!document.getElementById('export-download')",
+        vec![],
+    )
+    .await;
+    shots(c, label, "export-done").await;
+    goto(c, base, "/users").await;
+    find_link(c, "a.btn", "Devret")
+        .await
+        .click()
+        .await
+        .expect("open Devret");
+    wait_path(c, "the hand-over page", |p| p.ends_with("/handover")).await;
+    find(c, "#handover-counts").await;
+    shots(c, label, "handover").await;
+    goto(c, base, "/bulk").await;
+    find(c, "#bulk-runs").await;
+    shots(c, label, "bulk-list").await;
+    clock.step("export, hand-over and bulk pages");
 }
 
 /// Issue 3: convert the lead into a customer, land on the customer card, see the contact and the
