@@ -114,7 +114,10 @@ async fn run_page(State(state): State<AppState>, session: Session, Path(id): Pat
         kind: row.kind.clone(),
         kind_label: t.t(&format!("module-{}", row.kind)),
         what,
-        status_label: t.t(&format!("import-status-{}", row.status)),
+        status_label: t.t_or(
+            &format!("bulk-status-{}", row.status),
+            &format!("import-status-{}", row.status),
+        ),
         skipped,
         undo,
         undo_text,
@@ -186,7 +189,10 @@ async fn list_page(State(state): State<AppState>, session: Session) -> Result<Re
             id: row.id,
             kind_label: t.t(&format!("module-{}", row.kind)),
             what: describe(&state, &t, &row.kind, &change).await?,
-            status_label: t.t(&format!("import-status-{}", row.status)),
+            status_label: t.t_or(
+                &format!("bulk-status-{}", row.status),
+                &format!("import-status-{}", row.status),
+            ),
             status: row.status.clone(),
             summary: t.t_nums(
                 "bulk-summary",
