@@ -5,7 +5,7 @@
 //! apply record by record. One record failing does not stop the others: the outcome counts what
 //! changed and why the rest were skipped — the count shown is the count done.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use kervan_core::permissions::Action;
 use kervan_core::record::{Input, Inputs};
@@ -110,9 +110,8 @@ async fn one<K: RecordKind>(app: &App, actor: &Actor, id: i64, change: &Change) 
 // Bulk changes by filter: everything matching a list's filter, frozen when it is asked for,
 // confirmed with its exact count, run by the job worker a batch per transaction, undoable.
 
-use kervan_core::record::{CustomDef, Values};
+use kervan_core::record::{CustomDef, CustomValues, Values};
 use kervan_core::time::now_ms;
-use kervan_store::TransactionTrait;
 use kervan_store::runs::{self, Counts, ItemRow, NewRun};
 use serde::{Deserialize, Serialize};
 
@@ -286,9 +285,10 @@ pub async fn run_job(app: &App, payload: &str) -> Result<()> {
     Ok(())
 }
 
-/// Applies run `run_id`'s change to its pending records of `K`, a batch per transaction and a
-/// savepoint per record; each record's outcome (changed with its before-image, or skipped with
-/// the reason) and the run's counts are written with it.
+/// Applies run `run_id`'s change to its pending records of `K`, a batch per transaction: the
+/// batch's records read in one statement, each checked for permission (once per owner) and
+/// planned, then written together by the kit's batch write; each record's outcome (changed with
+/// its before-image, or skipped with the reason) and the run's counts are written with it.
 pub async fn process<K: RecordKind>(app: &App, actor: &Actor, run_id: i64) -> Result<()> {
     let kind = K::KIND;
     let c = &app.db.conn;
@@ -296,61 +296,114 @@ pub async fn process<K: RecordKind>(app: &App, actor: &Actor, run_id: i64) -> Re
     let defs = records::custom_defs(c, kind).await?;
     // New owners, told once at the end.
     let mut given = Vec::new();
-    let gives = matches!(&change, Planned::Assign { .. })
-        || matches!(&change, Planned::Set { field, .. } if field == "owner_id");
+    let mut breather = crate::runs::Breather::new();
+    let mut after = i64::MIN;
     loop {
-        let items = runs::items(c, run_id, kind.key, &["pending"], i64::MIN, BATCH).await?;
-        if items.is_empty() {
+        let items = runs::items(c, run_id, kind.key, &["pending"], after, BATCH).await?;
+        let Some(last) = items.last().map(|i| i.row_no) else {
             break;
-        }
+        };
+        after = last;
         let txn = kervan_store::db::begin_guarded(c, &[]).await?;
-        let mut n = Counts::default();
+        let ids: Vec<i64> = items.iter().filter_map(|i| i.record_id).collect();
+        let recs = records::read_many(&txn, kind, &defs, &ids).await?;
+        let mut allowed: HashMap<Option<i64>, bool> = HashMap::new();
+        // Each item's outcome, the edits written together after the loop filling theirs in.
+        let mut done: Vec<(ItemRow, Option<usize>)> = Vec::with_capacity(items.len());
+        let mut edits: Vec<(&records::Record, Values, CustomValues)> = Vec::new();
+        let mut befores: Vec<String> = Vec::new();
         for it in items {
-            let Some(rid) = it.record_id else { continue };
-            let (outcome, reason, before, version) =
-                match one_in::<K>(&txn, actor, &defs, rid, &change, it.row_no as usize).await? {
-                    Done::Changed(before, version) => ("updated", None, before, Some(version)),
-                    Done::Skipped(code) => (
-                        "skipped",
-                        Some(serde_json::json!({ "code": code }).to_string()),
-                        None,
-                        None,
-                    ),
-                };
-            n.processed += 1;
-            if outcome == "updated" {
-                if gives {
-                    let owner = kervan_store::db::scalar_i64(
-                        &txn,
-                        &format!("SELECT owner_id FROM {} WHERE id = ?", kind.table),
-                        vec![rid.into()],
-                    )
-                    .await?;
-                    given.extend(owner);
+            let rec = it.record_id.and_then(|rid| recs.get(&rid));
+            let plan = match rec {
+                None => Done::Skipped("gone"),
+                Some(rec) => {
+                    let owner = rec.owner_id();
+                    let ok = match allowed.get(&owner) {
+                        Some(ok) => *ok,
+                        None => {
+                            let ok = match records::authorize(&txn, actor, kind, owner, change.action()).await {
+                                Ok(()) => true,
+                                Err(AppError::NotFound | AppError::Forbidden { .. }) => false,
+                                Err(e) => return Err(e),
+                            };
+                            allowed.insert(owner, ok);
+                            ok
+                        }
+                    };
+                    if !ok {
+                        Done::Skipped("not_allowed")
+                    } else if let Planned::Archive | Planned::Restore = change {
+                        archive_in(&txn, actor, kind, rec, matches!(change, Planned::Archive)).await?
+                    } else {
+                        match plan::<K>(&defs, rec, &change, it.row_no as usize) {
+                            Ok((values, custom, before)) => {
+                                edits.push((rec, values, custom));
+                                befores.push(before);
+                                Done::Planned
+                            }
+                            Err(code) => Done::Skipped(code),
+                        }
+                    }
                 }
+            };
+            let mut row = it;
+            let slot = match plan {
+                Done::Changed(before, version) => {
+                    row.outcome = "updated".into();
+                    row.before_image = before;
+                    row.version_after = Some(version);
+                    None
+                }
+                Done::Skipped(code) => {
+                    row.outcome = "skipped".into();
+                    row.reason = Some(serde_json::json!({ "code": code }).to_string());
+                    None
+                }
+                Done::Planned => Some(edits.len() - 1),
+            };
+            done.push((row, slot));
+        }
+        let results = records::update_many_in::<K>(&txn, actor, &defs, &edits).await?;
+        let mut n = Counts::default();
+        let mut rows = Vec::with_capacity(done.len());
+        for (mut row, slot) in done {
+            if let Some(e) = slot {
+                let (rec, values, _) = &edits[e];
+                match &results[e] {
+                    Ok(true) => {
+                        row.outcome = "updated".into();
+                        row.before_image = Some(befores[e].clone());
+                        row.version_after = Some(rec.version + 1);
+                        if values.get("owner_id") != rec.values.get("owner_id")
+                            && let Some(o) = values.get("owner_id").and_then(kervan_core::record::Value::as_id)
+                        {
+                            given.push(o);
+                        }
+                    }
+                    other => {
+                        let code = match other {
+                            Ok(_) => "unchanged",
+                            Err(AppError::Conflict { .. }) => "conflict",
+                            _ => "invalid",
+                        };
+                        row.outcome = "skipped".into();
+                        row.reason = Some(serde_json::json!({ "code": code }).to_string());
+                    }
+                }
+            }
+            n.processed += 1;
+            if row.outcome == "updated" {
                 n.updated += 1;
             } else {
                 n.skipped += 1;
             }
-            kervan_store::db::exec(
-                &txn,
-                "UPDATE run_items SET outcome = ?, reason = ?, before_image = ?, version_after = ?
-                 WHERE run_id = ? AND kind = ? AND row_no = ?",
-                vec![
-                    outcome.into(),
-                    reason.into(),
-                    before.into(),
-                    version.into(),
-                    run_id.into(),
-                    kind.key.into(),
-                    it.row_no.into(),
-                ],
-            )
-            .await?;
+            rows.push(row);
         }
+        drop(edits);
+        runs::replace_items(&txn, run_id, &rows).await?;
         runs::add_progress(&txn, run_id, &n).await?;
         txn.commit().await?;
-        crate::runs::breathe(app).await;
+        breather.breathe(app).await;
     }
     records::tell_owners_of_run(app, actor, kind, &given, &format!("#{run_id}")).await
 }
@@ -366,43 +419,49 @@ enum Done {
     /// The before-image (JSON; `archived` for an archive or restore) and the version left at.
     Changed(Option<String>, i64),
     Skipped(&'static str),
+    /// An edit for the batch write.
+    Planned,
 }
 
-/// One record of a bulk run, inside the batch's transaction.
-async fn one_in<K: RecordKind>(
+/// Archives or restores one record of a bulk run inside the batch's transaction.
+async fn archive_in(
     txn: &kervan_store::DatabaseTransaction,
     actor: &Actor,
-    defs: &[CustomDef],
-    id: i64,
-    change: &Planned,
-    turn: usize,
+    kind: &'static kervan_core::record::Kind,
+    rec: &records::Record,
+    archive: bool,
 ) -> Result<Done> {
-    let kind = K::KIND;
-    let Some(rec) = records::read(txn, kind, defs, id).await? else {
-        return Ok(Done::Skipped("gone"));
+    if rec.is_archived() == archive {
+        return Ok(Done::Skipped("unchanged"));
+    }
+    let r = crate::access::Archivable {
+        table: kind.table,
+        entity: kind.entity,
+        id: rec.id,
+        current_version: rec.version,
+        archived_at: rec.archived_at,
     };
-    match records::authorize(txn, actor, kind, rec.owner_id(), change.action()).await {
+    // A conflict is an UPDATE that found no row at its version: no failed statement, so no
+    // savepoint is needed for it.
+    match crate::access::set_archived_in(txn, actor, r, rec.version, archive).await {
         Ok(()) => {}
-        Err(AppError::NotFound | AppError::Forbidden { .. }) => return Ok(Done::Skipped("not_allowed")),
+        Err(AppError::Conflict { .. }) => return Ok(Done::Skipped("conflict")),
         Err(e) => return Err(e),
     }
-    if let Planned::Archive | Planned::Restore = change {
-        let archive = matches!(change, Planned::Archive);
-        if rec.is_archived() == archive {
-            return Ok(Done::Skipped("unchanged"));
-        }
-        let r = crate::access::Archivable {
-            table: kind.table,
-            entity: kind.entity,
-            id,
-            current_version: rec.version,
-            archived_at: rec.archived_at,
-        };
-        crate::access::set_archived_in(txn, actor, r, rec.version, archive).await?;
-        let before = serde_json::json!({ "archived": !archive }).to_string();
-        return Ok(Done::Changed(Some(before), rec.version + 1));
-    }
-    let (mut values, mut custom): (Values, _) = (rec.values.clone(), rec.custom.clone());
+    let before = serde_json::json!({ "archived": !archive }).to_string();
+    Ok(Done::Changed(Some(before), rec.version + 1))
+}
+
+/// A record's new values under a bulk change (the `turn`-th record of the run, for round-robin
+/// owners) and its before-image; or why it is skipped.
+fn plan<K: RecordKind>(
+    defs: &[CustomDef],
+    rec: &records::Record,
+    change: &Planned,
+    turn: usize,
+) -> std::result::Result<(Values, CustomValues, String), &'static str> {
+    let kind = K::KIND;
+    let (mut values, mut custom): (Values, CustomValues) = (rec.values.clone(), rec.custom.clone());
     match change {
         Planned::Set { field, value } => {
             let mut inputs = Inputs::default();
@@ -410,31 +469,26 @@ async fn one_in<K: RecordKind>(
                 Some(k) => inputs.custom.insert(k.to_string(), Input::Text(value.clone())),
                 None => inputs.fields.insert(field.clone(), Input::Text(value.clone())),
             };
-            match records::prepare_edit::<K>(defs, &inputs, &rec) {
-                Ok((v, c)) => (values, custom) = (v, c),
-                Err(_) => return Ok(Done::Skipped("invalid")),
-            }
+            (values, custom) = records::prepare_edit::<K>(defs, &inputs, rec).map_err(|_| "invalid")?;
         }
         Planned::AddTag { tag } | Planned::RemoveTag { tag } => {
-            let Some(f) = kind
+            let f = kind
                 .fields
                 .iter()
                 .find(|f| f.storage == kervan_core::record::Storage::Tags)
-            else {
-                return Ok(Done::Skipped("invalid"));
-            };
+                .ok_or("invalid")?;
             let mut tags = rec.tags().to_vec();
             let key = kervan_core::text::fold(tag);
             let has = tags.iter().any(|t| kervan_core::text::fold(t) == key);
             match change {
                 Planned::AddTag { .. } if !has => {
                     if tags.len() >= kervan_core::validation::MAX_TAGS {
-                        return Ok(Done::Skipped("invalid"));
+                        return Err("invalid");
                     }
                     tags.push(tag.trim().to_string());
                 }
                 Planned::RemoveTag { .. } if has => tags.retain(|t| kervan_core::text::fold(t) != key),
-                _ => return Ok(Done::Skipped("unchanged")),
+                _ => return Err("unchanged"),
             }
             if tags.is_empty() {
                 values.remove(f.key);
@@ -446,11 +500,11 @@ async fn one_in<K: RecordKind>(
             let owner = owners[turn % owners.len()];
             values.insert("owner_id", kervan_core::record::Value::User(owner));
         }
-        Planned::Archive | Planned::Restore => {}
+        Planned::Archive | Planned::Restore => return Err("invalid"),
     }
     let diff = kervan_core::record::diff(kind, (&rec.values, &rec.custom), (&values, &custom));
     if diff.is_empty() {
-        return Ok(Done::Skipped("unchanged"));
+        return Err("unchanged");
     }
     let mut before = serde_json::Map::new();
     for (key, _, _) in &diff {
@@ -460,29 +514,7 @@ async fn one_in<K: RecordKind>(
         };
         before.insert(key.clone(), old.map_or(serde_json::Value::Null, |v| v.to_json()));
     }
-    let sp = txn.begin().await?;
-    match records::update_in::<K>(&sp, actor, defs, &rec, &values, &custom, records::In::RUN).await {
-        Ok(_) => {
-            sp.commit().await?;
-            Ok(Done::Changed(
-                Some(serde_json::Value::Object(before).to_string()),
-                rec.version + 1,
-            ))
-        }
-        Err(AppError::Validation(_) | AppError::Duplicate(_)) => {
-            sp.rollback().await?;
-            Ok(Done::Skipped("invalid"))
-        }
-        Err(AppError::Conflict { .. }) => {
-            sp.rollback().await?;
-            Ok(Done::Skipped("conflict"))
-        }
-        Err(AppError::Forbidden { .. } | AppError::NotFound) => {
-            sp.rollback().await?;
-            Ok(Done::Skipped("not_allowed"))
-        }
-        Err(e) => Err(e),
-    }
+    Ok((values, custom, serde_json::Value::Object(before).to_string()))
 }
 
 /// Undoes a finished bulk run like an import: every record it changed gets its before-image

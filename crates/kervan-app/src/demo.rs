@@ -107,7 +107,7 @@ async fn ensure_custom_fields(app: &App) -> Result<()> {
 }
 
 /// What [`generate`] did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DemoReport {
     /// Demo users (managers and sales reps, created now or found) the leads were spread over.
     pub users: usize,
@@ -115,6 +115,8 @@ pub struct DemoReport {
     pub leads: u64,
     /// Wall-clock time of the whole run.
     pub millis: u128,
+    /// Where that time went, phase by phase (seconds), to see what to make faster.
+    pub phases: Vec<(&'static str, f64)>,
 }
 
 const TEAM_1: &str = "Satış Ekibi 1";
@@ -178,8 +180,15 @@ pub async fn generate(app: &App, leads: u64, progress: impl Fn(u64)) -> Result<D
             users,
             leads: 0,
             millis: started.elapsed().as_millis(),
+            phases: vec![],
         });
     }
+    let mut phases = vec![("users and fields", started.elapsed().as_secs_f64())];
+    let mut lap = Instant::now();
+    let mut phase = |name: &'static str| {
+        phases.push((name, lap.elapsed().as_secs_f64()));
+        lap = Instant::now();
+    };
     let c = &app.db.conn;
     let first_id = scalar_i64(c, "SELECT COALESCE(MAX(id), 0) + 1 FROM leads", vec![])
         .await?
@@ -242,6 +251,7 @@ pub async fn generate(app: &App, leads: u64, progress: impl Fn(u64)) -> Result<D
             "demo generator stopped after {written} of {leads} leads"
         )));
     }
+    phase("generate and write (indexes and full-text included)");
     // The values in use (filter menus, suggestions) are kept where records are written; the
     // bulk path wrote around that, so count them again.
     for f in kervan_core::leads::KIND
@@ -251,16 +261,20 @@ pub async fn generate(app: &App, leads: u64, progress: impl Fn(u64)) -> Result<D
     {
         kervan_store::records::recount_values(c, &kervan_core::leads::KIND, f.key).await?;
     }
+    phase("values in use");
     // The planner's picture of the table changed completely; refresh it now rather than at the
     // next housekeeping round, so the first lists are fast.
     app.db.analyze().await?;
+    phase("ANALYZE");
     // The custom fields' indexes (queued when the fields were made) are built now, over the new
     // rows, so the filters are offered at once.
     crate::jobs::run_due(app).await?;
+    phase("custom-field indexes");
     Ok(DemoReport {
         users,
         leads: written,
         millis: started.elapsed().as_millis(),
+        phases,
     })
 }
 
@@ -2296,6 +2310,17 @@ pub async fn generate_tasks(app: &App, n: u64, progress: impl Fn(u64)) -> Result
     let rows_per = 500usize;
     let mut done = 0u64;
     let txn = c.begin().await?;
+    // Into an empty table, a big load writes the rows bare and builds the indexes and the
+    // full-text index once at the end: cheaper than keeping them up row by row.
+    let empty = scalar_i64(&txn, "SELECT COUNT(*) FROM (SELECT 1 FROM tasks LIMIT 1) x", vec![])
+        .await?
+        .unwrap_or(0)
+        == 0;
+    let rebuild = if empty && n >= 10_000 {
+        suspend_indexes(&txn, app.db.is_postgres(), &["tasks"]).await?
+    } else {
+        vec![]
+    };
     while done < n {
         let k = rows_per.min((n - done) as usize);
         let mut values: Vec<Value> = Vec::with_capacity(k * TASK_COLUMNS.len());
@@ -2331,6 +2356,9 @@ pub async fn generate_tasks(app: &App, n: u64, progress: impl Fn(u64)) -> Result
         kervan_store::db::exec(&txn, &insert_sql("tasks", TASK_COLUMNS, k), values).await?;
         done += k as u64;
         progress(done);
+    }
+    for sql in &rebuild {
+        kervan_store::db::exec(&txn, sql, vec![]).await?;
     }
     txn.commit().await?;
     // Fresh statistics, or the planner guesses (at 100,000 tasks a guess sorted 35,000 open
@@ -2390,6 +2418,21 @@ pub async fn generate_activities(app: &App, n: u64, progress: impl Fn(u64)) -> R
     let owner_w = Weighted::new(owners.iter().map(|o| o.1));
     let mut done = 0u64;
     let txn = c.begin().await?;
+    // Into an empty table, a big load writes the rows bare and builds the indexes and the
+    // full-text index once at the end: cheaper than keeping them up row by row.
+    let empty = scalar_i64(
+        &txn,
+        "SELECT COUNT(*) FROM (SELECT 1 FROM activities LIMIT 1) x",
+        vec![],
+    )
+    .await?
+    .unwrap_or(0)
+        == 0;
+    let rebuild = if empty && n >= 10_000 {
+        suspend_indexes(&txn, app.db.is_postgres(), &["activities"]).await?
+    } else {
+        vec![]
+    };
     while done < n {
         let k = 500usize.min((n - done) as usize);
         let mut values: Vec<Value> = Vec::with_capacity(k * ACTIVITY_COLUMNS.len());
@@ -2432,6 +2475,9 @@ pub async fn generate_activities(app: &App, n: u64, progress: impl Fn(u64)) -> R
         kervan_store::db::exec(&txn, &insert_sql("activities", ACTIVITY_COLUMNS, k), values).await?;
         done += k as u64;
         progress(done);
+    }
+    for sql in &rebuild {
+        kervan_store::db::exec(&txn, sql, vec![]).await?;
     }
     // "Son görüşme" of those leads, from their held conversations.
     kervan_store::db::exec(

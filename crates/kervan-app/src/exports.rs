@@ -28,7 +28,7 @@ use crate::{Actor, App, registry};
 pub const OP: &str = "export";
 pub const JOB: &str = "export";
 /// Rows read per query.
-const PAGE: u64 = 1000;
+const PAGE: u64 = 2000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -264,9 +264,27 @@ pub async fn write<K: RecordKind>(app: &App, actor: &Actor, spec: &Spec, run_id:
         Sink::Xlsx(w, _) => w.row(&spec.headers).map_err(io_err)?,
         Sink::Vcf(_) => {}
     }
-    let mut pages = crate::lists::Pages::<K>::new(&defs, &spec.params, PAGE);
+    // The next pages are read while this one is written: the database's thread and ours work
+    // side by side, and at most two pages wait in memory.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Vec<Record>>>(2);
+    let reader = {
+        let (app, actor, defs, params) = (app.clone(), actor.clone(), defs.clone(), spec.params.clone());
+        tokio::spawn(async move {
+            let mut pages = crate::lists::Pages::<K>::new(&defs, &params, PAGE);
+            loop {
+                let next = pages.next(&app, &actor, &defs, Action::Export).await.transpose();
+                let Some(page) = next else { break };
+                let failed = page.is_err();
+                if tx.send(page).await.is_err() || failed {
+                    break;
+                }
+            }
+        })
+    };
     let mut written: u64 = 0;
-    while let Some(page) = pages.next(app, actor, &defs, Action::Export).await? {
+    let mut told = std::time::Instant::now();
+    while let Some(page) = rx.recv().await {
+        let page = page?;
         for rec in &page {
             match &mut sink {
                 Sink::Csv(w) => w.row(&cells::<K>(spec, &defs, &users, rec)).map_err(io_err)?,
@@ -279,13 +297,20 @@ pub async fn write<K: RecordKind>(app: &App, actor: &Actor, spec: &Spec, run_id:
             }
         }
         written += page.len() as u64;
-        kervan_store::db::exec(
-            c,
-            "UPDATE runs SET processed = ? WHERE id = ?",
-            vec![(written as i64).into(), run_id.into()],
-        )
-        .await?;
+        // The progress bar moves twice a second, not once a page: each is a write.
+        if told.elapsed() >= std::time::Duration::from_millis(500) {
+            told = std::time::Instant::now();
+            kervan_store::db::exec(
+                c,
+                "UPDATE runs SET processed = ? WHERE id = ?",
+                vec![(written as i64).into(), run_id.into()],
+            )
+            .await?;
+        }
     }
+    reader
+        .await
+        .map_err(|e| AppError::Internal(format!("export reader failed: {e}")))?;
     match sink {
         Sink::Csv(w) => {
             w.finish().map_err(io_err)?.flush().map_err(io_err)?;

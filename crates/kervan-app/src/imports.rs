@@ -17,7 +17,7 @@
 //! [`records::create_in`], [`records::update_in`]): an imported record is exactly what the form
 //! would have made, with its history and search keys.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -647,6 +647,8 @@ struct ReadRow<'a> {
     cells: &'a Vec<String>,
     inputs: Inputs,
     keys: Vec<(&'static str, String)>,
+    /// The row as a new record, or its problems.
+    prepared: std::result::Result<(Values, CustomValues), FieldErrors>,
 }
 
 /// What will come of a row.
@@ -795,6 +797,7 @@ pub async fn process<K: RecordKind>(app: &App, actor: &Actor, id: i64, write: bo
     let mut out = Preview::default();
     // A resumed run goes on after the rows it already wrote.
     let start = if write { run.row.processed.max(0) as usize } else { 0 };
+    let mut breather = crate::runs::Breather::new();
     for (b, chunk) in table.rows.chunks(BATCH).enumerate() {
         let first = b * BATCH;
         if first + chunk.len() <= start {
@@ -808,15 +811,23 @@ pub async fn process<K: RecordKind>(app: &App, actor: &Actor, id: i64, write: bo
                 continue;
             }
             let inputs = row_inputs(kind, &defs, &run.settings, &users, cells);
-            let (values, _, _) =
-                record::read_inputs(kind, &live, &inputs, (&Values::new(), &CustomValues::new()), true);
-            let keys = keys_of(&fields, &values);
+            // Read once: the values a new record would get, whose keys find its duplicates.
+            let prepared = records::prepare_new::<K>(actor, &defs, &inputs);
+            let keys = match &prepared {
+                Ok((values, _)) => keys_of(&fields, values),
+                Err(_) => {
+                    let (values, _, _) =
+                        record::read_inputs(kind, &live, &inputs, (&Values::new(), &CustomValues::new()), true);
+                    keys_of(&fields, &values)
+                }
+            };
             // Row 1 is the header, as the spreadsheet numbers it.
             read.push(ReadRow {
                 row_no: idx as i64 + 2,
                 cells,
                 inputs,
                 keys,
+                prepared,
             });
         }
         // 2. The batch's keys looked up at once.
@@ -833,9 +844,19 @@ pub async fn process<K: RecordKind>(app: &App, actor: &Actor, id: i64, write: bo
             cells,
             inputs,
             keys,
+            prepared,
         } in read
         {
-            let v = judge::<K>(app, actor, &defs, policy, &inputs, &keys, (&existing, &seen)).await?;
+            let v = judge::<K>(
+                app,
+                actor,
+                &defs,
+                policy,
+                (&inputs, prepared),
+                &keys,
+                (&existing, &seen),
+            )
+            .await?;
             if matches!(v, Verdict::Create(..) | Verdict::Update { .. }) && policy != Policy::Create {
                 for k in &keys {
                     seen.entry(k.clone()).or_insert(row_no);
@@ -846,7 +867,7 @@ pub async fn process<K: RecordKind>(app: &App, actor: &Actor, id: i64, write: bo
         // 4. Written in one transaction, a savepoint per row.
         let counts = if write {
             let n = write_batch::<K>(app, actor, &defs, id, verdicts).await?;
-            crate::runs::breathe(app).await;
+            breather.breathe(app).await;
             n
         } else {
             let mut n = Counts::default();
@@ -911,7 +932,7 @@ async fn judge<K: RecordKind>(
     actor: &Actor,
     defs: &[CustomDef],
     policy: Policy,
-    inputs: &Inputs,
+    (inputs, prepared): (&Inputs, std::result::Result<(Values, CustomValues), FieldErrors>),
     keys: &[(&'static str, String)],
     // Records already stored with a key (id, owner), and rows of the file before this one.
     (existing, seen): (&Existing, &Seen),
@@ -967,7 +988,7 @@ async fn judge<K: RecordKind>(
             });
         }
     }
-    Ok(match records::prepare_new::<K>(actor, defs, inputs) {
+    Ok(match prepared {
         Ok((values, custom)) => Verdict::Create(values, custom),
         Err(e) => Verdict::Reject(e),
     })
@@ -1001,6 +1022,21 @@ async fn write_batch<K: RecordKind>(
 ) -> Result<Counts> {
     let kind = K::KIND;
     let txn = kervan_store::db::begin_guarded(&app.db.conn, &[]).await?;
+    // The new records are written together (the kit's batch write), the updates one by one.
+    let mut new_rows = Vec::new();
+    let verdicts: Vec<_> = verdicts
+        .into_iter()
+        .map(|(row_no, cells, v)| match v {
+            Verdict::Create(values, custom) => {
+                new_rows.push((values, custom));
+                (row_no, cells, None)
+            }
+            other => (row_no, cells, Some(other)),
+        })
+        .collect();
+    let mut created = records::create_many_in::<K>(&txn, actor, defs, &new_rows)
+        .await?
+        .into_iter();
     let mut items = Vec::with_capacity(verdicts.len());
     let mut n = Counts::default();
     for (row_no, cells, v) in verdicts {
@@ -1017,35 +1053,27 @@ async fn write_batch<K: RecordKind>(
             };
         let cells_json = || serde_json::to_string(cells).ok();
         let it = match v {
-            Verdict::Skip(r) => item(
+            Some(Verdict::Skip(r)) => item(
                 "skipped",
                 r.get("id").and_then(|x| x.as_i64()),
                 Some(r.to_string()),
                 None,
                 None,
             ),
-            Verdict::Reject(e) => item("rejected", None, Some(errors_json(&e)), None, cells_json()),
-            Verdict::Create(values, custom) => {
-                let sp = txn.begin().await?;
-                match records::create_in::<K>(&sp, actor, defs, &values, &custom, records::In::RUN).await {
-                    Ok(id) => {
-                        sp.commit().await?;
-                        item("created", Some(id), None, None, None)
-                    }
-                    Err(AppError::Validation(e)) => {
-                        sp.rollback().await?;
-                        item("rejected", None, Some(errors_json(&e)), None, cells_json())
-                    }
-                    Err(AppError::Duplicate(d)) => {
-                        sp.rollback().await?;
-                        let mut e = FieldErrors::new();
-                        e.add(d.first().map_or("name", |x| x.field.as_str()), "duplicate");
-                        item("rejected", None, Some(errors_json(&e)), None, cells_json())
-                    }
-                    Err(e) => return Err(e),
+            None => match created.next() {
+                Some(Ok(id)) => item("created", Some(id), None, None, None),
+                Some(Err(AppError::Validation(e))) => item("rejected", None, Some(errors_json(&e)), None, cells_json()),
+                Some(Err(AppError::Duplicate(d))) => {
+                    let mut e = FieldErrors::new();
+                    e.add(d.first().map_or("name", |x| x.field.as_str()), "duplicate");
+                    item("rejected", None, Some(errors_json(&e)), None, cells_json())
                 }
-            }
-            Verdict::Update { rec, values, custom } => {
+                Some(Err(e)) => return Err(e),
+                None => return Err(AppError::Internal("an import row lost its outcome".into())),
+            },
+            Some(Verdict::Reject(e)) => item("rejected", None, Some(errors_json(&e)), None, cells_json()),
+            Some(Verdict::Create(..)) => return Err(AppError::Internal("an import row was not batched".into())),
+            Some(Verdict::Update { rec, values, custom }) => {
                 let before = before_image(kind, &rec, &values, &custom);
                 let sp = txn.begin().await?;
                 match records::update_in::<K>(&sp, actor, defs, &rec, &values, &custom, records::In::RUN).await {
@@ -1107,6 +1135,55 @@ async fn versions_of<C: ConnectionTrait>(c: &C, kind: &Kind, ids: &[i64]) -> Res
     Ok(out)
 }
 
+/// Which of `rows` of run `run_id` have an item of `kind` (a lead's first call).
+async fn row_set<C: ConnectionTrait>(c: &C, run_id: i64, kind: &str, rows: &[i64]) -> Result<HashSet<i64>> {
+    let mut out = HashSet::new();
+    for chunk in rows.chunks(500) {
+        let mut v: Vec<kervan_store::sea_orm_value::Value> = vec![run_id.into(), kind.into()];
+        v.extend(chunk.iter().map(|r| (*r).into()));
+        let found = kervan_store::db::all::<RowNo, _>(
+            c,
+            &format!(
+                "SELECT row_no FROM run_items WHERE run_id = ? AND kind = ? AND row_no IN ({})",
+                vec!["?"; chunk.len()].join(", ")
+            ),
+            v,
+        )
+        .await?;
+        out.extend(found.into_iter().map(|r| r.row_no));
+    }
+    Ok(out)
+}
+
+#[derive(sea_orm::FromQueryResult)]
+struct RowNo {
+    row_no: i64,
+}
+
+/// The owners of records of an owned kind, by id.
+async fn owners_of<C: ConnectionTrait>(c: &C, kind: &Kind, ids: &[i64]) -> Result<HashMap<i64, Option<i64>>> {
+    #[derive(sea_orm::FromQueryResult)]
+    struct O {
+        id: i64,
+        owner_id: Option<i64>,
+    }
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<O> = kervan_store::db::all(
+            c,
+            &format!(
+                "SELECT id, owner_id FROM {} WHERE id IN ({})",
+                kind.table,
+                vec!["?"; chunk.len()].join(", ")
+            ),
+            chunk.iter().map(|i| (*i).into()).collect(),
+        )
+        .await?;
+        out.extend(rows.into_iter().map(|r| (r.id, r.owner_id)));
+    }
+    Ok(out)
+}
+
 /// What an undo did.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct UndoReport {
@@ -1155,6 +1232,7 @@ pub async fn undo_items<K: RecordKind>(app: &App, actor: &Actor, run_id: i64) ->
     let c = &app.db.conn;
     let defs = records::custom_defs(c, kind).await?;
     let mut after = i64::MIN;
+    let mut breather = crate::runs::Breather::new();
     loop {
         let items = runs::items(c, run_id, kind.key, &["created", "updated"], after, 500).await?;
         let Some(last) = items.last().map(|i| i.row_no) else {
@@ -1162,10 +1240,12 @@ pub async fn undo_items<K: RecordKind>(app: &App, actor: &Actor, run_id: i64) ->
         };
         after = last;
         let txn = kervan_store::db::begin_guarded(c, &[]).await?;
-        let mut sweep = Vec::new();
+        let ids: Vec<i64> = items.iter().filter_map(|i| i.record_id).collect();
+        let recs = records::read_many(&txn, kind, &defs, &ids).await?;
+        let mut removed = Vec::new();
         for it in items {
             let Some(rid) = it.record_id else { continue };
-            let Some(rec) = records::read(&txn, kind, &defs, rid).await? else {
+            let Some(rec) = recs.get(&rid) else {
                 report.gone += 1;
                 continue;
             };
@@ -1174,7 +1254,7 @@ pub async fn undo_items<K: RecordKind>(app: &App, actor: &Actor, run_id: i64) ->
                 continue;
             }
             if it.outcome == "created" {
-                sweep.extend(records::delete_in(&txn, actor, kind, rid, &K::name(&rec.values)).await?);
+                removed.push((rid, K::name(&rec.values)));
                 report.removed += 1;
                 continue;
             }
@@ -1218,7 +1298,7 @@ pub async fn undo_items<K: RecordKind>(app: &App, actor: &Actor, run_id: i64) ->
                 }
             }
             let sp = txn.begin().await?;
-            match records::update_in::<K>(&sp, actor, &defs, &rec, &values, &custom, records::In::RUN).await {
+            match records::update_in::<K>(&sp, actor, &defs, rec, &values, &custom, records::In::RUN).await {
                 Ok(_) => {
                     sp.commit().await?;
                     report.restored += 1;
@@ -1230,9 +1310,10 @@ pub async fn undo_items<K: RecordKind>(app: &App, actor: &Actor, run_id: i64) ->
                 Err(e) => return Err(e),
             }
         }
+        let sweep = records::delete_many_in(&txn, actor, kind, &removed).await?;
         txn.commit().await?;
         crate::files::sweep(app, &sweep).await;
-        crate::runs::breathe(app).await;
+        breather.breathe(app).await;
     }
     Ok(report)
 }
@@ -1330,6 +1411,7 @@ pub async fn assign_kind<K: RecordKind>(app: &App, actor: &Actor, run_id: i64, a
     let mut turn = 0usize;
     let mut after = i64::MIN;
     let mut given = Vec::new();
+    let mut breather = crate::runs::Breather::new();
     loop {
         let items = runs::items(c, run_id, kind.key, &["created"], after, 500).await?;
         let Some(last) = items.last().map(|i| i.row_no) else {
@@ -1337,9 +1419,11 @@ pub async fn assign_kind<K: RecordKind>(app: &App, actor: &Actor, run_id: i64, a
         };
         after = last;
         let txn = kervan_store::db::begin_guarded(c, &[]).await?;
-        for it in items {
-            let Some(rid) = it.record_id else { continue };
-            let Some(rec) = records::read(&txn, kind, &defs, rid).await? else {
+        let ids: Vec<i64> = items.iter().filter_map(|i| i.record_id).collect();
+        let recs = records::read_many(&txn, kind, &defs, &ids).await?;
+        let mut edits = Vec::new();
+        for it in &items {
+            let Some(rec) = it.record_id.and_then(|rid| recs.get(&rid)) else {
                 continue;
             };
             if Some(rec.version) != it.version_after {
@@ -1363,25 +1447,26 @@ pub async fn assign_kind<K: RecordKind>(app: &App, actor: &Actor, run_id: i64, a
             };
             let mut values = rec.values.clone();
             values.insert("owner_id", Value::User(owner));
-            let sp = txn.begin().await?;
-            match records::update_in::<K>(&sp, actor, &defs, &rec, &values, &rec.custom, records::In::RUN).await {
+            edits.push((rec, values, rec.custom.clone()));
+        }
+        let results = records::update_many_in::<K>(&txn, actor, &defs, &edits).await?;
+        for ((rec, values, _), r) in edits.iter().zip(results) {
+            match r {
                 Ok(changed) => {
-                    sp.commit().await?;
                     if changed {
-                        runs::set_version_after(&txn, run_id, kind.key, rid, rec.version + 1).await?;
-                        given.push(owner);
+                        runs::set_version_after(&txn, run_id, kind.key, rec.id, rec.version + 1).await?;
+                        given.extend(values.get("owner_id").and_then(Value::as_id));
                     }
                     tally.changed += 1;
                 }
                 Err(AppError::Validation(_) | AppError::Forbidden { .. } | AppError::Conflict { .. }) => {
-                    sp.rollback().await?;
                     tally.skipped += 1;
                 }
                 Err(e) => return Err(e),
             }
         }
         txn.commit().await?;
-        crate::runs::breathe(app).await;
+        breather.breathe(app).await;
     }
     let what = runs::get(c, run_id)
         .await?
@@ -1423,36 +1508,40 @@ pub async fn first_calls(app: &App, actor: &Actor, id: i64, days: u32, title: &s
             break;
         };
         after = last;
-        let mut made = Vec::new();
+        // One first call per lead, however often the step is run: the rows that have one.
+        let rows: Vec<i64> = items.iter().map(|i| i.row_no).collect();
+        let has_task = row_set(c, id, "tasks", &rows).await?;
+        let leads: Vec<i64> = items.iter().filter_map(|i| i.record_id).collect();
+        let owners = owners_of(c, &kervan_core::leads::KIND, &leads).await?;
+        let mut wanted = Vec::new();
+        let mut inputs = Vec::new();
         for it in items {
             let Some(rid) = it.record_id else { continue };
-            // One first call per lead, however often the step is run.
-            let exists = kervan_store::db::scalar_i64(
-                c,
-                "SELECT COUNT(*) FROM run_items WHERE run_id = ? AND kind = 'tasks' AND row_no = ?",
-                vec![id.into(), it.row_no.into()],
-            )
-            .await?
-            .unwrap_or(0);
-            let owner =
-                kervan_store::db::scalar_i64(c, "SELECT owner_id FROM leads WHERE id = ?", vec![rid.into()]).await?;
-            if exists > 0 {
+            if has_task.contains(&it.row_no) {
                 tally.skipped += 1;
                 continue;
             }
-            let mut inputs = Inputs::default();
-            inputs.fields.insert("title".into(), Input::Text(title.to_string()));
-            inputs.fields.insert("due_at".into(), Input::Text(due_text.clone()));
-            inputs.fields.insert("lead_id".into(), Input::Text(rid.to_string()));
-            if let Some(o) = owner {
-                inputs.fields.insert("owner_id".into(), Input::Text(o.to_string()));
+            let mut i = Inputs::default();
+            i.fields.insert("title".into(), Input::Text(title.to_string()));
+            i.fields.insert("due_at".into(), Input::Text(due_text.clone()));
+            i.fields.insert("lead_id".into(), Input::Text(rid.to_string()));
+            if let Some(o) = owners.get(&rid).copied().flatten() {
+                i.fields.insert("owner_id".into(), Input::Text(o.to_string()));
             }
-            match (tasks.create)(app.clone(), actor.clone(), inputs).await {
+            wanted.push(it.row_no);
+            inputs.push(i);
+        }
+        let mut made = Vec::new();
+        for (row_no, outcome) in wanted
+            .into_iter()
+            .zip((tasks.create_many)(app.clone(), actor.clone(), inputs).await?)
+        {
+            match outcome {
                 Ok(task_id) => {
                     tally.changed += 1;
                     made.push(ItemRow {
                         kind: "tasks".into(),
-                        row_no: it.row_no,
+                        row_no,
                         outcome: "created".into(),
                         record_id: Some(task_id),
                         version_after: None,

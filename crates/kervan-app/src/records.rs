@@ -164,6 +164,18 @@ pub trait RecordKind: Send + Sync + 'static {
         async { Ok(()) }
     }
 
+    /// Tells a record's new owner, when one record is written at a time ([`In::notify`]); a run
+    /// over many records tells each owner once at its end instead. The kit's notice by default.
+    fn tell<'a>(
+        txn: &'a DatabaseTransaction,
+        actor: &'a Actor,
+        id: i64,
+        values: &'a Values,
+        old: Option<&'a Record>,
+    ) -> impl Future<Output = Result<()>> + Send + 'a {
+        tell_new_owner(txn, actor, Self::KIND, id, values, old)
+    }
+
     /// Work after a record was archived, restored or deleted for good (what was derived from it
     /// is derived again: a removed call no longer says when we last talked).
     fn after_gone<'a>(_app: &'a App, _values: &'a Values) -> impl Future<Output = Result<()>> + Send + 'a {
@@ -409,6 +421,24 @@ pub async fn read<C: ConnectionTrait>(c: &C, kind: &Kind, defs: &[CustomDef], id
     Ok(Some(record_of(kind, defs, row, tags)))
 }
 
+/// Reads many records without any permission check (callers check), by id; missing ones are
+/// left out.
+pub async fn read_many<C: ConnectionTrait>(
+    c: &C,
+    kind: &Kind,
+    defs: &[CustomDef],
+    ids: &[i64],
+) -> Result<HashMap<i64, Record>> {
+    let mut out = HashMap::with_capacity(ids.len());
+    for mut row in store::get_many(c, kind, lookup, ids).await? {
+        let mut tags = row.tags.take().unwrap_or_default();
+        tags.sort_by_key(|t| collation_key(t));
+        let rec = record_of(kind, defs, row, tags);
+        out.insert(rec.id, rec);
+    }
+    Ok(out)
+}
+
 /// Reads a record the actor may see for `action`; otherwise `NotFound` (never tell whether
 /// somebody else's record exists) or `Forbidden` (seen, but not this action).
 pub async fn load_for(app: &App, actor: &Actor, kind: &'static Kind, id: i64, action: Action) -> Result<Record> {
@@ -489,9 +519,9 @@ async fn verify_links(
     actor: &Actor,
     kind: &Kind,
     defs: &[CustomDef],
-    values: &Values,
-    custom: &CustomValues,
+    (values, custom): (&Values, &CustomValues),
     old: Option<&Record>,
+    memo: &mut Links,
 ) -> Result<()> {
     let mut e = FieldErrors::new();
     for f in kind.writable() {
@@ -502,26 +532,42 @@ async fn verify_links(
         match (f.ty, now) {
             (FieldType::User, Some(Value::User(id))) if f.key == "owner_id" => {
                 let scope = actor.require(kind.module, if old.is_some() { Action::Edit } else { Action::Create })?;
-                match check_owner(txn, actor, scope, *id).await {
-                    Ok(()) => {}
-                    Err(AppError::Validation(v)) => e.0.extend(v.0),
-                    Err(other) => return Err(other),
-                }
+                let found = match memo.owners.get(id) {
+                    Some(found) => found.clone(),
+                    None => {
+                        let found = match check_owner(txn, actor, scope, *id).await {
+                            Ok(()) => vec![],
+                            Err(AppError::Validation(v)) => v.0,
+                            Err(other) => return Err(other),
+                        };
+                        memo.owners.insert(*id, found.clone());
+                        found
+                    }
+                };
+                e.0.extend(found);
             }
-            (FieldType::User, Some(Value::User(id))) if !active_user(txn, *id).await? => {
+            (FieldType::User, Some(Value::User(id))) if !memo.active(txn, *id).await? => {
                 e.add(f.key, "invalid_choice");
             }
             (FieldType::Reference, Some(Value::Ref(id))) => {
-                let visible = match lookup(f.refers) {
-                    Some(target) => match store::owner_of(txn, target, *id).await? {
-                        Some(owner) => {
-                            target.owned
-                                && access::visible(txn, actor.visibility(target.module, Action::View), owner).await?
-                                || !target.owned && actor.can(target.module, Action::View)
-                        }
-                        None => false,
-                    },
-                    None => false,
+                let visible = match memo.refs.get(&(f.refers, *id)) {
+                    Some(v) => *v,
+                    None => {
+                        let visible = match lookup(f.refers) {
+                            Some(target) => match store::owner_of(txn, target, *id).await? {
+                                Some(owner) => {
+                                    target.owned
+                                        && access::visible(txn, actor.visibility(target.module, Action::View), owner)
+                                            .await?
+                                        || !target.owned && actor.can(target.module, Action::View)
+                                }
+                                None => false,
+                            },
+                            None => false,
+                        };
+                        memo.refs.insert((f.refers, *id), visible);
+                        visible
+                    }
                 };
                 if !visible {
                     e.add(f.key, "invalid_choice");
@@ -535,12 +581,34 @@ async fn verify_links(
         let (now, before) = (custom.get(&d.key), old.and_then(|r| r.custom.get(&d.key)));
         if let Some(Value::User(id)) = now
             && now != before
-            && !active_user(txn, *id).await?
+            && !memo.active(txn, *id).await?
         {
             e.add(&d.path(), "invalid_choice");
         }
     }
     e.into_result(()).map_err(AppError::Validation)
+}
+
+/// What [`verify_links`] found out about owners, users and referenced records, kept for the
+/// rest of a batch: a thousand imported leads of three reps ask about three owners, not a
+/// thousand. Good for one transaction only.
+#[derive(Default)]
+pub struct Links {
+    /// An owner's check: the problems found (none: allowed).
+    owners: HashMap<i64, Vec<kervan_core::validation::FieldError>>,
+    users: HashMap<i64, bool>,
+    refs: HashMap<(&'static str, i64), bool>,
+}
+
+impl Links {
+    async fn active(&mut self, txn: &DatabaseTransaction, id: i64) -> Result<bool> {
+        if let Some(a) = self.users.get(&id) {
+            return Ok(*a);
+        }
+        let a = active_user(txn, id).await?;
+        self.users.insert(id, a);
+        Ok(a)
+    }
 }
 
 /// A tree (parent company, manager) must not loop: the record the values link up to may be
@@ -705,6 +773,31 @@ pub async fn create<K: RecordKind>(app: &App, actor: &Actor, inputs: &Inputs, op
     Ok(id)
 }
 
+/// Creates many records in one transaction through the batch write ([`create_many_in`]): each
+/// input's outcome in order, a refused one (`Validation`) leaving the others written. No
+/// duplicate search: for records a run makes (an import's follow-up tasks), not typed ones.
+pub async fn create_many<K: RecordKind>(app: &App, actor: &Actor, inputs: &[Inputs]) -> Result<Vec<Result<i64>>> {
+    let kind = K::KIND;
+    let c = &app.db.conn;
+    actor.require(kind.module, Action::Create)?;
+    let defs = custom_defs(c, kind).await?;
+    let prepared: Vec<std::result::Result<(Values, CustomValues), FieldErrors>> =
+        inputs.iter().map(|i| prepare_new::<K>(actor, &defs, i)).collect();
+    let rows: Vec<(Values, CustomValues)> = prepared.iter().filter_map(|p| p.as_ref().ok().cloned()).collect();
+    let txn = begin_guarded(c, &[]).await?;
+    let mut written = create_many_in::<K>(&txn, actor, &defs, &rows).await?.into_iter();
+    txn.commit().await?;
+    Ok(prepared
+        .into_iter()
+        .map(|p| match p {
+            Ok(_) => written
+                .next()
+                .unwrap_or_else(|| Err(AppError::Internal("a batch row was not written".into()))),
+            Err(e) => Err(AppError::Validation(e)),
+        })
+        .collect())
+}
+
 /// A new record's values read from `inputs` (the owner defaulting to the actor), checked field
 /// by field and by the kind's rules: what can be known without the database. An import judges
 /// every row with it before writing any.
@@ -713,7 +806,13 @@ pub fn prepare_new<K: RecordKind>(
     defs: &[CustomDef],
     inputs: &Inputs,
 ) -> std::result::Result<(Values, CustomValues), FieldErrors> {
-    let live: Vec<CustomDef> = defs.iter().filter(|d| d.active).cloned().collect();
+    // Most kinds have no retired custom field: no copy of the definitions then (an import
+    // prepares a hundred thousand rows).
+    let live: std::borrow::Cow<'_, [CustomDef]> = if defs.iter().all(|d| d.active) {
+        std::borrow::Cow::Borrowed(defs)
+    } else {
+        std::borrow::Cow::Owned(defs.iter().filter(|d| d.active).cloned().collect())
+    };
     let (mut values, custom) = prepare::<K>(&live, inputs, None)?;
     if K::KIND.owned
         && !values.contains_key("owner_id")
@@ -769,7 +868,7 @@ pub async fn create_in<K: RecordKind>(
     custom: &CustomValues,
     how: In,
 ) -> Result<i64> {
-    verify_links(txn, actor, K::KIND, defs, values, custom, None).await?;
+    verify_links(txn, actor, K::KIND, defs, (values, custom), None, &mut Links::default()).await?;
     K::verify(txn, actor, values, None).await?;
     if how.check_duplicates {
         let found = K::duplicates(txn, values, None).await?;
@@ -778,7 +877,7 @@ pub async fn create_in<K: RecordKind>(
     let id = insert_in::<K>(txn, actor, defs, values, custom, &[], now_ms()).await?;
     K::after_write(txn, actor, id, values, None).await?;
     if how.notify {
-        tell_new_owner(txn, actor, K::KIND, id, values, None).await?;
+        K::tell(txn, actor, id, values, None).await?;
     }
     Ok(id)
 }
@@ -800,14 +899,162 @@ pub async fn insert_in<K: RecordKind>(
         .await
         .map_err(|e| unique_as_duplicate(kind, e))?;
     write_sides(txn, kind, defs, id, (values, custom), None).await?;
+    audit::write(
+        txn,
+        kind.entity,
+        id,
+        actor.author(),
+        now,
+        &[created(kind, values, custom)],
+    )
+    .await?;
+    Ok(id)
+}
+
+/// A new record's one history entry: its initial values.
+fn created(kind: &Kind, values: &Values, custom: &CustomValues) -> Change {
     let initial: serde_json::Map<String, serde_json::Value> =
         record::diff(kind, (&Values::new(), &CustomValues::new()), (values, custom))
             .into_iter()
             .filter_map(|(k, _, n)| n.map(|n| (k, serde_json::Value::String(n))))
             .collect();
-    let created = Change::new("created", None, Some(serde_json::Value::Object(initial).to_string()));
-    audit::write(txn, kind.entity, id, actor.author(), now, &[created]).await?;
-    Ok(id)
+    Change::new("created", None, Some(serde_json::Value::Object(initial).to_string()))
+}
+
+/// Writes many prepared new records inside `txn` (a batch of an import): every row checked as
+/// [`create_in`] checks it — each owner, user and referenced record looked up once for the
+/// batch ([`Links`]) — then the rows that pass written together: one multi-row INSERT, and
+/// their tags, values in use and history in a statement each, instead of a dozen statements
+/// a row. Returns each row's outcome in order (`Validation`/`Duplicate` for a refused row).
+///
+/// When the database refuses the batch (a unique index, a row's follow-up work) it is rolled
+/// back to its savepoint and written again row by row, a savepoint each, so only the row at
+/// fault is refused — and on PostgreSQL a failed statement never aborts the caller's
+/// transaction. Like [`In::RUN`]: no duplicate search (the caller did its own), no notice per
+/// record.
+pub async fn create_many_in<K: RecordKind>(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    defs: &[CustomDef],
+    rows: &[(Values, CustomValues)],
+) -> Result<Vec<Result<i64>>> {
+    let kind = K::KIND;
+    let mut memo = Links::default();
+    let mut out: Vec<Option<Result<i64>>> = Vec::with_capacity(rows.len());
+    let mut passed: Vec<usize> = Vec::with_capacity(rows.len());
+    for (i, (values, custom)) in rows.iter().enumerate() {
+        let checked = match verify_links(txn, actor, kind, defs, (values, custom), None, &mut memo).await {
+            Ok(()) => K::verify(txn, actor, values, None).await,
+            Err(e) => Err(e),
+        };
+        match checked {
+            Ok(()) => {
+                passed.push(i);
+                out.push(None);
+            }
+            Err(e @ (AppError::Validation(_) | AppError::Duplicate(_) | AppError::Forbidden { .. })) => {
+                out.push(Some(Err(e)))
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let now = now_ms();
+    let sp = txn.begin().await?;
+    match write_many::<K>(&sp, actor, defs, rows, &passed, now).await {
+        Ok(ids) => {
+            sp.commit().await?;
+            for (i, id) in passed.iter().zip(ids) {
+                out[*i] = Some(Ok(id));
+            }
+        }
+        Err(_) => {
+            sp.rollback().await?;
+            for i in &passed {
+                let (values, custom) = &rows[*i];
+                let sp = txn.begin().await?;
+                let written = match insert_in::<K>(&sp, actor, defs, values, custom, &[], now).await {
+                    Ok(id) => K::after_write(&sp, actor, id, values, None).await.map(|()| id),
+                    Err(e) => Err(e),
+                };
+                out[*i] = Some(match written {
+                    Ok(id) => {
+                        sp.commit().await?;
+                        Ok(id)
+                    }
+                    Err(e @ (AppError::Validation(_) | AppError::Duplicate(_))) => {
+                        sp.rollback().await?;
+                        Err(e)
+                    }
+                    Err(e) => return Err(e),
+                });
+            }
+        }
+    }
+    Ok(out
+        .into_iter()
+        .map(|o| o.unwrap_or_else(|| Err(AppError::Internal("a batch row was not written".into()))))
+        .collect())
+}
+
+/// The writing half of [`create_many_in`]: the rows at `pick`, with their side tables, history
+/// and the kind's follow-up work. Returns their ids in the order of `pick`.
+async fn write_many<K: RecordKind>(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    defs: &[CustomDef],
+    rows: &[(Values, CustomValues)],
+    pick: &[usize],
+    now: i64,
+) -> Result<Vec<i64>> {
+    let kind = K::KIND;
+    let writes: Vec<Write> = pick
+        .iter()
+        .map(|i| write_of::<K>(defs, &rows[*i].0, &rows[*i].1))
+        .collect();
+    let ids = store::insert_many(txn, kind, &writes, actor.author(), now)
+        .await
+        .map_err(|e| unique_as_duplicate(kind, e))?;
+    let mut tags = Vec::new();
+    let mut used: HashMap<(&'static str, String), i64> = HashMap::new();
+    let mut history = Vec::with_capacity(ids.len());
+    for (i, id) in pick.iter().zip(&ids) {
+        let (values, custom) = &rows[*i];
+        for f in kind.fields {
+            let v = values.get(f.key);
+            if f.storage == Storage::Tags
+                && let Some(v) = v
+                && !v.as_list().is_empty()
+            {
+                tags.push((*id, tag_pairs(v.as_list())));
+            }
+            if f.suggest == record::Suggest::Used
+                && let Some(t) = v.and_then(Value::as_text)
+            {
+                *used.entry((f.key, t.to_string())).or_default() += 1;
+            }
+        }
+        for d in defs
+            .iter()
+            .filter(|d| matches!(d.ty, FieldType::MultiChoice | FieldType::User))
+        {
+            let vals: Vec<String> = match custom.get(&d.key) {
+                Some(Value::Multi(v)) => v.clone(),
+                Some(Value::User(u)) => vec![u.to_string()],
+                _ => continue,
+            };
+            store::set_multi(txn, kind, *id, &d.key, &vals).await?;
+        }
+        history.push((*id, created(kind, values, custom)));
+    }
+    store::add_tags_many(txn, kind, &tags).await?;
+    for ((field, value), n) in &used {
+        store::bump_value_by(txn, kind, field, value, *n).await?;
+    }
+    audit::write_many(txn, kind.entity, actor.author(), now, &history).await?;
+    for (i, id) in pick.iter().zip(&ids) {
+        K::after_write(txn, actor, *id, &rows[*i].0, None).await?;
+    }
+    Ok(ids)
 }
 
 /// A unique index said no (a product's SKU, whose index is on its derived `sku_key`): the same
@@ -880,7 +1127,16 @@ pub async fn update_in<K: RecordKind>(
     if changes.is_empty() {
         return Ok(false);
     }
-    verify_links(txn, actor, kind, defs, values, custom, Some(rec)).await?;
+    verify_links(
+        txn,
+        actor,
+        kind,
+        defs,
+        (values, custom),
+        Some(rec),
+        &mut Links::default(),
+    )
+    .await?;
     if values.get(kind.hierarchy) != rec.values.get(kind.hierarchy) {
         refuse_loop(txn, kind, values, rec.id).await?;
     }
@@ -902,9 +1158,171 @@ pub async fn update_in<K: RecordKind>(
     audit::write(txn, kind.entity, id, actor.author(), now, &changes).await?;
     K::after_write(txn, actor, id, values, Some(rec)).await?;
     if how.notify {
-        tell_new_owner(txn, actor, K::KIND, id, values, Some(rec)).await?;
+        K::tell(txn, actor, id, values, Some(rec)).await?;
     }
     Ok(true)
+}
+
+/// Writes many edits inside `txn` (a batch of a bulk change, an import's updates, an undo):
+/// each checked as [`update_in`] checks it, then written together — the rows in a statement per
+/// chunk, their tags, values in use and history in a statement each. Returns each edit's
+/// outcome in order: `Ok(true)` written, `Ok(false)` nothing to change, `Conflict` changed by
+/// somebody meanwhile, `Validation`/`Duplicate` refused. When the database refuses the batch it
+/// is rolled back to its savepoint and written edit by edit ([`update_in`], a savepoint each).
+/// Like [`In::RUN`]: no duplicate search, no notice per record (the run tells each owner once).
+pub async fn update_many_in<K: RecordKind>(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    defs: &[CustomDef],
+    edits: &[(&Record, Values, CustomValues)],
+) -> Result<Vec<Result<bool>>> {
+    let kind = K::KIND;
+    let mut memo = Links::default();
+    let mut out: Vec<Option<Result<bool>>> = Vec::with_capacity(edits.len());
+    let mut passed: Vec<usize> = Vec::with_capacity(edits.len());
+    for (i, (rec, values, custom)) in edits.iter().enumerate() {
+        if record::diff(kind, (&rec.values, &rec.custom), (values, custom)).is_empty() {
+            out.push(Some(Ok(false)));
+            continue;
+        }
+        let mut checked = verify_links(txn, actor, kind, defs, (values, custom), Some(rec), &mut memo).await;
+        if checked.is_ok() && values.get(kind.hierarchy) != rec.values.get(kind.hierarchy) {
+            checked = refuse_loop(txn, kind, values, rec.id).await;
+        }
+        if checked.is_ok() {
+            checked = K::verify(txn, actor, values, Some(rec)).await;
+        }
+        match checked {
+            Ok(()) => {
+                passed.push(i);
+                out.push(None);
+            }
+            Err(e @ (AppError::Validation(_) | AppError::Duplicate(_) | AppError::Forbidden { .. })) => {
+                out.push(Some(Err(e)))
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let now = now_ms();
+    let sp = txn.begin().await?;
+    match rewrite_many::<K>(&sp, actor, defs, edits, &passed, now).await {
+        Ok(written) => {
+            sp.commit().await?;
+            for i in &passed {
+                out[*i] = Some(if written.contains(&edits[*i].0.id) {
+                    Ok(true)
+                } else {
+                    Err(AppError::Conflict {
+                        current_version: edits[*i].0.version + 1,
+                    })
+                });
+            }
+        }
+        Err(_) => {
+            sp.rollback().await?;
+            for i in &passed {
+                let (rec, values, custom) = &edits[*i];
+                let sp = txn.begin().await?;
+                out[*i] = Some(
+                    match update_in::<K>(&sp, actor, defs, rec, values, custom, In::RUN).await {
+                        Ok(w) => {
+                            sp.commit().await?;
+                            Ok(w)
+                        }
+                        Err(e @ (AppError::Validation(_) | AppError::Duplicate(_) | AppError::Conflict { .. })) => {
+                            sp.rollback().await?;
+                            Err(e)
+                        }
+                        Err(e) => return Err(e),
+                    },
+                );
+            }
+        }
+    }
+    Ok(out
+        .into_iter()
+        .map(|o| o.unwrap_or_else(|| Err(AppError::Internal("a batch edit was not written".into()))))
+        .collect())
+}
+
+/// The writing half of [`update_many_in`]: the edits at `pick` whose record is still at its
+/// version, with side tables, history and follow-up work. Returns the ids written.
+async fn rewrite_many<K: RecordKind>(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    defs: &[CustomDef],
+    edits: &[(&Record, Values, CustomValues)],
+    pick: &[usize],
+    now: i64,
+) -> Result<std::collections::HashSet<i64>> {
+    let kind = K::KIND;
+    let writes: Vec<(i64, i64, Write)> = pick
+        .iter()
+        .map(|i| {
+            let (rec, values, custom) = &edits[*i];
+            (rec.id, rec.version, write_of::<K>(defs, values, custom))
+        })
+        .collect();
+    let written: std::collections::HashSet<i64> = store::update_many(txn, kind, &writes, now)
+        .await
+        .map_err(|e| unique_as_duplicate(kind, e))?
+        .into_iter()
+        .collect();
+    let (mut retag, mut tags) = (Vec::new(), Vec::new());
+    let mut used: HashMap<(&'static str, String), i64> = HashMap::new();
+    let mut history = Vec::new();
+    for i in pick {
+        let (rec, values, custom) = &edits[*i];
+        if !written.contains(&rec.id) {
+            continue;
+        }
+        for f in kind.fields {
+            let (n, o) = (values.get(f.key), rec.values.get(f.key));
+            if f.storage == Storage::Tags && n != o {
+                retag.push(rec.id);
+                tags.push((rec.id, tag_pairs(n.map(Value::as_list).unwrap_or_default())));
+            }
+            if f.suggest == record::Suggest::Used && n != o {
+                if let Some(t) = n.and_then(Value::as_text) {
+                    *used.entry((f.key, t.to_string())).or_default() += 1;
+                }
+                if let Some(t) = o.and_then(Value::as_text) {
+                    *used.entry((f.key, t.to_string())).or_default() -= 1;
+                }
+            }
+        }
+        for d in defs
+            .iter()
+            .filter(|d| matches!(d.ty, FieldType::MultiChoice | FieldType::User))
+        {
+            let (n, o) = (custom.get(&d.key), rec.custom.get(&d.key));
+            if n == o {
+                continue;
+            }
+            let vals: Vec<String> = match n {
+                Some(Value::Multi(v)) => v.clone(),
+                Some(Value::User(u)) => vec![u.to_string()],
+                _ => vec![],
+            };
+            store::set_multi(txn, kind, rec.id, &d.key, &vals).await?;
+        }
+        for (k, o, n) in record::diff(kind, (&rec.values, &rec.custom), (values, custom)) {
+            history.push((rec.id, Change::new(k, o, n)));
+        }
+    }
+    store::clear_tags_many(txn, kind, &retag).await?;
+    store::add_tags_many(txn, kind, &tags).await?;
+    for ((field, value), n) in &used {
+        store::bump_value_by(txn, kind, field, value, *n).await?;
+    }
+    audit::write_many(txn, kind.entity, actor.author(), now, &history).await?;
+    for i in pick {
+        let (rec, values, _) = &edits[*i];
+        if written.contains(&rec.id) {
+            K::after_write(txn, actor, rec.id, values, Some(rec)).await?;
+        }
+    }
+    Ok(written)
 }
 
 /// Archives (`archive = true`) or restores a record.
@@ -956,6 +1374,27 @@ pub async fn delete_in(
     store::delete(txn, kind, id).await?;
     let change = Change::new("deleted", Some(name.to_string()), None);
     audit::write(txn, kind.entity, id, actor.author(), now, &[change]).await?;
+    Ok(contents)
+}
+
+/// [`delete_in`] for many records of one kind (`(id, name)`): the same unlinking and history in
+/// a statement per chunk. Returns the file contents to sweep after the commit.
+pub async fn delete_many_in(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    kind: &Kind,
+    gone: &[(i64, String)],
+) -> Result<Vec<String>> {
+    let now = now_ms();
+    let ids: Vec<i64> = gone.iter().map(|(id, _)| *id).collect();
+    let contents = kervan_store::files::hashes_of_many(txn, kind.key, &ids).await?;
+    crate::registry::unlink_all_many(txn, kind.key, &ids, now).await?;
+    store::delete_many(txn, kind, &ids).await?;
+    let history: Vec<(i64, Change)> = gone
+        .iter()
+        .map(|(id, name)| (*id, Change::new("deleted", Some(name.clone()), None)))
+        .collect();
+    audit::write_many(txn, kind.entity, actor.author(), now, &history).await?;
     Ok(contents)
 }
 
@@ -1045,7 +1484,16 @@ pub async fn merge<K: RecordKind>(
         return Err(AppError::Validation(e));
     }
     let txn = c.begin().await?;
-    verify_links(&txn, actor, kind, &defs, &values, &custom, Some(&survivor)).await?;
+    verify_links(
+        &txn,
+        actor,
+        kind,
+        &defs,
+        (&values, &custom),
+        Some(&survivor),
+        &mut Links::default(),
+    )
+    .await?;
     // What points at the merged record will point at the survivor: a survivor below the merged
     // record would make a loop.
     if values.get(up) != survivor.values.get(up) {

@@ -26,6 +26,7 @@ use crate::tasks::Tasks;
 
 type Job = Pin<Box<dyn Future<Output = Result<u64>> + Send>>;
 type Created = Pin<Box<dyn Future<Output = Result<i64>> + Send>>;
+type CreatedMany = Pin<Box<dyn Future<Output = Result<Vec<Result<i64>>>> + Send>>;
 type Updated = Pin<Box<dyn Future<Output = Result<()>> + Send>>;
 type Imported = Pin<Box<dyn Future<Output = Result<crate::imports::Preview>> + Send>>;
 type Assigned = Pin<Box<dyn Future<Output = Result<crate::imports::Tally>> + Send>>;
@@ -47,6 +48,8 @@ pub struct Entry {
     pub name: fn(&Values) -> String,
     /// Creates a record (the kit's create, with the kind's own rules and hooks).
     pub create: fn(App, crate::Actor, kervan_core::record::Inputs) -> Created,
+    /// Creates many records in one transaction (the kit's batch write): each one's outcome.
+    pub create_many: fn(App, crate::Actor, Vec<kervan_core::record::Inputs>) -> CreatedMany,
     /// Changes a record at `version` (the kit's update).
     pub update: fn(App, crate::Actor, i64, i64, kervan_core::record::Inputs) -> Updated,
     /// The global search looks at this kind.
@@ -77,6 +80,9 @@ impl Entry {
                 Box::pin(
                     async move { records::create::<K>(&app, &actor, &inputs, &records::WriteOptions::default()).await },
                 )
+            },
+            create_many: |app, actor, inputs| {
+                Box::pin(async move { records::create_many::<K>(&app, &actor, &inputs).await })
             },
             import: |app, actor, run, write| {
                 Box::pin(async move { crate::imports::process::<K>(&app, &actor, run, write).await })
@@ -278,6 +284,44 @@ pub async fn unlink_all(txn: &DatabaseTransaction, kind: &str, id: i64, now: i64
     for table in POLY_LINKS {
         let sql = format!("DELETE FROM {table} WHERE record_kind = ? AND record_id = ?");
         kervan_store::db::exec(txn, &sql, vec![kind.into(), id.into()]).await?;
+    }
+    Ok(())
+}
+
+/// [`unlink_all`] for many records of one kind (a batch of an undo), a statement per link and
+/// chunk of ids.
+pub async fn unlink_all_many(txn: &DatabaseTransaction, kind: &str, ids: &[i64], now: i64) -> Result<()> {
+    for chunk in ids.chunks(500) {
+        let marks = vec!["?"; chunk.len()].join(", ");
+        let id_values = || {
+            chunk
+                .iter()
+                .map(|i| (*i).into())
+                .collect::<Vec<kervan_store::sea_orm_value::Value>>()
+        };
+        for l in links_into(kind) {
+            let (sql, mut values) = match l.kind {
+                Some(_) => (
+                    format!(
+                        "UPDATE {} SET {} = NULL, updated_at = ?, version = version + 1 WHERE {} IN ({marks})",
+                        l.table, l.column, l.column
+                    ),
+                    vec![now.into()],
+                ),
+                None => (
+                    format!("DELETE FROM {} WHERE {} IN ({marks})", l.table, l.column),
+                    vec![],
+                ),
+            };
+            values.extend(id_values());
+            kervan_store::db::exec(txn, &sql, values).await?;
+        }
+        for table in POLY_LINKS {
+            let sql = format!("DELETE FROM {table} WHERE record_kind = ? AND record_id IN ({marks})");
+            let mut values = vec![kind.into()];
+            values.extend(id_values());
+            kervan_store::db::exec(txn, &sql, values).await?;
+        }
     }
     Ok(())
 }

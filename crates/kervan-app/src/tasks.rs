@@ -21,18 +21,15 @@ impl RecordKind for Tasks {
     const KIND: &'static Kind = &tasks::KIND;
 
     /// Queues the reminder of an open task whose due time, reminder, status or assignee changed
-    /// (the job checks again when it runs, so an old reminder of a moved task does nothing), and
-    /// tells a new assignee who is not the writer.
+    /// (the job checks again when it runs, so an old reminder of a moved task does nothing).
     async fn after_write(
         txn: &DatabaseTransaction,
-        actor: &Actor,
+        _actor: &Actor,
         id: i64,
         values: &Values,
         old: Option<&Record>,
     ) -> Result<()> {
         let now = now_ms();
-        let owner = values.get("owner_id").and_then(Value::as_id);
-        let title = values.get("title").and_then(Value::as_text).unwrap_or_default();
         let facts = |v: &Values| {
             (
                 v.get("status").and_then(Value::as_text).map(str::to_string),
@@ -63,6 +60,19 @@ impl RecordKind for Tasks {
                 kervan_store::jobs::enqueue_by(txn, RECUR_JOB, &payload, &key, due, now).await?;
             }
         }
+        Ok(())
+    }
+
+    /// A new assignee who is not the writer hears of the task.
+    async fn tell(
+        txn: &DatabaseTransaction,
+        actor: &Actor,
+        id: i64,
+        values: &Values,
+        old: Option<&Record>,
+    ) -> Result<()> {
+        let owner = values.get("owner_id").and_then(Value::as_id);
+        let title = values.get("title").and_then(Value::as_text).unwrap_or_default();
         if let Some(owner) = owner
             && Some(owner) != actor.author()
             && old.is_none_or(|o| o.owner_id() != Some(owner))
@@ -75,7 +85,7 @@ impl RecordKind for Tasks {
                 link: Some(&link),
                 dedupe_key: None,
             };
-            notifications::insert_for(txn, &[owner], &n, now).await?;
+            notifications::insert_for(txn, &[owner], &n, now_ms()).await?;
         }
         Ok(())
     }

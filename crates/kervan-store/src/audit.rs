@@ -67,6 +67,39 @@ pub async fn write<C: ConnectionTrait>(
     Ok(())
 }
 
+/// The history of many records at once (a batch of new ones): `(entity id, change)` rows, a
+/// statement per thousand.
+pub async fn write_many<C: ConnectionTrait>(
+    c: &C,
+    entity: &str,
+    user_id: Option<i64>,
+    at: i64,
+    changes: &[(i64, Change)],
+) -> Result<()> {
+    for chunk in changes.chunks(1000) {
+        let mut values = Vec::with_capacity(chunk.len() * 7);
+        for (id, ch) in chunk {
+            values.extend([
+                entity.into(),
+                (*id).into(),
+                ch.field.to_string().into(),
+                ch.old.clone().into(),
+                ch.new.clone().into(),
+                user_id.into(),
+                at.into(),
+            ]);
+        }
+        let rows = vec!["(?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+        db::exec(
+            c,
+            &format!("INSERT INTO audit_log (entity, entity_id, field, old, new, user_id, at) VALUES {rows}"),
+            values,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Newest first.
 pub async fn for_entity<C: ConnectionTrait>(c: &C, entity: &str, entity_id: i64, limit: u64) -> Result<Vec<AuditRow>> {
     db::all(

@@ -91,6 +91,30 @@ pub async fn hashes_of<C: ConnectionTrait>(c: &C, kind: &str, record_id: i64) ->
     Ok(rows.into_iter().map(|h| h.hash).collect())
 }
 
+/// [`hashes_of`] for many records of one kind.
+pub async fn hashes_of_many<C: ConnectionTrait>(c: &C, kind: &str, ids: &[i64]) -> Result<Vec<String>> {
+    #[derive(FromQueryResult)]
+    struct H {
+        hash: String,
+    }
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        let mut values = vec![kind.into()];
+        values.extend(chunk.iter().map(|i| (*i).into()));
+        let rows: Vec<H> = db::all(
+            c,
+            &format!(
+                "SELECT DISTINCT hash FROM files WHERE record_kind = ? AND record_id IN ({})",
+                vec!["?"; chunk.len()].join(", ")
+            ),
+            values,
+        )
+        .await?;
+        out.extend(rows.into_iter().map(|h| h.hash));
+    }
+    Ok(out)
+}
+
 pub async fn delete<C: ConnectionTrait>(c: &C, id: i64) -> Result<u64> {
     db::exec(c, "DELETE FROM files WHERE id = ?", vec![id.into()]).await
 }

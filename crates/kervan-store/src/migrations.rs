@@ -39,11 +39,28 @@ fn search_index(table: &str, backend: DbBackend) -> Vec<String> {
              INSERT INTO {table}_fts({table}_fts, rowid, search_key) VALUES ('delete', old.id, old.search_key); END"
         ),
         format!(
-            "CREATE TRIGGER {table}_fts_au AFTER UPDATE OF search_key ON {table} BEGIN
+            "CREATE TRIGGER {table}_fts_au AFTER UPDATE OF search_key ON {table}
+             WHEN old.search_key IS NOT new.search_key BEGIN
              INSERT INTO {table}_fts({table}_fts, rowid, search_key) VALUES ('delete', old.id, old.search_key);
              INSERT INTO {table}_fts(rowid, search_key) VALUES (new.id, new.search_key); END"
         ),
     ]
+}
+
+/// Drops and recreates the full-text update trigger of each table so that it fires only when
+/// the search key changed.
+macro_rules! fts_on_change {
+    ($($t:literal),*) => {
+        &[$(
+            concat!("DROP TRIGGER IF EXISTS ", $t, "_fts_au"),
+            concat!(
+                "CREATE TRIGGER ", $t, "_fts_au AFTER UPDATE OF search_key ON ", $t,
+                " WHEN old.search_key IS NOT new.search_key BEGIN INSERT INTO ", $t, "_fts(", $t,
+                "_fts, rowid, search_key) VALUES ('delete', old.id, old.search_key); INSERT INTO ", $t,
+                "_fts(rowid, search_key) VALUES (new.id, new.search_key); END"
+            ),
+        )*]
+    };
 }
 
 const AUDIT: &str =
@@ -776,6 +793,29 @@ Migration {
         "CREATE INDEX import_templates_kind ON import_templates (kind, name)",
     ],
     sqlite: &[],
+    postgres: &[],
+    search: &[],
+},
+Migration {
+    version: 24,
+    name: "search_index_on_change",
+    // Every save writes the search key, mostly unchanged (a tag added, an owner moved): the
+    // trigram index is rewritten only when the key really changed (a bulk tag of 100,000 leads
+    // rewrote 100,000 index entries for nothing).
+    common: &[],
+    sqlite: fts_on_change!(
+        "leads",
+        "accounts",
+        "contacts",
+        "products",
+        "tasks",
+        "activities",
+        "pipelines",
+        "stages",
+        "deals",
+        "quotes",
+        "price_list_items"
+    ),
     postgres: &[],
     search: &[],
 }];

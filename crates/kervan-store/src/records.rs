@@ -230,6 +230,190 @@ pub async fn insert<C: ConnectionTrait>(
     .await
 }
 
+/// Bound values per statement a batch stays under (SQLite allows 32,766, PostgreSQL 65,535).
+const MAX_BINDS: usize = 30_000;
+
+/// Inserts many records in as few statements as the bind limit allows and returns their ids in
+/// the order of `writes`. Every write must have the same columns (one kind's). Within one
+/// statement the rows take ascending ids in the order given (SQLite's rowids under its write
+/// lock, PostgreSQL's sequence called row by row), so sorting what RETURNING gives — whose own
+/// order neither database promises — pairs each id with its row.
+pub async fn insert_many<C: ConnectionTrait>(
+    c: &C,
+    kind: &Kind,
+    writes: &[Write],
+    by: Option<i64>,
+    now: i64,
+) -> Result<Vec<i64>> {
+    let Some(first) = writes.first() else {
+        return Ok(vec![]);
+    };
+    let mut names: Vec<&str> = first.columns.iter().map(|(k, _)| *k).collect();
+    names.extend(["custom", "created_at", "updated_at", "created_by"]);
+    let mut one: Vec<&str> = vec!["?"; first.columns.len()];
+    one.push(custom_marker(c.get_database_backend()));
+    one.extend(["?", "?", "?"]);
+    let one = format!("({})", one.join(", "));
+    let per = (MAX_BINDS / names.len()).max(1);
+    let mut ids = Vec::with_capacity(writes.len());
+    for chunk in writes.chunks(per) {
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * names.len());
+        for w in chunk {
+            if w.columns.len() != first.columns.len() {
+                return Err(StoreError::Invalid("a batch of records with different columns".into()));
+            }
+            values.extend(w.columns.iter().map(|(_, v)| v.clone()));
+            values.extend([w.custom.clone().into(), now.into(), now.into(), by.into()]);
+        }
+        let sql = format!(
+            "INSERT INTO {} ({}) VALUES {} RETURNING id",
+            kind.table,
+            names.join(", "),
+            vec![one.as_str(); chunk.len()].join(", ")
+        );
+        let rows = c
+            .query_all_raw(db::stmt(c, &sql, values))
+            .await
+            .map_err(StoreError::from_db)?;
+        let mut got = rows
+            .iter()
+            .map(|r| r.try_get_by_index::<i64>(0))
+            .collect::<std::result::Result<Vec<i64>, _>>()?;
+        if got.len() != chunk.len() {
+            return Err(StoreError::Invalid(
+                "a batch insert returned another number of ids".into(),
+            ));
+        }
+        got.sort_unstable();
+        ids.extend(got);
+    }
+    Ok(ids)
+}
+
+/// Writes many records, each if still at its version, in a statement per chunk (a CTE of the
+/// new values joined by id: both databases run `UPDATE … FROM`). Every write must have the same
+/// columns. Returns the ids written; the others were changed meanwhile (a conflict).
+pub async fn update_many<C: ConnectionTrait>(
+    c: &C,
+    kind: &Kind,
+    writes: &[(i64, i64, Write)],
+    now: i64,
+) -> Result<Vec<i64>> {
+    let Some((_, _, first)) = writes.first() else {
+        return Ok(vec![]);
+    };
+    let backend = c.get_database_backend();
+    let cols: Vec<&str> = first.columns.iter().map(|(k, _)| *k).collect();
+    let mut names = vec!["id", "version"];
+    names.extend(&cols);
+    names.push("custom");
+    let mut one = vec!["?"; names.len() - 1];
+    one.push(custom_marker(backend));
+    let one = format!("({})", one.join(", "));
+    let mut sets: Vec<String> = cols.iter().map(|k| format!("{k} = v.{k}")).collect();
+    sets.push("custom = v.custom".into());
+    let per = (MAX_BINDS / names.len()).max(1);
+    let mut done = Vec::with_capacity(writes.len());
+    for chunk in writes.chunks(per) {
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * names.len() + 1);
+        for (id, version, w) in chunk {
+            if w.columns.len() != cols.len() {
+                return Err(StoreError::Invalid("a batch of records with different columns".into()));
+            }
+            values.extend([(*id).into(), (*version).into()]);
+            values.extend(w.columns.iter().map(|(_, v)| v.clone()));
+            values.push(w.custom.clone().into());
+        }
+        values.push(now.into());
+        let t = kind.table;
+        let sql = format!(
+            "WITH v ({}) AS (VALUES {}) UPDATE {t} SET {}, updated_at = ?, version = {t}.version + 1 \
+             FROM v WHERE {t}.id = v.id AND {t}.version = v.version RETURNING {t}.id",
+            names.join(", "),
+            vec![one.as_str(); chunk.len()].join(", "),
+            sets.join(", ")
+        );
+        // The `?` of updated_at comes after the CTE's in the text, as its value does.
+        let rows = c
+            .query_all_raw(db::stmt(c, &sql, values))
+            .await
+            .map_err(StoreError::from_db)?;
+        for r in rows {
+            done.push(r.try_get_by_index::<i64>(0)?);
+        }
+    }
+    Ok(done)
+}
+
+/// Removes the tags of many records (before [`add_tags_many`] writes their new ones).
+pub async fn clear_tags_many<C: ConnectionTrait>(c: &C, kind: &Kind, ids: &[i64]) -> Result<()> {
+    for chunk in ids.chunks(1000) {
+        db::exec(
+            c,
+            &format!(
+                "DELETE FROM {} WHERE {} IN ({})",
+                kind.tag_table,
+                kind.tag_key,
+                vec!["?"; chunk.len()].join(", ")
+            ),
+            chunk.iter().map(|i| (*i).into()).collect(),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The tags of many new records (`id`, tags) in a statement per chunk.
+pub async fn add_tags_many<C: ConnectionTrait>(
+    c: &C,
+    kind: &Kind,
+    tags: &[(i64, Vec<(String, String)>)],
+) -> Result<()> {
+    let rows: Vec<(i64, &String, &String)> = tags
+        .iter()
+        .flat_map(|(id, t)| t.iter().map(move |(tag, key)| (*id, tag, key)))
+        .collect();
+    for chunk in rows.chunks(MAX_BINDS / 3) {
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 3);
+        for (id, tag, key) in chunk {
+            values.extend([(*id).into(), (*tag).clone().into(), (*key).clone().into()]);
+        }
+        db::exec(
+            c,
+            &format!(
+                "INSERT INTO {} ({}, tag, tag_key) VALUES {}",
+                kind.tag_table,
+                kind.tag_key,
+                vec!["(?, ?, ?)"; chunk.len()].join(", ")
+            ),
+            values,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Counts `n` more (or, negative, fewer) uses of a value of a field (a batch of records).
+pub async fn bump_value_by<C: ConnectionTrait>(c: &C, kind: &Kind, field: &str, value: &str, n: i64) -> Result<()> {
+    if n > 0 {
+        db::exec(
+            c,
+            "INSERT INTO field_values (kind, field, value, n) VALUES (?, ?, ?, ?)
+             ON CONFLICT (kind, field, value) DO UPDATE SET n = field_values.n + excluded.n",
+            vec![kind.key.into(), field.into(), value.into(), n.into()],
+        )
+        .await?;
+    } else if n < 0 {
+        db::exec(
+            c,
+            "UPDATE field_values SET n = n + ? WHERE kind = ? AND field = ? AND value = ?",
+            vec![n.into(), kind.key.into(), field.into(), value.into()],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Writes a record if it is still at `version`; a stale version is a conflict.
 pub async fn update<C: ConnectionTrait>(c: &C, kind: &Kind, id: i64, version: i64, w: &Write, now: i64) -> Result<()> {
     let mut sets: Vec<String> = w.columns.iter().map(|(k, _)| format!("{k} = ?")).collect();
@@ -259,6 +443,30 @@ pub async fn get<C: ConnectionTrait>(c: &C, kind: &Kind, lookup: KindLookup, id:
         Some(r) => Ok(Some(read_row(kind, lookup, has_next_step(kind), &r)?)),
         None => Ok(None),
     }
+}
+
+/// Many records by id in a statement per thousand, in no particular order; missing ids are
+/// left out.
+pub async fn get_many<C: ConnectionTrait>(c: &C, kind: &Kind, lookup: KindLookup, ids: &[i64]) -> Result<Vec<RowData>> {
+    let (cols, joins) = select(kind, c.get_database_backend(), lookup);
+    let next = has_next_step(kind);
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(1000) {
+        let sql = format!(
+            "SELECT {cols} FROM {} {}{joins} WHERE {}.id IN ({})",
+            kind.table,
+            kind.alias,
+            kind.alias,
+            vec!["?"; chunk.len()].join(", ")
+        );
+        for r in c
+            .query_all_raw(db::stmt(c, &sql, chunk.iter().map(|i| (*i).into()).collect()))
+            .await?
+        {
+            out.push(read_row(kind, lookup, next, &r)?);
+        }
+    }
+    Ok(out)
 }
 
 /// The owner of a record (`None` also when there is no such record; [`exists`] tells them apart).
@@ -525,6 +733,32 @@ pub async fn delete<C: ConnectionTrait>(c: &C, kind: &Kind, id: i64) -> Result<(
     )
     .await?;
     db::exec(c, &format!("DELETE FROM {} WHERE id = ?", kind.table), vec![id.into()]).await?;
+    Ok(())
+}
+
+/// [`delete`] for many records, a statement per table and chunk of ids.
+pub async fn delete_many<C: ConnectionTrait>(c: &C, kind: &Kind, ids: &[i64]) -> Result<()> {
+    for chunk in ids.chunks(500) {
+        let marks = vec!["?"; chunk.len()].join(", ");
+        let ids: Vec<Value> = chunk.iter().map(|i| (*i).into()).collect();
+        if !kind.tag_table.is_empty() {
+            db::exec(
+                c,
+                &format!("DELETE FROM {} WHERE {} IN ({marks})", kind.tag_table, kind.tag_key),
+                ids.clone(),
+            )
+            .await?;
+        }
+        let mut v = vec![kind.key.into()];
+        v.extend(ids.iter().cloned());
+        db::exec(
+            c,
+            &format!("DELETE FROM custom_multi WHERE kind = ? AND record_id IN ({marks})"),
+            v,
+        )
+        .await?;
+        db::exec(c, &format!("DELETE FROM {} WHERE id IN ({marks})", kind.table), ids).await?;
+    }
     Ok(())
 }
 

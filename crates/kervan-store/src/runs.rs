@@ -189,7 +189,7 @@ pub struct ItemRow {
 
 /// Writes many rows' outcomes in one statement per hundred.
 pub async fn insert_items<C: ConnectionTrait>(c: &C, run_id: i64, items: &[ItemRow]) -> Result<()> {
-    for chunk in items.chunks(100) {
+    for chunk in items.chunks(1000) {
         let marks = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
         let mut v: Vec<Value> = Vec::with_capacity(chunk.len() * 9);
         for i in chunk {
@@ -216,6 +216,31 @@ pub async fn insert_items<C: ConnectionTrait>(c: &C, run_id: i64, items: &[ItemR
         .await?;
     }
     Ok(())
+}
+
+/// Writes the outcomes of items already listed (a bulk run's pending records): the old rows go
+/// and the new ones are inserted, two statements a batch instead of an UPDATE per record.
+pub async fn replace_items<C: ConnectionTrait>(c: &C, run_id: i64, items: &[ItemRow]) -> Result<()> {
+    let mut by_kind: std::collections::BTreeMap<&str, Vec<i64>> = Default::default();
+    for i in items {
+        by_kind.entry(i.kind.as_str()).or_default().push(i.row_no);
+    }
+    for (kind, rows) in by_kind {
+        for chunk in rows.chunks(1000) {
+            let mut v: Vec<Value> = vec![run_id.into(), kind.into()];
+            v.extend(chunk.iter().map(|r| Value::from(*r)));
+            db::exec(
+                c,
+                &format!(
+                    "DELETE FROM run_items WHERE run_id = ? AND kind = ? AND row_no IN ({})",
+                    vec!["?"; chunk.len()].join(", ")
+                ),
+                v,
+            )
+            .await?;
+        }
+    }
+    insert_items(c, run_id, items).await
 }
 
 const ITEM: &str = "SELECT kind, row_no, outcome, record_id, version_after, reason, before_image, cells FROM run_items";

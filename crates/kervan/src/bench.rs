@@ -1548,12 +1548,29 @@ async fn bulk_io(app: &App, base: &str, who: &Who, server_pid: Option<u32>, rows
         a.status,
         v["status"]
     );
+    // --- Undo the import: the database as it was -------------------------------------------------
+    let t = Instant::now();
+    let a = send(
+        &http,
+        base,
+        Method::POST,
+        &format!("{location}/undo"),
+        Auth::Cookie(&who.cookie),
+        form(&[("_csrf", who.csrf.clone())]),
+    )
+    .await?;
+    // The undo runs beside the request: wait until the run says so.
+    let v = until_done(&http, base, who, &format!("{location}/progress")).await?;
+    println!(
+        "undo the import (leads and their tasks removed, in the background): {:.1} s (answered {}, then {})",
+        t.elapsed().as_secs_f64(),
+        a.status,
+        v["status"]
+    );
     // --- Bulk tag everything matching the filter ------------------------------------------------
     let t = Instant::now();
-    let back = format!(
-        "/leads?{}",
-        serde_urlencoded::to_string([("source_detail", tag.as_str())]).unwrap_or_default()
-    );
+    // The demo's WhatsApp leads: about a hundred thousand of a million.
+    let back = "/leads?source=whatsapp".to_string();
     let a = send(
         &http,
         base,
@@ -1590,6 +1607,24 @@ async fn bulk_io(app: &App, base: &str, who: &Who, server_pid: Option<u32>, rows
         frozen.as_secs_f64(),
         v["updated"],
         v["total"]
+    );
+    // --- Undo the bulk tag: the tags as they were -------------------------------------------------
+    let t = Instant::now();
+    let a = send(
+        &http,
+        base,
+        Method::POST,
+        &format!("{run}/undo"),
+        Auth::Cookie(&who.cookie),
+        form(&[("_csrf", who.csrf.clone())]),
+    )
+    .await?;
+    let v = until_done(&http, base, who, &format!("{run}/progress")).await?;
+    println!(
+        "undo the bulk tag (in the background): {:.1} s (answered {}, then {})",
+        t.elapsed().as_secs_f64(),
+        a.status,
+        v["status"]
     );
     // --- Export the whole lead list -------------------------------------------------------------
     let before = server_pid.and_then(rss_kib);
@@ -1638,25 +1673,6 @@ async fn bulk_io(app: &App, base: &str, who: &Who, server_pid: Option<u32>, rows
         before.map_or("?".into(), |b| (b / 1024).to_string()),
         peak.load(std::sync::atomic::Ordering::Relaxed) / 1024,
         after.map_or("?".into(), |b| (b / 1024).to_string()),
-    );
-    // --- Undo the import: the database as it was -------------------------------------------------
-    let t = Instant::now();
-    let a = send(
-        &http,
-        base,
-        Method::POST,
-        &format!("{location}/undo"),
-        Auth::Cookie(&who.cookie),
-        form(&[("_csrf", who.csrf.clone())]),
-    )
-    .await?;
-    // The undo runs beside the request: wait until the run says so.
-    let v = until_done(&http, base, who, &format!("{location}/progress")).await?;
-    println!(
-        "undo the import (leads and their tasks removed, in the background): {:.1} s (answered {}, then {})",
-        t.elapsed().as_secs_f64(),
-        a.status,
-        v["status"]
     );
     Ok(())
 }

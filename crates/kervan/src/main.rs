@@ -344,6 +344,10 @@ async fn run(cli: Cli) -> Result<(), String> {
                 started.elapsed().as_secs_f64(),
                 kervan_app::demo::DEMO_PASSWORD
             );
+            if !report.phases.is_empty() {
+                let parts: Vec<String> = report.phases.iter().map(|(n, s)| format!("{n} {s:.1} s")).collect();
+                println!("  where the time went: {}", parts.join(", "));
+            }
             let accounts = accounts.unwrap_or(leads / 5);
             let contacts = contacts.unwrap_or(accounts * 5 / 2);
             if accounts > 0 {
@@ -385,7 +389,9 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|e| format!("demo activities failed: {}", message(&e)))?;
                 println!("demo activities: {n} in {:.1} s", started.elapsed().as_secs_f64());
             }
+            let started = std::time::Instant::now();
             app.db.settle().await.map_err(|e| e.to_string())?;
+            println!("write-ahead log folded in: {:.1} s", started.elapsed().as_secs_f64());
             Ok(())
         }
         Command::Import(a) => import(&g, a).await,
