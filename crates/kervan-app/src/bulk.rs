@@ -118,7 +118,7 @@ use serde::{Deserialize, Serialize};
 pub const OP: &str = "bulk";
 pub const JOB: &str = "bulk";
 /// Records per transaction.
-const BATCH: u64 = 500;
+const BATCH: u64 = 2000;
 
 /// A change a bulk run makes to every record of its set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -245,12 +245,10 @@ fn check_change(kind: &kervan_core::record::Kind, defs: &[CustomDef], change: &P
 /// The ids of every record of `K` the actor sees matching `params`, in list order.
 pub async fn matching<K: RecordKind>(app: &App, actor: &Actor, params: &[(String, String)]) -> Result<Vec<i64>> {
     let defs = records::custom_defs(&app.db.conn, K::KIND).await?;
-    let mut pages = crate::lists::Pages::<K>::new(&defs, params, 1000);
-    let mut ids = Vec::new();
-    while let Some(page) = pages.next(app, actor, &defs, Action::View).await? {
-        ids.extend(page.iter().map(|r| r.id));
-    }
-    Ok(ids)
+    let live: Vec<CustomDef> = defs.into_iter().filter(|d| d.active).collect();
+    let backend = app.db.conn.get_database_backend();
+    let ls = crate::lists::parse::<K>(backend, &live, params, 500, 500).map_err(AppError::Validation)?;
+    records::ids_for(app, actor, K::KIND, &ls.query, Action::View).await
 }
 
 /// A bulk run of the actor's (an admin's: anyone's).

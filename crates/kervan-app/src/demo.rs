@@ -374,6 +374,14 @@ async fn write_sqlite(
         // IMMEDIATE takes the write lock at once (waiting out the busy timeout if need be)
         // rather than failing when a read transaction would have to be upgraded.
         let mut t = pool.begin_with("BEGIN IMMEDIATE").await.map_err(driver_err)?;
+        // A bulk load rebuilds a dozen indexes over a million rows: a large page cache keeps
+        // the load from spilling pages to the log mid-transaction and the index builds from
+        // re-reading the table, and sorter threads sort on the second core. Set back before
+        // the commit, so the pooled connection goes back to its usual size.
+        if bulk {
+            run!(t, "PRAGMA cache_size = -262144")?;
+            run!(t, "PRAGMA threads = 2")?;
+        }
         let indexes: Vec<(String, String)> = if bulk {
             sqlx::query_as(index_sql).fetch_all(&mut *t).await.map_err(driver_err)?
         } else {
@@ -449,6 +457,10 @@ async fn write_sqlite(
                 run!(t, "INSERT INTO leads_fts(leads_fts, rank) VALUES ('hashsize', 1048576)")?;
             }
             run!(t, sql.clone())?;
+        }
+        if bulk {
+            run!(t, "PRAGMA threads = 0")?;
+            run!(t, "PRAGMA cache_size = -16000")?;
         }
         t.commit().await.map_err(driver_err)?;
     }

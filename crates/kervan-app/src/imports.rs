@@ -41,9 +41,10 @@ pub const JOB: &str = "import";
 pub const KINDS: &[&str] = &["leads", "accounts", "contacts", "products"];
 /// The pseudo-field of a column holding a whole name ("Ad Soyad"), split into first and last.
 pub const FULL_NAME: &str = "full_name";
-/// Rows per transaction: small enough that a batch holds the write lock briefly and a crash
-/// loses little, large enough that commits do not dominate.
-const BATCH: usize = 500;
+/// Rows per transaction: small enough that a batch holds the write lock briefly (a few tenths
+/// of a second) and a crash loses little, large enough that commits — and on SQLite the
+/// full-text index's flush and merge at each — do not dominate.
+const BATCH: usize = 2000;
 /// Rows the preview shows.
 pub const PREVIEW_ROWS: usize = 20;
 
@@ -798,6 +799,7 @@ pub async fn process<K: RecordKind>(app: &App, actor: &Actor, id: i64, write: bo
     // A resumed run goes on after the rows it already wrote.
     let start = if write { run.row.processed.max(0) as usize } else { 0 };
     let mut breather = crate::runs::Breather::new();
+    let mut writing: Option<tokio::task::JoinHandle<Result<Counts>>> = None;
     for (b, chunk) in table.rows.chunks(BATCH).enumerate() {
         let first = b * BATCH;
         if first + chunk.len() <= start {
@@ -864,10 +866,25 @@ pub async fn process<K: RecordKind>(app: &App, actor: &Actor, id: i64, write: bo
             }
             verdicts.push((row_no, cells, v));
         }
-        // 4. Written in one transaction, a savepoint per row.
+        // 4. Written in one transaction (the kit's batch write), while the next batch is read
+        //    and judged: one batch in flight, the database's thread and ours side by side.
         let counts = if write {
-            let n = write_batch::<K>(app, actor, &defs, id, verdicts).await?;
-            breather.breathe(app).await;
+            let n = match writing.take() {
+                Some(w) => {
+                    let n = w
+                        .await
+                        .map_err(|e| AppError::Internal(format!("import writer failed: {e}")))??;
+                    breather.breathe(app).await;
+                    n
+                }
+                None => Counts::default(),
+            };
+            let owned: Vec<(i64, Vec<String>, Verdict)> =
+                verdicts.into_iter().map(|(r, c, v)| (r, c.clone(), v)).collect();
+            let (app, actor, defs) = (app.clone(), actor.clone(), defs.clone());
+            writing = Some(tokio::spawn(async move {
+                write_batch::<K>(&app, &actor, &defs, id, owned).await
+            }));
             n
         } else {
             let mut n = Counts::default();
@@ -892,6 +909,12 @@ pub async fn process<K: RecordKind>(app: &App, actor: &Actor, id: i64, write: bo
             n
         };
         add(&mut out.counts, &counts);
+    }
+    if let Some(w) = writing {
+        let n = w
+            .await
+            .map_err(|e| AppError::Internal(format!("import writer failed: {e}")))??;
+        add(&mut out.counts, &n);
     }
     Ok(out)
 }
@@ -1018,7 +1041,7 @@ async fn write_batch<K: RecordKind>(
     actor: &Actor,
     defs: &[CustomDef],
     run_id: i64,
-    verdicts: Vec<(i64, &Vec<String>, Verdict)>,
+    verdicts: Vec<(i64, Vec<String>, Verdict)>,
 ) -> Result<Counts> {
     let kind = K::KIND;
     let txn = kervan_store::db::begin_guarded(&app.db.conn, &[]).await?;
@@ -1051,7 +1074,7 @@ async fn write_batch<K: RecordKind>(
                 before_image: before,
                 cells,
             };
-        let cells_json = || serde_json::to_string(cells).ok();
+        let cells_json = || serde_json::to_string(&cells).ok();
         let it = match v {
             Some(Verdict::Skip(r)) => item(
                 "skipped",
@@ -1160,30 +1183,6 @@ struct RowNo {
     row_no: i64,
 }
 
-/// The owners of records of an owned kind, by id.
-async fn owners_of<C: ConnectionTrait>(c: &C, kind: &Kind, ids: &[i64]) -> Result<HashMap<i64, Option<i64>>> {
-    #[derive(sea_orm::FromQueryResult)]
-    struct O {
-        id: i64,
-        owner_id: Option<i64>,
-    }
-    let mut out = HashMap::new();
-    for chunk in ids.chunks(500) {
-        let rows: Vec<O> = kervan_store::db::all(
-            c,
-            &format!(
-                "SELECT id, owner_id FROM {} WHERE id IN ({})",
-                kind.table,
-                vec!["?"; chunk.len()].join(", ")
-            ),
-            chunk.iter().map(|i| (*i).into()).collect(),
-        )
-        .await?;
-        out.extend(rows.into_iter().map(|r| (r.id, r.owner_id)));
-    }
-    Ok(out)
-}
-
 /// What an undo did.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct UndoReport {
@@ -1234,7 +1233,7 @@ pub async fn undo_items<K: RecordKind>(app: &App, actor: &Actor, run_id: i64) ->
     let mut after = i64::MIN;
     let mut breather = crate::runs::Breather::new();
     loop {
-        let items = runs::items(c, run_id, kind.key, &["created", "updated"], after, 500).await?;
+        let items = runs::items(c, run_id, kind.key, &["created", "updated"], after, BATCH as u64).await?;
         let Some(last) = items.last().map(|i| i.row_no) else {
             break;
         };
@@ -1243,6 +1242,7 @@ pub async fn undo_items<K: RecordKind>(app: &App, actor: &Actor, run_id: i64) ->
         let ids: Vec<i64> = items.iter().filter_map(|i| i.record_id).collect();
         let recs = records::read_many(&txn, kind, &defs, &ids).await?;
         let mut removed = Vec::new();
+        let mut restore = Vec::new();
         for it in items {
             let Some(rid) = it.record_id else { continue };
             let Some(rec) = recs.get(&rid) else {
@@ -1297,15 +1297,17 @@ pub async fn undo_items<K: RecordKind>(app: &App, actor: &Actor, run_id: i64) ->
                     }
                 }
             }
-            let sp = txn.begin().await?;
-            match records::update_in::<K>(&sp, actor, &defs, rec, &values, &custom, records::In::RUN).await {
-                Ok(_) => {
-                    sp.commit().await?;
-                    report.restored += 1;
-                }
+            restore.push((rec, values, custom));
+        }
+        // The before-images go back together (the kit's batch write).
+        for ((rec, _, _), r) in restore
+            .iter()
+            .zip(records::update_many_in::<K>(&txn, actor, &defs, &restore).await?)
+        {
+            match r {
+                Ok(_) => report.restored += 1,
                 Err(AppError::Validation(_) | AppError::Conflict { .. } | AppError::Forbidden { .. }) => {
-                    sp.rollback().await?;
-                    report.edited_since.push((rid, K::name(&rec.values)));
+                    report.edited_since.push((rec.id, K::name(&rec.values)));
                 }
                 Err(e) => return Err(e),
             }
@@ -1413,7 +1415,7 @@ pub async fn assign_kind<K: RecordKind>(app: &App, actor: &Actor, run_id: i64, a
     let mut given = Vec::new();
     let mut breather = crate::runs::Breather::new();
     loop {
-        let items = runs::items(c, run_id, kind.key, &["created"], after, 500).await?;
+        let items = runs::items(c, run_id, kind.key, &["created"], after, BATCH as u64).await?;
         let Some(last) = items.last().map(|i| i.row_no) else {
             break;
         };
@@ -1503,7 +1505,7 @@ pub async fn first_calls(app: &App, actor: &Actor, id: i64, days: u32, title: &s
     let mut tally = Tally::default();
     let mut after = i64::MIN;
     loop {
-        let items = runs::items(c, id, &run.row.kind, &["created"], after, 500).await?;
+        let items = runs::items(c, id, &run.row.kind, &["created"], after, BATCH as u64).await?;
         let Some(last) = items.last().map(|i| i.row_no) else {
             break;
         };
@@ -1512,7 +1514,7 @@ pub async fn first_calls(app: &App, actor: &Actor, id: i64, days: u32, title: &s
         let rows: Vec<i64> = items.iter().map(|i| i.row_no).collect();
         let has_task = row_set(c, id, "tasks", &rows).await?;
         let leads: Vec<i64> = items.iter().filter_map(|i| i.record_id).collect();
-        let owners = owners_of(c, &kervan_core::leads::KIND, &leads).await?;
+        let owners = kervan_store::records::owners_many(c, &kervan_core::leads::KIND, &leads).await?;
         let mut wanted = Vec::new();
         let mut inputs = Vec::new();
         for it in items {

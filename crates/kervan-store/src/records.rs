@@ -292,11 +292,14 @@ pub async fn insert_many<C: ConnectionTrait>(
 
 /// Writes many records, each if still at its version, in a statement per chunk (a CTE of the
 /// new values joined by id: both databases run `UPDATE … FROM`). Every write must have the same
-/// columns. Returns the ids written; the others were changed meanwhile (a conflict).
+/// columns — only those the batch changes, so that an index over a column nobody changed is
+/// left alone — and `custom` says whether the custom values' JSON is written too. Returns the
+/// ids written; the others were changed meanwhile (a conflict).
 pub async fn update_many<C: ConnectionTrait>(
     c: &C,
     kind: &Kind,
     writes: &[(i64, i64, Write)],
+    custom: bool,
     now: i64,
 ) -> Result<Vec<i64>> {
     let Some((_, _, first)) = writes.first() else {
@@ -306,12 +309,16 @@ pub async fn update_many<C: ConnectionTrait>(
     let cols: Vec<&str> = first.columns.iter().map(|(k, _)| *k).collect();
     let mut names = vec!["id", "version"];
     names.extend(&cols);
-    names.push("custom");
-    let mut one = vec!["?"; names.len() - 1];
-    one.push(custom_marker(backend));
+    let mut one = vec!["?"; names.len()];
+    if custom {
+        names.push("custom");
+        one.push(custom_marker(backend));
+    }
     let one = format!("({})", one.join(", "));
-    let mut sets: Vec<String> = cols.iter().map(|k| format!("{k} = v.{k}")).collect();
-    sets.push("custom = v.custom".into());
+    let t = kind.table;
+    let mut sets: Vec<String> = names[2..].iter().map(|k| format!("{k} = v.{k}")).collect();
+    sets.push("updated_at = ?".into());
+    sets.push(format!("version = {t}.version + 1"));
     let per = (MAX_BINDS / names.len()).max(1);
     let mut done = Vec::with_capacity(writes.len());
     for chunk in writes.chunks(per) {
@@ -322,18 +329,19 @@ pub async fn update_many<C: ConnectionTrait>(
             }
             values.extend([(*id).into(), (*version).into()]);
             values.extend(w.columns.iter().map(|(_, v)| v.clone()));
-            values.push(w.custom.clone().into());
+            if custom {
+                values.push(w.custom.clone().into());
+            }
         }
+        // The `?` of updated_at comes after the CTE's in the text, as its value does.
         values.push(now.into());
-        let t = kind.table;
         let sql = format!(
-            "WITH v ({}) AS (VALUES {}) UPDATE {t} SET {}, updated_at = ?, version = {t}.version + 1 \
-             FROM v WHERE {t}.id = v.id AND {t}.version = v.version RETURNING {t}.id",
+            "WITH v ({}) AS (VALUES {}) UPDATE {t} SET {} FROM v WHERE {t}.id = v.id AND {t}.version = v.version \
+             RETURNING {t}.id",
             names.join(", "),
             vec![one.as_str(); chunk.len()].join(", "),
             sets.join(", ")
         );
-        // The `?` of updated_at comes after the CTE's in the text, as its value does.
         let rows = c
             .query_all_raw(db::stmt(c, &sql, values))
             .await
@@ -489,6 +497,32 @@ pub async fn chain_above<C: ConnectionTrait>(c: &C, kind: &Kind, id: i64) -> Res
     Ok(out)
 }
 
+/// [`owner_of`] for many records: the owner of each that exists (`None` for an unowned kind or
+/// a record without one), a statement per thousand ids.
+pub async fn owners_many<C: ConnectionTrait>(c: &C, kind: &Kind, ids: &[i64]) -> Result<HashMap<i64, Option<i64>>> {
+    #[derive(sea_orm::FromQueryResult)]
+    struct O {
+        id: i64,
+        owner_id: Option<i64>,
+    }
+    let owner = if kind.owned { "owner_id" } else { "CAST(NULL AS BIGINT)" };
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(1000) {
+        let rows: Vec<O> = db::all(
+            c,
+            &format!(
+                "SELECT id, {owner} AS owner_id FROM {} WHERE id IN ({})",
+                kind.table,
+                vec!["?"; chunk.len()].join(", ")
+            ),
+            chunk.iter().map(|i| (*i).into()).collect(),
+        )
+        .await?;
+        out.extend(rows.into_iter().map(|r| (r.id, r.owner_id)));
+    }
+    Ok(out)
+}
+
 pub async fn owner_of<C: ConnectionTrait>(c: &C, kind: &Kind, id: i64) -> Result<Option<Option<i64>>> {
     let sql = if kind.owned {
         format!("SELECT owner_id FROM {} WHERE id = ?", kind.table)
@@ -542,6 +576,33 @@ pub async fn list<C: ConnectionTrait>(
         has_next: rows.has_next,
         has_prev: rows.has_prev,
     })
+}
+
+/// The ids of every row of a list (its filters, visibility and order; no page), in one
+/// statement reading the id alone: what a bulk change freezes.
+pub async fn list_ids<C: ConnectionTrait>(
+    c: &C,
+    kind: &Kind,
+    lookup: KindLookup,
+    q: &ListQuery,
+    vis: Visibility,
+) -> Result<Vec<i64>> {
+    #[derive(sea_orm::FromQueryResult)]
+    struct Id {
+        id: i64,
+    }
+    let q = ListQuery {
+        limit: u64::MAX,
+        after: None,
+        before: None,
+        ..q.clone()
+    };
+    let (_, joins, table, w) = list_parts(c.get_database_backend(), kind, lookup, &q, vis);
+    let cols = format!("{}.id AS id", kind.alias);
+    let pq = page_query(kind, &q, &cols, &joins, &table);
+    let (sql, values) = listing::page_sql(&pq, w);
+    let rows: Vec<Id> = db::all(c, &sql, values).await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
 /// The SQL and values a list runs (for `EXPLAIN`: the conformance tests check that every
