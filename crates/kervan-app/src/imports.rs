@@ -1503,6 +1503,8 @@ pub async fn first_calls(app: &App, actor: &Actor, id: i64, days: u32, title: &s
     let tasks = registry::entry("tasks").ok_or(AppError::NotFound)?;
     let c = &app.db.conn;
     let mut tally = Tally::default();
+    // Each owner hears once of their new tasks, not once a task.
+    let mut given = Vec::new();
     let mut after = i64::MIN;
     loop {
         let items = runs::items(c, id, &run.row.kind, &["created"], after, BATCH as u64).await?;
@@ -1534,13 +1536,22 @@ pub async fn first_calls(app: &App, actor: &Actor, id: i64, days: u32, title: &s
             inputs.push(i);
         }
         let mut made = Vec::new();
-        for (row_no, outcome) in wanted
+        let owners_of_rows: Vec<Option<i64>> = inputs
+            .iter()
+            .map(|i| match i.fields.get("owner_id") {
+                Some(Input::Text(o)) => o.parse().ok(),
+                _ => None,
+            })
+            .collect();
+        for ((row_no, owner), outcome) in wanted
             .into_iter()
+            .zip(owners_of_rows)
             .zip((tasks.create_many)(app.clone(), actor.clone(), inputs).await?)
         {
             match outcome {
                 Ok(task_id) => {
                     tally.changed += 1;
+                    given.extend(owner);
                     made.push(ItemRow {
                         kind: "tasks".into(),
                         row_no,
@@ -1563,6 +1574,7 @@ pub async fn first_calls(app: &App, actor: &Actor, id: i64, days: u32, title: &s
         }
         runs::insert_items(c, id, &made).await?;
     }
+    records::tell_owners_of_run(app, actor, &kervan_core::tasks::KIND, &given, title).await?;
     Ok(tally)
 }
 

@@ -595,6 +595,9 @@ db_test!(assign_by_city_then_first_calls_skip_holidays_and_undo_takes_them, |t| 
         .await
         .unwrap();
     assert_eq!(tasks.changed, 4);
+    // The tasks too: one notice per owner with the count, none per task.
+    assert_eq!(notes("records_assigned", t.a_id).await, 2);
+    assert_eq!(notes("task_assigned", t.a_id).await, 0);
     // Not twice for the same lead.
     assert_eq!(
         imports::first_calls(&t.app, &admin, row.id, 2, "İlk arama")
