@@ -1158,31 +1158,6 @@ async fn versions_of<C: ConnectionTrait>(c: &C, kind: &Kind, ids: &[i64]) -> Res
     Ok(out)
 }
 
-/// Which of `rows` of run `run_id` have an item of `kind` (a lead's first call).
-async fn row_set<C: ConnectionTrait>(c: &C, run_id: i64, kind: &str, rows: &[i64]) -> Result<HashSet<i64>> {
-    let mut out = HashSet::new();
-    for chunk in rows.chunks(500) {
-        let mut v: Vec<kervan_store::sea_orm_value::Value> = vec![run_id.into(), kind.into()];
-        v.extend(chunk.iter().map(|r| (*r).into()));
-        let found = kervan_store::db::all::<RowNo, _>(
-            c,
-            &format!(
-                "SELECT row_no FROM run_items WHERE run_id = ? AND kind = ? AND row_no IN ({})",
-                vec!["?"; chunk.len()].join(", ")
-            ),
-            v,
-        )
-        .await?;
-        out.extend(found.into_iter().map(|r| r.row_no));
-    }
-    Ok(out)
-}
-
-#[derive(sea_orm::FromQueryResult)]
-struct RowNo {
-    row_no: i64,
-}
-
 /// What an undo did.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct UndoReport {
@@ -1511,10 +1486,16 @@ pub async fn first_calls(app: &App, actor: &Actor, id: i64, days: u32, title: &s
         let Some(last) = items.last().map(|i| i.row_no) else {
             break;
         };
-        after = last;
-        // One first call per lead, however often the step is run: the rows that have one.
-        let rows: Vec<i64> = items.iter().map(|i| i.row_no).collect();
-        let has_task = row_set(c, id, "tasks", &rows).await?;
+        let before = std::mem::replace(&mut after, last);
+        // One first call per lead, however often the step is run: the rows of this batch that
+        // have one, read as a range of the items' key (a list of row numbers made PostgreSQL,
+        // whose statistics had not yet seen the new items, scan the whole table per batch).
+        let has_task: HashSet<i64> = runs::items(c, id, "tasks", &["created"], before, BATCH as u64)
+            .await?
+            .into_iter()
+            .map(|i| i.row_no)
+            .filter(|r| *r <= last)
+            .collect();
         let leads: Vec<i64> = items.iter().filter_map(|i| i.record_id).collect();
         let owners = kervan_store::records::owners_many(c, &kervan_core::leads::KIND, &leads).await?;
         let mut wanted = Vec::new();

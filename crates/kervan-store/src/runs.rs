@@ -218,27 +218,24 @@ pub async fn insert_items<C: ConnectionTrait>(c: &C, run_id: i64, items: &[ItemR
     Ok(())
 }
 
-/// Writes the outcomes of items already listed (a bulk run's pending records): the old rows go
-/// and the new ones are inserted, two statements a batch instead of an UPDATE per record.
+/// Writes the outcomes of a batch of pending items (a bulk run's records, listed in row order):
+/// the pending rows of their range go and the new ones are inserted, two statements a batch
+/// instead of an UPDATE per record. A range, not a list of row numbers: PostgreSQL, whose
+/// statistics had not yet seen the run's new items, scanned the whole table for a list.
 pub async fn replace_items<C: ConnectionTrait>(c: &C, run_id: i64, items: &[ItemRow]) -> Result<()> {
-    let mut by_kind: std::collections::BTreeMap<&str, Vec<i64>> = Default::default();
+    let mut by_kind: std::collections::BTreeMap<&str, (i64, i64)> = Default::default();
     for i in items {
-        by_kind.entry(i.kind.as_str()).or_default().push(i.row_no);
+        let r = by_kind.entry(i.kind.as_str()).or_insert((i.row_no, i.row_no));
+        r.0 = r.0.min(i.row_no);
+        r.1 = r.1.max(i.row_no);
     }
-    for (kind, rows) in by_kind {
-        for chunk in rows.chunks(1000) {
-            let mut v: Vec<Value> = vec![run_id.into(), kind.into()];
-            v.extend(chunk.iter().map(|r| Value::from(*r)));
-            db::exec(
-                c,
-                &format!(
-                    "DELETE FROM run_items WHERE run_id = ? AND kind = ? AND row_no IN ({})",
-                    vec!["?"; chunk.len()].join(", ")
-                ),
-                v,
-            )
-            .await?;
-        }
+    for (kind, (first, last)) in by_kind {
+        db::exec(
+            c,
+            "DELETE FROM run_items WHERE run_id = ? AND kind = ? AND row_no >= ? AND row_no <= ? AND outcome = 'pending'",
+            vec![run_id.into(), kind.into(), first.into(), last.into()],
+        )
+        .await?;
     }
     insert_items(c, run_id, items).await
 }
