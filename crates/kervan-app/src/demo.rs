@@ -1562,6 +1562,25 @@ struct SchemaItem {
     create_sql: String,
 }
 
+/// Into an empty table, a big load (`n` rows) writes the rows bare and builds the indexes and
+/// the full-text index once at the end: cheaper than keeping them up row by row. Returns what
+/// puts them back (nothing for a small load or a table that has rows).
+async fn suspend_for_load<C: sea_orm::ConnectionTrait>(c: &C, app: &App, table: &str, n: u64) -> Result<Vec<String>> {
+    let empty = scalar_i64(
+        c,
+        &format!("SELECT COUNT(*) FROM (SELECT 1 FROM {table} LIMIT 1) x"),
+        vec![],
+    )
+    .await?
+    .unwrap_or(0)
+        == 0;
+    if empty && n >= 10_000 {
+        suspend_indexes(c, app.db.is_postgres(), &[table]).await
+    } else {
+        Ok(vec![])
+    }
+}
+
 /// Drops the secondary indexes (and on SQLite the full-text triggers) of `tables` inside the
 /// caller's transaction; returns the statements that put them back, full-text contents included.
 /// Constraints (primary keys, foreign keys, uniques) stay.
@@ -2322,17 +2341,7 @@ pub async fn generate_tasks(app: &App, n: u64, progress: impl Fn(u64)) -> Result
     let rows_per = 500usize;
     let mut done = 0u64;
     let txn = c.begin().await?;
-    // Into an empty table, a big load writes the rows bare and builds the indexes and the
-    // full-text index once at the end: cheaper than keeping them up row by row.
-    let empty = scalar_i64(&txn, "SELECT COUNT(*) FROM (SELECT 1 FROM tasks LIMIT 1) x", vec![])
-        .await?
-        .unwrap_or(0)
-        == 0;
-    let rebuild = if empty && n >= 10_000 {
-        suspend_indexes(&txn, app.db.is_postgres(), &["tasks"]).await?
-    } else {
-        vec![]
-    };
+    let rebuild = suspend_for_load(&txn, app, "tasks", n).await?;
     while done < n {
         let k = rows_per.min((n - done) as usize);
         let mut values: Vec<Value> = Vec::with_capacity(k * TASK_COLUMNS.len());
@@ -2430,21 +2439,7 @@ pub async fn generate_activities(app: &App, n: u64, progress: impl Fn(u64)) -> R
     let owner_w = Weighted::new(owners.iter().map(|o| o.1));
     let mut done = 0u64;
     let txn = c.begin().await?;
-    // Into an empty table, a big load writes the rows bare and builds the indexes and the
-    // full-text index once at the end: cheaper than keeping them up row by row.
-    let empty = scalar_i64(
-        &txn,
-        "SELECT COUNT(*) FROM (SELECT 1 FROM activities LIMIT 1) x",
-        vec![],
-    )
-    .await?
-    .unwrap_or(0)
-        == 0;
-    let rebuild = if empty && n >= 10_000 {
-        suspend_indexes(&txn, app.db.is_postgres(), &["activities"]).await?
-    } else {
-        vec![]
-    };
+    let rebuild = suspend_for_load(&txn, app, "activities", n).await?;
     while done < n {
         let k = 500usize.min((n - done) as usize);
         let mut values: Vec<Value> = Vec::with_capacity(k * ACTIVITY_COLUMNS.len());
