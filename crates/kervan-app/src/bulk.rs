@@ -108,7 +108,8 @@ async fn one<K: RecordKind>(app: &App, actor: &Actor, id: i64, change: &Change) 
 
 // ---------------------------------------------------------------------------------------------
 // Bulk changes by filter: everything matching a list's filter, frozen when it is asked for,
-// confirmed with its exact count, run by the job worker a batch per transaction, undoable.
+// confirmed with its exact count, run by the job worker a batch per transaction through the
+// kit's batch write (the same checks, history and version checks per record), undoable.
 
 use kervan_core::record::{CustomDef, CustomValues, Values};
 use kervan_core::time::now_ms;

@@ -7,15 +7,16 @@
 //!    [`preview`] judges every row exactly as the run will — nothing written — and shows the
 //!    first rows' problems and the counts the run will give.
 //! 3. [`start`] queues it; the job worker ([`run_job`]) writes it in batches, each in one
-//!    transaction with a savepoint per row, so one bad row never stops the rest (nor, on
+//!    transaction through the kit's batch write, which falls back to a savepoint per row when
+//!    the database refuses the batch — so one bad row never stops the rest (nor, on
 //!    PostgreSQL, aborts its batch). Each row's outcome is kept: the record created, the record
 //!    updated with its before-image, the reason a row was skipped or refused with its cells.
 //! 4. [`undo`] removes what it created and restores what it changed, except records edited
 //!    since, which are listed and left alone.
 //!
 //! Every row goes through the record kit's own checks and writes ([`records::prepare_new`],
-//! [`records::create_in`], [`records::update_in`]): an imported record is exactly what the form
-//! would have made, with its history and search keys.
+//! [`records::create_many_in`], [`records::update_in`]): an imported record is exactly what the
+//! form would have made, with its history and search keys.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
