@@ -30,7 +30,7 @@ use kervan_core::time::now_ms;
 use kervan_core::{FieldError, FieldErrors};
 use kervan_io::sheet::{self, ReadError, ReadOptions, Table, TextEncoding};
 use kervan_store::runs::{self, Counts, ItemRow, NewRun, RunRow};
-use kervan_store::{ConnectionTrait, TransactionTrait};
+use kervan_store::ConnectionTrait;
 
 use crate::error::{AppError, Result};
 use crate::records::{self, RecordKind};
@@ -1031,6 +1031,33 @@ fn before_image(kind: &Kind, rec: &records::Record, values: &Values, custom: &Cu
     serde_json::Value::Object(m).to_string()
 }
 
+/// What a batch write says of a refused row, as the row's problems: a duplicate names its
+/// field; a refusal that is not about the row (the database failing) ends the run.
+fn refusal_json(e: AppError) -> Result<String> {
+    match e {
+        AppError::Validation(e) => Ok(errors_json(&e)),
+        AppError::Duplicate(d) => {
+            let mut e = FieldErrors::new();
+            e.add(d.first().map_or("name", |x| x.field.as_str()), "duplicate");
+            Ok(errors_json(&e))
+        }
+        AppError::Forbidden { .. } => {
+            let mut e = FieldErrors::new();
+            e.add("owner_id", "owner_not_allowed");
+            Ok(errors_json(&e))
+        }
+        other => Err(other),
+    }
+}
+
+/// How a judged row is written (see [`write_batch`]).
+enum Written {
+    Created,
+    Updated,
+    Skipped(serde_json::Value),
+    Rejected(FieldErrors),
+}
+
 fn errors_json(e: &FieldErrors) -> String {
     serde_json::to_string(&e.0).unwrap_or_else(|_| "[]".into())
 }
@@ -1047,20 +1074,32 @@ async fn write_batch<K: RecordKind>(
     let kind = K::KIND;
     let txn = kervan_store::db::begin_guarded(&app.db.conn, &[]).await?;
     // The new records are written together (the kit's batch write), the updates one by one.
-    let mut new_rows = Vec::new();
+    // New records and updates are written by the kit's batch writes; skipped and refused rows
+    // only get their items.
+    let (mut new_rows, mut updates) = (Vec::new(), Vec::new());
     let verdicts: Vec<_> = verdicts
         .into_iter()
         .map(|(row_no, cells, v)| match v {
             Verdict::Create(values, custom) => {
                 new_rows.push((values, custom));
-                (row_no, cells, None)
+                (row_no, cells, Written::Created)
             }
-            other => (row_no, cells, Some(other)),
+            Verdict::Update { rec, values, custom } => {
+                updates.push((*rec, values, custom));
+                (row_no, cells, Written::Updated)
+            }
+            Verdict::Skip(r) => (row_no, cells, Written::Skipped(r)),
+            Verdict::Reject(e) => (row_no, cells, Written::Rejected(e)),
         })
         .collect();
     let mut created = records::create_many_in::<K>(&txn, actor, defs, &new_rows)
         .await?
         .into_iter();
+    let edits: Vec<(&records::Record, Values, CustomValues)> =
+        updates.iter().map(|(r, v, c)| (r, v.clone(), c.clone())).collect();
+    let mut updated = edits
+        .iter()
+        .zip(records::update_many_in::<K>(&txn, actor, defs, &edits).await?);
     let mut items = Vec::with_capacity(verdicts.len());
     let mut n = Counts::default();
     for (row_no, cells, v) in verdicts {
@@ -1077,46 +1116,31 @@ async fn write_batch<K: RecordKind>(
             };
         let cells_json = || serde_json::to_string(&cells).ok();
         let it = match v {
-            Some(Verdict::Skip(r)) => item(
+            Written::Skipped(r) => item(
                 "skipped",
                 r.get("id").and_then(|x| x.as_i64()),
                 Some(r.to_string()),
                 None,
                 None,
             ),
-            None => match created.next() {
+            Written::Rejected(e) => item("rejected", None, Some(errors_json(&e)), None, cells_json()),
+            Written::Created => match created.next() {
                 Some(Ok(id)) => item("created", Some(id), None, None, None),
-                Some(Err(AppError::Validation(e))) => item("rejected", None, Some(errors_json(&e)), None, cells_json()),
-                Some(Err(AppError::Duplicate(d))) => {
-                    let mut e = FieldErrors::new();
-                    e.add(d.first().map_or("name", |x| x.field.as_str()), "duplicate");
-                    item("rejected", None, Some(errors_json(&e)), None, cells_json())
-                }
-                Some(Err(e)) => return Err(e),
+                Some(Err(e)) => item("rejected", None, Some(refusal_json(e)?), None, cells_json()),
                 None => return Err(AppError::Internal("an import row lost its outcome".into())),
             },
-            Some(Verdict::Reject(e)) => item("rejected", None, Some(errors_json(&e)), None, cells_json()),
-            Some(Verdict::Create(..)) => return Err(AppError::Internal("an import row was not batched".into())),
-            Some(Verdict::Update { rec, values, custom }) => {
-                let before = before_image(kind, &rec, &values, &custom);
-                let sp = txn.begin().await?;
-                match records::update_in::<K>(&sp, actor, defs, &rec, &values, &custom, records::In::RUN).await {
-                    Ok(_) => {
-                        sp.commit().await?;
-                        item("updated", Some(rec.id), None, Some(before), None)
-                    }
-                    Err(AppError::Validation(e)) => {
-                        sp.rollback().await?;
-                        item("rejected", None, Some(errors_json(&e)), None, cells_json())
-                    }
-                    Err(AppError::Conflict { .. }) => {
-                        sp.rollback().await?;
-                        let r = serde_json::json!({"code": "conflict", "id": rec.id});
-                        item("skipped", Some(rec.id), Some(r.to_string()), None, None)
-                    }
-                    Err(e) => return Err(e),
+            Written::Updated => match updated.next() {
+                Some(((rec, values, custom), Ok(_))) => {
+                    let before = before_image(kind, rec, values, custom);
+                    item("updated", Some(rec.id), None, Some(before), None)
                 }
-            }
+                Some(((rec, _, _), Err(AppError::Conflict { .. }))) => {
+                    let r = serde_json::json!({"code": "conflict", "id": rec.id});
+                    item("skipped", Some(rec.id), Some(r.to_string()), None, None)
+                }
+                Some((_, Err(e))) => item("rejected", None, Some(refusal_json(e)?), None, cells_json()),
+                None => return Err(AppError::Internal("an import row lost its outcome".into())),
+            },
         };
         count(&mut n, &it.outcome);
         items.push(it);
@@ -1511,23 +1535,16 @@ pub async fn first_calls(app: &App, actor: &Actor, id: i64, days: u32, title: &s
             i.fields.insert("title".into(), Input::Text(title.to_string()));
             i.fields.insert("due_at".into(), Input::Text(due_text.clone()));
             i.fields.insert("lead_id".into(), Input::Text(rid.to_string()));
-            if let Some(o) = owners.get(&rid).copied().flatten() {
+            let owner = owners.get(&rid).copied().flatten();
+            if let Some(o) = owner {
                 i.fields.insert("owner_id".into(), Input::Text(o.to_string()));
             }
-            wanted.push(it.row_no);
+            wanted.push((it.row_no, owner));
             inputs.push(i);
         }
         let mut made = Vec::new();
-        let owners_of_rows: Vec<Option<i64>> = inputs
-            .iter()
-            .map(|i| match i.fields.get("owner_id") {
-                Some(Input::Text(o)) => o.parse().ok(),
-                _ => None,
-            })
-            .collect();
         for ((row_no, owner), outcome) in wanted
             .into_iter()
-            .zip(owners_of_rows)
             .zip((tasks.create_many)(app.clone(), actor.clone(), inputs).await?)
         {
             match outcome {

@@ -999,9 +999,7 @@ pub async fn create_many_in<K: RecordKind>(
                 passed.push(i);
                 out.push(None);
             }
-            Err(e @ (AppError::Validation(_) | AppError::Duplicate(_) | AppError::Forbidden { .. })) => {
-                out.push(Some(Err(e)))
-            }
+            Err(e) if refused(&e) => out.push(Some(Err(e))),
             Err(e) => return Err(e),
         }
     }
@@ -1023,24 +1021,43 @@ pub async fn create_many_in<K: RecordKind>(
                     Ok(id) => K::after_write(&sp, actor, id, values, None).await.map(|()| id),
                     Err(e) => Err(e),
                 };
-                out[*i] = Some(match written {
-                    Ok(id) => {
-                        sp.commit().await?;
-                        Ok(id)
-                    }
-                    Err(e @ (AppError::Validation(_) | AppError::Duplicate(_))) => {
-                        sp.rollback().await?;
-                        Err(e)
-                    }
-                    Err(e) => return Err(e),
-                });
+                out[*i] = Some(settle(sp, written).await?);
             }
         }
     }
-    Ok(out
-        .into_iter()
+    Ok(settled(out))
+}
+
+/// Whether an error refuses one row of a batch (its values, a look-alike, its owner, a newer
+/// version) rather than the batch itself.
+fn refused(e: &AppError) -> bool {
+    matches!(
+        e,
+        AppError::Validation(_) | AppError::Duplicate(_) | AppError::Forbidden { .. } | AppError::Conflict { .. }
+    )
+}
+
+/// Ends one row's savepoint: kept when the row was written, rolled back when it was refused (so
+/// a failed statement aborts nothing else, on PostgreSQL too); any other error ends the batch.
+async fn settle<T>(sp: DatabaseTransaction, written: Result<T>) -> Result<Result<T>> {
+    match written {
+        Ok(v) => {
+            sp.commit().await?;
+            Ok(Ok(v))
+        }
+        Err(e) if refused(&e) => {
+            sp.rollback().await?;
+            Ok(Err(e))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A batch's outcomes, every row having one by now.
+fn settled<T>(out: Vec<Option<Result<T>>>) -> Vec<Result<T>> {
+    out.into_iter()
         .map(|o| o.unwrap_or_else(|| Err(AppError::Internal("a batch row was not written".into()))))
-        .collect())
+        .collect()
 }
 
 /// The writing half of [`create_many_in`]: the rows at `pick`, with their side tables, history
@@ -1244,9 +1261,7 @@ pub async fn update_many_in<K: RecordKind>(
                 passed.push(i);
                 out.push(None);
             }
-            Err(e @ (AppError::Validation(_) | AppError::Duplicate(_) | AppError::Forbidden { .. })) => {
-                out.push(Some(Err(e)))
-            }
+            Err(e) if refused(&e) => out.push(Some(Err(e))),
             Err(e) => return Err(e),
         }
     }
@@ -1270,26 +1285,12 @@ pub async fn update_many_in<K: RecordKind>(
             for i in &passed {
                 let (rec, values, custom) = &edits[*i];
                 let sp = txn.begin().await?;
-                out[*i] = Some(
-                    match update_in::<K>(&sp, actor, defs, rec, values, custom, In::RUN).await {
-                        Ok(w) => {
-                            sp.commit().await?;
-                            Ok(w)
-                        }
-                        Err(e @ (AppError::Validation(_) | AppError::Duplicate(_) | AppError::Conflict { .. })) => {
-                            sp.rollback().await?;
-                            Err(e)
-                        }
-                        Err(e) => return Err(e),
-                    },
-                );
+                let written = update_in::<K>(&sp, actor, defs, rec, values, custom, In::RUN).await;
+                out[*i] = Some(settle(sp, written).await?);
             }
         }
     }
-    Ok(out
-        .into_iter()
-        .map(|o| o.unwrap_or_else(|| Err(AppError::Internal("a batch edit was not written".into()))))
-        .collect())
+    Ok(settled(out))
 }
 
 /// The writing half of [`update_many_in`]: the edits at `pick` whose record is still at its
