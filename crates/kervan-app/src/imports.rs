@@ -29,8 +29,8 @@ use kervan_core::text::fold;
 use kervan_core::time::now_ms;
 use kervan_core::{FieldError, FieldErrors};
 use kervan_io::sheet::{self, ReadError, ReadOptions, Table, TextEncoding};
-use kervan_store::runs::{self, Counts, ItemRow, NewRun, RunRow};
 use kervan_store::ConnectionTrait;
+use kervan_store::runs::{self, Counts, ItemRow, NewRun, RunRow};
 
 use crate::error::{AppError, Result};
 use crate::records::{self, RecordKind};

@@ -1432,13 +1432,7 @@ pub async fn delete_in(
     id: i64,
     name: &str,
 ) -> Result<Vec<String>> {
-    let now = now_ms();
-    let contents = kervan_store::files::hashes_of(txn, kind.key, id).await?;
-    crate::registry::unlink_all(txn, kind.key, id, now).await?;
-    store::delete(txn, kind, id).await?;
-    let change = Change::new("deleted", Some(name.to_string()), None);
-    audit::write(txn, kind.entity, id, actor.author(), now, &[change]).await?;
-    Ok(contents)
+    delete_many_in(txn, actor, kind, &[(id, name.to_string())]).await
 }
 
 /// [`delete_in`] for many records of one kind (`(id, name)`): the same unlinking and history in

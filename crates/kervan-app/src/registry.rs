@@ -266,26 +266,7 @@ pub async fn repoint_all(
 /// Cuts every link to record `id` of `kind` (references become empty) and removes what belonged
 /// only to it (an account's addresses), before it is deleted for good.
 pub async fn unlink_all(txn: &DatabaseTransaction, kind: &str, id: i64, now: i64) -> Result<()> {
-    for l in links_into(kind) {
-        let sql = match l.kind {
-            Some(_) => format!(
-                "UPDATE {} SET {} = NULL, updated_at = ?, version = version + 1 WHERE {} = ?",
-                l.table, l.column, l.column
-            ),
-            None => format!("DELETE FROM {} WHERE {} = ?", l.table, l.column),
-        };
-        let values = match l.kind {
-            Some(_) => vec![now.into(), id.into()],
-            None => vec![id.into()],
-        };
-        kervan_store::db::exec(txn, &sql, values).await?;
-    }
-    // Their content goes after the commit, when no other row names it (`files::sweep`).
-    for table in POLY_LINKS {
-        let sql = format!("DELETE FROM {table} WHERE record_kind = ? AND record_id = ?");
-        kervan_store::db::exec(txn, &sql, vec![kind.into(), id.into()]).await?;
-    }
-    Ok(())
+    unlink_all_many(txn, kind, &[id], now).await
 }
 
 /// [`unlink_all`] for many records of one kind (a batch of an undo), a statement per link and

@@ -78,17 +78,7 @@ pub async fn of_record<C: ConnectionTrait>(c: &C, kind: &str, record_id: i64, li
 
 /// The content hashes a record's attachments name (before the record goes for good).
 pub async fn hashes_of<C: ConnectionTrait>(c: &C, kind: &str, record_id: i64) -> Result<Vec<String>> {
-    #[derive(FromQueryResult)]
-    struct H {
-        hash: String,
-    }
-    let rows: Vec<H> = db::all(
-        c,
-        "SELECT DISTINCT hash FROM files WHERE record_kind = ? AND record_id = ?",
-        vec![kind.into(), record_id.into()],
-    )
-    .await?;
-    Ok(rows.into_iter().map(|h| h.hash).collect())
+    hashes_of_many(c, kind, &[record_id]).await
 }
 
 /// [`hashes_of`] for many records of one kind.

@@ -250,26 +250,6 @@ pub(crate) async fn page_rows<C: ConnectionTrait>(
     }
 }
 
-/// Replaces the tags of one row: `table` is e.g. `account_tags`, `key_col` `account_id`.
-pub(crate) async fn set_tags<C: ConnectionTrait>(
-    c: &C,
-    table: &str,
-    key_col: &str,
-    id: i64,
-    tags: &[(String, String)],
-) -> Result<()> {
-    db::exec(c, &format!("DELETE FROM {table} WHERE {key_col} = ?"), vec![id.into()]).await?;
-    for (tag, key) in tags {
-        db::exec(
-            c,
-            &format!("INSERT INTO {table} ({key_col}, tag, tag_key) VALUES (?, ?, ?)"),
-            vec![id.into(), tag.clone().into(), key.clone().into()],
-        )
-        .await?;
-    }
-    Ok(())
-}
-
 /// Archives (`at` set) or restores (`None`) a row of `table` if it is still at `version`.
 /// `table` is one of ours (`leads`, `accounts`, `contacts`), never input.
 pub async fn set_archived<C: ConnectionTrait>(

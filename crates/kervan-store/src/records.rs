@@ -210,24 +210,12 @@ pub async fn insert<C: ConnectionTrait>(
     by: Option<i64>,
     now: i64,
 ) -> Result<i64> {
-    let mut names: Vec<&str> = w.columns.iter().chain(extra).map(|(k, _)| *k).collect();
-    let mut values: Vec<Value> = w.columns.iter().chain(extra).map(|(_, v)| v.clone()).collect();
-    let mut marks = vec!["?".to_string(); names.len()];
-    names.extend(["custom", "created_at", "updated_at", "created_by"]);
-    marks.push(custom_marker(c.get_database_backend()).into());
-    marks.extend(["?".into(), "?".into(), "?".into()]);
-    values.extend([w.custom.clone().into(), now.into(), now.into(), by.into()]);
-    db::insert_id(
-        c,
-        &format!(
-            "INSERT INTO {} ({}) VALUES ({})",
-            kind.table,
-            names.join(", "),
-            marks.join(", ")
-        ),
-        values,
-    )
-    .await
+    let mut w = w.clone();
+    w.columns.extend(extra.iter().cloned());
+    let ids = insert_many(c, kind, &[w], by, now).await?;
+    ids.first()
+        .copied()
+        .ok_or_else(|| StoreError::Invalid("insert returned no id".into()))
 }
 
 /// Bound values per statement a batch stays under (SQLite allows 32,766, PostgreSQL 65,535).
@@ -442,15 +430,7 @@ pub async fn update<C: ConnectionTrait>(c: &C, kind: &Kind, id: i64, version: i6
 }
 
 pub async fn get<C: ConnectionTrait>(c: &C, kind: &Kind, lookup: KindLookup, id: i64) -> Result<Option<RowData>> {
-    let (cols, joins) = select(kind, c.get_database_backend(), lookup);
-    let sql = format!(
-        "SELECT {cols} FROM {} {}{joins} WHERE {}.id = ?",
-        kind.table, kind.alias, kind.alias
-    );
-    match db::raw_one(c, &sql, vec![id.into()]).await? {
-        Some(r) => Ok(Some(read_row(kind, lookup, has_next_step(kind), &r)?)),
-        None => Ok(None),
-    }
+    Ok(get_many(c, kind, lookup, &[id]).await?.into_iter().next())
 }
 
 /// Many records by id in a statement per thousand, in no particular order; missing ids are
@@ -524,15 +504,7 @@ pub async fn owners_many<C: ConnectionTrait>(c: &C, kind: &Kind, ids: &[i64]) ->
 }
 
 pub async fn owner_of<C: ConnectionTrait>(c: &C, kind: &Kind, id: i64) -> Result<Option<Option<i64>>> {
-    let sql = if kind.owned {
-        format!("SELECT owner_id FROM {} WHERE id = ?", kind.table)
-    } else {
-        format!("SELECT NULL AS owner_id FROM {} WHERE id = ?", kind.table)
-    };
-    match db::raw_one(c, &sql, vec![id.into()]).await? {
-        Some(r) => Ok(Some(r.try_get_by_index::<Option<i64>>(0)?)),
-        None => Ok(None),
-    }
+    Ok(owners_many(c, kind, &[id]).await?.remove(&id))
 }
 
 /// A list's conditions and order, as the use cases built them from a validated query.
@@ -684,7 +656,8 @@ fn list_parts(
 }
 
 pub async fn set_tags<C: ConnectionTrait>(c: &C, kind: &Kind, id: i64, tags: &[(String, String)]) -> Result<()> {
-    listing::set_tags(c, kind.tag_table, kind.tag_key, id, tags).await
+    clear_tags_many(c, kind, &[id]).await?;
+    add_tags_many(c, kind, &[(id, tags.to_vec())]).await
 }
 
 /// Replaces the side-table values of one multi-valued custom field of a record.
@@ -779,22 +752,7 @@ pub async fn top_values<C: ConnectionTrait>(c: &C, kind: &str, field: &str, limi
 
 /// Deletes a record for good with its tags and side values (admins; the caller writes history).
 pub async fn delete<C: ConnectionTrait>(c: &C, kind: &Kind, id: i64) -> Result<()> {
-    if !kind.tag_table.is_empty() {
-        db::exec(
-            c,
-            &format!("DELETE FROM {} WHERE {} = ?", kind.tag_table, kind.tag_key),
-            vec![id.into()],
-        )
-        .await?;
-    }
-    db::exec(
-        c,
-        "DELETE FROM custom_multi WHERE kind = ? AND record_id = ?",
-        vec![kind.key.into(), id.into()],
-    )
-    .await?;
-    db::exec(c, &format!("DELETE FROM {} WHERE id = ?", kind.table), vec![id.into()]).await?;
-    Ok(())
+    delete_many(c, kind, &[id]).await
 }
 
 /// [`delete`] for many records, a statement per table and chunk of ids.
