@@ -1,9 +1,11 @@
-//! Bulk changes on list rows: set one field on several records, or archive them.
+//! Bulk changes on list rows: on the ticked rows or on everything matching a list's filter.
 //!
-//! Each record goes through the kit's own use case (`update`, `set_archived`) exactly as if it had
-//! been edited on its own, so permissions, visibility, validation, history and version checks
-//! apply record by record. One record failing does not stop the others: the outcome counts what
-//! changed and why the rest were skipped — the count shown is the count done.
+//! Every bulk change is a run: its set frozen when asked for, each record checked (permission,
+//! validation, version) and written through the kit's batch write with its history, the outcome
+//! of each record kept, and the whole run undoable. A run over everything matching a filter is
+//! confirmed with its exact count and goes to the job worker; a handful of ticked rows runs at
+//! once, in the request ([`run_now`]). One record failing does not stop the others: the outcome
+//! counts what changed and why the rest were skipped — the count shown is the count done.
 
 use std::collections::{HashMap, HashSet};
 
@@ -11,39 +13,19 @@ use kervan_core::permissions::Action;
 use kervan_core::record::{Input, Inputs};
 
 use crate::error::{AppError, Result};
-use crate::records::{self, RecordKind, WriteOptions};
+use crate::records::{self, RecordKind};
 use crate::{Actor, App};
 
-/// The most ids one request may carry: each record is its own transaction, so a request stays
-/// short enough to finish well inside the request timeout.
+/// The most ticked rows one request may carry: they run in the request.
 pub const MAX_IDS: usize = 200;
 
-/// What to do with every selected record.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Change {
-    /// Set a field declared for bulk changes (the owner, a status …) to a value.
-    Set {
-        field: &'static str,
-        value: String,
-    },
-    Archive,
-}
-
-impl Change {
-    /// The permission the change needs (archiving is the delete grant, as on a card).
-    pub fn action(&self) -> Action {
-        match self {
-            Change::Archive => Action::Delete,
-            Change::Set { .. } => Action::Edit,
-        }
-    }
-}
-
-/// How a bulk action went: records changed, and records skipped by reason.
+/// How a bulk action went, for the list's toast: records changed, and records skipped by reason.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Outcome {
-    /// Changed, or already as asked.
+    /// Changed (and undoable).
     pub changed: usize,
+    /// Already as asked.
+    pub unchanged: usize,
     /// Unknown, outside what the actor may see, or not theirs to change.
     pub not_found: usize,
     /// The record does not pass validation with the change (an owner the actor may not assign
@@ -59,51 +41,42 @@ impl Outcome {
     }
 }
 
-/// Applies `change` to every record of `ids` (duplicates once). Fails as a whole only when the
-/// request itself is wrong (too many ids, a field not declared for bulk changes, no permission
-/// at all on the module) or the database fails.
-pub async fn apply<K: RecordKind>(app: &App, actor: &Actor, ids: &[i64], change: &Change) -> Result<Outcome> {
-    let kind = K::KIND;
-    if ids.len() > MAX_IDS {
+/// Runs draft `id` (ticked rows, at most [`MAX_IDS`]) at once, in the request, and tells how it
+/// went. Should the request's run fail midway, the job worker takes it over from where it got.
+pub async fn run_now(app: &App, actor: &Actor, id: i64) -> Result<Outcome> {
+    let (row, _) = get(app, actor, id).await?;
+    let c = &app.db.conn;
+    if row.total > MAX_IDS as i64 {
         return Err(AppError::field("ids", "bulk_too_many"));
     }
-    if let Change::Set { field, .. } = change
-        && !kind.field(field).is_some_and(|f| f.bulk)
-    {
-        return Err(AppError::field("action", "invalid_choice"));
+    if !runs::transition(c, id, &["draft"], "running", now_ms()).await? {
+        return Err(AppError::field("status", "import_not_draft"));
     }
-    // Somebody without the grant at all gets the access-denied page, not "0 changed, 12 skipped".
-    actor.require(kind.module, change.action())?;
-    let mut seen = HashSet::new();
+    let entry = crate::registry::entry(&row.kind).ok_or(AppError::NotFound)?;
+    if let Err(e) = (entry.bulk)(app.clone(), actor.clone(), id).await {
+        let txn = kervan_store::db::begin_guarded(c, &[]).await?;
+        crate::runs::enqueue(&txn, JOB, id).await?;
+        txn.commit().await?;
+        crate::runs::wake(app);
+        return Err(e);
+    }
+    runs::transition(c, id, &["running"], "done", now_ms()).await?;
     let mut out = Outcome::default();
-    for &id in ids {
-        if !seen.insert(id) {
-            continue;
-        }
-        match one::<K>(app, actor, id, change).await {
-            Ok(()) => out.changed += 1,
-            Err(AppError::NotFound | AppError::Forbidden { .. }) => out.not_found += 1,
-            Err(AppError::Validation(_) | AppError::Duplicate(_)) => out.invalid += 1,
-            Err(AppError::Conflict { .. }) => out.conflict += 1,
-            Err(e) => return Err(e),
+    for it in runs::items(c, id, &row.kind, &["updated", "skipped"], i64::MIN, MAX_IDS as u64).await? {
+        let code = it
+            .reason
+            .as_deref()
+            .and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok())
+            .and_then(|v| v["code"].as_str().map(str::to_string));
+        match (it.outcome.as_str(), code.as_deref()) {
+            ("updated", _) => out.changed += 1,
+            (_, Some("unchanged")) => out.unchanged += 1,
+            (_, Some("invalid")) => out.invalid += 1,
+            (_, Some("conflict")) => out.conflict += 1,
+            _ => out.not_found += 1,
         }
     }
     Ok(out)
-}
-
-/// One record: read it as the actor sees it and change one thing at the version just read.
-async fn one<K: RecordKind>(app: &App, actor: &Actor, id: i64, change: &Change) -> Result<()> {
-    let rec = records::get::<K>(app, actor, id).await?;
-    match change {
-        Change::Archive => records::set_archived::<K>(app, actor, id, rec.version, true).await,
-        Change::Set { field, value } => {
-            let mut inputs = Inputs::default();
-            inputs.fields.insert(field.to_string(), Input::Text(value.clone()));
-            // Nothing that identifies the record changes, so the duplicate check has nothing to say.
-            let opts = WriteOptions { allow_duplicate: true };
-            records::update::<K>(app, actor, id, rec.version, &inputs, &opts).await
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

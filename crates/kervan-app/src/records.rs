@@ -421,8 +421,8 @@ pub async fn read<C: ConnectionTrait>(c: &C, kind: &Kind, defs: &[CustomDef], id
     Ok(Some(record_of(kind, defs, row, tags)))
 }
 
-/// Reads many records without any permission check (callers check), by id; missing ones are
-/// left out.
+/// Reads many records without any permission check (callers check), by id, for a write: their
+/// own columns and tags, no names of owners or referenced records; missing ones are left out.
 pub async fn read_many<C: ConnectionTrait>(
     c: &C,
     kind: &Kind,
@@ -430,7 +430,7 @@ pub async fn read_many<C: ConnectionTrait>(
     ids: &[i64],
 ) -> Result<HashMap<i64, Record>> {
     let mut out = HashMap::with_capacity(ids.len());
-    for mut row in store::get_many(c, kind, lookup, ids).await? {
+    for mut row in store::get_many(c, kind, lookup, store::Reading::Own, ids).await? {
         let mut tags = row.tags.take().unwrap_or_default();
         tags.sort_by_key(|t| collation_key(t));
         let rec = record_of(kind, defs, row, tags);
@@ -1332,7 +1332,7 @@ async fn rewrite_many<K: RecordKind>(
         .map_err(|e| unique_as_duplicate(kind, e))?
         .into_iter()
         .collect();
-    let (mut retag, mut tags) = (Vec::new(), Vec::new());
+    let (mut untag, mut tags) = (Vec::new(), Vec::new());
     let mut used: HashMap<(&'static str, String), i64> = HashMap::new();
     let mut history = Vec::new();
     for i in pick {
@@ -1343,8 +1343,18 @@ async fn rewrite_many<K: RecordKind>(
         for f in kind.fields {
             let (n, o) = (values.get(f.key), rec.values.get(f.key));
             if f.storage == Storage::Tags && n != o {
-                retag.push(rec.id);
-                tags.push((rec.id, tag_pairs(n.map(Value::as_list).unwrap_or_default())));
+                // Only the tags that change: one row each, not every tag of the record again.
+                let new = tag_pairs(n.map(Value::as_list).unwrap_or_default());
+                let old = tag_pairs(o.map(Value::as_list).unwrap_or_default());
+                untag.extend(
+                    old.iter()
+                        .filter(|p| !new.contains(p))
+                        .map(|(_, k)| (rec.id, k.clone())),
+                );
+                let added: Vec<_> = new.into_iter().filter(|p| !old.contains(p)).collect();
+                if !added.is_empty() {
+                    tags.push((rec.id, added));
+                }
             }
             if f.suggest == record::Suggest::Used && n != o {
                 if let Some(t) = n.and_then(Value::as_text) {
@@ -1374,7 +1384,7 @@ async fn rewrite_many<K: RecordKind>(
             history.push((rec.id, Change::new(k, o, n)));
         }
     }
-    store::clear_tags_many(txn, kind, &retag).await?;
+    store::remove_tags_many(txn, kind, &untag).await?;
     store::add_tags_many(txn, kind, &tags).await?;
     for ((field, value), n) in &used {
         store::bump_value_by(txn, kind, field, value, *n).await?;
@@ -1734,7 +1744,7 @@ pub fn column_keys(kind: &Kind, defs: &[CustomDef]) -> Vec<String> {
     out.extend(
         kind.fields
             .iter()
-            .filter(|f| f.list != record::ListRole::No)
+            .filter(|f| f.list != record::ListRole::No && Some(f.key) != kind.name_field())
             .map(|f| f.key.to_string()),
     );
     if record::next_step_of(kind).is_some() {

@@ -482,6 +482,13 @@ impl Kind {
         self.sorts.iter().find(|s| s.key == key)
     }
 
+    /// The field that alone is the record's name (a task's title, a deal's name), if one is:
+    /// a list shows it as its name column, not a second time.
+    pub fn name_field(&self) -> Option<&'static str> {
+        let key = self.name_sql.strip_prefix("{a}.")?;
+        self.fields.iter().map(|f| f.key).find(|k| *k == key)
+    }
+
     /// The fields that are columns of the table (what insert and update write).
     pub fn columns(&self) -> impl Iterator<Item = &'static Field> {
         self.fields.iter().filter(|f| f.storage == Storage::Column)

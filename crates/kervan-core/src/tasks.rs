@@ -81,7 +81,7 @@ static FIELDS: &[Field] = &[
         .import(&["Açıklama", "Not", "Description", "Notes"]),
     Field::new("lead_id", T::Reference)
         .refers("leads")
-        .column()
+        .list()
         .filter()
         .sticky()
         .section(ABOUT)
@@ -191,6 +191,13 @@ mod tests {
         assert_eq!(v["status"], Value::Choice("open".into()));
         assert_eq!(v["priority"], Value::Choice("normal".into()));
         assert_eq!(name(&v), "Tekrar ara");
+    }
+
+    #[test]
+    fn the_title_is_the_name_column_not_a_second_one() {
+        assert_eq!(KIND.name_field(), Some("title"));
+        assert_eq!(crate::leads::KIND.name_field(), None);
+        assert_eq!(crate::deals::KIND.name_field(), Some("name"));
     }
 
     #[test]

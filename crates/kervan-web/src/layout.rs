@@ -24,6 +24,8 @@ pub struct Shell {
     pub nav: Vec<NavItem>,
     pub path: String,
     pub toast: Option<String>,
+    /// A link the toast offers beside its text (undo a bulk change): `(href, label)`.
+    pub toast_link: Option<(String, String)>,
     pub can_create_lead: bool,
     /// The top bar's "+ Yeni" menu: what the user may create, as (link, label), the one the
     /// current page is about first (a customer on the customer pages, a contact on the contact
@@ -124,6 +126,7 @@ impl Shell {
             nav,
             path: path.to_string(),
             toast: None,
+            toast_link: None,
             can_create_lead: actor.can(Module::Leads, Action::Create),
             quick_new: quick_new(&t, actor, path),
             title,
@@ -143,6 +146,7 @@ impl Shell {
             nav: vec![],
             path: String::new(),
             toast: None,
+            toast_link: None,
             can_create_lead: false,
             quick_new: vec![],
             title,

@@ -278,15 +278,23 @@
     }
   }
 
-  /* ---------- 7. Toasts fade out after 4 s ---------- */
+  /* ---------- 7. Toasts fade out after 4 s (10 s with an undo link, never under the pointer) ---------- */
   doc.querySelectorAll('.toast').forEach((t) => {
-    setTimeout(() => {
+    const wait = t.classList.contains('toast-long') ? 10000 : 4000;
+    const hide = () => {
       t.classList.add('toast-hide');
       let gone = false;
       const remove = () => { if (!gone) { gone = true; t.remove(); } };
       t.addEventListener('transitionend', remove, { once: true });
       setTimeout(remove, 600); // in case no transition runs (reduced motion)
-    }, 4000);
+    };
+    let timer = setTimeout(hide, wait);
+    const hold = () => clearTimeout(timer);
+    const go = () => { clearTimeout(timer); timer = setTimeout(hide, 3000); };
+    t.addEventListener('mouseenter', hold);
+    t.addEventListener('focusin', hold);
+    t.addEventListener('mouseleave', go);
+    t.addEventListener('focusout', go);
   });
 
   /* ---------- 9. Form fields shown for some values of another field ---------- */

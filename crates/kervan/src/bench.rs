@@ -46,7 +46,8 @@ pub struct BenchArgs {
     /// (with the server's memory), and undoes the import.
     #[arg(long)]
     pub only: Option<String>,
-    /// Rows of the `import` scenario's file.
+    /// Rows of the `import` scenario's file; 0 leaves the import, its first calls and its undo
+    /// out (the bulk tag and the export alone).
     #[arg(long, default_value_t = 100_000)]
     pub import_rows: usize,
 }
@@ -1457,6 +1458,14 @@ fn form(pairs: &[(&str, String)]) -> Option<(&'static str, String)> {
 
 async fn bulk_io(app: &App, base: &str, who: &Who, server_pid: Option<u32>, rows: usize) -> Result<(), String> {
     let http = client(1);
+    if rows > 0 {
+        import_steps(app, base, who, &http, rows).await?;
+    }
+    bulk_steps(base, who, &http, server_pid).await
+}
+
+/// The import of `rows` leads from an XLSX, their first calls and the import's undo.
+async fn import_steps(app: &App, base: &str, who: &Who, http: &Http, rows: usize) -> Result<(), String> {
     let tag = format!("Bench{}", kervan_core::time::now_ms() % 100_000);
     // --- Import -------------------------------------------------------------------------------
     let file = import_file(app, rows, &tag).await?;
@@ -1503,7 +1512,7 @@ async fn bulk_io(app: &App, base: &str, who: &Who, server_pid: Option<u32>, rows
         pairs.push((k.as_str(), m.to_string()));
     }
     let a = send(
-        &http,
+        http,
         base,
         Method::POST,
         &format!("{location}/configure"),
@@ -1515,7 +1524,7 @@ async fn bulk_io(app: &App, base: &str, who: &Who, server_pid: Option<u32>, rows
         return Err(format!("start answered {}", a.status));
     }
     let queued = started.elapsed();
-    let v = until_done(&http, base, who, &format!("{location}/progress")).await?;
+    let v = until_done(http, base, who, &format!("{location}/progress")).await?;
     let secs = started.elapsed().as_secs_f64();
     println!(
         "import {rows} leads from XLSX (duplicate checks against the table): {secs:.1} s in all ({:.0} rows/s); upload + mapping {:.1} s, preview + start {:.1} s; {} created, {} skipped, {} rejected",
@@ -1529,7 +1538,7 @@ async fn bulk_io(app: &App, base: &str, who: &Who, server_pid: Option<u32>, rows
     // --- First calls ----------------------------------------------------------------------------
     let t = Instant::now();
     let a = send(
-        &http,
+        http,
         base,
         Method::POST,
         &format!("{location}/tasks"),
@@ -1541,7 +1550,7 @@ async fn bulk_io(app: &App, base: &str, who: &Who, server_pid: Option<u32>, rows
         ]),
     )
     .await?;
-    let v = until_done(&http, base, who, &format!("{location}/progress")).await?;
+    let v = until_done(http, base, who, &format!("{location}/progress")).await?;
     println!(
         "first-call tasks for the imported leads (in the background): {:.1} s (answered {}, then {})",
         t.elapsed().as_secs_f64(),
@@ -1551,7 +1560,7 @@ async fn bulk_io(app: &App, base: &str, who: &Who, server_pid: Option<u32>, rows
     // --- Undo the import: the database as it was -------------------------------------------------
     let t = Instant::now();
     let a = send(
-        &http,
+        http,
         base,
         Method::POST,
         &format!("{location}/undo"),
@@ -1560,19 +1569,24 @@ async fn bulk_io(app: &App, base: &str, who: &Who, server_pid: Option<u32>, rows
     )
     .await?;
     // The undo runs beside the request: wait until the run says so.
-    let v = until_done(&http, base, who, &format!("{location}/progress")).await?;
+    let v = until_done(http, base, who, &format!("{location}/progress")).await?;
     println!(
         "undo the import (leads and their tasks removed, in the background): {:.1} s (answered {}, then {})",
         t.elapsed().as_secs_f64(),
         a.status,
         v["status"]
     );
+    Ok(())
+}
+
+/// The bulk tag of every WhatsApp lead, its undo, and the export of every lead.
+async fn bulk_steps(base: &str, who: &Who, http: &Http, server_pid: Option<u32>) -> Result<(), String> {
     // --- Bulk tag everything matching the filter ------------------------------------------------
     let t = Instant::now();
     // The demo's WhatsApp leads: about a hundred thousand of a million.
     let back = "/leads?source=whatsapp".to_string();
     let a = send(
-        &http,
+        http,
         base,
         Method::POST,
         "/leads/bulk",
@@ -1592,7 +1606,7 @@ async fn bulk_io(app: &App, base: &str, who: &Who, server_pid: Option<u32>, rows
     let frozen = t.elapsed();
     let run = a.location.clone();
     send(
-        &http,
+        http,
         base,
         Method::POST,
         &format!("{run}/confirm"),
@@ -1600,7 +1614,7 @@ async fn bulk_io(app: &App, base: &str, who: &Who, server_pid: Option<u32>, rows
         form(&[("_csrf", who.csrf.clone())]),
     )
     .await?;
-    let v = until_done(&http, base, who, &format!("{run}/progress")).await?;
+    let v = until_done(http, base, who, &format!("{run}/progress")).await?;
     println!(
         "bulk tag every lead matching a filter: {:.1} s in all (set frozen and counted in {:.1} s); {} of {} changed",
         t.elapsed().as_secs_f64(),
@@ -1611,7 +1625,7 @@ async fn bulk_io(app: &App, base: &str, who: &Who, server_pid: Option<u32>, rows
     // --- Undo the bulk tag: the tags as they were -------------------------------------------------
     let t = Instant::now();
     let a = send(
-        &http,
+        http,
         base,
         Method::POST,
         &format!("{run}/undo"),
@@ -1619,7 +1633,7 @@ async fn bulk_io(app: &App, base: &str, who: &Who, server_pid: Option<u32>, rows
         form(&[("_csrf", who.csrf.clone())]),
     )
     .await?;
-    let v = until_done(&http, base, who, &format!("{run}/progress")).await?;
+    let v = until_done(http, base, who, &format!("{run}/progress")).await?;
     println!(
         "undo the bulk tag (in the background): {:.1} s (answered {}, then {})",
         t.elapsed().as_secs_f64(),
@@ -1642,7 +1656,7 @@ async fn bulk_io(app: &App, base: &str, who: &Who, server_pid: Option<u32>, rows
     });
     let t = Instant::now();
     let a = send(
-        &http,
+        http,
         base,
         Method::GET,
         "/leads/export?format=csv&columns=visible",
@@ -1651,9 +1665,9 @@ async fn bulk_io(app: &App, base: &str, who: &Who, server_pid: Option<u32>, rows
     )
     .await?;
     let run = a.location.clone();
-    let v = until_done(&http, base, who, &format!("{run}/progress")).await?;
+    let v = until_done(http, base, who, &format!("{run}/progress")).await?;
     let file = send(
-        &http,
+        http,
         base,
         Method::GET,
         &format!("{run}/file"),

@@ -1204,7 +1204,28 @@ async fn bulk(c: &Client, base: &str, label: &'static str, clock: &mut Clock) {
     let toast = text(c, ".toast").await;
     assert!(toast.contains("2 kayıt güncellendi"), "toast says {toast:?}");
     assert!(url_of(c).await.contains("sort=name"), "the list lost its sort");
+    shots(c, label, "leads-bulk-toast").await;
     clock.step("two leads ticked and moved to a status in bulk");
+    // The toast offers the way back; the run's page asks first, then both are as they were.
+    find(c, ".toast .toast-link")
+        .await
+        .click()
+        .await
+        .expect("click Geri al");
+    find(c, "#bulk-undo").await.click().await.expect("click undo");
+    confirm(c).await;
+    wait_until(
+        c,
+        "the undo of the ticked rows",
+        "return !!document.getElementById('undo-report')",
+        vec![],
+    )
+    .await;
+    assert!(
+        text(c, "#undo-report").await.contains('2'),
+        "the report counts two leads"
+    );
+    clock.step("the ticked-rows change undone from its toast");
     // The customer and contact lists carry the same boxes.
     for (path, name) in [("/accounts", "accounts-list"), ("/contacts", "contacts-list")] {
         goto(c, base, path).await;

@@ -58,3 +58,4 @@ bulk-handover-submit = Hand over
 bulk-handover-confirm = Hand the open records and tasks over to the chosen people?
 bulk-handover-choose = Choose at least one active user to take them.
 bulk-status-draft = Waiting for confirmation
+bulk-toast-undo = Undo

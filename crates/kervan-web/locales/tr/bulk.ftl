@@ -54,3 +54,4 @@ bulk-handover-submit = Devret
 bulk-handover-confirm = Açık kayıtlar ve görevler seçilen kişilere devredilsin mi?
 bulk-handover-choose = Devralacak en az bir etkin kullanıcı seçin.
 bulk-status-draft = Onay bekliyor
+bulk-toast-undo = Geri al

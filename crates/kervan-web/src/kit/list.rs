@@ -149,7 +149,7 @@ pub(crate) fn shown_columns(kind: &Kind, defs: &[CustomDef], chosen: Option<Vec<
             )
             .collect(),
     };
-    cols.retain(|c| c != "name");
+    cols.retain(|c| c != "name" && known.contains(c));
     cols.insert(0, "name".into());
     cols
 }
@@ -586,6 +586,7 @@ pub async fn render<K: KitPages>(
         pick.push((k.clone(), column_label(&t, kind, &live, k), false));
     }
     let mut shell = session.shell(text(&t, kind, "title"));
+    shell.toast_link = bulk_undo_link(&t, url);
     shell.toast = bulk_toast(&t, url).or_else(|| {
         query_pairs(url)
             .into_iter()
@@ -688,6 +689,20 @@ fn refusal(t: &I18n, code: &str, n: usize) -> String {
     }
 }
 
+/// The toast's way back from a bulk change of ticked rows (`?ok=bulk&run=ID`): the run's page,
+/// whose undo asks first.
+fn bulk_undo_link(t: &I18n, path: &str) -> Option<(String, String)> {
+    let (_, query) = path.split_once('?')?;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).ok()?;
+    let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+    if get("ok") != Some("bulk") {
+        return None;
+    }
+    // Only a number is read, so the link cannot be pointed elsewhere.
+    let run: i64 = get("run")?.parse().ok()?;
+    Some((format!("/bulk/{run}"), t.t("bulk-toast-undo")))
+}
+
 /// The toast for `?ok=bulk&n=…` on a list ("12 records updated, 2 records skipped (…)" in English). Only
 /// numbers are read from the query, so the text cannot be injected.
 fn bulk_toast(t: &I18n, path: &str) -> Option<String> {
@@ -719,14 +734,22 @@ fn bulk_toast(t: &I18n, path: &str) -> Option<String> {
     Some(text)
 }
 
-/// The list URL with the toast of an outcome.
-fn done_url(back: &str, o: &Outcome) -> String {
+/// The list URL with the toast of an outcome (and the run, to undo it from).
+fn done_url(back: &str, o: &Outcome, run: i64) -> String {
     let sep = if back.contains('?') { '&' } else { '?' };
-    let mut url = format!("{back}{sep}ok=bulk&n={}&skipped={}", o.changed, o.skipped());
+    // Records already as asked count as done ("3 kayıt güncellendi" when asked twice).
+    let mut url = format!(
+        "{back}{sep}ok=bulk&n={}&skipped={}",
+        o.changed + o.unchanged,
+        o.skipped()
+    );
     for (k, n) in [("nf", o.not_found), ("inv", o.invalid), ("cf", o.conflict)] {
         if n > 0 {
             url.push_str(&format!("&{k}={n}"));
         }
+    }
+    if o.changed > 0 {
+        url.push_str(&format!("&run={run}"));
     }
     url
 }
@@ -758,89 +781,63 @@ pub async fn bulk_submit<K: KitPages>(
     }
     let list = format!("/{}", kind.key);
     let back = safe_back(&back, &list);
-    // Everything matching the filter, tags and restoring go through a run: frozen, confirmed
-    // with its count, undoable.
+    // Every bulk change is a run, frozen and undoable. Everything matching the filter, tags and
+    // restoring are confirmed with their count first; a field set on, or an archive of, a few
+    // ticked rows runs at once and comes back to the list with its count and a way to undo it.
     let tagging = action.starts_with("tag_add") || action.starts_with("tag_remove");
-    if whole || tagging || restore {
-        let planned = if archive {
-            app_bulk::Planned::Archive
-        } else if restore {
-            app_bulk::Planned::Restore
-        } else if action.starts_with("tag_add") {
-            app_bulk::Planned::AddTag { tag }
-        } else if action.starts_with("tag_remove") {
-            app_bulk::Planned::RemoveTag { tag }
-        } else if let Some((field, value)) = action.split_once(':') {
-            let field = if field == "owner" { "owner_id" } else { field };
-            if !K::bulk_allowed(field, value) {
-                return refusal_page::<K>(&state, &session, &back, "bad", ids.len()).await;
-            }
-            app_bulk::Planned::Set {
-                field: field.to_string(),
-                value: value.to_string(),
-            }
-        } else {
-            return refusal_page::<K>(&state, &session, &back, "no_action", ids.len()).await;
-        };
-        let frozen = if whole {
-            let (_, _, params) = with_view(&state.app, &session.actor, &query_pairs(&back)).await?;
-            app_bulk::freeze(&state.app, &session.actor, K::KIND, &params, &planned).await
-        } else if ids.is_empty() {
-            return refusal_page::<K>(&state, &session, &back, "empty", 0).await;
-        } else {
-            app_bulk::freeze_ids(&state.app, &session.actor, K::KIND, &ids, &planned).await
-        };
-        return match frozen {
-            Ok((id, _)) => Ok(crate::redirect::see_other(&format!("/bulk/{id}"))),
-            Err(AppError::Validation(e)) => {
-                let msg = e.0.iter().map(|x| session.t.err(x)).collect::<Vec<_>>().join(" ");
-                let page = render::<K>(&state, &session, &back, Some(msg)).await?;
-                Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
-            }
-            Err(e) => Err(e.into()),
-        };
+    let confirmed = whole || tagging || restore;
+    if !whole && ids.is_empty() {
+        return refusal_page::<K>(&state, &session, &back, "empty", 0).await;
     }
-    let refuse = |code: &'static str| {
-        let (state, session, back) = (&state, &session, &back);
-        let n = ids.len();
-        async move {
-            let msg = refusal(&session.t, code, n);
-            let page = render::<K>(state, session, back, Some(msg)).await?;
-            Ok::<Response, PageError>((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    if !whole && ids.len() > MAX_IDS {
+        return refusal_page::<K>(&state, &session, &back, "too_many", ids.len()).await;
+    }
+    let planned = if archive || action == "archive" {
+        app_bulk::Planned::Archive
+    } else if restore {
+        app_bulk::Planned::Restore
+    } else if action.starts_with("tag_add") {
+        app_bulk::Planned::AddTag { tag }
+    } else if action.starts_with("tag_remove") {
+        app_bulk::Planned::RemoveTag { tag }
+    } else if let Some((field, value)) = action.split_once(':') {
+        // `owner:` is how older pages named the owner.
+        let field = if field == "owner" { "owner_id" } else { field };
+        if !kind.field(field).is_some_and(|f| f.bulk) || !K::bulk_allowed(field, value) {
+            let code = if field == "status" && value == "lost" {
+                "lost"
+            } else {
+                "bad"
+            };
+            return refusal_page::<K>(&state, &session, &back, code, ids.len()).await;
         }
-    };
-    if ids.is_empty() {
-        return refuse("empty").await;
-    }
-    if ids.len() > MAX_IDS {
-        return refuse("too_many").await;
-    }
-    let change = if archive || action == "archive" {
-        app_bulk::Change::Archive
+        app_bulk::Planned::Set {
+            field: field.to_string(),
+            value: value.to_string(),
+        }
     } else if action.is_empty() {
-        return refuse("no_action").await;
+        return refusal_page::<K>(&state, &session, &back, "no_action", ids.len()).await;
     } else {
-        // `owner:` and `status:` are how older pages named these.
-        let (field, value) = action.split_once(':').unwrap_or((&action, ""));
-        let field = match field {
-            "owner" => "owner_id",
-            f => f,
-        };
-        match kind.field(field).filter(|f| f.bulk) {
-            Some(f) if K::bulk_allowed(f.key, value) => app_bulk::Change::Set {
-                field: f.key,
-                value: value.to_string(),
-            },
-            Some(_) if field == "status" && value == "lost" => return refuse("lost").await,
-            _ => return refuse("bad").await,
-        }
+        return refusal_page::<K>(&state, &session, &back, "bad", ids.len()).await;
     };
-    let outcome = match app_bulk::apply::<K>(&state.app, &session.actor, &ids, &change).await {
-        Ok(o) => o,
-        Err(AppError::Validation(_)) => return refuse("bad").await,
+    let frozen = if whole {
+        let (_, _, params) = with_view(&state.app, &session.actor, &query_pairs(&back)).await?;
+        app_bulk::freeze(&state.app, &session.actor, K::KIND, &params, &planned).await
+    } else {
+        app_bulk::freeze_ids(&state.app, &session.actor, K::KIND, &ids, &planned).await
+    };
+    let run = match frozen {
+        Ok((id, _)) if confirmed => return Ok(crate::redirect::see_other(&format!("/bulk/{id}"))),
+        Ok((id, _)) => id,
+        Err(AppError::Validation(e)) => {
+            let msg = e.0.iter().map(|x| session.t.err(x)).collect::<Vec<_>>().join(" ");
+            let page = render::<K>(&state, &session, &back, Some(msg)).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
         Err(e) => return Err(e.into()),
     };
-    Ok(crate::redirect::see_other(&done_url(&back, &outcome)))
+    let outcome = app_bulk::run_now(&state.app, &session.actor, run).await?;
+    Ok(crate::redirect::see_other(&done_url(&back, &outcome, run)))
 }
 
 /// The list with a bulk refusal above it.

@@ -20,6 +20,15 @@ impl Bulk for Browser {
     }
 }
 
+/// A bulk answer's list URL without its run (`&run=ID`, there when something changed, to undo
+/// it from the toast), and the run.
+fn toast_url(location: &str) -> (String, Option<i64>) {
+    match location.split_once("&run=") {
+        Some((url, run)) => (url.to_string(), run.parse().ok()),
+        None => (location.to_string(), None),
+    }
+}
+
 async fn browser(t: &TestApp, email: &str) -> Browser {
     Browser::new(t, email).await
 }
@@ -64,9 +73,15 @@ db_test!(assigning_an_owner_to_several_leads, |t| {
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
-    assert_eq!(r.location, format!("{back}&ok=bulk&n=3&skipped=0"));
+    assert_eq!(toast_url(&r.location).0, format!("{back}&ok=bulk&n=3&skipped=0"));
+    let run = toast_url(&r.location).1.expect("the run to undo, in the URL");
     let page = b.page(t, &r.location).await;
     assert!(page.contains("3 kayıt güncellendi"), "{page}");
+    // The toast offers the way back: the run's page, whose undo asks first.
+    assert!(
+        page.contains(&format!("<a class=\"toast-link\" href=\"/bulk/{run}\">Geri al</a>")),
+        "{page}"
+    );
     // The list keeps its filters: the status filter is still chosen.
     assert!(page.contains("<option value=\"new\" selected>"), "{page}");
 
@@ -89,8 +104,25 @@ db_test!(assigning_an_owner_to_several_leads, |t| {
             &[("action", &format!("owner:{}", t.b_id)), ("back", "/leads")],
         )
         .await;
-    assert_eq!(r.location, "/leads?ok=bulk&n=3&skipped=0");
+    assert_eq!(toast_url(&r.location).0, "/leads?ok=bulk&n=3&skipped=0");
+    assert_eq!(toast_url(&r.location).1, None, "nothing changed, nothing to undo");
     assert_eq!(count(t, "audit_log").await, audit);
+
+    // Undone from the run's page: Ali owns them again, each with the change in its history.
+    let u = b.post(t, &format!("/bulk/{run}/undo"), &[]).await;
+    assert_eq!(u.status, 303, "{}", u.body);
+    for _ in 0..400 {
+        if lead_json(t, ids[2]).await["owner_id"] == t.a_id {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    for id in ids {
+        let v = lead_json(t, id).await;
+        assert_eq!(v["owner_id"], t.a_id, "{v}");
+        assert_eq!(v["version"], 3, "{v}");
+    }
+    assert!(count(t, "audit_log").await > audit);
 });
 
 db_test!(archiving_several_accounts_and_assigning_contacts, |t| {
@@ -111,7 +143,7 @@ db_test!(archiving_several_accounts_and_assigning_contacts, |t| {
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
-    assert_eq!(r.location, "/accounts?ok=bulk&n=2&skipped=0");
+    assert_eq!(toast_url(&r.location).0, "/accounts?ok=bulk&n=2&skipped=0");
     let page = b.page(t, &r.location).await;
     assert!(page.contains("2 kayıt güncellendi"), "{page}");
     assert!(
@@ -125,6 +157,21 @@ db_test!(archiving_several_accounts_and_assigning_contacts, |t| {
     }
     let hist = b.page(t, &format!("/accounts/{a1}?tab=history")).await;
     assert!(hist.contains("Ali Çelik"), "{hist}");
+    // The archive is a run like any bulk change: undone, both are back.
+    let run = toast_url(&r.location).1.expect("the run to undo");
+    let u = b.post(t, &format!("/bulk/{run}/undo"), &[]).await;
+    assert_eq!(u.status, 303, "{}", u.body);
+    for _ in 0..400 {
+        let v = t.get_json(&t.a_token, &format!("/api/v1/accounts/{a2}")).await;
+        if v["archived_at"].is_null() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    for aid in [a1, a2] {
+        let v = t.get_json(&t.a_token, &format!("/api/v1/accounts/{aid}")).await;
+        assert!(v["archived_at"].is_null(), "{v}");
+    }
 
     // Contacts: the manager of Ali's team gives two of Ali's people to himself.
     let c1 = id(&contact(t, &t.a_token, json!({"first_name": "Gül", "last_name": "Ak"})).await);
@@ -146,7 +193,12 @@ db_test!(archiving_several_accounts_and_assigning_contacts, |t| {
             &[("action", &format!("owner:{mehmet}")), ("back", "/contacts")],
         )
         .await;
-    assert_eq!(r.location, "/contacts?ok=bulk&n=2&skipped=0", "{}", r.body);
+    assert_eq!(
+        toast_url(&r.location).0,
+        "/contacts?ok=bulk&n=2&skipped=0",
+        "{}",
+        r.body
+    );
     let v = t.get_json(&t.m_token, &format!("/api/v1/contacts/{c1}")).await;
     assert_eq!(v["owner_id"].to_string(), mehmet, "{v}");
 });
@@ -171,7 +223,7 @@ db_test!(another_teams_lead_in_the_selection_is_skipped, |t| {
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
-    assert_eq!(r.location, "/leads?ok=bulk&n=2&skipped=1&nf=1");
+    assert_eq!(toast_url(&r.location).0, "/leads?ok=bulk&n=2&skipped=1&nf=1");
     let page = b.page(t, &r.location).await;
     assert!(page.contains("2 kayıt güncellendi, 1 kayıt atlandı"), "{page}");
     for id in mine {
@@ -183,7 +235,7 @@ db_test!(another_teams_lead_in_the_selection_is_skipped, |t| {
     let r = b
         .bulk(t, "/leads/bulk", &mine, &[("action", &format!("owner:{}", t.b_id))])
         .await;
-    assert_eq!(r.location, "/leads?ok=bulk&n=0&skipped=2&inv=2");
+    assert_eq!(toast_url(&r.location).0, "/leads?ok=bulk&n=0&skipped=2&inv=2");
     assert_eq!(lead_json(t, mine[0]).await["owner_id"], t.a_id);
 
     // "Lost" needs a reason per lead: refused with a clear message, nothing changes.
@@ -268,7 +320,7 @@ db_test!(bulk_redirect_target_is_the_list_itself, |t| {
             )
             .await;
         assert_eq!(r.status, 303, "{forged}: {}", r.body);
-        assert_eq!(r.location, "/leads?ok=bulk&n=1&skipped=0", "{forged}");
+        assert_eq!(toast_url(&r.location).0, "/leads?ok=bulk&n=1&skipped=0", "{forged}");
     }
     // The toast shows numbers only, whatever the URL carries.
     let page = b.page(t, "/leads?ok=bulk&n=%3Cscript%3E&skipped=7").await;
