@@ -190,11 +190,7 @@ pub fn parse<K: RecordKind>(
         }
         // Related records: `has.quotes=issue_date>=-6m` (a quote of this record in the last six
         // months), `none.quotes=status=accepted,issue_date>=-6m` (and none accepted then).
-        if let Some((exists, rel)) = key
-            .strip_prefix("has.")
-            .map(|r| (true, r))
-            .or_else(|| key.strip_prefix("none.").map(|r| (false, r)))
-        {
+        if let Some((exists, rel)) = related_param(key) {
             match related_filter(kind, rel, value, exists) {
                 Ok(cond) => {
                     q.conds.push(cond);
@@ -358,20 +354,30 @@ pub fn related_filter(kind: &Kind, rel: &str, spec: &str, exists: bool) -> Resul
     ))
 }
 
-/// `-6m`, `-30d`, `+1y`, `0d`: a day relative to today (Istanbul).
-fn relative_day(s: &str) -> Option<chrono::NaiveDate> {
-    use chrono::Months;
+/// A related-record parameter: `has.KIND` (`true`, KIND) or `none.KIND` (`false`, KIND).
+pub fn related_param(key: &str) -> Option<(bool, &str)> {
+    key.strip_prefix("has.")
+        .map(|r| (true, r))
+        .or_else(|| key.strip_prefix("none.").map(|r| (false, r)))
+}
+
+/// `-6m`, `+1y`, `30d` as (sign, count, unit `d`/`m`/`y`); `None` for anything else.
+pub fn relative_parts(s: &str) -> Option<(i64, i64, char)> {
     let (sign, rest) = match s.as_bytes().first()? {
         b'-' => (-1i64, &s[1..]),
         b'+' => (1, &s[1..]),
         b'0'..=b'9' => (1, s),
         _ => return None,
     };
-    let unit = rest.chars().last()?;
+    let unit = rest.chars().last().filter(|u| matches!(u, 'd' | 'm' | 'y'))?;
     let n: i64 = rest[..rest.len() - unit.len_utf8()].parse().ok()?;
-    if n > 1200 {
-        return None;
-    }
+    (n <= 1200).then_some((sign, n, unit))
+}
+
+/// `-6m`, `-30d`, `+1y`, `0d`: a day relative to today (Istanbul).
+fn relative_day(s: &str) -> Option<chrono::NaiveDate> {
+    use chrono::Months;
+    let (sign, n, unit) = relative_parts(s)?;
     let today = today_local(now_ms());
     let months = |m: i64| {
         let m = Months::new(u32::try_from(m.abs()).ok()?);

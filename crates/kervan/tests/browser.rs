@@ -1226,6 +1226,34 @@ async fn bulk(c: &Client, base: &str, label: &'static str, clock: &mut Clock) {
         "the report counts two leads"
     );
     clock.step("the ticked-rows change undone from its toast");
+    // Related records in the filter bar: customers with a quote in the last six months.
+    goto(c, base, "/accounts").await;
+    find(c, ".more-filters summary")
+        .await
+        .click()
+        .await
+        .expect("open Daha fazla filtre");
+    find(c, "#rel-field")
+        .await
+        .select_by_value("quotes.issue_date")
+        .await
+        .expect("choose Teklifler › Teklif tarihi");
+    find(c, "#rel-op").await.select_by_value(">=").await.expect("choose ≥");
+    find(c, "#rel-value").await.send_keys("-6m").await.expect("type -6m");
+    shots(c, label, "accounts-related-builder").await;
+    find(c, "#rel-add").await.click().await.expect("click Koşul ekle");
+    wait_until(
+        c,
+        "the condition as a chip",
+        "return !!document.querySelector('#related-conditions .condition-chip')",
+        vec![],
+    )
+    .await;
+    let chip = text(c, "#related-conditions").await;
+    assert!(chip.contains("Teklif tarihi ≥ 6 ay önce"), "the chip says {chip:?}");
+    assert!(url_of(c).await.contains("has.quotes="), "the address is the segment");
+    shots(c, label, "accounts-related-condition").await;
+    clock.step("a related-record condition added from the filter bar");
     // The customer and contact lists carry the same boxes.
     for (path, name) in [("/accounts", "accounts-list"), ("/contacts", "contacts-list")] {
         goto(c, base, path).await;

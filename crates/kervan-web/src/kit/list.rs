@@ -30,8 +30,8 @@ use crate::layout::Shell;
 use crate::ui::{Choice, query_pairs, query_string};
 
 /// Query keys that belong to the page, not to the list's filters.
-const PAGE_KEYS: &[&str] = &[
-    "cursor", "before", "ok", "n", "skipped", "nf", "inv", "cf", "view", "lang",
+pub(crate) const PAGE_KEYS: &[&str] = &[
+    "cursor", "before", "ok", "n", "skipped", "nf", "inv", "cf", "run", "view", "lang",
 ];
 
 pub struct FilterView {
@@ -126,6 +126,9 @@ pub struct ListPage {
     /// `(key, label, shown)` of every column the user may pick, in the current order.
     pub pick: Vec<(String, String, bool)>,
     pub clear_href: String,
+    /// Related-record conditions in force, and the builder's fields by related kind.
+    pub conditions: Vec<super::conditions::Chip>,
+    pub condition_fields: Vec<(String, Vec<(String, String)>)>,
 }
 
 fn sort_text(s: &SortPick) -> String {
@@ -649,12 +652,22 @@ pub async fn render<K: KitPages>(
         view_query: query_string(&view_query),
         pick,
         clear_href: path,
+        conditions: super::conditions::chips(&t, kind, &pairs),
+        condition_fields: super::conditions::builder(&t, kind),
     };
     html(&page)
 }
 
 pub async fn page<K: KitPages>(State(state): State<AppState>, session: Session) -> Result<Response, PageError> {
     let url = session.path.clone();
+    // A related-record condition added in the filter bar becomes the list's own parameter.
+    if let Some(pairs) = super::conditions::added(&session.t, K::KIND, &query_pairs(&url)) {
+        return Ok(crate::redirect::see_other(&format!(
+            "/{}?{}",
+            K::KIND.key,
+            query_string(&pairs)
+        )));
+    }
     Ok(render::<K>(&state, &session, &url, None).await?.into_response())
 }
 

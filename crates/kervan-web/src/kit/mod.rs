@@ -34,6 +34,7 @@ use crate::tabs::TabSpec;
 
 pub mod api;
 pub mod card;
+pub mod conditions;
 pub mod display;
 pub mod export;
 pub mod form;

@@ -155,3 +155,101 @@ db_test!(the_seed_segments_are_saved_views_and_export, |t| {
         assert_eq!(s, 422, "{bad}: {p}");
     }
 });
+
+db_test!(related_conditions_are_added_in_the_filter_bar_and_shown_as_chips, |t| {
+    let b = crate::helpers::Browser::new(t, "admin@ornek.com.tr").await;
+    let location = |r: &reqwest::Response| {
+        r.headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    // The builder's row: a choice typed as it reads becomes the list's own parameter.
+    let q = serde_urlencoded::to_string([
+        ("city", "İstanbul"),
+        ("rel_mode", "none"),
+        ("rel_field", "quotes.status"),
+        ("rel_op", "="),
+        ("rel_value", "kabul edildi"),
+    ])
+    .unwrap();
+    let r = b.c.get(t.url(&format!("/accounts?{q}"))).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let to = location(&r);
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(to.split_once('?').unwrap().1).unwrap();
+    assert_eq!(
+        pairs,
+        vec![
+            ("city".to_string(), "İstanbul".to_string()),
+            ("none.quotes".to_string(), "status=accepted".to_string())
+        ],
+        "{to}"
+    );
+    // A second condition on the same kind joins the first; a comma in a value cannot start a third.
+    let q = serde_urlencoded::to_string([
+        ("none.quotes", "status=accepted"),
+        ("rel_mode", "none"),
+        ("rel_field", "quotes.issue_date"),
+        ("rel_op", ">="),
+        ("rel_value", "-6m,status=draft"),
+    ])
+    .unwrap();
+    let r = b.c.get(t.url(&format!("/accounts?{q}"))).send().await.unwrap();
+    let to = location(&r);
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(to.split_once('?').unwrap().1).unwrap();
+    assert_eq!(
+        pairs,
+        vec![(
+            "none.quotes".to_string(),
+            "status=accepted,issue_date>=-6m status=draft".to_string()
+        )]
+    );
+    // …which the list then refuses with its own message, not a wrong list.
+    let page = b.page(t, &to).await;
+    assert!(page.contains("alert-error"), "{page}");
+    // A field that is not offered, or no value: the row adds nothing.
+    for (field, value) in [
+        ("users.password_hash", "x"),
+        ("quotes.status", ""),
+        ("quotes.notes", "x"),
+    ] {
+        let q = serde_urlencoded::to_string([
+            ("rel_mode", "has"),
+            ("rel_field", field),
+            ("rel_op", "="),
+            ("rel_value", value),
+        ])
+        .unwrap();
+        let r = b.c.get(t.url(&format!("/accounts?{q}"))).send().await.unwrap();
+        assert_eq!(r.status(), 303);
+        assert_eq!(location(&r), "/accounts?", "{field}");
+    }
+    // In force, each condition reads as words, is kept by the filter form and can be removed.
+    let q = serde_urlencoded::to_string([
+        ("has.quotes", "issue_date>=-6m"),
+        ("none.quotes", "status=accepted,issue_date>=-6m"),
+    ])
+    .unwrap();
+    let page = b.page(t, &format!("/accounts?{q}")).await;
+    assert!(
+        page.contains("Teklifler: en az biri: Teklif tarihi ≥ 6 ay önce"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Teklifler: hiçbiri: Durum = Kabul edildi, Teklif tarihi ≥ 6 ay önce"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<input type=\"hidden\" name=\"has.quotes\" value=\"issue_date&#62;=-6m\">"),
+        "{page}"
+    );
+    let keep = serde_urlencoded::to_string([("none.quotes", "status=accepted,issue_date>=-6m")]).unwrap();
+    assert!(
+        page.contains(&format!("href=\"/accounts?{}\"", keep.replace('&', "&amp;"))),
+        "{page}"
+    );
+    // The builder offers the related kinds' dates, choices and amounts, not their notes.
+    assert!(page.contains("value=\"quotes.issue_date\""), "{page}");
+    assert!(!page.contains("value=\"quotes.notes\""), "{page}");
+});
