@@ -129,6 +129,8 @@ pub struct ListPage {
     /// Related-record conditions in force, and the builder's fields by related kind.
     pub conditions: Vec<super::conditions::Chip>,
     pub condition_fields: Vec<(String, Vec<(String, String)>)>,
+    /// The list's parameters as they are, carried by the related-record row's form.
+    pub condition_keep: Vec<(String, String)>,
 }
 
 fn sort_text(s: &SortPick) -> String {
@@ -476,12 +478,12 @@ pub async fn render<K: KitPages>(
     };
     let cols = shown_columns(kind, &live, chosen);
     // The list's own parameters (no paging, no toast) for sort and paging links.
-    let base: Vec<(String, String)> = url_pairs
+    let kept: Vec<(String, String)> = url_pairs
         .iter()
         .filter(|(k, _)| !PAGE_KEYS.contains(&k.as_str()) || k == "view")
-        .filter(|(k, _)| k != "sort")
         .cloned()
         .collect();
+    let base: Vec<(String, String)> = kept.iter().filter(|(k, _)| k != "sort").cloned().collect();
     let sort_now = sort_text(&spec.sort);
     let path = format!("/{}", kind.key);
     let sortable = |key: &str| -> bool {
@@ -589,8 +591,9 @@ pub async fn render<K: KitPages>(
         pick.push((k.clone(), column_label(&t, kind, &live, k), false));
     }
     let mut shell = session.shell(text(&t, kind, "title"));
-    shell.toast_link = bulk_undo_link(&t, url);
-    shell.toast = bulk_toast(&t, url).or_else(|| {
+    let bulk_done = bulk_toast(&t, url);
+    shell.toast_link = bulk_done.as_ref().and_then(|(_, link)| link.clone());
+    shell.toast = bulk_done.map(|(text, _)| text).or_else(|| {
         query_pairs(url)
             .into_iter()
             .find(|(k, _)| k == "ok")
@@ -605,11 +608,6 @@ pub async fn render<K: KitPages>(
     }
     let mut exports = Vec::new();
     if session.actor.can(kind.module, Action::Export) {
-        let kept: Vec<(String, String)> = url_pairs
-            .iter()
-            .filter(|(k, _)| !PAGE_KEYS.contains(&k.as_str()) || k == "view")
-            .cloned()
-            .collect();
         let q = crate::ui::query_string(&kept);
         let href = |format: &str, columns: &str| format!("/{}/export?format={format}&columns={columns}&{q}", kind.key);
         exports.push((href("csv", "visible"), t.t("export-csv")));
@@ -654,6 +652,7 @@ pub async fn render<K: KitPages>(
         clear_href: path,
         conditions: super::conditions::chips(&t, kind, &pairs),
         condition_fields: super::conditions::builder(&t, kind),
+        condition_keep: kept,
     };
     html(&page)
 }
@@ -702,23 +701,10 @@ fn refusal(t: &I18n, code: &str, n: usize) -> String {
     }
 }
 
-/// The toast's way back from a bulk change of ticked rows (`?ok=bulk&run=ID`): the run's page,
-/// whose undo asks first.
-fn bulk_undo_link(t: &I18n, path: &str) -> Option<(String, String)> {
-    let (_, query) = path.split_once('?')?;
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).ok()?;
-    let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
-    if get("ok") != Some("bulk") {
-        return None;
-    }
-    // Only a number is read, so the link cannot be pointed elsewhere.
-    let run: i64 = get("run")?.parse().ok()?;
-    Some((format!("/bulk/{run}"), t.t("bulk-toast-undo")))
-}
-
-/// The toast for `?ok=bulk&n=…` on a list ("12 records updated, 2 records skipped (…)" in English). Only
-/// numbers are read from the query, so the text cannot be injected.
-fn bulk_toast(t: &I18n, path: &str) -> Option<String> {
+/// The toast for `?ok=bulk&n=…` on a list ("12 records updated, 2 records skipped (…)" in English)
+/// and, with `&run=ID` (a change of ticked rows), its way back: the run's page, whose undo asks
+/// first. Only numbers are read from the query, so neither text nor link can be injected.
+fn bulk_toast(t: &I18n, path: &str) -> Option<(String, Option<(String, String)>)> {
     let (_, query) = path.split_once('?')?;
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).ok()?;
     let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
@@ -744,7 +730,10 @@ fn bulk_toast(t: &I18n, path: &str) -> Option<String> {
     if !why.is_empty() {
         text = format!("{text} ({})", why.join(", "));
     }
-    Some(text)
+    let undo = get("run")
+        .and_then(|r| r.parse::<i64>().ok())
+        .map(|run| (format!("/bulk/{run}"), t.t("bulk-toast-undo")));
+    Some((text, undo))
 }
 
 /// The list URL with the toast of an outcome (and the run, to undo it from).

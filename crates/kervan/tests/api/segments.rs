@@ -252,4 +252,15 @@ db_test!(related_conditions_are_added_in_the_filter_bar_and_shown_as_chips, |t| 
     // The builder offers the related kinds' dates, choices and amounts, not their notes.
     assert!(page.contains("value=\"quotes.issue_date\""), "{page}");
     assert!(!page.contains("value=\"quotes.notes\""), "{page}");
+    // The row has its own form carrying the list as it is: filtering as usual never sends it.
+    assert!(page.contains("name=\"rel_value\" form=\"related-form\""), "{page}");
+    let related_form = page.split("id=\"related-form\"").nth(1).unwrap_or_default();
+    assert!(
+        related_form
+            .split("</form>")
+            .next()
+            .unwrap_or_default()
+            .contains("name=\"none.quotes\""),
+        "{related_form}"
+    );
 });
