@@ -265,6 +265,19 @@ pub async fn process<K: RecordKind>(app: &App, actor: &Actor, run_id: i64) -> Re
     let kind = K::KIND;
     let c = &app.db.conn;
     let (_, change) = get_any(app, run_id).await?;
+    if let Planned::AddTag { tag } | Planned::RemoveTag { tag } = &change {
+        retag(
+            app,
+            actor,
+            kind,
+            run_id,
+            tag,
+            matches!(change, Planned::AddTag { .. }),
+            false,
+        )
+        .await?;
+        return Ok(());
+    }
     let defs = records::custom_defs(c, kind).await?;
     // New owners, told once at the end.
     let mut given = Vec::new();
@@ -378,6 +391,81 @@ pub async fn process<K: RecordKind>(app: &App, actor: &Actor, run_id: i64) -> Re
         breather.breathe(app).await;
     }
     records::tell_owners_of_run(app, actor, kind, &given, &format!("#{run_id}")).await
+}
+
+/// A tag change over run `run_id`'s records of `kind`, a batch per transaction through the
+/// kit's [`records::retag_many_in`] (tag rows and history only, no new version of a record).
+/// Running (`undo` false) it works through the pending items and keeps each one's outcome;
+/// undoing (`undo` true, with `add` already turned round) it works through the changed ones and
+/// tells how that went — one that is already as the undo would leave it was changed by
+/// somebody since, and is left alone.
+async fn retag(
+    app: &App,
+    actor: &Actor,
+    kind: &'static kervan_core::record::Kind,
+    run_id: i64,
+    tag: &str,
+    add: bool,
+    undo: bool,
+) -> Result<crate::imports::UndoReport> {
+    let c = &app.db.conn;
+    let action = Action::Edit;
+    let mut report = crate::imports::UndoReport::default();
+    let mut breather = crate::runs::Breather::new();
+    let mut after = i64::MIN;
+    let of: &[&str] = if undo { &["updated"] } else { &["pending"] };
+    loop {
+        let items = runs::items(c, run_id, kind.key, of, after, BATCH).await?;
+        let Some(last) = items.last().map(|i| i.row_no) else {
+            break;
+        };
+        after = last;
+        let txn = kervan_store::db::begin_guarded(c, &[]).await?;
+        let ids: Vec<i64> = items.iter().filter_map(|i| i.record_id).collect();
+        let done = records::retag_many_in(&txn, actor, kind, &ids, tag, add, action).await?;
+        let gone = (records::Retagged::Gone, String::new());
+        let outcome = |id: Option<i64>| id.and_then(|r| done.get(&r)).unwrap_or(&gone);
+        if undo {
+            for it in &items {
+                match outcome(it.record_id) {
+                    (records::Retagged::Changed(_), _) => report.restored += 1,
+                    (records::Retagged::Gone, _) => report.gone += 1,
+                    (_, name) => report
+                        .edited_since
+                        .push((it.record_id.unwrap_or_default(), name.clone())),
+                }
+            }
+        } else {
+            let mut n = Counts::default();
+            let mut rows = Vec::with_capacity(items.len());
+            for mut row in items {
+                let code = match &outcome(row.record_id).0 {
+                    records::Retagged::Changed(before) => {
+                        row.outcome = "updated".into();
+                        row.before_image = Some(serde_json::json!({ "tags": before }).to_string());
+                        n.updated += 1;
+                        None
+                    }
+                    records::Retagged::Unchanged => Some("unchanged"),
+                    records::Retagged::Gone => Some("gone"),
+                    records::Retagged::NotAllowed => Some("not_allowed"),
+                    records::Retagged::Invalid => Some("invalid"),
+                };
+                if let Some(code) = code {
+                    row.outcome = "skipped".into();
+                    row.reason = Some(serde_json::json!({ "code": code }).to_string());
+                    n.skipped += 1;
+                }
+                n.processed += 1;
+                rows.push(row);
+            }
+            runs::replace_items(&txn, run_id, &rows).await?;
+            runs::add_progress(&txn, run_id, &n).await?;
+        }
+        txn.commit().await?;
+        breather.breathe(app).await;
+    }
+    Ok(report)
 }
 
 async fn get_any(app: &App, id: i64) -> Result<(runs::RunRow, Planned)> {
@@ -501,7 +589,15 @@ pub async fn undo(app: &App, actor: &Actor, id: i64) -> Result<crate::imports::U
         change.action(),
     )?;
     let entry = crate::registry::entry(&row.kind).ok_or(AppError::NotFound)?;
-    let report = (entry.undo_items)(app.clone(), actor.clone(), id).await?;
+    let report = match &change {
+        // A tag goes off the records it was put on (and back on those it was taken off),
+        // whatever else was edited on them since: tags are not part of a record's version.
+        Planned::AddTag { tag } | Planned::RemoveTag { tag } => {
+            let add = matches!(change, Planned::RemoveTag { .. });
+            retag(app, actor, entry.kind, id, tag, add, true).await?
+        }
+        _ => (entry.undo_items)(app.clone(), actor.clone(), id).await?,
+    };
     let json = serde_json::to_string(&report).map_err(|e| AppError::Internal(e.to_string()))?;
     let txn = kervan_store::db::begin_guarded(&app.db.conn, &[]).await?;
     runs::set_undo_report(&txn, id, &json).await?;

@@ -125,6 +125,7 @@ pub async fn move_to(app: &App, actor: &Actor, kind: &str, id: i64, version: i64
             .into_iter()
             .collect(),
         custom: Default::default(),
+        ..Default::default()
     };
     let entry = crate::registry::entry(k.key).ok_or(AppError::NotFound)?;
     (entry.update)(app.clone(), actor.clone(), id, version, inputs).await

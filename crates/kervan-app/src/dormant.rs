@@ -166,6 +166,7 @@ pub async fn run(app: &App) -> Result<u64> {
                     .into_iter()
                     .collect(),
                     custom: Default::default(),
+                    ..Default::default()
                 };
                 match (tasks.create)(app.clone(), Actor::system(), inputs).await {
                     Ok(task) => {

@@ -1210,13 +1210,16 @@ pub async fn update_in<K: RecordKind>(
         access::refuse_duplicates(txn, actor, kind.module, found).await?;
     }
     let now = now_ms();
-    let w = write_of::<K>(defs, values, custom);
-    store::update(txn, kind, id, rec.version, &w, now)
-        .await
-        .map_err(|e| match e {
-            StoreError::Duplicate(_) => unique_as_duplicate(kind, e),
-            e => access::conflict(e, rec.version + 1),
-        })?;
+    // Tags alone are not a new version of the record (see `retag_many_in`).
+    if !tags_only(kind, &changes) {
+        let w = write_of::<K>(defs, values, custom);
+        store::update(txn, kind, id, rec.version, &w, now)
+            .await
+            .map_err(|e| match e {
+                StoreError::Duplicate(_) => unique_as_duplicate(kind, e),
+                e => access::conflict(e, rec.version + 1),
+            })?;
+    }
     write_sides(txn, kind, defs, id, (values, custom), Some((&rec.values, &rec.custom))).await?;
     let changes: Vec<Change> = changes.into_iter().map(|(k, o, n)| Change::new(k, o, n)).collect();
     audit::write(txn, kind.entity, id, actor.author(), now, &changes).await?;
@@ -1327,11 +1330,17 @@ async fn rewrite_many<K: RecordKind>(
             changed[j - 1]
         });
     }
-    let written: std::collections::HashSet<i64> = store::update_many(txn, kind, &writes, custom_changed, now)
-        .await
-        .map_err(|e| unique_as_duplicate(kind, e))?
-        .into_iter()
-        .collect();
+    // Tags alone are not a new version of the record (see `retag_many_in`): a batch that
+    // changes nothing else writes no row.
+    let written: std::collections::HashSet<i64> = if changed.iter().any(|c| *c) || custom_changed {
+        store::update_many(txn, kind, &writes, custom_changed, now)
+            .await
+            .map_err(|e| unique_as_duplicate(kind, e))?
+            .into_iter()
+            .collect()
+    } else {
+        writes.iter().map(|(id, _, _)| *id).collect()
+    };
     let (mut untag, mut tags) = (Vec::new(), Vec::new());
     let mut used: HashMap<(&'static str, String), i64> = HashMap::new();
     let mut history = Vec::new();
@@ -1397,6 +1406,95 @@ async fn rewrite_many<K: RecordKind>(
         }
     }
     Ok(written)
+}
+
+/// Whether a record's changes (`diff`'s) touch its tags and nothing else.
+fn tags_only(kind: &Kind, changes: &[(String, Option<String>, Option<String>)]) -> bool {
+    changes
+        .iter()
+        .all(|(k, _, _)| kind.field(k).is_some_and(|f| f.storage == Storage::Tags))
+}
+
+/// How one record of [`retag_many_in`] went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Retagged {
+    /// Tagged or untagged; its tags before.
+    Changed(Vec<String>),
+    /// Already as asked.
+    Unchanged,
+    /// Not there (deleted since).
+    Gone,
+    /// Outside what the actor may see or change.
+    NotAllowed,
+    /// It already has as many tags as a record may.
+    Invalid,
+}
+
+/// Puts tag `tag` on (`add`) or takes it off records `ids` of `kind` inside `txn`, each checked
+/// for the actor's `action` (once per owner) and given its history entry; each record's outcome
+/// comes with its name. A tag is a label in a
+/// set, not part of the record's version: only tag rows and history are written, never the
+/// record's row — so tagging a hundred thousand leads rewrites none of their indexes, and a card
+/// open meanwhile still saves without taking the tag off again (its form sends the tags it was
+/// opened with, [`Inputs::seen`], and the save applies only what the editor changed).
+pub async fn retag_many_in(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    kind: &Kind,
+    ids: &[i64],
+    tag: &str,
+    add: bool,
+    action: Action,
+) -> Result<HashMap<i64, (Retagged, String)>> {
+    let field = kind
+        .fields
+        .iter()
+        .find(|f| f.storage == Storage::Tags)
+        .ok_or(AppError::NotFound)?;
+    let tag = tag.trim();
+    let key = fold(tag);
+    let mut out: HashMap<i64, (Retagged, String)> = ids.iter().map(|i| (*i, (Retagged::Gone, String::new()))).collect();
+    let mut allowed: HashMap<Option<i64>, bool> = HashMap::new();
+    let (mut untag, mut tags, mut history) = (Vec::new(), Vec::new(), Vec::new());
+    for rec in store::tagged_many(txn, kind, ids).await? {
+        let ok = match allowed.get(&rec.owner_id) {
+            Some(ok) => *ok,
+            None => {
+                let ok = match authorize(txn, actor, kind, rec.owner_id, action).await {
+                    Ok(()) => true,
+                    Err(AppError::NotFound | AppError::Forbidden { .. }) => false,
+                    Err(e) => return Err(e),
+                };
+                allowed.insert(rec.owner_id, ok);
+                ok
+            }
+        };
+        let has = rec.tags.iter().any(|t| fold(t) == key);
+        let done = if !ok {
+            Retagged::NotAllowed
+        } else if has == add {
+            Retagged::Unchanged
+        } else if add && rec.tags.len() >= kervan_core::validation::MAX_TAGS {
+            Retagged::Invalid
+        } else {
+            let mut after = rec.tags.clone();
+            if add {
+                after.push(tag.to_string());
+                tags.push((rec.id, vec![(tag.to_string(), key.clone())]));
+            } else {
+                after.retain(|t| fold(t) != key);
+                untag.push((rec.id, key.clone()));
+            }
+            let text = |t: &[String]| (!t.is_empty()).then(|| t.join(", "));
+            history.push((rec.id, Change::new(field.key, text(&rec.tags), text(&after))));
+            Retagged::Changed(rec.tags)
+        };
+        out.insert(rec.id, (done, rec.name));
+    }
+    store::remove_tags_many(txn, kind, &untag).await?;
+    store::add_tags_many(txn, kind, &tags).await?;
+    audit::write_many(txn, kind.entity, actor.author(), now_ms(), &history).await?;
+    Ok(out)
 }
 
 /// Archives (`archive = true`) or restores a record.

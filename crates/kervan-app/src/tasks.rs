@@ -229,6 +229,7 @@ pub async fn complete(app: &App, actor: &Actor, id: i64, version: i64, done: boo
     let inputs = Inputs {
         fields: BTreeMap::from([("status".to_string(), Input::Text(status.to_string()))]),
         custom: BTreeMap::new(),
+        ..Default::default()
     };
     records::update::<Tasks>(app, actor, id, version, &inputs, &WriteOptions::default()).await?;
     // A series' next task is made by the worker: now, not at its next round.

@@ -132,6 +132,7 @@ pub(crate) fn parse_form(
             .map(|(k, v)| (k.to_string(), Input::Text(v.to_string())))
             .collect(),
         custom: Default::default(),
+        ..Default::default()
     };
     let (mut v, _, mut e) = read_inputs(kind, &[], &inputs, (&Values::new(), &CustomValues::new()), true);
     rules(&mut v, &mut e);

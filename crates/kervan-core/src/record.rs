@@ -1008,6 +1008,11 @@ pub fn parse_value(
 pub struct Inputs {
     pub fields: BTreeMap<String, Input>,
     pub custom: BTreeMap<String, Input>,
+    /// What a set of tags was when the editor opened the form, by field key. With it, a write
+    /// applies only the tags the editor added and removed to the record's current ones: tags
+    /// change without a new version of the record (a bulk run tags thousands at once), so a card
+    /// open meanwhile must not write back the list it was opened with.
+    pub seen: BTreeMap<String, Input>,
 }
 
 /// Parses every input of a write over `base` (the record's current values, empty for a new
@@ -1042,7 +1047,18 @@ pub fn read_inputs(
             e.add(key, "unknown_field");
             continue;
         };
-        match parse_value(f, f.options, input) {
+        let seen = inputs.seen.get(key).filter(|_| f.storage == Storage::Tags);
+        let parsed =
+            parse_value(f, f.options, input).map(|now| match seen.and_then(|s| parse_value(f, f.options, s).ok()) {
+                Some(seen) => {
+                    let list = |v: &Option<Value>| v.as_ref().map(|v| v.as_list().to_vec()).unwrap_or_default();
+                    let current = base.0.get(f.key).map(Value::as_list).unwrap_or_default();
+                    let merged = merge_tags(current, &list(&seen), &list(&now));
+                    (!merged.is_empty()).then_some(Value::Tags(merged))
+                }
+                None => now,
+            });
+        match parsed {
             Ok(Some(v)) => {
                 values.insert(f.key, v);
             }
@@ -1112,6 +1128,25 @@ pub fn read_inputs(
         }
     }
     (values, custom, e)
+}
+
+/// Tags `current` after an editor who saw `seen` left `edited`: the ones they removed go, the
+/// ones they added come (Turkish-insensitive), the rest of `current` stays as it is.
+pub fn merge_tags(current: &[String], seen: &[String], edited: &[String]) -> Vec<String> {
+    let key = |t: &String| fold(t);
+    let seen: std::collections::HashSet<String> = seen.iter().map(key).collect();
+    let kept: std::collections::HashSet<String> = edited.iter().map(key).collect();
+    let mut out: Vec<String> = current
+        .iter()
+        .filter(|t| !seen.contains(&key(t)) || kept.contains(&key(t)))
+        .cloned()
+        .collect();
+    for t in edited {
+        if !seen.contains(&key(t)) && !out.iter().any(|o| key(o) == key(t)) {
+            out.push(t.clone());
+        }
+    }
+    out
 }
 
 /// Field-by-field differences between two states of a record (either may be empty: a create, a
@@ -1184,8 +1219,43 @@ mod tests {
     fn inputs(pairs: &[(&str, Input)]) -> Inputs {
         Inputs {
             fields: pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
-            custom: BTreeMap::new(),
+            ..Default::default()
         }
+    }
+
+    #[test]
+    fn tags_merge_what_the_editor_changed_into_the_current_ones() {
+        let l = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        // Opened with [fuar, vip]; meanwhile a bulk run added "istanbul"; the editor took "vip"
+        // off and put "sıcak" on: "istanbul" stays.
+        let merged = merge_tags(
+            &l(&["fuar", "vip", "istanbul"]),
+            &l(&["fuar", "vip"]),
+            &l(&["fuar", "sıcak"]),
+        );
+        assert_eq!(merged, l(&["fuar", "istanbul", "sıcak"]));
+        // Folded: "VİP" is the tag "vip".
+        assert_eq!(merge_tags(&l(&["vip"]), &l(&["vip"]), &l(&["VİP"])), l(&["vip"]));
+        // Removed meanwhile by somebody else and not touched by the editor: stays off.
+        assert_eq!(merge_tags(&l(&[]), &l(&["vip"]), &l(&["vip"])), l(&[]));
+    }
+
+    #[test]
+    fn a_seen_tags_input_applies_only_the_editors_changes() {
+        let mut base = Values::new();
+        base.insert("tags", Value::Tags(vec!["a".into(), "bulk".into()]));
+        base.insert("name", Value::Text("X".into()));
+        let mut i = inputs(&[("tags", Input::Text("a, b".into()))]);
+        i.seen.insert("tags".into(), Input::Text("a".into()));
+        let (v, _) = apply_inputs(&KIND, &[], &i, (&base, &CustomValues::new()), false).unwrap();
+        assert_eq!(
+            v.get("tags"),
+            Some(&Value::Tags(vec!["a".into(), "bulk".into(), "b".into()]))
+        );
+        // Without what was seen, the list sent is the list.
+        let i = inputs(&[("tags", Input::Text("a, b".into()))]);
+        let (v, _) = apply_inputs(&KIND, &[], &i, (&base, &CustomValues::new()), false).unwrap();
+        assert_eq!(v.get("tags"), Some(&Value::Tags(vec!["a".into(), "b".into()])));
     }
 
     #[test]

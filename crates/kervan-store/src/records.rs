@@ -355,6 +355,58 @@ pub async fn update_many<C: ConnectionTrait>(
     Ok(done)
 }
 
+/// What a tag change needs of a record: not the row, only who owns it, its name and its tags.
+#[derive(Debug, Clone)]
+pub struct Tagged {
+    pub id: i64,
+    pub owner_id: Option<i64>,
+    pub name: String,
+    pub tags: Vec<String>,
+}
+
+/// [`Tagged`] of many records (those that exist), a statement per chunk.
+pub async fn tagged_many<C: ConnectionTrait>(c: &C, kind: &Kind, ids: &[i64]) -> Result<Vec<Tagged>> {
+    let a = kind.alias;
+    let agg = if c.get_database_backend() == DbBackend::Postgres {
+        "string_agg(tg.tag, chr(31))"
+    } else {
+        "group_concat(tg.tag, char(31))"
+    };
+    let owner = if kind.owned {
+        format!("{a}.owner_id")
+    } else {
+        "CAST(NULL AS BIGINT)".into()
+    };
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(1000) {
+        let sql = format!(
+            "SELECT {a}.id, {owner}, {name}, (SELECT {agg} FROM {tt} tg WHERE tg.{tk} = {a}.id) FROM {t} {a} WHERE {a}.id IN ({marks})",
+            name = kind.name_sql.replace("{a}", a),
+            tt = kind.tag_table,
+            tk = kind.tag_key,
+            t = kind.table,
+            marks = vec!["?"; chunk.len()].join(", ")
+        );
+        let values: Vec<Value> = chunk.iter().map(|i| Value::from(*i)).collect();
+        for r in c
+            .query_all_raw(db::stmt(c, &sql, values))
+            .await
+            .map_err(StoreError::from_db)?
+        {
+            let joined: Option<String> = r.try_get_by_index(3)?;
+            out.push(Tagged {
+                id: r.try_get_by_index(0)?,
+                owner_id: r.try_get_by_index(1)?,
+                name: r.try_get_by_index::<Option<String>>(2)?.unwrap_or_default(),
+                tags: joined
+                    .map(|j| j.split('\u{1f}').map(str::to_string).collect())
+                    .unwrap_or_default(),
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// Removes the tags of many records (before [`add_tags_many`] writes their new ones).
 pub async fn clear_tags_many<C: ConnectionTrait>(c: &C, kind: &Kind, ids: &[i64]) -> Result<()> {
     for chunk in ids.chunks(1000) {
@@ -418,7 +470,9 @@ pub async fn add_tags_many<C: ConnectionTrait>(
         db::exec(
             c,
             &format!(
-                "INSERT INTO {} ({}, tag, tag_key) VALUES {}",
+                // A tag already there is there: tags are a set, and a bulk run may meet a
+                // record tagged by somebody else since it read it.
+                "INSERT INTO {} ({}, tag, tag_key) VALUES {} ON CONFLICT DO NOTHING",
                 kind.tag_table,
                 kind.tag_key,
                 vec!["(?, ?, ?)"; chunk.len()].join(", ")

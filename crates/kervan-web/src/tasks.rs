@@ -183,6 +183,7 @@ async fn quick_add(
         .into_iter()
         .collect(),
         custom: Default::default(),
+        ..Default::default()
     };
     match kervan_app::records::create::<Tasks>(&state.app, &session.actor, &inputs, &WriteOptions::default()).await {
         Ok(_) => Ok(see_other("/my-tasks?ok=task-added").into_response()),

@@ -56,6 +56,8 @@ pub struct FieldView {
     pub ref_name: String,
     pub candidates: Vec<Choice>,
     pub wide: bool,
+    /// A tags field on an edit form: the tags it was opened with (a hidden input).
+    pub seen: Option<String>,
 }
 
 pub struct SectionView {
@@ -159,6 +161,10 @@ pub fn posted_of(kind: &Kind, defs: &[CustomDef], values: &Values, custom: &Cust
             Some(x) => vec![edit_text(x)],
             None => vec![String::new()],
         };
+        if f.ty == FieldType::Tags {
+            // What the editor saw, sent back with the form: the save applies only their changes.
+            m.insert(seen_key(f.key), texts.clone());
+        }
         m.insert(f.key.to_string(), texts);
     }
     for d in defs.iter().filter(|d| d.active) {
@@ -170,6 +176,11 @@ pub fn posted_of(kind: &Kind, defs: &[CustomDef], values: &Values, custom: &Cust
         m.insert(d.path(), texts);
     }
     Posted(m)
+}
+
+/// The hidden input carrying what a tags field held when the form was opened.
+fn seen_key(key: &str) -> String {
+    format!("{key}.seen")
 }
 
 fn widget(ty: FieldType) -> &'static str {
@@ -303,6 +314,10 @@ async fn field_view(c: &Ctx<'_>, f: &Field, p: &Posted) -> Result<FieldView, Pag
             .unwrap_or_else(|| p.one(&format!("{}__name", f.key))),
         candidates: c.candidates.get(f.key).cloned().unwrap_or_default(),
         wide: f.wide,
+        seen: p
+            .has(&seen_key(f.key))
+            .then(|| p.one(&seen_key(f.key)))
+            .filter(|_| f.ty == FieldType::Tags),
     })
 }
 
@@ -352,6 +367,7 @@ fn custom_view(t: &I18n, d: &CustomDef, p: &Posted, errors: &FieldErrors, users:
         ref_name: String::new(),
         candidates: vec![],
         wide: d.ty == FieldType::LongText,
+        seen: None,
         name,
     }
 }
@@ -656,6 +672,11 @@ async fn inputs_of(
         }
         if let Some(i) = input_of(f.ty, f.key, p) {
             inputs.fields.insert(f.key.to_string(), i);
+        }
+        if f.ty == FieldType::Tags && p.has(&seen_key(f.key)) {
+            inputs
+                .seen
+                .insert(f.key.to_string(), Input::Text(p.one(&seen_key(f.key))));
         }
     }
     let defs = app_records::defs(&state.app, kind).await?;

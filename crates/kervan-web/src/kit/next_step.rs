@@ -164,6 +164,7 @@ pub async fn submit<K: KitPages>(
     let inputs = Inputs {
         fields: fields.into_iter().collect(),
         custom: Default::default(),
+        ..Default::default()
     };
     match (entry.create)(state.app.clone(), session.actor.clone(), inputs).await {
         Ok(_) => {

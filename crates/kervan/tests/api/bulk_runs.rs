@@ -77,12 +77,20 @@ db_test!(tag_everything_matching_the_filter_frozen_confirmed_undone, |t| {
     // The set is frozen: a lead matching the filter after the count is not touched.
     n += 1;
     let late = lead(t, &t.admin_token, "Geç", "İstanbul", n).await;
+    let before = t.get_json(&t.admin_token, &format!("/api/v1/leads/{}", ist[0])).await;
     let c = b.post(t, &format!("/bulk/{run_id}/confirm"), &[]).await;
     assert_eq!(c.status, 303);
     let admin = t.actor(t.admin_id).await;
     let row = done(t, &admin, run_id).await;
     assert_eq!((row.total, row.updated, row.skipped), (8, 8, 0));
     assert_eq!(tagged(t, "Metal Expo").await, 8);
+    // A tag is not a new version of the record: a card opened before still saves.
+    let after = t.get_json(&t.admin_token, &format!("/api/v1/leads/{}", ist[0])).await;
+    assert_eq!(after["tags"], json!(["Metal Expo"]), "{after}");
+    assert_eq!(
+        (&after["version"], &after["updated_at"]),
+        (&before["version"], &before["updated_at"])
+    );
     let late_tags = t.get_json(&t.admin_token, &format!("/api/v1/leads/{late}")).await;
     assert_eq!(late_tags["tags"], json!([]), "{late_tags}");
     // Each change is in the record's history.
@@ -106,18 +114,20 @@ db_test!(tag_everything_matching_the_filter_frozen_confirmed_undone, |t| {
     bulk::confirm(&t.app, &admin, again).await.unwrap();
     let row2 = done(t, &admin, again).await;
     assert_eq!((row2.updated, row2.skipped), (1, 8), "only the late lead was new");
-    // Somebody edits one of the first run's leads; undo leaves it and takes the tag off the rest.
+    // Somebody edits one of the first run's leads (its tag stays an undo's to take off), and
+    // takes the tag off another by hand: undo leaves that one, and takes it off the rest.
     let v = t.get_json(&t.admin_token, &format!("/api/v1/leads/{}", ist[1])).await;
-    let r = t
-        .patch(
-            &t.admin_token,
-            &format!("/api/v1/leads/{}", ist[1]),
-            json!({"version": v["version"], "title": "Müdür"}),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    for (id, body) in [
+        (ist[1], json!({"version": v["version"], "title": "Müdür"})),
+        (ist[2], json!({"version": 1, "tags": []})),
+    ] {
+        let r = t
+            .patch(&t.admin_token, &format!("/api/v1/leads/{id}"), body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
     let u = b.post(t, &format!("/bulk/{run_id}/undo"), &[]).await;
     assert_eq!(u.status, 303);
     // The undo runs beside the request; its page shows it until it ends.
@@ -132,8 +142,12 @@ db_test!(tag_everything_matching_the_filter_frozen_confirmed_undone, |t| {
     assert_eq!(row.status, "undone");
     let report: kervan_app::imports::UndoReport = serde_json::from_str(row.undo_report.as_deref().unwrap()).unwrap();
     assert_eq!((report.restored, report.edited_since.len()), (7, 1));
-    // Left: the edited one, and the late lead of the second run.
-    assert_eq!(tagged(t, "Metal Expo").await, 2);
+    assert_eq!(report.edited_since[0].0, ist[2]);
+    assert_eq!(report.edited_since[0].1, "K4 Kaya");
+    // Left: the late lead of the second run.
+    assert_eq!(tagged(t, "Metal Expo").await, 1);
+    let v = t.get_json(&t.admin_token, &format!("/api/v1/leads/{}", ist[1])).await;
+    assert_eq!((&v["title"], &v["tags"]), (&json!("Müdür"), &json!([])), "{v}");
     let page = b.page(t, &format!("/bulk/{run_id}")).await;
     assert!(page.contains("Geri alındı"), "{page}");
 });
@@ -253,4 +267,84 @@ db_test!(handover_gives_open_work_to_colleagues_in_turn, |t| {
             .await
             .unwrap();
     assert_eq!(task_owner, Some(m));
+});
+
+db_test!(a_card_opened_before_a_bulk_tag_saves_without_taking_the_tag_off, |t| {
+    let id = t
+        .lead(
+            &t.admin_token,
+            json!({"first_name": "Form", "last_name": "Açık", "source": "fair", "tags": ["Fuar"],
+                   "email": "form@ornek.com.tr"}),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let b = Browser::new(t, "admin@ornek.com.tr").await;
+    // The edit form carries the tags it was opened with.
+    let form = b.page(t, &format!("/leads/{id}/edit")).await;
+    assert!(form.contains(r#"name="tags.seen" value="Fuar""#), "{form}");
+    // Meanwhile a bulk run tags the lead.
+    let admin = t.actor(t.admin_id).await;
+    let (run, _) = bulk::freeze_ids(
+        &t.app,
+        &admin,
+        &kervan_core::leads::KIND,
+        &[id],
+        &Planned::AddTag {
+            tag: "Metal Expo".into(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(bulk::run_now(&t.app, &admin, run).await.unwrap().changed, 1);
+    // The card is saved with the city changed, one tag added and none removed by the editor.
+    let a = b
+        .post(
+            t,
+            &format!("/leads/{id}"),
+            &[
+                ("version", "1"),
+                ("city", "Ankara"),
+                ("tags", "Fuar, Sıcak"),
+                ("tags.seen", "Fuar"),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, 303, "{}", a.body);
+    let v = t.get_json(&t.admin_token, &format!("/api/v1/leads/{id}")).await;
+    assert_eq!(v["city"], json!("Ankara"), "{v}");
+    assert_eq!(v["tags"], json!(["Fuar", "Metal Expo", "Sıcak"]), "{v}");
+    assert_eq!(v["version"], json!(2), "the city made a new version, the tags did not");
+    // Taking a tag off on the card takes off only that one.
+    let a = b
+        .post(
+            t,
+            &format!("/leads/{id}"),
+            &[
+                ("version", "2"),
+                ("tags", "Sıcak, Metal Expo"),
+                ("tags.seen", "Fuar, Metal Expo, Sıcak"),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, 303, "{}", a.body);
+    let v = t.get_json(&t.admin_token, &format!("/api/v1/leads/{id}")).await;
+    assert_eq!(v["tags"], json!(["Metal Expo", "Sıcak"]), "{v}");
+    assert_eq!(v["version"], json!(2));
+    // The API's `tags` is the list: it replaces.
+    let r = t
+        .patch(
+            &t.admin_token,
+            &format!("/api/v1/leads/{id}"),
+            json!({"version": 2, "tags": ["Yeni"]}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v = t.get_json(&t.admin_token, &format!("/api/v1/leads/{id}")).await;
+    assert_eq!(v["tags"], json!(["Yeni"]), "{v}");
+    // Each change is in the history.
+    let h = t.get_json(&t.admin_token, &format!("/api/v1/leads/{id}/history")).await;
+    assert!(h.to_string().contains("Metal Expo"), "{h}");
 });
