@@ -399,6 +399,11 @@ pub async fn process<K: RecordKind>(app: &App, actor: &Actor, run_id: i64) -> Re
 /// undoing (`undo` true, with `add` already turned round) it works through the changed ones and
 /// tells how that went — one that is already as the undo would leave it was changed by
 /// somebody since, and is left alone.
+///
+/// On PostgreSQL the run's rows are split in two halves written side by side, on two
+/// connections: the records are disjoint, so the two never wait for each other but at the
+/// run's counts, and the database's work (tag rows, history, items) gets both cores. SQLite
+/// has one writer; there it is one pass.
 async fn retag(
     app: &App,
     actor: &Actor,
@@ -408,14 +413,40 @@ async fn retag(
     add: bool,
     undo: bool,
 ) -> Result<crate::imports::UndoReport> {
+    let total = runs::get(&app.db.conn, run_id).await?.map_or(0, |r| r.total);
+    let parts: i64 = if app.db.is_postgres() { 2 } else { 1 };
+    let share = total / parts + 1;
+    let halves = (0..parts).map(|p| {
+        let rows = (p * share, (p + 1) * share);
+        retag_rows(app, actor, kind, run_id, (tag, add, undo), rows)
+    });
+    let mut report = crate::imports::UndoReport::default();
+    for r in futures_util::future::try_join_all(halves).await? {
+        report.restored += r.restored;
+        report.gone += r.gone;
+        report.edited_since.extend(r.edited_since);
+    }
+    Ok(report)
+}
+
+/// [`retag`] over the run's rows after `rows.0` up to `rows.1`.
+async fn retag_rows(
+    app: &App,
+    actor: &Actor,
+    kind: &'static kervan_core::record::Kind,
+    run_id: i64,
+    (tag, add, undo): (&str, bool, bool),
+    rows: (i64, i64),
+) -> Result<crate::imports::UndoReport> {
     let c = &app.db.conn;
     let action = Action::Edit;
     let mut report = crate::imports::UndoReport::default();
     let mut breather = crate::runs::Breather::new();
-    let mut after = i64::MIN;
+    let mut after = rows.0;
     let of: &[&str] = if undo { &["updated"] } else { &["pending"] };
-    loop {
-        let items = runs::items(c, run_id, kind.key, of, after, BATCH).await?;
+    while after < rows.1 {
+        let mut items = runs::items(c, run_id, kind.key, of, after, BATCH).await?;
+        items.retain(|i| i.row_no <= rows.1);
         let Some(last) = items.last().map(|i| i.row_no) else {
             break;
         };

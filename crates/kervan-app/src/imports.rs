@@ -871,19 +871,20 @@ pub async fn process<K: RecordKind>(app: &App, actor: &Actor, id: i64, write: bo
         //    and judged: one batch in flight, the database's thread and ours side by side.
         let counts = if write {
             let n = match writing.take() {
-                Some(w) => {
-                    let n = w
-                        .await
-                        .map_err(|e| AppError::Internal(format!("import writer failed: {e}")))??;
-                    breather.breathe(app).await;
-                    n
-                }
+                Some(w) => w
+                    .await
+                    .map_err(|e| AppError::Internal(format!("import writer failed: {e}")))??,
                 None => Counts::default(),
             };
             let owned: Vec<(i64, Vec<String>, Verdict)> =
                 verdicts.into_iter().map(|(r, c, v)| (r, c.clone(), v)).collect();
             let (app, actor, defs) = (app.clone(), actor.clone(), defs.clone());
+            // The pause for other writers is the writer's: the next batch is judged meanwhile.
+            let pause = breather.due(&app);
             writing = Some(tokio::spawn(async move {
+                if pause {
+                    tokio::time::sleep(crate::runs::Breather::GAP).await;
+                }
                 write_batch::<K>(&app, &actor, &defs, id, owned).await
             }));
             n

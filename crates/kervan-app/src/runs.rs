@@ -74,7 +74,7 @@ pub struct Breather {
 
 impl Breather {
     const EVERY: std::time::Duration = std::time::Duration::from_secs(1);
-    const GAP: std::time::Duration = std::time::Duration::from_millis(120);
+    pub const GAP: std::time::Duration = std::time::Duration::from_millis(120);
 
     pub fn new() -> Breather {
         Breather {
@@ -84,10 +84,19 @@ impl Breather {
 
     /// After a batch committed: pauses when the run has written for a second since the last gap.
     pub async fn breathe(&mut self, app: &App) {
-        if !app.db.is_postgres() && self.since.elapsed() >= Self::EVERY {
+        if self.due(app) {
             tokio::time::sleep(Self::GAP).await;
+        }
+    }
+
+    /// Whether a pause of [`Breather::GAP`] is due now (counted as taken): for a writer that
+    /// takes it elsewhere, beside other work.
+    pub fn due(&mut self, app: &App) -> bool {
+        let due = !app.db.is_postgres() && self.since.elapsed() >= Self::EVERY;
+        if due {
             self.since = std::time::Instant::now();
         }
+        due
     }
 }
 
