@@ -7,7 +7,7 @@
 //! once, in the request ([`run_now`]). One record failing does not stop the others: the outcome
 //! counts what changed and why the rest were skipped — the count shown is the count done.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use kervan_core::permissions::Action;
 use kervan_core::record::{Input, Inputs};
@@ -292,7 +292,7 @@ pub async fn process<K: RecordKind>(app: &App, actor: &Actor, run_id: i64) -> Re
         let txn = kervan_store::db::begin_guarded(c, &[]).await?;
         let ids: Vec<i64> = items.iter().filter_map(|i| i.record_id).collect();
         let recs = records::read_many(&txn, kind, &defs, &ids).await?;
-        let mut allowed: HashMap<Option<i64>, bool> = HashMap::new();
+        let mut permits = records::Permits::new(change.action());
         // Each item's outcome, the edits written together after the loop filling theirs in.
         let mut done: Vec<(ItemRow, Option<usize>)> = Vec::with_capacity(items.len());
         let mut edits: Vec<(&records::Record, Values, CustomValues)> = Vec::new();
@@ -302,19 +302,7 @@ pub async fn process<K: RecordKind>(app: &App, actor: &Actor, run_id: i64) -> Re
             let plan = match rec {
                 None => Done::Skipped("gone"),
                 Some(rec) => {
-                    let owner = rec.owner_id();
-                    let ok = match allowed.get(&owner) {
-                        Some(ok) => *ok,
-                        None => {
-                            let ok = match records::authorize(&txn, actor, kind, owner, change.action()).await {
-                                Ok(()) => true,
-                                Err(AppError::NotFound | AppError::Forbidden { .. }) => false,
-                                Err(e) => return Err(e),
-                            };
-                            allowed.insert(owner, ok);
-                            ok
-                        }
-                    };
+                    let ok = permits.allow(&txn, actor, kind, rec.owner_id()).await?;
                     if !ok {
                         Done::Skipped("not_allowed")
                     } else if let Planned::Archive | Planned::Restore = change {

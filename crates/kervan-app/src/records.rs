@@ -1415,6 +1415,42 @@ fn tags_only(kind: &Kind, changes: &[(String, Option<String>, Option<String>)]) 
         .all(|(k, _, _)| kind.field(k).is_some_and(|f| f.storage == Storage::Tags))
 }
 
+/// Whether the actor may do an action on records, asked once per owner: a batch of thousands of
+/// records has a handful of owners, and the answer is the same for each of theirs.
+pub struct Permits {
+    action: Action,
+    by_owner: HashMap<Option<i64>, bool>,
+}
+
+impl Permits {
+    pub fn new(action: Action) -> Permits {
+        Permits {
+            action,
+            by_owner: HashMap::new(),
+        }
+    }
+
+    /// Whether the actor may do the action on a record of `kind` owned by `owner`.
+    pub async fn allow<C: ConnectionTrait>(
+        &mut self,
+        c: &C,
+        actor: &Actor,
+        kind: &Kind,
+        owner: Option<i64>,
+    ) -> Result<bool> {
+        if let Some(ok) = self.by_owner.get(&owner) {
+            return Ok(*ok);
+        }
+        let ok = match authorize(c, actor, kind, owner, self.action).await {
+            Ok(()) => true,
+            Err(AppError::NotFound | AppError::Forbidden { .. }) => false,
+            Err(e) => return Err(e),
+        };
+        self.by_owner.insert(owner, ok);
+        Ok(ok)
+    }
+}
+
 /// How one record of [`retag_many_in`] went.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Retagged {
@@ -1454,21 +1490,10 @@ pub async fn retag_many_in(
     let tag = tag.trim();
     let key = fold(tag);
     let mut out: HashMap<i64, (Retagged, String)> = ids.iter().map(|i| (*i, (Retagged::Gone, String::new()))).collect();
-    let mut allowed: HashMap<Option<i64>, bool> = HashMap::new();
+    let mut permits = Permits::new(action);
     let (mut untag, mut tags, mut history) = (Vec::new(), Vec::new(), Vec::new());
     for rec in store::tagged_many(txn, kind, ids).await? {
-        let ok = match allowed.get(&rec.owner_id) {
-            Some(ok) => *ok,
-            None => {
-                let ok = match authorize(txn, actor, kind, rec.owner_id, action).await {
-                    Ok(()) => true,
-                    Err(AppError::NotFound | AppError::Forbidden { .. }) => false,
-                    Err(e) => return Err(e),
-                };
-                allowed.insert(rec.owner_id, ok);
-                ok
-            }
-        };
+        let ok = permits.allow(txn, actor, kind, rec.owner_id).await?;
         let has = rec.tags.iter().any(|t| fold(t) == key);
         let done = if !ok {
             Retagged::NotAllowed
