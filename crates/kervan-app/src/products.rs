@@ -14,6 +14,7 @@ pub struct Products;
 impl RecordKind for Products {
     const KIND: &'static Kind = &products::KIND;
     const IDENTITY: &'static [&'static str] = &["sku"];
+    const UNIQUE: bool = true;
 
     async fn duplicates(txn: &DatabaseTransaction, values: &Values, except: Option<i64>) -> Result<Vec<Duplicate>> {
         let key = products::sku_key(values);

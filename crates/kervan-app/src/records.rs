@@ -5,7 +5,7 @@
 //! A module plugs in what is its own through [`RecordKind`]: rules across fields, derived keys,
 //! checks that read the database, duplicate rules and list parameters of its own.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 
 use kervan_core::permissions::Action;
@@ -121,6 +121,10 @@ pub trait RecordKind: Send + Sync + 'static {
     const KIND: &'static Kind;
     /// Fields whose change on an edit runs the duplicate check again.
     const IDENTITY: &'static [&'static str] = &[];
+    /// Whether the kind's table has a unique index beyond its id (a product's SKU): two
+    /// transactions inserting the same key wait for each other, so an import of it writes one
+    /// batch at a time.
+    const UNIQUE: bool = false;
     /// Whether the global search looks here: not for settings kinds (pipelines, their stages,
     /// price lists), which nobody looks up by a caller's name or number.
     const IN_SEARCH: bool = true;
@@ -984,6 +988,42 @@ pub async fn create_many_in<K: RecordKind>(
     defs: &[CustomDef],
     rows: &[(Values, CustomValues)],
 ) -> Result<Vec<Result<i64>>> {
+    create_many_after::<K>(txn, actor, defs, rows, &mut Turn::default()).await
+}
+
+/// When a batch write may lock what other writers share (the values-in-use counters): after
+/// the batch written beside it and before it in order has taken those locks. Two batches of an
+/// import are written side by side on PostgreSQL: the later one's rows go in meanwhile, but
+/// were it to take a counter first, each would wait for the other for good (the order between
+/// batches is a wait PostgreSQL cannot see).
+#[derive(Default)]
+pub struct Turn(Option<tokio::sync::oneshot::Receiver<()>>);
+
+impl Turn {
+    /// The turn that comes when `before` answers (or is dropped: that batch failed).
+    pub fn after(before: tokio::sync::oneshot::Receiver<()>) -> Turn {
+        Turn(Some(before))
+    }
+
+    /// Waits for the turn, once; later calls return at once.
+    pub async fn wait(&mut self) -> Result<()> {
+        match self.0.take() {
+            Some(before) => before
+                .await
+                .map_err(|_| AppError::Internal("the batch before this one was not written".into())),
+            None => Ok(()),
+        }
+    }
+}
+
+/// [`create_many_in`] for a batch written beside another: see [`Turn`].
+pub async fn create_many_after<K: RecordKind>(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    defs: &[CustomDef],
+    rows: &[(Values, CustomValues)],
+    turn: &mut Turn,
+) -> Result<Vec<Result<i64>>> {
     let kind = K::KIND;
     let mut memo = Links::default();
     memo.prefetch(txn, actor, kind, rows.iter().map(|(v, _)| v)).await?;
@@ -1005,7 +1045,7 @@ pub async fn create_many_in<K: RecordKind>(
     }
     let now = now_ms();
     let sp = txn.begin().await?;
-    match write_many::<K>(&sp, actor, defs, rows, &passed, now).await {
+    match write_many::<K>(&sp, actor, defs, rows, &passed, now, turn).await {
         Ok(ids) => {
             sp.commit().await?;
             for (i, id) in passed.iter().zip(ids) {
@@ -1014,6 +1054,8 @@ pub async fn create_many_in<K: RecordKind>(
         }
         Err(_) => {
             sp.rollback().await?;
+            // Row by row, each row's counters with it.
+            turn.wait().await?;
             for i in &passed {
                 let (values, custom) = &rows[*i];
                 let sp = txn.begin().await?;
@@ -1069,6 +1111,7 @@ async fn write_many<K: RecordKind>(
     rows: &[(Values, CustomValues)],
     pick: &[usize],
     now: i64,
+    turn: &mut Turn,
 ) -> Result<Vec<i64>> {
     let kind = K::KIND;
     let writes: Vec<Write> = pick
@@ -1079,7 +1122,9 @@ async fn write_many<K: RecordKind>(
         .await
         .map_err(|e| unique_as_duplicate(kind, e))?;
     let mut tags = Vec::new();
-    let mut used: HashMap<(&'static str, String), i64> = HashMap::new();
+    // In one order everywhere: two batches written side by side (an import on PostgreSQL) lock
+    // the same counters one after the other, never each waiting for the other's.
+    let mut used: BTreeMap<(&'static str, String), i64> = BTreeMap::new();
     let mut history = Vec::with_capacity(ids.len());
     for (i, id) in pick.iter().zip(&ids) {
         let (values, custom) = &rows[*i];
@@ -1111,12 +1156,14 @@ async fn write_many<K: RecordKind>(
         history.push((*id, created(kind, values, custom)));
     }
     store::add_tags_many(txn, kind, &tags).await?;
-    for ((field, value), n) in &used {
-        store::bump_value_by(txn, kind, field, value, *n).await?;
-    }
     audit::write_many(txn, kind.entity, actor.author(), now, &history).await?;
     for (i, id) in pick.iter().zip(&ids) {
         K::after_write(txn, actor, *id, &rows[*i].0, None).await?;
+    }
+    // Last: these counters are shared by every writer, and their locks last until the commit.
+    turn.wait().await?;
+    for ((field, value), n) in &used {
+        store::bump_value_by(txn, kind, field, value, *n).await?;
     }
     Ok(ids)
 }
@@ -1342,7 +1389,7 @@ async fn rewrite_many<K: RecordKind>(
         writes.iter().map(|(id, _, _)| *id).collect()
     };
     let (mut untag, mut tags) = (Vec::new(), Vec::new());
-    let mut used: HashMap<(&'static str, String), i64> = HashMap::new();
+    let mut used: BTreeMap<(&'static str, String), i64> = BTreeMap::new();
     let mut history = Vec::new();
     for i in pick {
         let (rec, values, custom) = &edits[*i];
@@ -1395,15 +1442,16 @@ async fn rewrite_many<K: RecordKind>(
     }
     store::remove_tags_many(txn, kind, &untag).await?;
     store::add_tags_many(txn, kind, &tags).await?;
-    for ((field, value), n) in &used {
-        store::bump_value_by(txn, kind, field, value, *n).await?;
-    }
     audit::write_many(txn, kind.entity, actor.author(), now, &history).await?;
     for i in pick {
         let (rec, values, _) = &edits[*i];
         if written.contains(&rec.id) {
             K::after_write(txn, actor, rec.id, values, Some(rec)).await?;
         }
+    }
+    // Last, in one order (see `write_many`).
+    for ((field, value), n) in &used {
+        store::bump_value_by(txn, kind, field, value, *n).await?;
     }
     Ok(written)
 }

@@ -861,9 +861,38 @@ pub async fn delete<C: ConnectionTrait>(c: &C, kind: &Kind, id: i64) -> Result<(
 
 /// [`delete`] for many records, a statement per table and chunk of ids.
 pub async fn delete_many<C: ConnectionTrait>(c: &C, kind: &Kind, ids: &[i64]) -> Result<()> {
+    #[derive(sea_orm::FromQueryResult)]
+    struct InUse {
+        value: String,
+        n: i64,
+    }
+    // The values the records had count no more (as `recount_values` would count them): an
+    // undone fair import leaves no fair name among the suggestions.
+    let used: Vec<&str> = kind
+        .fields
+        .iter()
+        .filter(|f| f.suggest == kervan_core::record::Suggest::Used && f.storage == Storage::Column)
+        .map(|f| f.key)
+        .collect();
+    let mut uncount: std::collections::BTreeMap<(&str, String), i64> = std::collections::BTreeMap::new();
     for chunk in ids.chunks(500) {
         let marks = vec!["?"; chunk.len()].join(", ");
         let ids: Vec<Value> = chunk.iter().map(|i| (*i).into()).collect();
+        for f in &used {
+            let counted: Vec<InUse> = db::all(
+                c,
+                &format!(
+                    "SELECT {f} AS value, COUNT(*) AS n FROM {} WHERE id IN ({marks}) AND {f} IS NOT NULL
+                     AND archived_at IS NULL GROUP BY {f}",
+                    kind.table
+                ),
+                ids.clone(),
+            )
+            .await?;
+            for u in counted {
+                *uncount.entry((f, u.value)).or_default() += u.n;
+            }
+        }
         if !kind.tag_table.is_empty() {
             db::exec(
                 c,
@@ -881,6 +910,10 @@ pub async fn delete_many<C: ConnectionTrait>(c: &C, kind: &Kind, ids: &[i64]) ->
         )
         .await?;
         db::exec(c, &format!("DELETE FROM {} WHERE id IN ({marks})", kind.table), ids).await?;
+    }
+    // In one order, as every writer bumps them (no two waiting for each other).
+    for ((field, value), n) in uncount {
+        bump_value_by(c, kind, field, &value, -n).await?;
     }
     Ok(())
 }

@@ -886,3 +886,98 @@ db_test!(the_api_imports_exports_and_changes_in_bulk, |t| {
         "{v}"
     );
 });
+
+// A file of several batches: on PostgreSQL two are written side by side. Every row gets exactly
+// one outcome, the counts add up, the shared counters (values in use) are exact, updates land
+// in later batches too, and the run's `processed` is the rows written in file order.
+db_test!(a_file_of_many_batches_is_written_whole_and_in_order, |t| {
+    let admin = t.actor(t.admin_id).await;
+    let cities = ["Konya", "Bursa", "İzmir", "Van", "Muş", "Ordu", "Rize"];
+    // Each batch counts all three in the values in use, in its own mix.
+    let fairs = ["Metal Expo", "Gıda Fuarı", "Yapı Fuarı"];
+    // Thirty people the database already has, with no city yet.
+    let mut known = String::from("Ad Soyad;GSM\n");
+    for k in 0..30 {
+        known.push_str(&format!("Eski Kişi{k};0558 100 {:02} {:02}\n", k / 100, k % 100));
+    }
+    let phone_calls = Changes {
+        values: Some([("source".to_string(), "phone".to_string())].into_iter().collect()),
+        ..Changes::default()
+    };
+    let first = import(t, &admin, "leads", "eski.csv", known.as_bytes(), phone_calls).await;
+    assert_eq!(first.created, 30);
+    let rows = 7_000usize;
+    let mut file = String::from("Ad Soyad;GSM;İl;Fuar\n");
+    for i in 0..rows {
+        // Every 233rd row is one of the thirty (spread over all the batches).
+        let phone = if i % 233 == 0 && i / 233 < 30 {
+            format!("0558 100 {:02} {:02}", (i / 233) / 100, (i / 233) % 100)
+        } else {
+            format!("0557 {:03} {:02} {:02}", i / 10_000, (i / 100) % 100, i % 100)
+        };
+        file.push_str(&format!(
+            "Yeni Kişi{i};{phone};{};{}\n",
+            cities[(i * 7 + i / 13) % cities.len()],
+            fairs[(i / 7) % fairs.len()]
+        ));
+    }
+    let ch = Changes {
+        policy: Some(Policy::Update),
+        values: Some([("source".to_string(), "fair".to_string())].into_iter().collect()),
+        ..Changes::default()
+    };
+    let row = import(t, &admin, "leads", "buyuk.csv", file.as_bytes(), ch).await;
+    assert_eq!(
+        (row.processed, row.created, row.updated, row.skipped, row.rejected),
+        (rows as i64, rows as i64 - 30, 30, 0, 0)
+    );
+    assert_eq!(lead_count(t).await, rows as i64);
+    let n = |sql: &'static str, args: Vec<sea_orm::Value>| async move {
+        kervan_store::db::scalar_i64(&t.app.db.conn, sql, args)
+            .await
+            .unwrap()
+            .unwrap_or(-1)
+    };
+    // One outcome per row of the file, no row twice.
+    let items = n(
+        "SELECT COUNT(DISTINCT row_no) FROM run_items WHERE run_id = ? AND row_no BETWEEN 2 AND ?",
+        vec![row.id.into(), (rows as i64 + 1).into()],
+    )
+    .await;
+    assert_eq!(items, rows as i64);
+    assert_eq!(
+        n("SELECT COUNT(*) FROM run_items WHERE run_id = ?", vec![row.id.into()]).await,
+        rows as i64
+    );
+    // The counters every batch bumped agree with the table.
+    for fair in fairs {
+        let counted = n(
+            "SELECT n FROM field_values WHERE kind = 'leads' AND field = 'source_detail' AND value = ?",
+            vec![fair.into()],
+        )
+        .await;
+        let stored = n("SELECT COUNT(*) FROM leads WHERE source_detail = ?", vec![fair.into()]).await;
+        assert_eq!(counted, stored, "{fair}");
+    }
+    assert_eq!(
+        n(
+            "SELECT COUNT(*) FROM leads WHERE city IS NOT NULL AND source_detail IS NOT NULL",
+            vec![]
+        )
+        .await,
+        rows as i64
+    );
+    // Undone whole: the thirty as they were, the rest gone.
+    let report = imports::undo(&t.app, &admin, row.id).await.unwrap();
+    assert_eq!((report.removed, report.restored), (rows as i64 - 30, 30));
+    assert_eq!(lead_count(t).await, 30);
+    assert_eq!(n("SELECT COUNT(*) FROM leads WHERE city IS NOT NULL", vec![]).await, 0);
+    for fair in fairs {
+        let counted = n(
+            "SELECT COALESCE(MAX(n), 0) FROM field_values WHERE kind = 'leads' AND field = 'source_detail' AND value = ?",
+            vec![fair.into()],
+        )
+        .await;
+        assert_eq!(counted, 0, "{fair}");
+    }
+});
