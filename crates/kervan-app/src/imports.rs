@@ -887,7 +887,8 @@ pub async fn process<K: RecordKind>(app: &App, actor: &Actor, id: i64, write: bo
         }
         spent.judge += t.elapsed();
         // 4. Written in one transaction (the kit's batch write), while the next batch is read
-        //    and judged: one batch in flight, the database's thread and ours side by side.
+        //    and judged: `in_flight` batches at a time, the database's threads and ours side by
+        //    side.
         let counts = if write {
             let t = Instant::now();
             let mut n = Counts::default();
