@@ -27,6 +27,7 @@ use tokio::sync::oneshot;
 use serde::{Deserialize, Serialize};
 
 use kervan_core::permissions::Action;
+use kervan_core::places;
 use kervan_core::record::{self, CustomDef, CustomValues, FieldType, Input, Inputs, Kind, Value, Values};
 use kervan_core::text::fold;
 use kervan_core::time::now_ms;
@@ -51,6 +52,10 @@ pub const FULL_NAME: &str = "full_name";
 const BATCH: usize = 2000;
 /// Rows the preview shows.
 pub const PREVIEW_ROWS: usize = 20;
+
+/// What an assignment by region names as its field: the region of the record's city (not a
+/// stored field: a customer's own `region` is free text).
+pub const REGION: &str = "city_region";
 
 /// What to do with a row that matches an existing record (or an earlier row of the file).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -1422,7 +1427,8 @@ pub async fn undo_items<K: RecordKind>(app: &App, actor: &Actor, run_id: i64) ->
 /// sector), and the rest in turn among chosen reps.
 #[derive(Debug, Clone, Default)]
 pub struct Assign {
-    /// The field whose value picks the owner (`city`, `sector`), if any.
+    /// The field whose value picks the owner (`city`, `sector`, or [`REGION`]: the city's
+    /// region, by its key such as `aegean`), if any.
     pub by: Option<String>,
     /// `(value, user id)`: records with that value (Turkish-insensitive) go to that user.
     pub rules: Vec<(String, i64)>,
@@ -1441,6 +1447,24 @@ pub struct Tally {
 /// The distinct values of `field` among the records a run created, with how many each (the
 /// assignment form lists them).
 pub async fn created_values(app: &App, actor: &Actor, id: i64, field: &str) -> Result<Vec<(String, i64)>> {
+    if field == REGION {
+        // The cities' counts summed per region ("" for a foreign city or none).
+        let mut out: Vec<(String, i64)> = Vec::new();
+        for (city, n) in column_values(app, actor, id, "city").await? {
+            let region = places::region_of(&city).unwrap_or_default();
+            match out.iter_mut().find(|(r, _)| r == region) {
+                Some(e) => e.1 += n,
+                None => out.push((region.to_string(), n)),
+            }
+        }
+        out.sort_by_key(|e| std::cmp::Reverse(e.1));
+        return Ok(out);
+    }
+    column_values(app, actor, id, field).await
+}
+
+/// [`created_values`] of a stored column.
+async fn column_values(app: &App, actor: &Actor, id: i64, field: &str) -> Result<Vec<(String, i64)>> {
     let run = get(app, actor, id).await?;
     let entry = entry_of(&run.row.kind)?;
     let f = entry.kind.field(field).ok_or(AppError::NotFound)?;
@@ -1490,10 +1514,11 @@ pub async fn assign(app: &App, actor: &Actor, id: i64, a: &Assign) -> Result<Tal
     if a.rules.is_empty() && a.rest.is_empty() {
         return Err(AppError::field("rest", "import_assign_nobody"));
     }
+    // A region is read off the city.
     if let Some(by) = &a.by
         && entry
             .kind
-            .field(by)
+            .field(if by == REGION { "city" } else { by })
             .is_none_or(|f| f.storage != record::Storage::Column)
     {
         return Err(AppError::field("by", "invalid_choice"));
@@ -1530,10 +1555,12 @@ pub async fn assign_kind<K: RecordKind>(app: &App, actor: &Actor, run_id: i64, a
                 tally.skipped += 1;
                 continue;
             }
-            let by_rule =
-                a.by.as_deref()
-                    .and_then(|f| rec.text(f))
-                    .and_then(|v| rules.get(&fold(v)).copied());
+            let value = match a.by.as_deref() {
+                Some(REGION) => rec.text("city").and_then(places::region_of),
+                Some(f) => rec.text(f),
+                None => None,
+            };
+            let by_rule = value.and_then(|v| rules.get(&fold(v)).copied());
             let owner = by_rule.or_else(|| {
                 let u = a.rest.get(turn % a.rest.len().max(1)).copied();
                 if u.is_some() {

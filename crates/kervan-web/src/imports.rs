@@ -620,11 +620,14 @@ async fn report_view(
             }
         })
         .collect();
-    let assign_fields: Vec<(&'static str, String)> = ["city", "sector"]
+    let mut assign_fields: Vec<(&'static str, String)> = ["city", "sector"]
         .into_iter()
         .filter(|f| kind.field(f).is_some())
         .map(|f| (f, t.t(&kind.label_id(f))))
         .collect();
+    if kind.field("city").is_some() {
+        assign_fields.insert(1, (app_imports::REGION, t.t("import-assign-by-region")));
+    }
     let by = if assign_fields.iter().any(|(f, _)| *f == q.by) {
         q.by.clone()
     } else {
@@ -636,7 +639,15 @@ async fn report_view(
         app_imports::created_values(&state.app, &session.actor, run.row.id, &by)
             .await?
             .into_iter()
-            .map(|(v, n)| (kervan_core::text::fold(&v), v, n))
+            .map(|(v, n)| {
+                // A region shows its name; the rule keeps its key.
+                let shown = if by == app_imports::REGION && !v.is_empty() {
+                    t.t(&format!("region-{v}"))
+                } else {
+                    v.clone()
+                };
+                (kervan_core::text::fold(&v), shown, n)
+            })
             .collect()
     } else {
         vec![]

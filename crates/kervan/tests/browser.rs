@@ -765,6 +765,14 @@ async fn fair(c: &Client, base: &str, label: &'static str, clock: &mut Clock) {
         .await
         .expect("choose Fuar");
     fill(c, "#value-source-detail", "Metal Expo 2025").await;
+    // Marks this page: the wait below is for the page the preview button brings, not this one
+    // (whose mapping the test has just set).
+    js(
+        c,
+        "document.body.setAttribute('data-old-page', '1'); return true;",
+        vec![],
+    )
+    .await;
     find(c, "#import-preview-button")
         .await
         .click()
@@ -773,7 +781,8 @@ async fn fair(c: &Client, base: &str, label: &'static str, clock: &mut Clock) {
     wait_until(
         c,
         "the preview with the phone mapped",
-        "return document.getElementById('map-2').value === 'phone' && !!document.querySelector('#count-created .big')",
+        "return !document.body.hasAttribute('data-old-page') && document.getElementById('map-2').value === 'phone'
+           && !!document.querySelector('#count-created .big')",
         vec![],
     )
     .await;
@@ -835,11 +844,27 @@ async fn fair(c: &Client, base: &str, label: &'static str, clock: &mut Clock) {
     assert!(got[1].as_str().unwrap_or("").contains("spreadsheetml"), "{got}");
     clock.step("import run, report read, rejected rows downloaded");
 
-    // Assign by city: İstanbul to Mert, the rest to the admin.
+    // By region, the cities fall into the seven regions (İstanbul's is Marmara) …
+    find(c, "#assign-by-city_region")
+        .await
+        .click()
+        .await
+        .expect("by region");
     wait_until(
         c,
-        "the assignment form",
-        "return !!document.querySelector('#assign-rules select[data-rule-value]')",
+        "the regions",
+        "return !!document.querySelector('#assign-rules select[data-rule-value=\"Marmara\"]')",
+        vec![],
+    )
+    .await;
+    shots(c, label, "import-assign-region").await;
+    // … but this team assigns by city: İstanbul to Mert, the rest to the admin.
+    find(c, "#assign-by-city").await.click().await.expect("by city");
+    wait_until(
+        c,
+        "the assignment form by city",
+        "return (document.querySelector('#import-assign-form input[name=by]') || {}).value === 'city'
+           && !!document.querySelector('#assign-rules select[data-rule-value]')",
         vec![],
     )
     .await;

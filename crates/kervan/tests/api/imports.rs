@@ -8,7 +8,7 @@ use kervan_store::runs::RunRow;
 use serde_json::json;
 
 use crate::db_test;
-use crate::helpers::TestApp;
+use crate::helpers::{Browser, TestApp};
 
 fn words(kind: &str) -> imports::Words {
     kervan_web::imports::words(kervan_core::kinds::by_key(kind).expect("kind"))
@@ -979,5 +979,63 @@ db_test!(a_file_of_many_batches_is_written_whole_and_in_order, |t| {
         )
         .await;
         assert_eq!(counted, 0, "{fair}");
+    }
+});
+
+// A team split by region: the new leads go to the Aegean rep and the Central Anatolian one by
+// their city; a foreign city or none goes to the rest in turn.
+db_test!(assign_by_region_reads_the_city, |t| {
+    let admin = t.actor(t.admin_id).await;
+    let file = "Ad;Soyad;Telefon;Şehir\nR1;B;0532 200 00 01;İzmir\nR2;B;0532 200 00 02;MANİSA\nR3;B;0532 200 00 03;Ankara\nR4;B;0532 200 00 04;Berlin\nR5;B;0532 200 00 05;\n";
+    let row = import(t, &admin, "leads", "bolge.csv", file.as_bytes(), fair_values()).await;
+    assert_eq!(row.created, 5);
+    let mut values = imports::created_values(&t.app, &admin, row.id, imports::REGION)
+        .await
+        .unwrap();
+    values.sort();
+    assert_eq!(
+        values,
+        vec![("".into(), 2), ("aegean".into(), 2), ("central_anatolia".into(), 1)]
+    );
+    // The page names the regions in Turkish and offers a rep for each.
+    let b = Browser::new(t, "admin@ornek.com.tr").await;
+    let page = b.page(t, &format!("/imports/{}?by=city_region", row.id)).await;
+    assert!(
+        page.contains(">Ege</label>") && page.contains(">İç Anadolu</label>"),
+        "{page}"
+    );
+    assert!(page.contains("name=\"rule:aegean\""), "{page}");
+    // Something that is not a field is refused, nothing changed.
+    let bad = imports::Assign {
+        by: Some("bolge".into()),
+        rules: vec![],
+        rest: vec![t.a_id],
+    };
+    assert!(matches!(
+        imports::assign(&t.app, &admin, row.id, &bad).await,
+        Err(AppError::Validation(_))
+    ));
+    let a = imports::Assign {
+        by: Some(imports::REGION.into()),
+        rules: vec![("aegean".into(), t.a_id), ("central_anatolia".into(), t.b_id)],
+        rest: vec![t.b_id],
+    };
+    let tally = imports::assign(&t.app, &admin, row.id, &a).await.unwrap();
+    assert_eq!(tally.changed, 5);
+    for (name, owner) in [
+        ("R1", t.a_id),
+        ("R2", t.a_id),
+        ("R3", t.b_id),
+        ("R4", t.b_id),
+        ("R5", t.b_id),
+    ] {
+        let got = kervan_store::db::scalar_i64(
+            &t.app.db.conn,
+            "SELECT owner_id FROM leads WHERE first_name = ?",
+            vec![name.into()],
+        )
+        .await
+        .unwrap();
+        assert_eq!(got, Some(owner), "{name}");
     }
 });
