@@ -501,10 +501,11 @@ fn row_inputs(
     kind: &Kind,
     defs: &[CustomDef],
     settings: &Settings,
-    users: &HashMap<String, i64>,
+    (users, named): (&HashMap<String, i64>, &Named),
     cells: &[String],
-) -> Inputs {
+) -> (Inputs, FieldErrors) {
     let mut inputs = Inputs::default();
+    let mut problems = FieldErrors::new();
     let choice = |path: &str, cell: &str| -> String {
         settings
             .choices
@@ -547,6 +548,20 @@ fn row_inputs(
             FieldType::Bool => Input::Text(yes_no(cell)),
             FieldType::Tags | FieldType::MultiChoice => Input::List(split_list(cell)),
             FieldType::User => Input::Text(users.get(&fold(cell)).map_or(cell.to_string(), |u| u.to_string())),
+            // A customer (or person) by its name, as an export writes it.
+            FieldType::Reference => match named.get(f.refers, cell) {
+                Some(ByName::One(id)) => Input::Text(id.to_string()),
+                Some(ByName::Many) => {
+                    problems.add_with(f.key, "reference_ambiguous", cell);
+                    continue;
+                }
+                Some(ByName::None) => {
+                    problems.add_with(f.key, "reference_not_found", cell);
+                    continue;
+                }
+                // A number is an id (the API's way); the kit checks it.
+                None => Input::Text(cell.to_string()),
+            },
             // "ANKARA", "izmir", "istanbul": the province as it is written.
             _ if f.suggest == record::Suggest::Provinces => Input::Text(province(cell)),
             _ => Input::Text(cell.to_string()),
@@ -574,7 +589,86 @@ fn row_inputs(
             inputs.fields.insert(k.clone(), input);
         }
     }
-    inputs
+    (inputs, problems)
+}
+
+/// What a name in a reference column found among the records the importing user may see.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum ByName {
+    One(i64),
+    Many,
+    None,
+}
+
+/// Names of reference columns looked up once each: `(kind, folded name)`.
+#[derive(Default)]
+struct Named(HashMap<(&'static str, String), ByName>);
+
+impl Named {
+    /// What `cell` names; `None` for a number (an id) or a name not looked up.
+    fn get(&self, kind: &'static str, cell: &str) -> Option<ByName> {
+        if cell.parse::<i64>().is_ok() {
+            return None;
+        }
+        self.0.get(&(kind, fold(cell))).copied()
+    }
+
+    /// Looks up the names of `rows`' reference columns not looked up yet: exact matches only
+    /// (Turkish-insensitive), the records the actor may see.
+    async fn learn(
+        &mut self,
+        app: &App,
+        actor: &Actor,
+        kind: &Kind,
+        mapping: &[String],
+        rows: &[Vec<String>],
+    ) -> Result<()> {
+        for (i, path) in mapping.iter().enumerate() {
+            let Some(f) = kind.field(path).filter(|f| f.ty == FieldType::Reference) else {
+                continue;
+            };
+            for cells in rows {
+                let Some(cell) = cells.get(i).map(|c| c.trim()).filter(|c| !c.is_empty()) else {
+                    continue;
+                };
+                let key = (f.refers, fold(cell));
+                if cell.parse::<i64>().is_ok() || self.0.contains_key(&key) {
+                    continue;
+                }
+                let exact: Vec<i64> = crate::registry::find_by_name(app, actor, f.refers, cell, 5)
+                    .await?
+                    .into_iter()
+                    .filter(|(_, name)| fold(name) == key.1)
+                    .map(|(id, _)| id)
+                    .collect();
+                let found = match exact.as_slice() {
+                    [id] => ByName::One(*id),
+                    [] => ByName::None,
+                    _ => ByName::Many,
+                };
+                self.0.insert(key, found);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A new record starts where the form starts (a customer is a company unless the file or the
+/// fixed values say otherwise); an existing one keeps what it has.
+fn as_new(kind: &Kind, inputs: &Inputs) -> Option<Inputs> {
+    let missing: Vec<_> = kind
+        .writable()
+        .filter_map(|f| f.initial.filter(|v| *v != record::NOW).map(|v| (f.key, v)))
+        .filter(|(k, _)| !inputs.fields.contains_key(*k))
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let mut out = inputs.clone();
+    for (k, v) in missing {
+        out.fields.insert(k.to_string(), Input::Text(v.to_string()));
+    }
+    Some(out)
 }
 
 /// The fields by which a row is the same record as another: e-mail, phone, VKN, TCKN among the
@@ -806,6 +900,7 @@ pub async fn process<K: RecordKind>(app: &App, actor: &Actor, id: i64, write: bo
     let policy = run.settings.policy;
     let live: Vec<CustomDef> = defs.iter().filter(|d| d.active).cloned().collect();
     let mut seen: HashMap<(&'static str, String), i64> = HashMap::new();
+    let mut named = Named::default();
     let mut out = Preview::default();
     // A resumed run goes on after the rows it already wrote.
     let start = if write { run.row.processed.max(0) as usize } else { 0 };
@@ -826,15 +921,24 @@ pub async fn process<K: RecordKind>(app: &App, actor: &Actor, id: i64, write: bo
         }
         // 1. Every row read and checked on its own.
         let t = Instant::now();
+        named.learn(app, actor, kind, &run.settings.mapping, chunk).await?;
         let mut read: Vec<ReadRow<'_>> = Vec::new();
         for (i, cells) in chunk.iter().enumerate() {
             let idx = first + i;
             if idx < start {
                 continue;
             }
-            let inputs = row_inputs(kind, &defs, &run.settings, &users, cells);
+            let (inputs, problems) = row_inputs(kind, &defs, &run.settings, (&users, &named), cells);
             // Read once: the values a new record would get, whose keys find its duplicates.
-            let prepared = records::prepare_new::<K>(actor, &defs, &inputs);
+            let fresh = as_new(kind, &inputs);
+            let mut prepared = records::prepare_new::<K>(actor, &defs, fresh.as_ref().unwrap_or(&inputs));
+            if !problems.is_empty() {
+                // A name that found nothing is the row's problem, beside any other.
+                let mut e = prepared.err().unwrap_or_default();
+                e.0.retain(|x| !problems.0.iter().any(|p| p.field == x.field));
+                e.0.extend(problems.0);
+                prepared = Err(e);
+            }
             let keys = match &prepared {
                 Ok((values, _)) => keys_of(&fields, values),
                 Err(_) => {
@@ -843,9 +947,9 @@ pub async fn process<K: RecordKind>(app: &App, actor: &Actor, id: i64, write: bo
                     keys_of(&fields, &values)
                 }
             };
-            // Row 1 is the header, as the spreadsheet numbers it.
+            // The row as the spreadsheet numbers it (its header and blank rows counted).
             read.push(ReadRow {
-                row_no: idx as i64 + 2,
+                row_no: table.row_numbers.get(idx).map_or(idx as i64 + 2, |n| *n as i64),
                 cells,
                 inputs,
                 keys,
@@ -1414,6 +1518,15 @@ pub async fn undo_items<K: RecordKind>(app: &App, actor: &Actor, run_id: i64) ->
                 }
                 Err(e) => return Err(e),
             }
+        }
+        // A record somebody has worked on since (a call, a task, a file) stays, like one edited.
+        let ids: Vec<i64> = removed.iter().map(|(id, _)| *id).collect();
+        let worked = registry::linked_many(&txn, kind.key, &ids).await?;
+        if !worked.is_empty() {
+            let (kept, gone): (Vec<_>, Vec<_>) = removed.into_iter().partition(|(id, _)| worked.contains(id));
+            report.removed -= kept.len() as i64;
+            report.edited_since.extend(kept);
+            removed = gone;
         }
         let sweep = records::delete_many_in(&txn, actor, kind, &removed).await?;
         txn.commit().await?;

@@ -1,6 +1,7 @@
 //! The kinds the kit serves, with what other parts need to do for any of them without knowing
 //! which: refresh search keys in the background, name a record, follow a merge.
 
+use std::collections::HashSet;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -305,6 +306,54 @@ pub async fn unlink_all_many(txn: &DatabaseTransaction, kind: &str, ids: &[i64],
         }
     }
     Ok(())
+}
+
+/// Which of `ids` (records of `kind`) other records point at, or have files attached: records
+/// somebody has worked on (a call logged, a task, a deal, a person under a customer), which an
+/// undo leaves where they are. Side tables written with the record (its addresses) do not count.
+pub async fn linked_many(txn: &DatabaseTransaction, kind: &str, ids: &[i64]) -> Result<HashSet<i64>> {
+    #[derive(sea_orm::FromQueryResult)]
+    struct Id {
+        id: Option<i64>,
+    }
+    let mut out = HashSet::new();
+    for chunk in ids.chunks(500) {
+        let marks = vec!["?"; chunk.len()].join(", ");
+        let id_values = || {
+            chunk
+                .iter()
+                .map(|i| (*i).into())
+                .collect::<Vec<kervan_store::sea_orm_value::Value>>()
+        };
+        let mut asks: Vec<(String, Vec<kervan_store::sea_orm_value::Value>)> = links_into(kind)
+            .into_iter()
+            .filter(|l| l.kind.is_some())
+            .map(|l| {
+                (
+                    format!(
+                        "SELECT DISTINCT {0} AS id FROM {1} WHERE {0} IN ({marks})",
+                        l.column, l.table
+                    ),
+                    id_values(),
+                )
+            })
+            .collect();
+        for table in POLY_LINKS {
+            let mut values = vec![kind.into()];
+            values.extend(id_values());
+            asks.push((
+                format!(
+                    "SELECT DISTINCT record_id AS id FROM {table} WHERE record_kind = ? AND record_id IN ({marks})"
+                ),
+                values,
+            ));
+        }
+        for (sql, values) in asks {
+            let rows: Vec<Id> = kervan_store::db::all(txn, &sql, values).await?;
+            out.extend(rows.into_iter().filter_map(|r| r.id));
+        }
+    }
+    Ok(out)
 }
 
 /// Recomputes the search key of every record of `K`, a thousand at a time.

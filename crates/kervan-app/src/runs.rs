@@ -110,6 +110,12 @@ impl Default for Breather {
 /// that asked for it: a hundred thousand records take longer than a request may, and a request
 /// cut off half-way must not leave half an undo. The run shows the step while it runs and its
 /// report (`{"step", "ok", …}`) when it ends. Refused when a step is already running on the run.
+/// At start: steps that were running when the server stopped ended with it (they run in the
+/// server's process); each run says so and takes its next step again. Returns how many.
+pub async fn release_steps(app: &App) -> Result<u64> {
+    Ok(runs::release_steps(&app.db.conn).await?)
+}
+
 pub async fn detach<F>(app: &App, id: i64, step: &'static str, work: F) -> Result<()>
 where
     F: std::future::Future<Output = Result<serde_json::Value>> + Send + 'static,
@@ -125,6 +131,9 @@ where
                 v["ok"] = serde_json::json!(true);
                 v
             }
+            // A refusal keeps its codes, for the page to say in the person's words (a first-call
+            // date past the holiday calendar …).
+            Err(AppError::Validation(fe)) => serde_json::json!({ "step": step, "ok": false, "problems": fe.0 }),
             Err(e) => serde_json::json!({ "step": step, "ok": false, "error": e.to_string() }),
         };
         if let Err(e) = runs::end_step(&app.db.conn, id, &report.to_string()).await {

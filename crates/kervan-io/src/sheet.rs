@@ -99,6 +99,9 @@ pub struct Table {
     pub delimiter: Option<u8>,
     pub headers: Vec<String>,
     pub rows: Vec<Vec<String>>,
+    /// Each row's number as the spreadsheet shows it (1 is the sheet's first row; blank rows
+    /// skipped here still count): what a report says when it names a row.
+    pub row_numbers: Vec<u32>,
 }
 
 /// Why a file cannot be read. Each is told to the person in their words by the caller.
@@ -222,13 +225,28 @@ fn read_csv(bytes: &[u8], opts: &ReadOptions) -> Result<Table, ReadError> {
         .from_reader(text.as_bytes());
     let mut headers: Option<Vec<String>> = None;
     let mut rows = Vec::new();
+    let mut numbers = Vec::new();
+    // The row a spreadsheet shows: one per record (a quoted line break stays in its cell), one
+    // per blank line the reader passes over — a record's position is where the reader stood,
+    // before those blank lines.
+    let raw = text.as_bytes();
+    let mut shown = 0u32;
     for rec in rd.records() {
         let rec = rec.map_err(|e| ReadError::Malformed(e.to_string()))?;
         if rec.len() > opts.max_columns {
             return Err(ReadError::TooManyColumns(rec.len()));
         }
+        let from = rec.position().map_or(raw.len(), |p| p.byte() as usize);
+        let blank = raw
+            .get(from..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|b| matches!(b, b'\n' | b'\r'))
+            .filter(|b| **b == b'\n')
+            .count();
+        shown = shown.saturating_add(1 + blank as u32);
         let cells: Vec<String> = rec.iter().map(unescape).collect();
-        push_row(&mut headers, &mut rows, cells, opts)?;
+        push_row(&mut headers, (&mut rows, &mut numbers), (cells, shown), opts)?;
     }
     let headers = headers.ok_or(ReadError::Empty)?;
     square(&headers, &mut rows);
@@ -238,6 +256,7 @@ fn read_csv(bytes: &[u8], opts: &ReadOptions) -> Result<Table, ReadError> {
         delimiter: Some(delimiter),
         headers,
         rows,
+        row_numbers: numbers,
     })
 }
 
@@ -246,8 +265,8 @@ fn read_csv(bytes: &[u8], opts: &ReadOptions) -> Result<Table, ReadError> {
 /// non-empty one there is kept in an extra column so nothing vanishes unseen).
 fn push_row(
     headers: &mut Option<Vec<String>>,
-    rows: &mut Vec<Vec<String>>,
-    mut cells: Vec<String>,
+    (rows, numbers): (&mut Vec<Vec<String>>, &mut Vec<u32>),
+    (mut cells, number): (Vec<String>, u32),
     opts: &ReadOptions,
 ) -> Result<(), ReadError> {
     if cells.iter().all(|c| c.trim().is_empty()) {
@@ -275,6 +294,7 @@ fn push_row(
             }
             cells.resize(h.len(), String::new());
             rows.push(cells);
+            numbers.push(number);
         }
     }
     Ok(())
@@ -313,9 +333,17 @@ fn read_xlsx(bytes: &[u8], opts: &ReadOptions) -> Result<Table, ReadError> {
     }
     let mut headers = None;
     let mut rows = Vec::with_capacity(h);
-    for row in range.rows() {
+    let mut numbers = Vec::with_capacity(h);
+    // The range starts at the sheet's first used cell, not always row 1.
+    let top = range.start().map_or(0, |(r, _)| r);
+    for (i, row) in range.rows().enumerate() {
         let cells: Vec<String> = row.iter().map(cell_text).collect();
-        push_row(&mut headers, &mut rows, cells, opts)?;
+        push_row(
+            &mut headers,
+            (&mut rows, &mut numbers),
+            (cells, top + i as u32 + 1),
+            opts,
+        )?;
     }
     let headers = headers.ok_or(ReadError::Empty)?;
     square(&headers, &mut rows);
@@ -325,6 +353,7 @@ fn read_xlsx(bytes: &[u8], opts: &ReadOptions) -> Result<Table, ReadError> {
         delimiter: None,
         headers,
         rows,
+        row_numbers: numbers,
     })
 }
 
@@ -444,6 +473,23 @@ mod tests {
         let t = read(b"a;b\n\n1\n;;\n1;2;3\n", &opts()).unwrap();
         assert_eq!(t.rows, vec![vec!["1", "", ""], vec!["1", "2", "3"]]);
         assert_eq!(t.headers, vec!["a", "b", ""]);
+    }
+
+    #[test]
+    fn rows_keep_the_numbers_a_spreadsheet_shows() {
+        // Header on line 1, a blank line, A on 3, two blank lines, B on 6 with a line break in
+        // a quoted cell (one row in a spreadsheet), C on the next row: 7.
+        let t = read(b"Ad;Not\n\nA;x\n\n\nB;\"iki\nsat\xc4\xb1r\"\nC;y\n", &opts()).unwrap();
+        assert_eq!(t.rows.len(), 3);
+        assert_eq!(t.row_numbers, vec![3, 6, 7]);
+        // An XLSX whose first row is blank and with a blank row among the data.
+        let mut x = crate::write::XlsxOut::new("S").unwrap();
+        for r in [vec![], vec!["Ad", "Not"], vec!["A", "x"], vec![], vec!["B", "y"]] {
+            x.row(&r).unwrap();
+        }
+        let t = read(&x.to_bytes().unwrap(), &opts()).unwrap();
+        assert_eq!(t.rows, vec![vec!["A", "x"], vec!["B", "y"]]);
+        assert_eq!(t.row_numbers, vec![3, 5]);
     }
 
     #[test]

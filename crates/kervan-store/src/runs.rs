@@ -345,6 +345,18 @@ pub async fn begin_step<C: ConnectionTrait>(c: &C, id: i64, step: &str) -> Resul
     Ok(n > 0)
 }
 
+/// Ends every step still marked running, reporting it as interrupted (see
+/// `kervan_app::runs::release_steps`).
+pub async fn release_steps<C: ConnectionTrait>(c: &C) -> Result<u64> {
+    db::exec(
+        c,
+        "UPDATE runs SET step_report = '{\"step\":\"' || step || '\",\"ok\":false,\"error\":\"interrupted\"}',
+         step = NULL WHERE step IS NOT NULL",
+        vec![],
+    )
+    .await
+}
+
 pub async fn end_step<C: ConnectionTrait>(c: &C, id: i64, report: &str) -> Result<()> {
     db::exec(
         c,

@@ -333,6 +333,8 @@ struct ReportPage {
     reps: Vec<(i64, String)>,
     is_leads: bool,
     message: String,
+    /// The message tells of a step that did not finish.
+    failed: bool,
     task_title: String,
     undo_text: String,
     /// A step running in the background ("Geri alınıyor…").
@@ -668,6 +670,7 @@ async fn report_view(
         .as_deref()
         .and_then(|r| serde_json::from_str(r).ok())
         .unwrap_or_default();
+    let failed = step["ok"].as_bool() == Some(false);
     let message = match (step["step"].as_str(), step["ok"].as_bool()) {
         (Some(what @ ("assign" | "first_calls")), Some(true)) => t.t_nums(
             if what == "assign" {
@@ -680,7 +683,17 @@ async fn report_view(
                 ("skipped", step["skipped"].as_i64().unwrap_or(0)),
             ],
         ),
-        (Some(_), Some(false)) => t.t("import-step-failed"),
+        (Some(_), Some(false)) => {
+            let problems: Vec<kervan_core::FieldError> =
+                serde_json::from_value(step["problems"].clone()).unwrap_or_default();
+            if !problems.is_empty() {
+                problems.iter().map(|p| t.err(p)).collect::<Vec<_>>().join(" ")
+            } else if step["error"] == "interrupted" {
+                t.t("import-step-interrupted")
+            } else {
+                t.t("import-step-failed")
+            }
+        }
         _ => String::new(),
     };
     let busy = run.row.step.as_deref().map(|s| t.t(&format!("import-step-{s}")));
@@ -712,6 +725,7 @@ async fn report_view(
         reps,
         is_leads: done && kind.key == "leads" && run.row.created > 0,
         message,
+        failed,
         task_title: t.t("import-first-call-title"),
     })
 }

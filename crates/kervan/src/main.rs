@@ -439,6 +439,12 @@ async fn serve(g: &Global, a: ServeArgs) -> Result<(), String> {
     };
     let app = open_db(g, config, true).await?;
     first_admin(&app).await?;
+    let released = kervan_app::runs::release_steps(&app)
+        .await
+        .map_err(|e| format!("cannot release interrupted steps: {e}"))?;
+    if released > 0 {
+        tracing::warn!(runs = released, "steps interrupted by the last stop are open again");
+    }
     // Whatever log an earlier run or a bulk load left is copied now, before anyone waits on it.
     app.db
         .settle()

@@ -145,6 +145,7 @@ import-step-undo = Undoing… You may leave this page.
 import-step-assign = Assigning owners… You may leave this page.
 import-step-first_calls = Creating first-call tasks… You may leave this page.
 import-step-failed = The last step did not finish; try again.
+import-step-interrupted = The last step stopped when the server did; you can start it again.
 err-run_step_running = Another step is running on this run; wait for it to end.
 import-assign-by-region = Region
 region-marmara = Marmara

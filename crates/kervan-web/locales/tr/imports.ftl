@@ -145,6 +145,7 @@ import-step-undo = Geri alınıyor… Bu sayfadan ayrılabilirsiniz.
 import-step-assign = Sorumlular atanıyor… Bu sayfadan ayrılabilirsiniz.
 import-step-first_calls = İlk arama görevleri oluşturuluyor… Bu sayfadan ayrılabilirsiniz.
 import-step-failed = Son işlem tamamlanamadı; yeniden deneyin.
+import-step-interrupted = Son işlem sunucu durduğu için yarıda kaldı; yeniden başlatabilirsiniz.
 err-run_step_running = Bu kayıt kümesinde başka bir işlem sürüyor; bitmesini bekleyin.
 import-assign-by-region = Bölge
 region-marmara = Marmara

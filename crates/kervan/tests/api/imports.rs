@@ -637,8 +637,13 @@ db_test!(assign_by_city_then_first_calls_skip_holidays_and_undo_takes_them, |t| 
 });
 
 async fn export_file(t: &TestApp, who: &str, query: &str) -> (u16, Vec<u8>) {
+    export_of(t, who, "leads", query).await
+}
+
+/// Exports the list of `kind` (`/{kind}/export?{query}`) as `who`, through the pages.
+async fn export_of(t: &TestApp, who: &str, kind: &str, query: &str) -> (u16, Vec<u8>) {
     let (b, _) = t.browser(who).await;
-    let r = b.get(t.url(&format!("/leads/export?{query}"))).send().await.unwrap();
+    let r = b.get(t.url(&format!("/{kind}/export?{query}"))).send().await.unwrap();
     if r.status() != 303 {
         return (r.status().as_u16(), vec![]);
     }
@@ -1038,4 +1043,189 @@ db_test!(assign_by_region_reads_the_city, |t| {
         .unwrap();
         assert_eq!(got, Some(owner), "{name}");
     }
+});
+
+// Customers from a file without a type column start as companies (as the form does); their
+// people name them by name in a "Firma" column, and a contact export imports back with its
+// customer.
+db_test!(contacts_name_their_customer_and_the_export_comes_back, |t| {
+    let admin = t.actor(t.admin_id).await;
+    let file = "Unvan;Şehir\nAnadolu Makina A.Ş.;Konya\nEge Tekstil Ltd. Şti.;İzmir\n";
+    let row = import(
+        t,
+        &admin,
+        "accounts",
+        "musteriler.csv",
+        file.as_bytes(),
+        Changes::default(),
+    )
+    .await;
+    assert_eq!((row.created, row.rejected), (2, 0), "{:?}", row.error);
+    let kinds = kervan_store::db::scalar_i64(
+        &t.app.db.conn,
+        "SELECT COUNT(*) FROM accounts WHERE kind = 'company'",
+        vec![],
+    )
+    .await
+    .unwrap();
+    assert_eq!(kinds, Some(2));
+    let anadolu = kervan_store::db::scalar_i64(
+        &t.app.db.conn,
+        "SELECT id FROM accounts WHERE name = 'Anadolu Makina A.Ş.'",
+        vec![],
+    )
+    .await
+    .unwrap()
+    .unwrap();
+
+    let people = "Ad;Soyad;Firma\nOya;Ak;ANADOLU MAKİNA A.Ş.\nCan;Er;Yok Böyle Firma\nEda;Su;\n";
+    let row = import(
+        t,
+        &admin,
+        "contacts",
+        "kisiler.csv",
+        people.as_bytes(),
+        Changes::default(),
+    )
+    .await;
+    assert_eq!((row.created, row.rejected), (2, 1));
+    let linked = kervan_store::db::scalar_i64(
+        &t.app.db.conn,
+        "SELECT account_id FROM contacts WHERE first_name = 'Oya'",
+        vec![],
+    )
+    .await
+    .unwrap();
+    assert_eq!(linked, Some(anadolu));
+    // The row that named nobody says whom it looked for.
+    let refused = imports::report_rows(&t.app, &admin, row.id, &["rejected"], i64::MIN, 10)
+        .await
+        .unwrap();
+    assert_eq!(refused.len(), 1);
+    let reason = refused[0].reason.clone().unwrap_or_default();
+    assert!(
+        reason.contains("reference_not_found") && reason.contains("Yok Böyle Firma"),
+        "{reason}"
+    );
+
+    // Out and back in: the customer column holds the name, and the name finds the customer.
+    let (status, csv) = export_of(t, "admin@ornek.com.tr", "contacts", "format=csv&columns=all").await;
+    assert_eq!(status, 200);
+    let text = String::from_utf8(csv.clone()).unwrap();
+    assert!(text.contains("Anadolu Makina A.Ş."), "{text}");
+    let again = Changes {
+        policy: Some(Policy::Create),
+        ..Changes::default()
+    };
+    let row = import(t, &admin, "contacts", "geri.csv", &csv, again).await;
+    assert_eq!((row.created, row.rejected), (2, 0));
+    let twice = kervan_store::db::scalar_i64(
+        &t.app.db.conn,
+        "SELECT COUNT(*) FROM contacts WHERE first_name = 'Oya' AND account_id = ?",
+        vec![anadolu.into()],
+    )
+    .await
+    .unwrap();
+    assert_eq!(twice, Some(2));
+});
+
+// Undo leaves the leads somebody has worked on since — a call logged, a task of their own —
+// with that work, and lists them; the rest go.
+db_test!(undo_leaves_leads_worked_on_since, |t| {
+    let admin = t.actor(t.admin_id).await;
+    let file = "Ad;Soyad;Telefon\nU1;B;0532 300 00 01\nU2;B;0532 300 00 02\nU3;B;0532 300 00 03\n";
+    let row = import(t, &admin, "leads", "u.csv", file.as_bytes(), fair_values()).await;
+    assert_eq!(row.created, 3);
+    let lead = |name: &'static str| async move {
+        kervan_store::db::scalar_i64(
+            &t.app.db.conn,
+            "SELECT id FROM leads WHERE first_name = ?",
+            vec![name.into()],
+        )
+        .await
+        .unwrap()
+        .unwrap()
+    };
+    let (u1, u2) = (lead("U1").await, lead("U2").await);
+    let when = kervan_core::time::rfc3339(kervan_core::time::now_ms() - 3_600_000);
+    let due = kervan_core::time::rfc3339(kervan_core::time::now_ms() + 86_400_000);
+    let r = t
+        .post(
+            &t.admin_token,
+            "/api/v1/activities",
+            json!({"kind": "call", "subject": "Fuar sonrası arama", "at": when, "lead_id": u1}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let r = t
+        .post(
+            &t.admin_token,
+            "/api/v1/tasks",
+            json!({"title": "Katalog gönder", "due_at": due, "lead_id": u2}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let report = imports::undo(&t.app, &admin, row.id).await.unwrap();
+    assert_eq!(report.removed, 1, "{report:?}");
+    let mut kept: Vec<&str> = report.edited_since.iter().map(|(_, n)| n.as_str()).collect();
+    kept.sort();
+    assert_eq!(kept, vec!["U1 B", "U2 B"]);
+    assert_eq!(lead_count(t).await, 2);
+    // Their work is where it was.
+    let linked = kervan_store::db::scalar_i64(
+        &t.app.db.conn,
+        "SELECT COUNT(*) FROM tasks WHERE lead_id = ?",
+        vec![u2.into()],
+    )
+    .await
+    .unwrap();
+    assert_eq!(linked, Some(1));
+});
+
+// A step that cannot be done says why on the report page, in the person's words; a step cut off
+// by a stop of the server is released at the next start and can be taken again.
+db_test!(a_failed_or_interrupted_step_says_so_and_can_be_taken_again, |t| {
+    let admin = t.actor(t.admin_id).await;
+    let file = "Ad;Soyad;Telefon;Şehir\nS1;B;0532 400 00 01;Konya\n";
+    let row = import(t, &admin, "leads", "s.csv", file.as_bytes(), fair_values()).await;
+    let b = Browser::new(t, "admin@ornek.com.tr").await;
+    let rest = t.a_id.to_string();
+    let a = b
+        .post(
+            t,
+            &format!("/imports/{}/assign", row.id),
+            &[("by", "bolge"), ("rest", &rest)],
+        )
+        .await;
+    assert_eq!(a.status, 303);
+    let mut page = String::new();
+    for _ in 0..100 {
+        page = b.page(t, &format!("/imports/{}", row.id)).await;
+        if page.contains("id=\"import-message\"") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        page.contains("alert-error") && page.contains("Listeden geçerli bir seçenek seçin."),
+        "{page}"
+    );
+    // The server stopped half-way through an undo: at the next start the run says so.
+    kervan_store::db::exec(
+        &t.app.db.conn,
+        "UPDATE runs SET step = 'undo' WHERE id = ?",
+        vec![row.id.into()],
+    )
+    .await
+    .unwrap();
+    assert_eq!(kervan_app::runs::release_steps(&t.app).await.unwrap(), 1);
+    let page = b.page(t, &format!("/imports/{}", row.id)).await;
+    assert!(page.contains("yarıda kaldı"), "{page}");
+    // … and the undo can be asked for again, and done.
+    let report = imports::undo(&t.app, &admin, row.id).await.unwrap();
+    assert_eq!(report.removed, 1);
 });
