@@ -395,6 +395,31 @@ async fn bulk_bar<K: KitPages>(state: &AppState, session: &Session, back: &str) 
                 groups.push((group, choices));
             }
         }
+        // The admin's own fields that take one of a few values, by their label.
+        for d in app_records::defs(&state.app, kind).await?.iter().filter(|d| d.active) {
+            let path = d.path();
+            let choices: Vec<Choice> = match d.ty {
+                FieldType::Choice => d
+                    .options
+                    .iter()
+                    .filter(|o| o.active)
+                    .map(|o| (format!("{path}:{}", o.key), o.label.clone(), false))
+                    .collect(),
+                FieldType::Bool => vec![
+                    (format!("{path}:true"), t.t("value-yes"), false),
+                    (format!("{path}:false"), t.t("value-no"), false),
+                ],
+                FieldType::User => app_users::assignable(&state.app, &session.actor)
+                    .await?
+                    .into_iter()
+                    .map(|u| (format!("{path}:{}", u.id), u.name, false))
+                    .collect(),
+                _ => vec![],
+            };
+            if !choices.is_empty() {
+                groups.push((t.t1("bulk-set-field", "field", &d.label), choices));
+            }
+        }
     }
     let has_tags = kind
         .fields
@@ -805,7 +830,9 @@ pub async fn bulk_submit<K: KitPages>(
     } else if let Some((field, value)) = action.split_once(':') {
         // `owner:` is how older pages named the owner.
         let field = if field == "owner" { "owner_id" } else { field };
-        if !kind.field(field).is_some_and(|f| f.bulk) || !K::bulk_allowed(field, value) {
+        // A custom field's definition is the run's to check (it refuses one that is not).
+        let custom = field.starts_with("custom.");
+        if !custom && (!kind.field(field).is_some_and(|f| f.bulk) || !K::bulk_allowed(field, value)) {
             let code = if field == "status" && value == "lost" {
                 "lost"
             } else {

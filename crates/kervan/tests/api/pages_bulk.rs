@@ -373,3 +373,45 @@ db_test!(the_search_page_shows_twenty_per_kind_and_links_to_the_rest, |t| {
     let few = b.page(t, "/search?q=nurcan").await;
     assert!(!few.contains("search-more-leads"), "{few}");
 });
+
+// The admin's own choice field is set on the ticked leads from the list's bulk bar, like a
+// built-in one; a field that does not exist is refused with a message, nothing changed.
+db_test!(a_custom_choice_is_set_in_bulk_from_the_list, |t| {
+    let r = t
+        .post(
+            &t.admin_token,
+            "/api/v1/meta/leads/fields",
+            json!({"label": "Bütçe aralığı", "type": "choice", "options": ["0-500 bin", "500 bin-1 milyon"]}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let def: Value = r.json().await.unwrap();
+    let key = def["key"].as_str().unwrap().to_string();
+    let option = def["options"][1]["key"].as_str().unwrap().to_string();
+    let ids = [lead(t, &t.a_token, "Nur").await, lead(t, &t.a_token, "Efe").await];
+    let b = browser(t, "admin@ornek.com.tr").await;
+    let list = b.page(t, "/leads").await;
+    let action = format!("custom.{key}:{option}");
+    assert!(list.contains(&format!("value=\"{action}\"")), "{list}");
+    assert!(list.contains("500 bin-1 milyon"), "{list}");
+    let r = b
+        .bulk(t, "/leads/bulk", &ids, &[("action", &action), ("back", "/leads")])
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    for id in ids {
+        let v = lead_json(t, id).await;
+        assert_eq!(v["custom"][&key], option.as_str(), "{v}");
+    }
+    let r = b
+        .bulk(
+            t,
+            "/leads/bulk",
+            &ids,
+            &[("action", "custom.yok_boyle:1"), ("back", "/leads")],
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("Listeden geçerli bir seçenek seçin."), "{}", r.body);
+});
