@@ -675,13 +675,16 @@ pub async fn handover(app: &App, actor: &Actor, from: i64, to: &[i64]) -> Result
 }
 
 /// What "Devret" hands over, per kind: what is still being worked (open leads, deals and
-/// tasks; customers and their people as they are).
+/// tasks, quotes still being prepared — a sent one is revised, never edited —, planned
+/// meetings and calls; customers and their people as they are).
 const HANDOVER: &[(&str, &str)] = &[
     ("leads", "status NOT IN ('converted', 'lost')"),
     ("accounts", "1 = 1"),
     ("contacts", "1 = 1"),
     ("deals", "status = 'open'"),
+    ("quotes", "status IN ('draft', 'pending_approval', 'approved')"),
     ("tasks", "status = 'open'"),
+    ("activities", "status = 'planned'"),
 ];
 
 /// How much "Devret" would hand over from `from`, per kind. Admins only.

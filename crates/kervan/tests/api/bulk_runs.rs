@@ -240,6 +240,22 @@ db_test!(handover_gives_open_work_to_colleagues_in_turn, |t| {
         .await
         .unwrap();
     assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    // A planned meeting and one already held.
+    for (status, subject, at) in [
+        ("planned", "Planlı ziyaret", "2027-01-06T10:00"),
+        ("held", "Yapılan ziyaret", "2026-11-20T10:00"),
+    ] {
+        let r = t
+            .post(
+                &t.a_token,
+                "/api/v1/activities",
+                json!({"kind": "meeting", "status": status, "subject": subject, "at": at, "lead_id": l1}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    }
     let m = t.manager_id().await;
     let admin = t.actor(t.admin_id).await;
     // Only an admin hands over.
@@ -267,6 +283,25 @@ db_test!(handover_gives_open_work_to_colleagues_in_turn, |t| {
             .await
             .unwrap();
     assert_eq!(task_owner, Some(m));
+    let call_owner = |subject: &'static str| async move {
+        kervan_store::db::scalar_i64(
+            &t.app.db.conn,
+            "SELECT owner_id FROM activities WHERE subject = ?",
+            vec![subject.into()],
+        )
+        .await
+        .unwrap()
+    };
+    assert_eq!(
+        call_owner("Planlı ziyaret").await,
+        Some(m),
+        "a planned meeting is open work"
+    );
+    assert_eq!(
+        call_owner("Yapılan ziyaret").await,
+        Some(t.a_id),
+        "a held one stays with who held it"
+    );
 });
 
 db_test!(a_card_opened_before_a_bulk_tag_saves_without_taking_the_tag_off, |t| {
