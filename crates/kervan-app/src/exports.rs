@@ -213,7 +213,11 @@ pub async fn run_job(app: &App, payload: &str) -> Result<()> {
     }
     let entry = entry_of(&spec.kind)?;
     match (entry.export)(app.clone(), actor.clone(), spec.clone(), row.id, path).await {
-        Ok(n) => finished(app, &actor, row.id, &spec, n).await,
+        Ok(n) => {
+            finished(app, &actor, row.id, &spec, n).await?;
+            let link = format!("/exports/{}", row.id);
+            crate::runs::tell_runner(app, &actor, "export_ready", serde_json::json!({ "count": n }), &link).await
+        }
         Err(e @ (AppError::Validation(_) | AppError::Forbidden { .. } | AppError::NotFound)) => {
             runs::fail(&app.db.conn, row.id, &e.to_string(), now_ms()).await?;
             Ok(())

@@ -844,7 +844,13 @@ pub async fn run_job(app: &App, payload: &str) -> Result<()> {
         Ok(_) => {
             runs::transition(&app.db.conn, row.id, &["running"], "done", now_ms()).await?;
             let _ = tokio::fs::remove_file(file_path(app, row.id)).await;
-            tell_owners(app, &actor, row.id).await
+            tell_owners(app, &actor, row.id).await?;
+            let done = runs::get(&app.db.conn, row.id).await?.ok_or(AppError::NotFound)?;
+            let params = serde_json::json!({
+                "file": done.file_name.unwrap_or_default(), "created": done.created,
+                "updated": done.updated, "skipped": done.skipped, "rejected": done.rejected,
+            });
+            crate::runs::tell_runner(app, &actor, "import_done", params, &format!("/imports/{}", row.id)).await
         }
         Err(e @ AppError::Validation(_)) => {
             runs::fail(&app.db.conn, row.id, &e.to_string(), now_ms()).await?;

@@ -110,6 +110,29 @@ impl Default for Breather {
 /// that asked for it: a hundred thousand records take longer than a request may, and a request
 /// cut off half-way must not leave half an undo. The run shows the step while it runs and its
 /// report (`{"step", "ok", …}`) when it ends. Refused when a step is already running on the run.
+/// Tells whoever started run `id` that it has finished (`kind`: `export_ready`, `import_done`),
+/// with `params` for the sentence and a link back to the run.
+pub async fn tell_runner(
+    app: &App,
+    actor: &crate::Actor,
+    kind: &str,
+    params: serde_json::Value,
+    link: &str,
+) -> Result<()> {
+    let Some(user) = actor.author() else {
+        return Ok(());
+    };
+    let params = params.to_string();
+    let note = kervan_store::notifications::NewNotification {
+        kind,
+        params: &params,
+        link: Some(link),
+        dedupe_key: None,
+    };
+    kervan_store::notifications::insert_for(&app.db.conn, &[user], &note, kervan_core::time::now_ms()).await?;
+    Ok(())
+}
+
 /// At start: steps that were running when the server stopped ended with it (they run in the
 /// server's process); each run says so and takes its next step again. Returns how many.
 pub async fn release_steps(app: &App) -> Result<u64> {

@@ -13,6 +13,10 @@ pub const KINDS: &[(&str, bool)] = &[
     ("quote_approved", true),
     ("quote_rejected", true),
     ("quote_expiring", true),
+    // One's own background work done (an export's file, an import's result): on the bell, to
+    // come back to after leaving the page.
+    ("export_ready", false),
+    ("import_done", false),
 ];
 
 /// Whether `kind` is e-mailed when the person has not chosen.

@@ -40,7 +40,8 @@ pub fn message(t: &I18n, n: &NotificationRow) -> String {
                         Value::Number(x) if k == "due" || k.ends_with("_at") => {
                             x.as_i64().map(|ms| t.datetime(ms)).unwrap_or_default()
                         }
-                        Value::Number(x) => x.to_string(),
+                        // A count in the reader's digits (1.234 in Turkish).
+                        Value::Number(x) => x.as_i64().map_or_else(|| x.to_string(), |n| t.num(n)),
                         _ => String::new(),
                     };
                     (k.as_str(), text)

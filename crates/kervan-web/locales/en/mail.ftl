@@ -45,3 +45,7 @@ toast-prefs-saved = Your notification settings were saved
 notification-record-assigned = { $by } gave you a record: “{ $name }”.
 mail-pref-records-assigned = When an import or a bulk change gives me records
 notification-records-assigned = { $by } gave you { $count } records ({ $what }).
+mail-pref-export-ready = When the file of an export I started is ready
+notification-export-ready = Your export file is ready ({ $count } records); open to download it.
+mail-pref-import-done = When an import I started has finished
+notification-import-done = “{ $file }” imported: { $created } created, { $updated } updated, { $skipped } skipped, { $rejected } rejected.

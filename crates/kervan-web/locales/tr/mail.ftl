@@ -45,3 +45,7 @@ toast-prefs-saved = Bildirim tercihleriniz kaydedildi
 notification-record-assigned = { $by } size bir kayıt verdi: “{ $name }”.
 mail-pref-records-assigned = Bir içe aktarma ya da toplu işlem bana kayıt verdiğinde
 notification-records-assigned = { $by } size { $count } kayıt verdi ({ $what }).
+mail-pref-export-ready = Başlattığım bir dışa aktarmanın dosyası hazır olduğunda
+notification-export-ready = Dışa aktarma dosyanız hazır ({ $count } kayıt); indirmek için açın.
+mail-pref-import-done = Başlattığım bir içe aktarma bittiğinde
+notification-import-done = “{ $file }” içe aktarıldı: { $created } oluşturuldu, { $updated } güncellendi, { $skipped } atlandı, { $rejected } hatalı.

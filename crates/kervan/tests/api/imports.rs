@@ -699,6 +699,14 @@ db_test!(export_neutralises_formulas_and_reimports_unchanged, |t| {
     let before = t.get_json(&t.admin_token, "/api/v1/leads?sort=name").await;
     let row = import(t, &admin, "leads", "leads.csv", &csv, Changes::default()).await;
     assert_eq!((row.created, row.updated, row.rejected, row.skipped), (0, 0, 0, 3));
+    // Whoever left the page hears of both on the bell, with a way back.
+    let inbox = t.get_json(&t.admin_token, "/api/v1/notifications").await.to_string();
+    assert!(inbox.contains("Dışa aktarma dosyanız hazır (3 kayıt)"), "{inbox}");
+    assert!(inbox.contains("/exports/"), "{inbox}");
+    assert!(
+        inbox.contains("“leads.csv” içe aktarıldı: 0 oluşturuldu, 0 güncellendi, 3 atlandı, 0 hatalı"),
+        "{inbox}"
+    );
     let ch = Changes {
         policy: Some(Policy::Overwrite),
         ..Changes::default()
