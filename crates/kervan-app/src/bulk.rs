@@ -487,6 +487,23 @@ async fn retag_rows(
     Ok(report)
 }
 
+/// How tag `tag` was written on the records a tag-removing run changed (from a before-image),
+/// or `tag` itself.
+async fn spelled_before(app: &App, run_id: i64, kind: &kervan_core::record::Kind, tag: &str) -> Result<String> {
+    let wanted = kervan_core::text::fold(tag);
+    let items = runs::items(&app.db.conn, run_id, kind.key, &["updated"], i64::MIN, 1).await?;
+    let before: Vec<String> = items
+        .first()
+        .and_then(|i| i.before_image.as_deref())
+        .and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok())
+        .and_then(|v| serde_json::from_value(v["tags"].clone()).ok())
+        .unwrap_or_default();
+    Ok(before
+        .into_iter()
+        .find(|t| kervan_core::text::fold(t) == wanted)
+        .unwrap_or_else(|| tag.to_string()))
+}
+
 async fn get_any(app: &App, id: i64) -> Result<(runs::RunRow, Planned)> {
     let row = runs::get(&app.db.conn, id).await?.ok_or(AppError::NotFound)?;
     let v: serde_json::Value = serde_json::from_str(&row.settings).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -611,9 +628,11 @@ pub async fn undo(app: &App, actor: &Actor, id: i64) -> Result<crate::imports::U
     let report = match &change {
         // A tag goes off the records it was put on (and back on those it was taken off),
         // whatever else was edited on them since: tags are not part of a record's version.
-        Planned::AddTag { tag } | Planned::RemoveTag { tag } => {
-            let add = matches!(change, Planned::RemoveTag { .. });
-            retag(app, actor, entry.kind, id, tag, add, true).await?
+        Planned::AddTag { tag } => retag(app, actor, entry.kind, id, tag, false, true).await?,
+        Planned::RemoveTag { tag } => {
+            // Back as it was written on the records ("Eski fuar"), not as the run was typed.
+            let spelled = spelled_before(app, id, entry.kind, tag).await?;
+            retag(app, actor, entry.kind, id, &spelled, true, true).await?
         }
         _ => (entry.undo_items)(app.clone(), actor.clone(), id).await?,
     };

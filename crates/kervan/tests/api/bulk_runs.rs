@@ -383,3 +383,66 @@ db_test!(a_card_opened_before_a_bulk_tag_saves_without_taking_the_tag_off, |t| {
     let h = t.get_json(&t.admin_token, &format!("/api/v1/leads/{id}/history")).await;
     assert!(h.to_string().contains("Metal Expo"), "{h}");
 });
+
+// Taking a tag off everything matching, archiving, and restoring what is archived: each a run
+// with its count, each undone back to where it was.
+db_test!(untag_archive_and_restore_by_filter_and_undo_each, |t| {
+    let admin = t.actor(t.admin_id).await;
+    for i in 0..4u32 {
+        t.lead(
+            &t.admin_token,
+            json!({"first_name": format!("R{i}"), "last_name": "Kaya", "city": "Van", "source": "fair",
+                   "email": format!("geri{i}@ornek.com.tr"), "tags": ["Eski fuar"]}),
+        )
+        .await;
+    }
+    let van = || vec![("city".to_string(), "Van".to_string())];
+    let archived = || {
+        vec![
+            ("city".to_string(), "Van".to_string()),
+            ("archived".to_string(), "true".to_string()),
+        ]
+    };
+    let run = |planned: Planned, params: Vec<(String, String)>| {
+        let admin = admin.clone();
+        async move {
+            let (id, total) = bulk::freeze(&t.app, &admin, &kervan_core::leads::KIND, &params, &planned)
+                .await
+                .unwrap();
+            bulk::confirm(&t.app, &admin, id).await.unwrap();
+            (id, total, done(t, &admin, id).await)
+        }
+    };
+    let in_list = || async {
+        let listed = t.get_json(&t.admin_token, "/api/v1/leads?city=Van").await;
+        listed["items"].as_array().map_or(0, Vec::len)
+    };
+    // The tag off (however it is typed), and back on by its undo.
+    let (untag, total, row) = run(
+        Planned::RemoveTag {
+            tag: "eski FUAR".into(),
+        },
+        van(),
+    )
+    .await;
+    assert_eq!((total, row.updated), (4, 4));
+    assert_eq!(tagged(t, "Eski fuar").await, 0);
+    let report = bulk::undo(&t.app, &admin, untag).await.unwrap();
+    assert_eq!(report.restored, 4, "{report:?}");
+    assert_eq!(tagged(t, "Eski fuar").await, 4);
+    // Archived: gone from the list; undone: back.
+    let (archive, _, row) = run(Planned::Archive, van()).await;
+    assert_eq!(row.updated, 4);
+    assert_eq!(in_list().await, 0);
+    let report = bulk::undo(&t.app, &admin, archive).await.unwrap();
+    assert_eq!(report.restored, 4, "{report:?}");
+    assert_eq!(in_list().await, 4);
+    // Archived again, then restored from the archive view; that restore undone: archived.
+    run(Planned::Archive, van()).await;
+    let (restore, total, row) = run(Planned::Restore, archived()).await;
+    assert_eq!((total, row.updated), (4, 4));
+    assert_eq!(in_list().await, 4);
+    let report = bulk::undo(&t.app, &admin, restore).await.unwrap();
+    assert_eq!(report.restored, 4, "{report:?}");
+    assert_eq!(in_list().await, 0);
+});

@@ -1237,3 +1237,54 @@ db_test!(a_failed_or_interrupted_step_says_so_and_can_be_taken_again, |t| {
     let report = imports::undo(&t.app, &admin, row.id).await.unwrap();
     assert_eq!(report.removed, 1);
 });
+
+// A mapping made by hand is saved as a template and laid on the next fair's file, whatever its
+// columns' order and case; a template of another kind does not apply.
+db_test!(a_saved_mapping_template_maps_the_next_file, |t| {
+    let admin = t.actor(t.admin_id).await;
+    let first = "Tel (cep);Kişi;Firma adı\n0532 500 00 01;Ayşe Yılmaz;Anadolu Makina\n";
+    let id = imports::upload(&t.app, &admin, "leads", "fuar1.csv", first.as_bytes(), &words("leads"))
+        .await
+        .unwrap();
+    let by_hand = Changes {
+        mapping: Some(vec!["phone".into(), imports::FULL_NAME.into(), "company".into()]),
+        ..Changes::default()
+    };
+    imports::configure(&t.app, &admin, id, &by_hand, &words("leads"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        imports::save_template(&t.app, &admin, id, "  ").await,
+        Err(AppError::Validation(_))
+    ));
+    imports::save_template(&t.app, &admin, id, "Fuar kartvizitleri")
+        .await
+        .unwrap();
+    let saved = imports::templates(&t.app, &admin, "leads").await.unwrap();
+    assert_eq!(saved.len(), 1);
+    assert_eq!(saved[0].name, "Fuar kartvizitleri");
+
+    let second = "KİŞİ;Ek bilgi;FİRMA ADI;Tel (cep)\nCan Er;x;Ege Tekstil;0532 500 00 02\n";
+    let id2 = imports::upload(&t.app, &admin, "leads", "fuar2.csv", second.as_bytes(), &words("leads"))
+        .await
+        .unwrap();
+    let run = imports::apply_template(&t.app, &admin, id2, saved[0].id, &words("leads"))
+        .await
+        .unwrap();
+    assert_eq!(run.settings.mapping, vec!["full_name", "", "company", "phone"]);
+    // Not for people: their columns are another kind's.
+    let id3 = imports::upload(
+        &t.app,
+        &admin,
+        "contacts",
+        "kisiler.csv",
+        second.as_bytes(),
+        &words("contacts"),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        imports::apply_template(&t.app, &admin, id3, saved[0].id, &words("contacts")).await,
+        Err(AppError::NotFound)
+    ));
+});
