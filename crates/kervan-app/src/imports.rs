@@ -121,6 +121,9 @@ pub struct Settings {
     /// Per choice field: folded label (or key) → option key.
     #[serde(default)]
     pub choices: BTreeMap<String, BTreeMap<String, String>>,
+    /// An XLSX's worksheets: the first is read, the others are told about (not read).
+    #[serde(default)]
+    pub sheets: Vec<String>,
 }
 
 /// An import as its pages show it.
@@ -200,6 +203,7 @@ pub async fn upload(app: &App, actor: &Actor, kind: &str, file_name: &str, bytes
         policy: Policy::Skip,
         values: BTreeMap::new(),
         choices: choice_words(entry.kind, &defs, words),
+        sheets: table.sheets.clone(),
     };
     let json = serde_json::to_string(&settings).map_err(|e| AppError::Internal(e.to_string()))?;
     let name: String = file_name.chars().filter(|c| !c.is_control()).take(200).collect();

@@ -102,6 +102,8 @@ pub struct Table {
     /// Each row's number as the spreadsheet shows it (1 is the sheet's first row; blank rows
     /// skipped here still count): what a report says when it names a row.
     pub row_numbers: Vec<u32>,
+    /// For XLSX: every worksheet's name; the first is the one read.
+    pub sheets: Vec<String>,
 }
 
 /// Why a file cannot be read. Each is told to the person in their words by the caller.
@@ -257,6 +259,7 @@ fn read_csv(bytes: &[u8], opts: &ReadOptions) -> Result<Table, ReadError> {
         headers,
         rows,
         row_numbers: numbers,
+        sheets: vec![],
     })
 }
 
@@ -319,6 +322,7 @@ pub fn unescape(cell: &str) -> String {
 fn read_xlsx(bytes: &[u8], opts: &ReadOptions) -> Result<Table, ReadError> {
     check_unzipped(bytes, opts.max_unzipped)?;
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|_| ReadError::NotSpreadsheet)?;
+    let sheets = book.sheet_names();
     let range = match book.worksheet_range_at(0) {
         Some(Ok(r)) => r,
         Some(Err(e)) => return Err(ReadError::Malformed(e.to_string())),
@@ -354,6 +358,7 @@ fn read_xlsx(bytes: &[u8], opts: &ReadOptions) -> Result<Table, ReadError> {
         headers,
         rows,
         row_numbers: numbers,
+        sheets,
     })
 }
 
@@ -488,6 +493,7 @@ mod tests {
             x.row(&r).unwrap();
         }
         let t = read(&x.to_bytes().unwrap(), &opts()).unwrap();
+        assert_eq!(t.sheets, vec!["S"]);
         assert_eq!(t.rows, vec![vec!["A", "x"], vec!["B", "y"]]);
         assert_eq!(t.row_numbers, vec![3, 5]);
     }

@@ -267,6 +267,7 @@ struct DraftPage {
     kind_label: String,
     file_name: String,
     total: i64,
+    sheets_note: String,
     is_csv: bool,
     encoding: String,
     delimiter: String,
@@ -532,6 +533,14 @@ async fn draft_view(state: &AppState, session: &Session, id: i64, errors: Vec<St
         kind_label: t.t(&format!("module-{}", kind.key)),
         file_name: run.row.file_name.clone().unwrap_or_default(),
         total: run.row.total,
+        // Only the first worksheet is read: the others are named, so nobody thinks they went in.
+        sheets_note: match s.sheets.split_first() {
+            Some((first, rest)) if !rest.is_empty() => t.t_args(
+                "import-other-sheets",
+                &[("first", first.clone()), ("others", rest.join(", "))],
+            ),
+            _ => String::new(),
+        },
         is_csv: s.format == "csv",
         encoding: s.encoding.clone().unwrap_or_default(),
         delimiter: match s.delimiter.as_deref() {

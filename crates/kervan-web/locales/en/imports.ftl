@@ -23,6 +23,7 @@ import-status-undone = Undone
 import-running-title = Importing
 import-progress = { $processed_text } of { $total_text } rows processed
 import-leave-hint = You may leave this page; the import goes on in the background. The bell tells you the result when it is done.
+import-other-sheets = The file's first sheet (“{ $first }”) was read; the other sheets ({ $others }) were not. Save them as files of their own to import them.
 import-refresh = Refresh
 import-map-title = Map the columns
 import-back = Imports

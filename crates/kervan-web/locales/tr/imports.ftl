@@ -23,6 +23,7 @@ import-status-undone = Geri alındı
 import-running-title = İçe aktarılıyor
 import-progress = { $processed_text } / { $total_text } satır işlendi
 import-leave-hint = Bu sayfadan ayrılabilirsiniz; aktarma arka planda sürer. Bitince zildeki bildirim sonucu gösterir.
+import-other-sheets = Dosyanın ilk sayfası (“{ $first }”) okundu; diğer sayfalar ({ $others }) okunmadı. Onları ayrı bir dosya olarak kaydedip içe aktarın.
 import-refresh = Yenile
 import-map-title = Sütunları eşleştir
 import-back = İçe aktarmalar

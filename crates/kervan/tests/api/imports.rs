@@ -1288,3 +1288,29 @@ db_test!(a_saved_mapping_template_maps_the_next_file, |t| {
         Err(AppError::NotFound)
     ));
 });
+
+// A workbook of several sheets: the first is read, and the mapping page names the ones that
+// were not, so nobody believes they went in.
+db_test!(a_workbook_says_which_sheets_it_did_not_read, |t| {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    for (name, who) in [("Fuar", "Ayşe Yılmaz"), ("Eski liste", "Can Er"), ("Notlar", "")] {
+        let ws = book.add_worksheet();
+        ws.set_name(name).unwrap();
+        ws.write_string(0, 0, "Ad Soyad").unwrap();
+        ws.write_string(0, 1, "GSM").unwrap();
+        ws.write_string(1, 0, who).unwrap();
+        ws.write_string(1, 1, "0532 600 00 01").unwrap();
+    }
+    let bytes = book.save_to_buffer().unwrap();
+    let admin = t.actor(t.admin_id).await;
+    let id = imports::upload(&t.app, &admin, "leads", "fuar.xlsx", &bytes, &words("leads"))
+        .await
+        .unwrap();
+    let b = Browser::new(t, "admin@ornek.com.tr").await;
+    let page = b.page(t, &format!("/imports/{id}")).await;
+    assert!(
+        page.contains("Dosyanın ilk sayfası (“Fuar”) okundu; diğer sayfalar (Eski liste, Notlar) okunmadı."),
+        "{page}"
+    );
+    assert!(page.contains("Ayşe Yılmaz") && !page.contains("Can Er"), "{page}");
+});
