@@ -911,6 +911,7 @@ pub async fn process<K: RecordKind>(app: &App, actor: &Actor, id: i64, write: bo
     let live: Vec<CustomDef> = defs.iter().filter(|d| d.active).cloned().collect();
     let mut seen: HashMap<(&'static str, String), i64> = HashMap::new();
     let mut named = Named::default();
+    let mut may = (records::Permits::new(Action::View), records::Permits::new(Action::Edit));
     let mut out = Preview::default();
     // A resumed run goes on after the rows it already wrote.
     let start = if write { run.row.processed.max(0) as usize } else { 0 };
@@ -975,6 +976,12 @@ pub async fn process<K: RecordKind>(app: &App, actor: &Actor, id: i64, write: bo
         } else {
             find_existing(c, kind, &all_keys).await?
         };
+        // The records the batch's rows match, read together (a re-imported file matches one
+        // per row: not a read each).
+        let mut matched: Vec<i64> = existing.values().map(|(id, _)| *id).collect();
+        matched.sort_unstable();
+        matched.dedup();
+        let matched = records::read_many(c, kind, &defs, &matched).await?;
         spent.lookup += t.elapsed();
         // 3. A verdict per row.
         let t = Instant::now();
@@ -994,7 +1001,7 @@ pub async fn process<K: RecordKind>(app: &App, actor: &Actor, id: i64, write: bo
                 policy,
                 (&inputs, prepared),
                 &keys,
-                (&existing, &seen),
+                (&existing, &matched, &seen, &mut may),
             )
             .await?;
             if matches!(v, Verdict::Create(..) | Verdict::Update { .. }) && policy != Policy::Create {
@@ -1151,8 +1158,14 @@ async fn judge<K: RecordKind>(
     policy: Policy,
     (inputs, prepared): (&Inputs, std::result::Result<(Values, CustomValues), FieldErrors>),
     keys: &[(&'static str, String)],
-    // Records already stored with a key (id, owner), and rows of the file before this one.
-    (existing, seen): (&Existing, &Seen),
+    // Records already stored with a key (id, owner), those records, rows of the file before
+    // this one, and whether the actor may see and edit a record of an owner (asked once each).
+    (existing, matched, seen, may): (
+        &Existing,
+        &HashMap<i64, records::Record>,
+        &Seen,
+        &mut (records::Permits, records::Permits),
+    ),
 ) -> Result<Verdict> {
     let kind = K::KIND;
     if policy != Policy::Create {
@@ -1163,21 +1176,24 @@ async fn judge<K: RecordKind>(
         }
         if let Some((k, (id, owner))) = keys.iter().find_map(|k| existing.get(k).map(|m| (k, *m))) {
             let c = &app.db.conn;
-            let seen_by_actor = records::authorize(c, actor, kind, owner, Action::View).await.is_ok();
+            let seen_by_actor = may.0.allow(c, actor, kind, owner).await?;
             if !seen_by_actor {
                 // Somebody else's record: a duplicate, told without a name, an id or an owner.
                 return Ok(Verdict::Skip(
                     serde_json::json!({"code": "duplicate_hidden", "field": k.0}),
                 ));
             }
-            let rec = records::read(c, kind, defs, id).await?.ok_or(AppError::NotFound)?;
+            let rec = match matched.get(&id) {
+                Some(r) => r.clone(),
+                None => records::read(c, kind, defs, id).await?.ok_or(AppError::NotFound)?,
+            };
             let name = K::name(&rec.values);
             if policy == Policy::Skip {
                 return Ok(Verdict::Skip(
                     serde_json::json!({"code": "duplicate", "field": k.0, "id": id, "name": name}),
                 ));
             }
-            if records::authorize(c, actor, kind, owner, Action::Edit).await.is_err() {
+            if !may.1.allow(c, actor, kind, owner).await? {
                 return Ok(Verdict::Skip(
                     serde_json::json!({"code": "duplicate_not_editable", "field": k.0, "id": id, "name": name}),
                 ));
