@@ -693,12 +693,30 @@ fn match_fields(kind: &Kind, identity: &[&'static str]) -> Vec<&'static str> {
     if typed.is_empty() { identity.to_vec() } else { typed }
 }
 
-fn keys_of(fields: &[&'static str], values: &Values) -> Vec<(&'static str, String)> {
+/// The phone fields among `fields` (a person's phone, mobile and WhatsApp): one number, in
+/// whichever of them it is written, is one person.
+fn phone_fields(kind: &Kind, fields: &[&'static str]) -> Vec<&'static str> {
     fields
         .iter()
-        .filter_map(|f| values.get(f).map(|v| (*f, v.canonical())))
-        .filter(|(_, v)| !v.is_empty())
+        .copied()
+        .filter(|f| kind.field(f).is_some_and(|x| x.ty == FieldType::Phone))
         .collect()
+}
+
+/// A row's duplicate keys: `(field, value)`, every phone under the first phone field's name.
+fn keys_of(kind: &Kind, fields: &[&'static str], values: &Values) -> Vec<(&'static str, String)> {
+    let phones = phone_fields(kind, fields);
+    let mut out: Vec<(&'static str, String)> = fields
+        .iter()
+        .filter_map(|f| {
+            let label = if phones.contains(f) { phones[0] } else { *f };
+            values.get(f).map(|v| (label, v.canonical()))
+        })
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    let mut once = HashSet::new();
+    out.retain(|k| once.insert(k.clone()));
+    out
 }
 
 /// An existing record found by an equal key.
@@ -714,6 +732,7 @@ struct Found {
 async fn find_existing<C: ConnectionTrait>(
     c: &C,
     kind: &Kind,
+    fields: &[&'static str],
     keys: &[(&'static str, String)],
 ) -> Result<HashMap<(&'static str, String), (i64, Option<i64>)>> {
     let mut out = HashMap::new();
@@ -722,7 +741,20 @@ async fn find_existing<C: ConnectionTrait>(
         by_field.entry(f).or_default().push(v.clone());
     }
     let owner = if kind.owned { "owner_id" } else { "NULL" };
-    for (field, values) in by_field {
+    let phones = phone_fields(kind, fields);
+    // A phone key is looked for in every phone column (see `keys_of`).
+    let columns: Vec<(&'static str, &'static str)> = by_field
+        .keys()
+        .flat_map(|label| {
+            if phones.first() == Some(label) {
+                phones.iter().map(|col| (*label, *col)).collect::<Vec<_>>()
+            } else {
+                vec![(*label, *label)]
+            }
+        })
+        .collect();
+    for (label, field) in columns {
+        let Some(values) = by_field.get(label) else { continue };
         for chunk in values.chunks(500) {
             let marks = vec!["?"; chunk.len()].join(", ");
             let rows: Vec<Found> = kervan_store::db::all(
@@ -735,7 +767,7 @@ async fn find_existing<C: ConnectionTrait>(
             )
             .await?;
             for r in rows {
-                out.entry((field, r.value)).or_insert((r.id, r.owner_id));
+                out.entry((label, r.value)).or_insert((r.id, r.owner_id));
             }
         }
     }
@@ -951,11 +983,11 @@ pub async fn process<K: RecordKind>(app: &App, actor: &Actor, id: i64, write: bo
                 prepared = Err(e);
             }
             let keys = match &prepared {
-                Ok((values, _)) => keys_of(&fields, values),
+                Ok((values, _)) => keys_of(kind, &fields, values),
                 Err(_) => {
                     let (values, _, _) =
                         record::read_inputs(kind, &live, &inputs, (&Values::new(), &CustomValues::new()), true);
-                    keys_of(&fields, &values)
+                    keys_of(kind, &fields, &values)
                 }
             };
             // The row as the spreadsheet numbers it (its header and blank rows counted).
@@ -974,7 +1006,7 @@ pub async fn process<K: RecordKind>(app: &App, actor: &Actor, id: i64, write: bo
         let existing = if policy == Policy::Create {
             HashMap::new()
         } else {
-            find_existing(c, kind, &all_keys).await?
+            find_existing(c, kind, &fields, &all_keys).await?
         };
         // The records the batch's rows match, read together (a re-imported file matches one
         // per row: not a read each).

@@ -1314,3 +1314,36 @@ db_test!(a_workbook_says_which_sheets_it_did_not_read, |t| {
     );
     assert!(page.contains("Ayşe Yılmaz") && !page.contains("Can Er"), "{page}");
 });
+
+// A person's number is theirs in whichever column it is written: a file's GSM finds the
+// person whose office phone it is, and two rows of the file with it are one person.
+db_test!(a_persons_number_matches_across_phone_and_mobile, |t| {
+    let r = t
+        .post(
+            &t.admin_token,
+            "/api/v1/contacts",
+            json!({"first_name": "Oya", "last_name": "Ak", "phone": "0532 700 00 01"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    let admin = t.actor(t.admin_id).await;
+    let file = "Ad;Soyad;GSM;Telefon\nOya;Ak;+90 532 700 00 01;\nCan;Er;;0532 700 00 02\nCan;Er;05327000002;\n";
+    let row = import(
+        t,
+        &admin,
+        "contacts",
+        "kisiler.csv",
+        file.as_bytes(),
+        Changes::default(),
+    )
+    .await;
+    assert_eq!((row.created, row.skipped), (1, 2), "{:?}", row);
+    let reasons = imports::report_rows(&t.app, &admin, row.id, &["skipped"], i64::MIN, 10)
+        .await
+        .unwrap();
+    let text: Vec<String> = reasons.iter().map(|r| r.reason.clone().unwrap_or_default()).collect();
+    assert!(text.iter().any(|r| r.contains("\"duplicate\"")), "{text:?}");
+    assert!(text.iter().any(|r| r.contains("duplicate_in_file")), "{text:?}");
+});
