@@ -270,17 +270,17 @@ pub async fn unlink_all(txn: &DatabaseTransaction, kind: &str, id: i64, now: i64
     unlink_all_many(txn, kind, &[id], now).await
 }
 
+/// Ids as statement values.
+fn id_values(ids: &[i64]) -> Vec<kervan_store::sea_orm_value::Value> {
+    ids.iter().map(|i| (*i).into()).collect()
+}
+
 /// [`unlink_all`] for many records of one kind (a batch of an undo), a statement per link and
 /// chunk of ids.
 pub async fn unlink_all_many(txn: &DatabaseTransaction, kind: &str, ids: &[i64], now: i64) -> Result<()> {
     for chunk in ids.chunks(500) {
         let marks = vec!["?"; chunk.len()].join(", ");
-        let id_values = || {
-            chunk
-                .iter()
-                .map(|i| (*i).into())
-                .collect::<Vec<kervan_store::sea_orm_value::Value>>()
-        };
+        let id_values = || id_values(chunk);
         for l in links_into(kind) {
             let (sql, mut values) = match l.kind {
                 Some(_) => (
@@ -319,12 +319,7 @@ pub async fn linked_many(txn: &DatabaseTransaction, kind: &str, ids: &[i64]) -> 
     let mut out = HashSet::new();
     for chunk in ids.chunks(500) {
         let marks = vec!["?"; chunk.len()].join(", ");
-        let id_values = || {
-            chunk
-                .iter()
-                .map(|i| (*i).into())
-                .collect::<Vec<kervan_store::sea_orm_value::Value>>()
-        };
+        let id_values = || id_values(chunk);
         let mut asks: Vec<(String, Vec<kervan_store::sea_orm_value::Value>)> = links_into(kind)
             .into_iter()
             .filter(|l| l.kind.is_some())

@@ -62,6 +62,13 @@ fn fair_values() -> Changes {
     }
 }
 
+/// One number a query answers (`None` for no row or NULL).
+async fn scalar(t: &TestApp, sql: &str, args: Vec<sea_orm::Value>) -> Option<i64> {
+    kervan_store::db::scalar_i64(&t.app.db.conn, sql, args)
+        .await
+        .expect("query")
+}
+
 async fn lead_count(t: &TestApp) -> i64 {
     t.lead_count().await
 }
@@ -104,13 +111,7 @@ db_test!(encodings_and_delimiters_are_read_and_shown, |t| {
     }
     assert_eq!(lead_count(t).await, created);
     // Turkish letters arrive intact whatever the encoding.
-    let names = kervan_store::db::scalar_i64(
-        &t.app.db.conn,
-        "SELECT COUNT(*) FROM leads WHERE first_name = 'Gülşen' AND last_name = 'Işık' AND company = 'Çağ Öğretim' AND city = 'İzmir'",
-        vec![],
-    )
-    .await
-    .unwrap();
+    let names = scalar(t, "SELECT COUNT(*) FROM leads WHERE first_name = 'Gülşen' AND last_name = 'Işık' AND company = 'Çağ Öğretim' AND city = 'İzmir'", vec![]).await;
     assert_eq!(names, Some(3));
     // A wrong choice of encoding is changeable and shows at once in the headers.
     let id = imports::upload(&t.app, &admin, "leads", "a.csv", &cp1254, &words("leads"))
@@ -404,9 +405,7 @@ db_test!(hostile_files_are_refused_with_nothing_written, |t| {
         refused(imports::upload(&t.app, &admin, "leads", "bos.csv", b"Ad;Soyad\n", &w).await),
         "import_empty"
     );
-    let runs = kervan_store::db::scalar_i64(&t.app.db.conn, "SELECT COUNT(*) FROM runs", vec![])
-        .await
-        .unwrap();
+    let runs = scalar(t, "SELECT COUNT(*) FROM runs", vec![]).await;
     assert_eq!(runs, Some(0));
     assert_eq!(lead_count(t).await, 0);
     let dir = t.app.config.data_dir.join("imports");
@@ -485,25 +484,20 @@ db_test!(a_row_the_database_refuses_is_refused_alone, |t| {
         "{:?}",
         refused[0].reason
     );
-    let n = kervan_store::db::scalar_i64(&t.app.db.conn, "SELECT COUNT(*) FROM products", vec![])
-        .await
-        .unwrap();
+    let n = scalar(t, "SELECT COUNT(*) FROM products", vec![]).await;
     assert_eq!(n, Some(699));
     // Each written product has its one history entry, none for the refused row.
-    let created = kervan_store::db::scalar_i64(
-        &t.app.db.conn,
+    let created = scalar(
+        t,
         "SELECT COUNT(*) FROM audit_log WHERE entity = 'product' AND field = 'created'",
         vec![],
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(created, Some(699));
     // The undo takes all of them away again.
     let report = imports::undo(&t.app, &admin, id).await.unwrap();
     assert_eq!(report.removed, 699);
-    let n = kervan_store::db::scalar_i64(&t.app.db.conn, "SELECT COUNT(*) FROM products", vec![])
-        .await
-        .unwrap();
+    let n = scalar(t, "SELECT COUNT(*) FROM products", vec![]).await;
     assert_eq!(n, Some(0));
 });
 
@@ -559,14 +553,9 @@ db_test!(assign_by_city_then_first_calls_skip_holidays_and_undo_takes_them, |t| 
     let tally = imports::assign(&t.app, &admin, row.id, &a).await.unwrap();
     assert_eq!(tally.changed, 4);
     let owner = |name: &'static str| async move {
-        kervan_store::db::scalar_i64(
-            &t.app.db.conn,
-            "SELECT owner_id FROM leads WHERE first_name = ?",
-            vec![name.into()],
-        )
-        .await
-        .unwrap()
-        .unwrap()
+        scalar(t, "SELECT owner_id FROM leads WHERE first_name = ?", vec![name.into()])
+            .await
+            .unwrap()
     };
     assert_eq!(owner("A1").await, t.a_id);
     assert_eq!(owner("A2").await, t.b_id);
@@ -577,13 +566,12 @@ db_test!(assign_by_city_then_first_calls_skip_holidays_and_undo_takes_them, |t| 
     );
     // Each rep is told once, with the count — not once per lead.
     let notes = |kind: &'static str, user: i64| async move {
-        kervan_store::db::scalar_i64(
-            &t.app.db.conn,
+        scalar(
+            t,
             "SELECT COUNT(*) FROM notifications WHERE kind = ? AND user_id = ?",
             vec![kind.into(), user.into()],
         )
         .await
-        .unwrap()
         .unwrap_or(0)
     };
     assert_eq!(notes("records_assigned", t.a_id).await, 1);
@@ -606,33 +594,25 @@ db_test!(assign_by_city_then_first_calls_skip_holidays_and_undo_takes_them, |t| 
             .changed,
         0
     );
-    let due = kervan_store::db::scalar_i64(
-        &t.app.db.conn,
-        "SELECT MIN(due_at) FROM tasks WHERE title = 'İlk arama'",
-        vec![],
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let due = scalar(t, "SELECT MIN(due_at) FROM tasks WHERE title = 'İlk arama'", vec![])
+        .await
+        .unwrap();
     let today = kervan_core::time::today_local(kervan_core::time::now_ms());
     let want = kervan_core::holidays::add_business_days(today, 2).unwrap();
     assert_eq!(kervan_core::time::today_local(due), want);
-    let owners = kervan_store::db::scalar_i64(
-        &t.app.db.conn,
+    let owners = scalar(
+        t,
         "SELECT COUNT(*) FROM tasks k JOIN leads l ON l.id = k.lead_id WHERE k.owner_id = l.owner_id",
         vec![],
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(owners, Some(4), "each task is its lead's owner's");
 
     // The assignment was the import's own step: undo still takes every lead, and the tasks.
     let report = imports::undo(&t.app, &admin, row.id).await.unwrap();
     assert_eq!(report.removed, 8, "{report:?}");
     assert_eq!(lead_count(t).await, 0);
-    let left = kervan_store::db::scalar_i64(&t.app.db.conn, "SELECT COUNT(*) FROM tasks", vec![])
-        .await
-        .unwrap();
+    let left = scalar(t, "SELECT COUNT(*) FROM tasks", vec![]).await;
     assert_eq!(left, Some(0));
 });
 
@@ -728,13 +708,12 @@ db_test!(export_neutralises_formulas_and_reimports_unchanged, |t| {
     assert_eq!(vcf.matches("BEGIN:VCARD").count(), 3);
     assert!(vcf.contains("TEL;VALUE=uri;TYPE=voice:tel:+905321112202"), "{vcf}");
     // Every export is in the audit trail: who, what, how many rows.
-    let audits = kervan_store::db::scalar_i64(
-        &t.app.db.conn,
+    let audits = scalar(
+        t,
         "SELECT COUNT(*) FROM audit_log WHERE entity = 'export' AND user_id = ? AND new LIKE '%\"rows\":3%'",
         vec![t.admin_id.into()],
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(audits, Some(3));
 });
 
@@ -773,9 +752,8 @@ db_test!(export_reaches_as_far_as_the_grant, |t| {
     let text = String::from_utf8_lossy(&csv).to_string();
     assert!(!text.contains("Ali'nin") && text.contains("Berna'nın"), "{text}");
     // Somebody else's export run is not there.
-    let runs = kervan_store::db::scalar_i64(&t.app.db.conn, "SELECT MAX(id) FROM runs WHERE op = 'export'", vec![])
+    let runs = scalar(t, "SELECT MAX(id) FROM runs WHERE op = 'export'", vec![])
         .await
-        .unwrap()
         .unwrap();
     let (b, _) = t.browser("ali@ornek.com.tr").await;
     let r = b.get(t.url(&format!("/exports/{runs}/file"))).send().await.unwrap();
@@ -1042,13 +1020,7 @@ db_test!(assign_by_region_reads_the_city, |t| {
         ("R4", t.b_id),
         ("R5", t.b_id),
     ] {
-        let got = kervan_store::db::scalar_i64(
-            &t.app.db.conn,
-            "SELECT owner_id FROM leads WHERE first_name = ?",
-            vec![name.into()],
-        )
-        .await
-        .unwrap();
+        let got = scalar(t, "SELECT owner_id FROM leads WHERE first_name = ?", vec![name.into()]).await;
         assert_eq!(got, Some(owner), "{name}");
     }
 });
@@ -1069,22 +1041,11 @@ db_test!(contacts_name_their_customer_and_the_export_comes_back, |t| {
     )
     .await;
     assert_eq!((row.created, row.rejected), (2, 0), "{:?}", row.error);
-    let kinds = kervan_store::db::scalar_i64(
-        &t.app.db.conn,
-        "SELECT COUNT(*) FROM accounts WHERE kind = 'company'",
-        vec![],
-    )
-    .await
-    .unwrap();
+    let kinds = scalar(t, "SELECT COUNT(*) FROM accounts WHERE kind = 'company'", vec![]).await;
     assert_eq!(kinds, Some(2));
-    let anadolu = kervan_store::db::scalar_i64(
-        &t.app.db.conn,
-        "SELECT id FROM accounts WHERE name = 'Anadolu Makina A.Ş.'",
-        vec![],
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let anadolu = scalar(t, "SELECT id FROM accounts WHERE name = 'Anadolu Makina A.Ş.'", vec![])
+        .await
+        .unwrap();
 
     let people = "Ad;Soyad;Firma\nOya;Ak;ANADOLU MAKİNA A.Ş.\nCan;Er;Yok Böyle Firma\nEda;Su;\n";
     let row = import(
@@ -1097,13 +1058,7 @@ db_test!(contacts_name_their_customer_and_the_export_comes_back, |t| {
     )
     .await;
     assert_eq!((row.created, row.rejected), (2, 1));
-    let linked = kervan_store::db::scalar_i64(
-        &t.app.db.conn,
-        "SELECT account_id FROM contacts WHERE first_name = 'Oya'",
-        vec![],
-    )
-    .await
-    .unwrap();
+    let linked = scalar(t, "SELECT account_id FROM contacts WHERE first_name = 'Oya'", vec![]).await;
     assert_eq!(linked, Some(anadolu));
     // The row that named nobody says whom it looked for.
     let refused = imports::report_rows(&t.app, &admin, row.id, &["rejected"], i64::MIN, 10)
@@ -1127,13 +1082,12 @@ db_test!(contacts_name_their_customer_and_the_export_comes_back, |t| {
     };
     let row = import(t, &admin, "contacts", "geri.csv", &csv, again).await;
     assert_eq!((row.created, row.rejected), (2, 0));
-    let twice = kervan_store::db::scalar_i64(
-        &t.app.db.conn,
+    let twice = scalar(
+        t,
         "SELECT COUNT(*) FROM contacts WHERE first_name = 'Oya' AND account_id = ?",
         vec![anadolu.into()],
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(twice, Some(2));
 });
 
@@ -1145,14 +1099,9 @@ db_test!(undo_leaves_leads_worked_on_since, |t| {
     let row = import(t, &admin, "leads", "u.csv", file.as_bytes(), fair_values()).await;
     assert_eq!(row.created, 3);
     let lead = |name: &'static str| async move {
-        kervan_store::db::scalar_i64(
-            &t.app.db.conn,
-            "SELECT id FROM leads WHERE first_name = ?",
-            vec![name.into()],
-        )
-        .await
-        .unwrap()
-        .unwrap()
+        scalar(t, "SELECT id FROM leads WHERE first_name = ?", vec![name.into()])
+            .await
+            .unwrap()
     };
     let (u1, u2) = (lead("U1").await, lead("U2").await);
     let when = kervan_core::time::rfc3339(kervan_core::time::now_ms() - 3_600_000);
@@ -1184,13 +1133,7 @@ db_test!(undo_leaves_leads_worked_on_since, |t| {
     assert_eq!(kept, vec!["U1 B", "U2 B"]);
     assert_eq!(lead_count(t).await, 2);
     // Their work is where it was.
-    let linked = kervan_store::db::scalar_i64(
-        &t.app.db.conn,
-        "SELECT COUNT(*) FROM tasks WHERE lead_id = ?",
-        vec![u2.into()],
-    )
-    .await
-    .unwrap();
+    let linked = scalar(t, "SELECT COUNT(*) FROM tasks WHERE lead_id = ?", vec![u2.into()]).await;
     assert_eq!(linked, Some(1));
 });
 
