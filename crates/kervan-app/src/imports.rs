@@ -1452,6 +1452,9 @@ async fn versions_of<C: ConnectionTrait>(c: &C, kind: &Kind, ids: &[i64]) -> Res
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct UndoReport {
     pub removed: i64,
+    /// Of `removed`, the tasks the run made (an import's first calls).
+    #[serde(default)]
+    pub removed_tasks: i64,
     pub restored: i64,
     /// Records changed by somebody since the run: `(id, name)`, left as they are.
     pub edited_since: Vec<(i64, String)>,
@@ -1476,6 +1479,9 @@ pub async fn undo(app: &App, actor: &Actor, id: i64) -> Result<UndoReport> {
     }
     for e in kinds {
         let r = (e.undo_items)(app.clone(), actor.clone(), id).await?;
+        if e.kind.key == "tasks" {
+            report.removed_tasks += r.removed;
+        }
         report.removed += r.removed;
         report.restored += r.restored;
         report.gone += r.gone;

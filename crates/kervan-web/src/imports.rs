@@ -742,10 +742,17 @@ async fn report_view(
 /// What an undo did, in words (imports and bulk changes alike).
 pub fn undo_text(t: &I18n, undo: Option<&app_imports::UndoReport>) -> String {
     undo.map_or(String::new(), |u| {
+        // The records and the tasks made with them, each counted as what it is.
+        let key = if u.removed_tasks > 0 {
+            "import-undo-summary-tasks"
+        } else {
+            "import-undo-summary"
+        };
         t.t_nums(
-            "import-undo-summary",
+            key,
             &[
-                ("removed", u.removed),
+                ("removed", u.removed - u.removed_tasks),
+                ("tasks", u.removed_tasks),
                 ("restored", u.restored),
                 ("edited", u.edited_since.len() as i64),
             ],

@@ -83,6 +83,7 @@ import-skipped = skipped
 import-rejected = rejected
 import-undone = Undone
 import-undo-summary = { $removed_text } records removed, { $restored_text } restored, { $edited_text } left as they are because they were changed since.
+import-undo-summary-tasks = { $removed_text } records and the { $tasks_text } tasks made with them removed, { $restored_text } restored, { $edited_text } left as they are because they were changed since.
 import-edited-since = Records changed after the import, left alone:
 import-see-records = Go to { $kind }
 import-download-rejected = Download rejected rows (XLSX)

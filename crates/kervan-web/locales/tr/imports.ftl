@@ -83,6 +83,7 @@ import-skipped = atlandı
 import-rejected = hatalı
 import-undone = Geri alındı
 import-undo-summary = { $removed_text } kayıt silindi, { $restored_text } kayıt eski haline döndü, { $edited_text } kayıt sonradan değiştiği için olduğu gibi bırakıldı.
+import-undo-summary-tasks = { $removed_text } kayıt ve onlarla açılan { $tasks_text } görev silindi, { $restored_text } kayıt eski haline döndü, { $edited_text } kayıt sonradan değiştiği için olduğu gibi bırakıldı.
 import-edited-since = İçe aktarmadan sonra değiştirildiği için dokunulmayan kayıtlar:
 import-see-records = { $kind } listesine git
 import-download-rejected = Hatalı satırları indir (XLSX)
