@@ -639,7 +639,8 @@ impl Named {
                 if cell.parse::<i64>().is_ok() || self.0.contains_key(&key) {
                     continue;
                 }
-                let exact: Vec<i64> = crate::registry::find_by_name(app, actor, f.refers, cell, 5)
+                // Enough candidates that the exact one is among them when many names share words.
+                let exact: Vec<i64> = crate::registry::find_by_name(app, actor, f.refers, cell, 50)
                     .await?
                     .into_iter()
                     .filter(|(_, name)| fold(name) == key.1)
