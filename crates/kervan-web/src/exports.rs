@@ -18,6 +18,7 @@ use crate::layout::Shell;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/exports", get(list))
         .route("/exports/{id}", get(page))
         .route("/exports/{id}/progress", get(progress))
         .route("/exports/{id}/file", get(file))
@@ -34,6 +35,52 @@ struct RunPage {
     status_label: String,
     rows: String,
     error: String,
+}
+
+/// One line of the exports list.
+struct Line {
+    id: i64,
+    kind_label: String,
+    format: String,
+    status: String,
+    status_label: String,
+    rows: String,
+    when: String,
+}
+
+#[derive(Template)]
+#[template(path = "exports/list.html")]
+struct ListPage {
+    shell: Shell,
+    lines: Vec<Line>,
+}
+
+/// `GET /exports`: one's recent exports, to come back for a file.
+async fn list(State(state): State<AppState>, session: Session) -> Result<Response, PageError> {
+    let t = session.t;
+    let lines = app_exports::recent(&state.app, &session.actor, 50)
+        .await?
+        .into_iter()
+        .map(|row| {
+            let format = serde_json::from_str::<Spec>(&row.settings)
+                .map(|s| s.format.key().to_uppercase())
+                .unwrap_or_default();
+            Line {
+                id: row.id,
+                kind_label: t.t(&format!("module-{}", row.kind)),
+                format,
+                status_label: t.t(&format!("import-status-{}", row.status)),
+                status: row.status,
+                rows: t.num(row.processed),
+                when: t.datetime(row.created_at),
+            }
+        })
+        .collect();
+    let p = ListPage {
+        shell: session.shell(t.t("export-history")),
+        lines,
+    };
+    Ok(html(&p)?.into_response())
 }
 
 async fn page(State(state): State<AppState>, session: Session, Path(id): Path<i64>) -> Result<Response, PageError> {

@@ -1000,6 +1000,12 @@ async fn bulk_export(c: &Client, base: &str, label: &'static str, clock: &mut Cl
     )
     .await;
     shots(c, label, "export-done").await;
+    // Back later: the list of past exports, from the export page.
+    find(c, "#exports-all").await.click().await.expect("open the exports");
+    wait_path(c, "the exports list", |p| p == "/exports").await;
+    let listed = text(c, "#export-runs").await;
+    assert!(listed.contains("Adaylar") && listed.contains("CSV"), "{listed}");
+    shots(c, label, "exports-list").await;
     goto(c, base, "/users").await;
     find_link(c, "a.btn", "Devret")
         .await

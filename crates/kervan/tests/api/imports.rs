@@ -1295,3 +1295,28 @@ db_test!(a_persons_number_matches_across_phone_and_mobile, |t| {
     assert!(text.iter().any(|r| r.contains("\"duplicate\"")), "{text:?}");
     assert!(text.iter().any(|r| r.contains("duplicate_in_file")), "{text:?}");
 });
+
+// Past exports are listed, to come back for a file: one's own (an admin sees everyone's),
+// with their format, rows and a download for the ready ones.
+db_test!(past_exports_are_listed_with_their_files, |t| {
+    t.lead(
+        &t.admin_token,
+        json!({"first_name": "Liste", "last_name": "Test", "phone": "0532 111 22 99", "source": "fair"}),
+    )
+    .await;
+    let rep = Browser::new(t, "ali@ornek.com.tr").await;
+    let page = rep.page(t, "/exports").await;
+    assert!(page.contains("id=\"exports-empty\""), "{page}");
+    let (status, _) = export_of(t, "admin@ornek.com.tr", "leads", "format=xlsx&columns=visible").await;
+    assert_eq!(status, 200);
+    let b = Browser::new(t, "admin@ornek.com.tr").await;
+    let page = b.page(t, "/exports").await;
+    assert!(
+        page.contains("Adaylar") && page.contains("XLSX") && page.contains("Tamamlandı"),
+        "{page}"
+    );
+    assert!(page.contains("/file\" download"), "{page}");
+    // Somebody else's export is not in a rep's list.
+    let page = rep.page(t, "/exports").await;
+    assert!(page.contains("id=\"exports-empty\""), "{page}");
+});
