@@ -738,8 +738,7 @@ struct IdRow {
 
 /// The bulk runs of the actor (an admin's: everyone's), newest first.
 pub async fn recent(app: &App, actor: &Actor, limit: u64) -> Result<Vec<runs::RunRow>> {
-    let who = if actor.is_admin() { None } else { actor.author() };
-    Ok(runs::recent(&app.db.conn, OP, who, limit).await?)
+    crate::runs::recent(app, actor, OP, limit).await
 }
 
 /// A run's skipped records with their reasons, for its page.

@@ -228,8 +228,7 @@ pub async fn run_job(app: &App, payload: &str) -> Result<()> {
 
 /// The actor's recent exports, newest first (an admin's: everyone's).
 pub async fn recent(app: &App, actor: &Actor, limit: u64) -> Result<Vec<kervan_store::runs::RunRow>> {
-    let who = if actor.is_admin() { None } else { actor.author() };
-    Ok(runs::recent(&app.db.conn, OP, who, limit).await?)
+    crate::runs::recent(app, actor, OP, limit).await
 }
 
 /// An export run of the actor's (an admin's: anyone's).

@@ -245,8 +245,7 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<Run> {
 
 /// The actor's recent imports (an admin's: everyone's).
 pub async fn recent(app: &App, actor: &Actor, limit: u64) -> Result<Vec<Run>> {
-    let who = if actor.is_admin() { None } else { actor.author() };
-    let rows = runs::recent(&app.db.conn, OP, who, limit).await?;
+    let rows = crate::runs::recent(app, actor, OP, limit).await?;
     Ok(rows
         .into_iter()
         .map(|row| {

@@ -20,6 +20,13 @@ pub async fn owned(app: &App, actor: &Actor, op: &str, id: i64) -> Result<RunRow
     Ok(row)
 }
 
+/// The actor's recent runs of `op`, newest first: their own, an admin everyone's (as
+/// [`owned`] decides who may open one).
+pub async fn recent(app: &App, actor: &Actor, op: &str, limit: u64) -> Result<Vec<RunRow>> {
+    let who = if actor.is_admin() { None } else { actor.author() };
+    Ok(runs::recent(&app.db.conn, op, who, limit).await?)
+}
+
 /// Queues run `id` for the job worker (`job` is its kind), in the caller's transaction; the
 /// caller commits and wakes the worker with [`wake`].
 pub async fn enqueue(txn: &DatabaseTransaction, job: &str, id: i64) -> Result<()> {
@@ -106,10 +113,6 @@ impl Default for Breather {
     }
 }
 
-/// Runs a long step of a finished run (an undo, an assignment, first calls) outside the request
-/// that asked for it: a hundred thousand records take longer than a request may, and a request
-/// cut off half-way must not leave half an undo. The run shows the step while it runs and its
-/// report (`{"step", "ok", …}`) when it ends. Refused when a step is already running on the run.
 /// Tells whoever started run `id` that it has finished (`kind`: `export_ready`, `import_done`),
 /// with `params` for the sentence and a link back to the run.
 pub async fn tell_runner(
@@ -139,6 +142,10 @@ pub async fn release_steps(app: &App) -> Result<u64> {
     Ok(runs::release_steps(&app.db.conn).await?)
 }
 
+/// Runs a long step of a finished run (an undo, an assignment, first calls) outside the request
+/// that asked for it: a hundred thousand records take longer than a request may, and a request
+/// cut off half-way must not leave half an undo. The run shows the step while it runs and its
+/// report (`{"step", "ok", …}`) when it ends. Refused when a step is already running on the run.
 pub async fn detach<F>(app: &App, id: i64, step: &'static str, work: F) -> Result<()>
 where
     F: std::future::Future<Output = Result<serde_json::Value>> + Send + 'static,

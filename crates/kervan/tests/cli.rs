@@ -58,6 +58,19 @@ fn postgres_url(name: &str) -> Option<String> {
     };
     let base = base.trim_end_matches('/').to_string();
     let db = format!("kervan_cli_{name}_{:016x}", rand::random::<u64>());
+    on_server(&base, &format!("CREATE DATABASE {db}"));
+    Some(format!("{base}/{db}"))
+}
+
+/// Drops a database [`postgres_url`] made.
+fn drop_postgres(url: &str) {
+    if let Some((base, db)) = url.rsplit_once('/') {
+        on_server(base, &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
+    }
+}
+
+/// Runs one statement on the server's `postgres` database (creating or dropping a test's own).
+fn on_server(base: &str, sql: &str) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -67,30 +80,7 @@ fn postgres_url(name: &str) -> Option<String> {
         let admin = kervan_store::Db::connect(&format!("{base}/postgres"))
             .await
             .expect("connect to PostgreSQL");
-        admin
-            .conn
-            .execute_unprepared(&format!("CREATE DATABASE {db}"))
-            .await
-            .expect("create database");
-    });
-    Some(format!("{base}/{db}"))
-}
-
-/// Drops a database [`postgres_url`] made.
-fn drop_postgres(url: &str) {
-    let Some((base, db)) = url.rsplit_once('/') else { return };
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    rt.block_on(async {
-        use kervan_store::ConnectionTrait;
-        if let Ok(admin) = kervan_store::Db::connect(&format!("{base}/postgres")).await {
-            let _ = admin
-                .conn
-                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
-                .await;
-        }
+        admin.conn.execute_unprepared(sql).await.expect(sql);
     });
 }
 
